@@ -1,0 +1,136 @@
+// Shared machinery of the CPU: the current thread's state block, register
+// access, the decoded fields of the executing instruction, and user-mode
+// memory access through the page tables. Every instruction family (alu,
+// sse, x87, ...) builds on these; their signatures are the contract between
+// those files. Internals (TLB, decode cache) may change behind them.
+import {
+  CR3, FAULT_ADDR, FAULT_CODE, PTE_P, PTE_W, PTE_U,
+} from "./state";
+
+/** Address of the running thread's state block (set by run()). */
+export let S: usize = 0;
+export function setStateBlock(s: usize): void { S = s; }
+
+// ---- decoded fields of the executing instruction (set by the decoder) ----
+export let pfx66: bool = false;     // operand-size prefix
+export let pfxF2: bool = false;     // REPNE / SSE mandatory prefix
+export let pfxF3: bool = false;     // REP / SSE mandatory prefix
+export let rexW: bool = false;
+export let rexPresent: bool = false; // any REX: selects SPL/BPL/SIL/DIL over AH..BH
+export let modMod: i32 = 0;          // ModRM.mod (3 = register operand)
+export let modReg: i32 = 0;          // ModRM.reg, with REX.R folded in (0..15)
+export let modRm: i32 = 0;           // ModRM.rm with REX.B (0..15), valid when modMod == 3
+export let ea: u64 = 0;              // effective linear address (segment base added), valid when modMod != 3
+export let imm: u64 = 0;             // immediate operand (sign- or zero-extended per opcode)
+export let nextRip: u64 = 0;         // address of the next instruction
+
+export function setPrefixes(p66: bool, f2: bool, f3: bool, w: bool, rex: bool): void {
+  pfx66 = p66; pfxF2 = f2; pfxF3 = f3; rexW = w; rexPresent = rex;
+}
+export function setModrm(mod: i32, reg: i32, rm: i32, addr: u64): void {
+  modMod = mod; modReg = reg; modRm = rm; ea = addr;
+}
+export function setImm(v: u64): void { imm = v; }
+export function setNextRip(v: u64): void { nextRip = v; }
+
+// ---- general-purpose registers (in the state block, GPR n at n*8) ----
+@inline export function gpr64(n: i32): u64 { return load<u64>(S + (<usize>n << 3)); }
+@inline export function gpr32(n: i32): u32 { return load<u32>(S + (<usize>n << 3)); }
+@inline export function gpr16(n: i32): u32 { return <u32>load<u16>(S + (<usize>n << 3)); }
+/** 8-bit register n as encoded: without REX, 4..7 are AH, CH, DH, BH. */
+@inline export function gpr8(n: i32): u32 {
+  if (!rexPresent && n >= 4 && n < 8) return <u32>load<u8>(S + (<usize>(n - 4) << 3) + 1);
+  return <u32>load<u8>(S + (<usize>n << 3));
+}
+@inline export function setGpr64(n: i32, v: u64): void { store<u64>(S + (<usize>n << 3), v); }
+/** 32-bit writes zero the upper half (SDM vol. 1 §3.4.1.1). */
+@inline export function setGpr32(n: i32, v: u32): void { store<u64>(S + (<usize>n << 3), <u64>v); }
+@inline export function setGpr16(n: i32, v: u32): void { store<u16>(S + (<usize>n << 3), <u16>v); }
+@inline export function setGpr8(n: i32, v: u32): void {
+  if (!rexPresent && n >= 4 && n < 8) store<u8>(S + (<usize>(n - 4) << 3) + 1, <u8>v);
+  else store<u8>(S + (<usize>n << 3), <u8>v);
+}
+
+// ---- memory ----
+/** Set when an access faulted; FAULT_ADDR/FAULT_CODE in the state block say why. The instruction must stop without committing. */
+export let fault: bool = false;
+export function clearFault(): void { fault = false; }
+
+export const ACC_READ: u32 = 0;
+export const ACC_WRITE: u32 = 2;
+export const ACC_FETCH: u32 = 0x10;
+
+function pageFault(addr: u64, code: u32): usize {
+  fault = true;
+  store<u64>(S + FAULT_ADDR, addr);
+  store<u32>(S + FAULT_CODE, code | 4); // user-mode access
+  return 0;
+}
+
+/**
+ * Translates a linear address for a user-mode access (ACC_*); returns the
+ * physical address or 0 with `fault` set. Non-canonical addresses fault as a
+ * not-present page here (Linux turns both into SIGSEGV).
+ */
+export function translate(addr: u64, acc: u32): usize {
+  if ((<i64>(addr << 16) >> 16) != <i64>addr) return pageFault(addr, acc);
+  let table = <usize>load<u64>(S + CR3) & ~<usize>0xfff;
+  let nx = false;
+  for (let shift: u64 = 39; shift >= 12; shift -= 9) {
+    const e = load<u64>(table + (<usize>((addr >> shift) & 511) << 3));
+    if (!(e & PTE_P)) return pageFault(addr, acc);
+    if (!(e & PTE_U)) return pageFault(addr, acc | 1);
+    if ((acc & ACC_WRITE) && !(e & PTE_W)) return pageFault(addr, acc | 1);
+    if (e >> 63) nx = true;
+    table = <usize>(e & 0x000f_ffff_ffff_f000);
+    if (shift == 12) break;
+  }
+  if ((acc & ACC_FETCH) && nx) return pageFault(addr, acc | 1);
+  return table | <usize>(addr & 0xfff);
+}
+
+@inline function crosses(addr: u64, size: u64): bool { return (addr & 0xfff) + size > 0x1000; }
+
+export function rd8(a: u64): u32 { const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u8>(p); }
+export function rd16(a: u64): u32 {
+  if (crosses(a, 2)) { const lo = rd8(a); const hi = rd8(a + 1); return lo | (hi << 8); }
+  const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u16>(p);
+}
+export function rd32(a: u64): u32 {
+  if (crosses(a, 4)) { const lo = rd16(a); const hi = rd16(a + 2); return lo | (hi << 16); }
+  const p = translate(a, ACC_READ); return fault ? 0 : load<u32>(p);
+}
+export function rd64(a: u64): u64 {
+  if (crosses(a, 8)) { const lo = rd32(a); const hi = rd32(a + 4); return <u64>lo | (<u64>hi << 32); }
+  const p = translate(a, ACC_READ); return fault ? 0 : load<u64>(p);
+}
+export function rd128(a: u64): v128 {
+  const lo = rd64(a); const hi = rd64(a + 8);
+  return i64x2.replace_lane(i64x2.splat(<i64>lo), 1, <i64>hi);
+}
+
+/** Checks that [a, a+size) is writable without writing (for read-modify-write and multi-part stores). */
+export function probeWrite(a: u64, size: u64): bool {
+  translate(a, ACC_WRITE);
+  if (!fault && crosses(a, size)) translate((a | 0xfff) + 1, ACC_WRITE);
+  return !fault;
+}
+
+export function wr8(a: u64, v: u32): void { const p = translate(a, ACC_WRITE); if (!fault) store<u8>(p, <u8>v); }
+export function wr16(a: u64, v: u32): void {
+  if (crosses(a, 2)) { if (probeWrite(a, 2)) { wr8(a, v); wr8(a + 1, v >> 8); } return; }
+  const p = translate(a, ACC_WRITE); if (!fault) store<u16>(p, <u16>v);
+}
+export function wr32(a: u64, v: u32): void {
+  if (crosses(a, 4)) { if (probeWrite(a, 4)) { wr16(a, v); wr16(a + 2, v >> 16); } return; }
+  const p = translate(a, ACC_WRITE); if (!fault) store<u32>(p, v);
+}
+export function wr64(a: u64, v: u64): void {
+  if (crosses(a, 8)) { if (probeWrite(a, 8)) { wr32(a, <u32>v); wr32(a + 4, <u32>(v >> 32)); } return; }
+  const p = translate(a, ACC_WRITE); if (!fault) store<u64>(p, v);
+}
+export function wr128(a: u64, v: v128): void {
+  if (!probeWrite(a, 16)) return;
+  wr64(a, <u64>i64x2.extract_lane(v, 0));
+  wr64(a + 8, <u64>i64x2.extract_lane(v, 1));
+}

@@ -134,3 +134,16 @@ export function wr128(a: u64, v: v128): void {
   wr64(a, <u64>i64x2.extract_lane(v, 0));
   wr64(a + 8, <u64>i64x2.extract_lane(v, 1));
 }
+
+// ---- arithmetic flags for non-integer families ----
+// COMISS/UCOMISD (SSE) and FCOMI/FUCOMI (x87) set ZF/PF/CF directly, FCMOVcc
+// reads them. The core keeps flags lazily; these two functions are the only
+// way other families touch them. (The core replaces the bodies when it adds
+// lazy flags; the meaning stays.)
+/** Replaces CF, PF, AF, ZF, SF, OF (bits 0, 2, 4, 6, 7, 11) with those of `bits`. */
+export function setStatusFlags(bits: u32): void {
+  const keep = load<u64>(S + 136) & ~<u64>0x8d5;
+  store<u64>(S + 136, keep | <u64>(bits & 0x8d5));
+}
+/** Current RFLAGS with CF, PF, AF, ZF, SF, OF up to date. */
+export function getFlags(): u32 { return <u32>load<u64>(S + 136); }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Builds src/cpu (AssemblyScript) into build/cpu.wasm. Skips the build when
 // the wasm is newer than every source, so `npm start`/`npm test` stay fast.
 import { readdirSync, statSync, mkdirSync, existsSync } from "node:fs";

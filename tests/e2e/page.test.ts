@@ -1,0 +1,62 @@
+// The page in a real browser: the terminal appears, keys reach the worker
+// over the byte stream and its answer comes back, resizes reach the worker,
+// and the console stays free of errors.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ViteDevServer } from "vite";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium, startServer } from "./browser";
+
+let server: ViteDevServer;
+let url: string;
+let browser: Browser;
+let page: Page;
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  ({ server, url } = await startServer());
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  page.on("response", (r) => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()} ${r.url()}`); });
+  await page.goto(url);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const screen = (p: Page) => p.locator(".xterm-rows").innerText();
+
+describe("the page", () => {
+  it("shows the terminal and the labelled panels", async () => {
+    await page.locator(".xterm-rows").waitFor();
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toContain("Hako machine worker is running");
+    for (const title of ["Layers", "Processes", "Resources", "API", "Lessons"]) {
+      await expect(page.getByRole("heading", { name: title, exact: true }).count()).resolves.toBe(1);
+    }
+    await expect.poll(() => page.getByTestId("machine-state").innerText()).toBe("machine: echo");
+  });
+
+  it("sends typed keys to the worker and shows its answer", async () => {
+    await page.locator(".xterm").click();
+    await page.keyboard.type("hello hako 箱");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => screen(page), { timeout: 10_000 }).toContain("worker echo: hello hako 箱");
+  });
+
+  it("reports terminal resizes to the worker", async () => {
+    const before = await page.getByTestId("term-size").innerText();
+    await page.setViewportSize({ width: 900, height: 500 });
+    await expect.poll(() => page.getByTestId("term-size").innerText(), { timeout: 10_000 }).not.toBe(before);
+    const [cols, rows] = (await page.getByTestId("term-size").innerText()).split("×").map(Number);
+    const [cols0, rows0] = before.split("×").map(Number);
+    expect(cols).toBeLessThan(cols0);
+    expect(rows).toBeLessThan(rows0);
+  });
+
+  it("has no console errors", () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

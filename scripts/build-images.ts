@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { writeTar, type TarEntry } from "../src/store/tar";
 import { MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_MANIFEST, type Descriptor, type ImageConfig, type ImageManifest } from "../src/store/oci";
-import { aptGet } from "./deps";
+import { aptUpdate } from "./deps";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const IMAGES_DIR = join(root, "images");
@@ -33,7 +33,7 @@ export function debianPackage(pkg: string): { dir: string; deb: string } {
       execFileSync("apt-get", ["download", pkg], { cwd: DEBS, stdio: ["ignore", "ignore", "pipe"] });
     } catch {
       // Usually an empty package list on a fresh machine: update (as root) and retry.
-      aptGet(["download", pkg], `apt-get could not download ${pkg}`);
+      aptUpdate(`apt-get could not download ${pkg}`);
       execFileSync("apt-get", ["download", pkg], { cwd: DEBS, stdio: ["ignore", "ignore", "inherit"] });
     }
     deb = find();

@@ -22,13 +22,18 @@ export function have(cmd: string): boolean {
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 let updated = false;
 
-/** Runs apt-get as root (once `update`); throws with the line to run otherwise. */
+/** Refreshes apt's package lists once (a fresh machine has none); throws with the line to run when not root. */
+export function aptUpdate(what: string): void {
+  if (!isRoot) throw new Error(`${what}: refresh the package lists as root:\n  sudo apt-get update`);
+  if (updated) return;
+  execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "ignore", "inherit"] });
+  updated = true;
+}
+
+/** Runs apt-get as root after refreshing the lists; throws with the line to run otherwise. */
 export function aptGet(args: string[], what: string): void {
   if (!isRoot) throw new Error(`${what}: run as root:\n  sudo apt-get update && sudo apt-get ${args.join(" ")}`);
-  if (!updated) {
-    execFileSync("apt-get", ["update", "-qq"], { stdio: ["ignore", "ignore", "inherit"] });
-    updated = true;
-  }
+  aptUpdate(what);
   execFileSync("apt-get", args, { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
 }
 

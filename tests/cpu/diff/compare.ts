@@ -1,0 +1,73 @@
+// Compares a native outcome with the emulator's, field by field, and names
+// the first difference. Undefined flags and registers (per the case) are
+// skipped; after a fault only the fault kind, the signal-context state and
+// the memory are compared (so "no partial commit" is checked as well).
+import { hex, type Case } from "./case";
+import { imageAddr } from "./layout";
+import type { Outcome } from "./outcome";
+
+const GPR_NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+const FLAG_NAMES: [number, string][] = [[0, "CF"], [2, "PF"], [4, "AF"], [6, "ZF"], [7, "SF"], [10, "DF"], [11, "OF"]];
+
+function sameKind(n: Outcome, e: Outcome): boolean {
+  if (n.kind === e.kind) return true;
+  // #GP on a misaligned SSE operand may arrive as SIGBUS natively.
+  return n.kind === "SIGBUS" && e.kind === "SIGSEGV";
+}
+
+function le(b: Uint8Array, off: number, n: number): bigint {
+  let v = 0n;
+  for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i]);
+  return v;
+}
+
+function compareFx(c: Case, n: Uint8Array, e: Uint8Array): string | null {
+  const u16 = (b: Uint8Array, o: number): number => b[o] | (b[o + 1] << 8);
+  if (u16(n, 0) !== u16(e, 0)) return `FCW: native ${hex(u16(n, 0))}, emu ${hex(u16(e, 0))}`;
+  if (u16(n, 2) !== u16(e, 2)) return `FSW: native ${hex(u16(n, 2))}, emu ${hex(u16(e, 2))}`;
+  if (n[4] !== e[4]) return `FTW (abridged): native ${hex(n[4])}, emu ${hex(e[4])}`;
+  const mx = (b: Uint8Array): number => (b[24] | (b[25] << 8) | (b[26] << 16) | (b[27] << 24)) >>> 0;
+  if (mx(n) !== mx(e)) return `MXCSR: native ${hex(mx(n))}, emu ${hex(mx(e))}`;
+  // ST(i) is physical register (TOP + i) & 7; empty registers hold stale bits, so skip them.
+  const top = (u16(n, 2) >> 11) & 7;
+  for (let i = 0; i < 8; i++) {
+    if (!((n[4] >> ((top + i) & 7)) & 1)) continue;
+    const a = le(n, 32 + 16 * i, 10), b = le(e, 32 + 16 * i, 10);
+    if (a !== b) return `ST${i}: native ${hex(a, 20)}, emu ${hex(b, 20)}`;
+  }
+  for (let i = 0; i < 16; i++) {
+    if (!((c.xmmMask >> i) & 1)) continue;
+    const a = le(n, 160 + 16 * i, 16), b = le(e, 160 + 16 * i, 16);
+    if (a !== b) return `XMM${i}: native ${hex(a, 32)}, emu ${hex(b, 32)}`;
+  }
+  return null;
+}
+
+/** The first field in which the emulator differs from the native CPU, or null when they agree. */
+export function firstDifference(c: Case, n: Outcome, e: Outcome): string | null {
+  if (!sameKind(n, e)) return `outcome: native ${n.kind}${n.detail ? ` (${n.detail})` : ""}, emu ${e.kind} (${e.detail})`;
+  if (n.rip !== e.rip) return `rip: native ${hex(n.rip)}, emu ${hex(e.rip)}`;
+  if (n.pageFault && e.pageFault && n.faultAddr !== e.faultAddr) return `page-fault address: native ${hex(n.faultAddr)}, emu ${hex(e.faultAddr)}`;
+  for (let i = 0; i < 16; i++) {
+    if ((c.undefRegs >> i) & 1) continue;
+    if (n.gpr[i] !== e.gpr[i]) return `${GPR_NAMES[i]}: native ${hex(n.gpr[i], 16)}, emu ${hex(e.gpr[i], 16)}`;
+  }
+  const fd = (n.rflags ^ e.rflags) & c.flagMask;
+  if (fd) {
+    const names = FLAG_NAMES.filter(([b]) => (fd >> b) & 1).map(([b, s]) => `${s}=${(n.rflags >> b) & 1}/${(e.rflags >> b) & 1}`);
+    return `rflags (native/emu): ${names.join(" ")} (native ${hex(n.rflags)}, emu ${hex(e.rflags)})`;
+  }
+  if (c.wantFx && n.fx && e.fx) {
+    const d = compareFx(c, n.fx, e.fx);
+    if (d) return d;
+  }
+  const len = c.undefMem ? 0 : Math.max(n.diffs.length, e.diffs.length);
+  for (let i = 0; i < len; i++) {
+    const a = n.diffs[i], b = e.diffs[i];
+    if (a === b) continue;
+    const off = Math.min(a === undefined ? Infinity : a & 0xffffff, b === undefined ? Infinity : b & 0xffffff);
+    const show = (d: number | undefined): string => (d !== undefined && (d & 0xffffff) === off ? `written ${hex(d >>> 24, 2)}` : "unchanged");
+    return `memory ${hex(imageAddr(off))}: native ${show(a)}, emu ${show(b)}`;
+  }
+  return null;
+}

@@ -1,0 +1,119 @@
+// Runs the differential test: generates every form's cases (seeded), runs
+// them natively in a few batches and in one emulator instance, compares, and
+// summarises per family and per form (with the first mismatches in detail).
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Rng, hexBytes, type Case, type Form } from "./case";
+import { Emulator, initialImage } from "./emu";
+import { firstDifference } from "./compare";
+import { IMAGE_SIZE } from "./layout";
+import { runNative, testBuildDir } from "./native";
+import { allForms } from "./forms";
+import type { Outcome } from "./outcome";
+
+export const SEED = "hako-diff-1";
+const BATCH = 20_000;
+const DETAILS_PER_FORM = 3;
+
+export interface FormResult {
+  form: Form;
+  cases: number;
+  mismatches: number;
+  /** Native outcomes other than "ok" (faults the form provoked on purpose, or generator bugs). */
+  nativeFaults: number;
+  details: string[];
+}
+export interface FamilyTotals { family: string; forms: number; cases: number; mismatches: number; nativeFaults: number }
+export interface DiffReport {
+  forms: FormResult[];
+  families: FamilyTotals[];
+  totalForms: number;
+  totalCases: number;
+  totalMismatches: number;
+  text: string;
+  seconds: { generate: number; native: number; emulator: number };
+}
+
+/** The memory image every case starts from (before its own patches). */
+export function pristineImage(): Uint8Array { return new Rng(`${SEED}:image`).bytes(IMAGE_SIZE); }
+
+function describe(f: Form, c: Case, n: Outcome, diff: string): string {
+  return `  ${diff}\n    bytes: ${hexBytes(c.code)}\n    inputs: ${c.inputs}\n    native: ${n.kind}${n.detail ? ` (${n.detail})` : ""}`;
+}
+
+/** Forms whose family or name contains `filter` (case-insensitive); all when empty. */
+export function selectForms(filter = ""): Form[] {
+  const f = filter.toLowerCase();
+  return allForms().filter((x) => !f || x.family.toLowerCase() === f || x.name.toLowerCase().includes(f));
+}
+
+export async function runDiff(filter = "", log: (s: string) => void = () => {}): Promise<DiffReport> {
+  const t0 = performance.now();
+  const forms = selectForms(filter);
+  const image = pristineImage();
+  const all: { fr: FormResult; c: Case }[] = [];
+  const results: FormResult[] = [];
+  for (const form of forms) {
+    const fr: FormResult = { form, cases: 0, mismatches: 0, nativeFaults: 0, details: [] };
+    results.push(fr);
+    for (const c of form.cases(new Rng(`${SEED}:${form.family}:${form.name}`))) all.push({ fr, c });
+  }
+  const t1 = performance.now();
+  let tNative = 0, tEmu = 0;
+  const emu = await Emulator.create();
+  for (let start = 0; start < all.length; start += BATCH) {
+    const batch = all.slice(start, start + BATCH);
+    const ta = performance.now();
+    const native = runNative(batch.map((x) => x.c), image);
+    const tb = performance.now();
+    for (let i = 0; i < batch.length; i++) {
+      const { fr, c } = batch[i];
+      const n = native[i];
+      const e = await emu.run(c, initialImage(image, c));
+      fr.cases++;
+      if (n.kind !== "ok") fr.nativeFaults++;
+      const d = firstDifference(c, n, e);
+      if (d) {
+        fr.mismatches++;
+        if (fr.details.length < DETAILS_PER_FORM) fr.details.push(describe(fr.form, c, n, d));
+      }
+    }
+    tNative += tb - ta;
+    tEmu += performance.now() - tb;
+    log(`  ${Math.min(start + BATCH, all.length)}/${all.length} cases`);
+  }
+  const fams = new Map<string, FamilyTotals>();
+  for (const fr of results) {
+    const t = fams.get(fr.form.family) ?? { family: fr.form.family, forms: 0, cases: 0, mismatches: 0, nativeFaults: 0 };
+    t.forms++; t.cases += fr.cases; t.mismatches += fr.mismatches; t.nativeFaults += fr.nativeFaults;
+    fams.set(fr.form.family, t);
+  }
+  const families = [...fams.values()];
+  const totalForms = results.length;
+  const totalCases = results.reduce((s, f) => s + f.cases, 0);
+  const totalMismatches = results.reduce((s, f) => s + f.mismatches, 0);
+  const lines: string[] = [];
+  lines.push(`Differential CPU test (seed ${SEED}${filter ? `, filter "${filter}"` : ""})`);
+  for (const t of families) {
+    lines.push(`${t.family.padEnd(8)} ${String(t.forms).padStart(4)} forms ${String(t.cases).padStart(7)} cases ${String(t.mismatches).padStart(7)} mismatches  (${t.nativeFaults} cases fault natively)`);
+  }
+  const passingForms = results.filter((f) => f.mismatches === 0).length;
+  lines.push(`TOTAL    ${String(totalForms).padStart(4)} forms ${String(totalCases).padStart(7)} cases ${String(totalMismatches).padStart(7)} mismatches; ${passingForms} forms fully match`);
+  const summary = lines.join("\n");
+  const detail: string[] = [summary, ""];
+  for (const fr of results) {
+    if (!fr.mismatches) continue;
+    detail.push(`[${fr.form.family}] ${fr.form.name}: ${fr.mismatches}/${fr.cases} mismatch`);
+    detail.push(...fr.details);
+  }
+  detail.push("", "Forms that fully match:");
+  for (const fr of results) if (!fr.mismatches) detail.push(`  [${fr.form.family}] ${fr.form.name} (${fr.cases} cases)`);
+  mkdirSync(testBuildDir, { recursive: true });
+  writeFileSync(join(testBuildDir, "diff-report.txt"), detail.join("\n") + "\n");
+  const t2 = performance.now();
+  return {
+    forms: results, families, totalForms, totalCases, totalMismatches, text: summary,
+    seconds: { generate: (t1 - t0) / 1000, native: tNative / 1000, emulator: tEmu / 1000 },
+  };
+  void t2;
+}

@@ -1,0 +1,9 @@
+// Prints the differential report without vitest:
+//   npx tsx tests/cpu/diff/run.ts [family-or-name-filter]
+// The full list of mismatches (first few per form) goes to build/test/diff-report.txt.
+import { runDiff } from "./harness";
+
+const filter = process.argv[2] ?? "";
+const r = await runDiff(filter, (s) => process.stderr.write(s + "\n"));
+console.log(r.text);
+console.log(`time: generate ${r.seconds.generate.toFixed(1)} s, native ${r.seconds.native.toFixed(1)} s, emulator ${r.seconds.emulator.toFixed(1)} s; details in build/test/diff-report.txt`);

@@ -1,0 +1,728 @@
+// Software 80-bit extended-precision arithmetic for the x87 unit.
+//
+// A value is `se` (u32: sign in bit 15, biased exponent in bits 0-14) and `m`
+// (u64 significand with the explicit integer bit 63), exactly the register
+// format of Intel SDM vol. 1 §4.2.2 / §8.2. Operations take operands as plain
+// arguments and leave their result in the module globals rSE/rM (no
+// allocation: the CPU runs with --runtime stub). They OR the exceptions they
+// raise into `exc` (FSW bit layout: IE DE ZE OE UE PE) and set `roundedUp`
+// (reported as C1). `cw` is the control word in force: precision control
+// (bits 8-9) and rounding control (bits 10-11) apply to every result, the
+// OE/UE masks select the masked or the exponent-wrapping response (§4.9.1.4-5).
+//
+// Intermediate results are normalised significands `m` (bit 63 set) with an
+// unbiased exponent (value = m / 2^63 * 2^e) plus a 64-bit extension word
+// `x` whose top bit is the rounding (half) bit and whose lowest bit doubles as
+// the sticky bit: enough for correctly rounded add, mul, div and sqrt.
+
+export const IE: u32 = 1;
+export const DE: u32 = 2;
+export const ZE: u32 = 4;
+export const OE: u32 = 8;
+export const UE: u32 = 16;
+export const PE: u32 = 32;
+
+export const BIAS: i32 = 16383;
+const WRAP: i32 = 24576; // exponent bias adjust for unmasked OE/UE (SDM vol. 1 §8.5.4-8.5.5)
+const TOP_BIT: u64 = 0x8000_0000_0000_0000;
+/** The real indefinite QNaN: sign 1, exponent all ones, significand 1100...0. */
+export const INDEF_SE: u32 = 0xffff;
+export const INDEF_M: u64 = 0xc000_0000_0000_0000;
+
+export let cw: u32 = 0x037f;
+export let exc: u32 = 0;
+export let roundedUp: bool = false;
+export let rSE: u32 = 0;
+export let rM: u64 = 0;
+
+export function setCw(v: u32): void { cw = v; }
+export function clearExc(): void { exc = 0; roundedUp = false; }
+export function raiseExc(e: u32): void { exc |= e; }
+
+// ---- classification (SDM vol. 1 table 8-3, §8.2.2 unsupported formats) ----
+@inline export function expOf(se: u32): u32 { return se & 0x7fff; }
+/** Pseudo-NaN, pseudo-infinity and unnormal: invalid operands since the 387. */
+@inline export function isUnsupported(se: u32, m: u64): bool {
+  return (se & 0x7fff) != 0 && (m >> 63) == 0;
+}
+@inline export function isNaN80(se: u32, m: u64): bool {
+  return (se & 0x7fff) == 0x7fff && (m >> 63) != 0 && (m << 1) != 0;
+}
+@inline export function isSNaN80(se: u32, m: u64): bool {
+  return isNaN80(se, m) && ((m >> 62) & 1) == 0;
+}
+@inline export function isInf80(se: u32, m: u64): bool {
+  return (se & 0x7fff) == 0x7fff && m == TOP_BIT;
+}
+@inline export function isZero80(se: u32, m: u64): bool { return (se & 0x7fff) == 0 && m == 0; }
+/** Denormal or pseudo-denormal (exponent 0, non-zero significand). */
+@inline export function isDenormal80(se: u32, m: u64): bool { return (se & 0x7fff) == 0 && m != 0; }
+
+@inline function setResult(se: u32, m: u64): void { rSE = se; rM = m; }
+export function setIndefinite(): void { rSE = INDEF_SE; rM = INDEF_M; }
+
+// ---- normalisation ----
+// Finite non-zero operand -> unbiased exponent nE and significand nM with bit 63 set.
+let nE: i32 = 0;
+let nM: u64 = 0;
+function normalize(se: u32, m: u64): void {
+  let e = <i32>(se & 0x7fff);
+  if (e == 0) e = 1; // denormals and pseudo-denormals share the minimum exponent
+  const s = <i32>clz(m);
+  nM = m << <u64>s;
+  nE = e - s - BIAS;
+}
+
+// ---- 128-bit helpers on (hi, lo) pairs; results in globals ----
+let tH: u64 = 0;
+let tL: u64 = 0;
+/** (hi:lo) >> n with every shifted-out bit ORed into bit 0 (sticky). */
+function shr128Sticky(hi: u64, lo: u64, n: i32): void {
+  if (n == 0) { tH = hi; tL = lo; return; }
+  if (n < 64) {
+    const lost = lo << <u64>(64 - n);
+    tL = (lo >> <u64>n) | (hi << <u64>(64 - n)) | <u64>(lost != 0);
+    tH = hi >> <u64>n;
+    return;
+  }
+  if (n == 64) { tL = hi | <u64>(lo != 0); tH = 0; return; }
+  if (n < 128) {
+    const lost = (hi << <u64>(128 - n)) | lo;
+    tL = (hi >> <u64>(n - 64)) | <u64>(lost != 0);
+    tH = 0;
+    return;
+  }
+  tL = <u64>((hi | lo) != 0); tH = 0;
+}
+/** Full 64x64 -> 128 product into tH:tL. */
+function mul64(a: u64, b: u64): void {
+  const a0 = a & 0xffffffff, a1 = a >> 32, b0 = b & 0xffffffff, b1 = b >> 32;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const mid = (p00 >> 32) + (p01 & 0xffffffff) + (p10 & 0xffffffff);
+  tL = (p00 & 0xffffffff) | (mid << 32);
+  tH = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+}
+
+// ---- rounding (SDM vol. 1 §4.8.4, §8.1.5.2 precision control) ----
+// Outputs of roundCore: oM with oBiased exponent in the destination format's
+// bias, or oInf. Denormal results have oBiased = 0.
+let oBiased: i32 = 0;
+let oM: u64 = 0;
+let oInf: bool = false;
+
+/**
+ * Rounds sign/e/m/x to p significand bits for a destination whose normal
+ * exponents are [emin, emax] (unbiased) and whose bias is `bias`. `reg` says
+ * the destination is an x87 register, where unmasked OE/UE deliver the
+ * exponent-wrapped result (SDM §8.5.4); for memory destinations the caller
+ * stores nothing when those are unmasked.
+ */
+function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i32, bias: i32, reg: bool): void {
+  const rc = (cw >> 10) & 3;
+  oInf = false;
+  let tiny = false;
+  if (e < emin) {
+    tiny = true;
+    if (reg && (cw & UE) == 0) {
+      e += WRAP; // unmasked underflow: deliver the wrapped, normally rounded result
+      exc |= UE;
+    } else {
+      shr128Sticky(m, x, emin - e);
+      m = tH; x = tL;
+      e = emin - 1; // marks "denormal": integer bit may reappear by rounding
+    }
+  }
+  // round at bit (64 - p) of m
+  let gt: bool, eq: bool, nz: bool;
+  let unit: u64;
+  if (p < 64) {
+    const d = <u64>(64 - p);
+    const mask = (<u64>1 << d) - 1;
+    const half = <u64>1 << (d - 1);
+    const r = m & mask;
+    gt = r > half || (r == half && x != 0);
+    eq = r == half && x == 0;
+    nz = r != 0 || x != 0;
+    m &= ~mask;
+    unit = <u64>1 << d;
+  } else {
+    gt = x > TOP_BIT;
+    eq = x == TOP_BIT;
+    nz = x != 0;
+    unit = 1;
+  }
+  let inc = false;
+  if (rc == 0) inc = gt || (eq && (m & unit) != 0);
+  else if (rc == 1) inc = nz && sign != 0;
+  else if (rc == 2) inc = nz && sign == 0;
+  roundedUp = inc;
+  if (nz) exc |= PE;
+  if (inc) {
+    const before = m;
+    m += unit;
+    if (m < before) { m = TOP_BIT; e++; } // carried out of bit 63
+  }
+  if (e == emin - 1) {
+    // denormal path: an integer bit produced by rounding makes it the smallest normal
+    if ((m >> 63) != 0) e = emin;
+    // masked underflow is signalled only for tiny inexact results (§4.9.1.5)
+    if (tiny && nz) exc |= UE;
+    oBiased = (m >> 63) != 0 ? emin + bias : 0;
+    oM = m;
+    return;
+  }
+  if (e > emax) {
+    if (reg && (cw & OE) == 0) {
+      exc |= OE;
+      e -= WRAP;
+    } else {
+      exc |= OE | PE;
+      // masked overflow: infinity or the largest finite value, by rounding direction
+      const toInf = rc == 0 || (rc == 1 && sign != 0) || (rc == 2 && sign == 0);
+      if (toInf) { oInf = true; roundedUp = true; return; }
+      roundedUp = false;
+      oBiased = emax + bias;
+      oM = p < 64 ? ~((<u64>1 << <u64>(64 - p)) - 1) : ~(<u64>0);
+      return;
+    }
+  }
+  oBiased = e + bias;
+  oM = m;
+}
+
+function precisionBits(): i32 {
+  const pc = (cw >> 8) & 3;
+  return pc == 0 ? 24 : pc == 2 ? 53 : 64;
+}
+
+/** Rounds to the register format under PC/RC; result in rSE/rM. */
+export function roundToReg(sign: u32, e: i32, m: u64, x: u64): void {
+  roundPrec(sign, e, m, x, precisionBits());
+}
+function roundPrec(sign: u32, e: i32, m: u64, x: u64, p: i32): void {
+  roundCore(sign, e, m, x, p, 1 - BIAS, BIAS, BIAS, true);
+  const s = sign << 15;
+  if (oInf) { setResult(s | 0x7fff, TOP_BIT); return; }
+  setResult(s | <u32>oBiased, oM);
+}
+
+// ---- NaN propagation (SDM vol. 1 table 4-7, x87 column) ----
+/** Handles unsupported/NaN operands of a two-operand operation; true if the result is decided. */
+function specials2(aSE: u32, aM: u64, bSE: u32, bM: u64): bool {
+  if (isUnsupported(aSE, aM) || isUnsupported(bSE, bM)) { exc |= IE; setIndefinite(); return true; }
+  const an = isNaN80(aSE, aM), bn = isNaN80(bSE, bM);
+  if (!an && !bn) return false;
+  if (isSNaN80(aSE, aM) || isSNaN80(bSE, bM)) exc |= IE;
+  const QB: u64 = 0x4000_0000_0000_0000;
+  if (an && bn) {
+    // the larger significand wins; on a tie the first operand
+    const qa = aM | QB, qb = bM | QB;
+    if (qa < qb || (qa == qb && (aSE & 0x8000) != 0 && (bSE & 0x8000) == 0)) setResult(bSE, qb);
+    else setResult(aSE, qa);
+  } else if (an) setResult(aSE, aM | QB);
+  else setResult(bSE, bM | QB);
+  return true;
+}
+function specials1(aSE: u32, aM: u64): bool {
+  if (isUnsupported(aSE, aM)) { exc |= IE; setIndefinite(); return true; }
+  if (!isNaN80(aSE, aM)) return false;
+  if (isSNaN80(aSE, aM)) exc |= IE;
+  setResult(aSE, aM | 0x4000_0000_0000_0000);
+  return true;
+}
+@inline function denormCheck(se: u32, m: u64): void { if (isDenormal80(se, m)) exc |= DE; }
+
+// ---- add / subtract ----
+/** a + b, or a - b when `negB` (the sign of b is flipped). */
+export function add80(aSE: u32, aM: u64, bSE: u32, bM: u64, negB: bool): void {
+  if (specials2(aSE, aM, bSE, bM)) return;
+  if (negB) bSE ^= 0x8000;
+  const as = aSE >> 15, bs = bSE >> 15;
+  const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
+  if (aInf || bInf) {
+    if (aInf && bInf && as != bs) { exc |= IE; setIndefinite(); return; }
+    if (!aInf) denormCheck(aSE, aM);
+    if (!bInf) denormCheck(bSE, bM);
+    setResult(aInf ? aSE : bSE, TOP_BIT);
+    return;
+  }
+  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
+  if (az && bz) {
+    const rc = (cw >> 10) & 3;
+    const s: u32 = as == bs ? as : (rc == 1 ? 1 : 0);
+    setResult(s << 15, 0);
+    return;
+  }
+  if (bz) { normalize(aSE, aM); roundToReg(as, nE, nM, 0); return; }
+  if (az) { normalize(bSE, bM); roundToReg(bs, nE, nM, 0); return; }
+  normalize(aSE, aM); let ea = nE, ma = nM;
+  normalize(bSE, bM); let eb = nE, mb = nM;
+  let sa = as, sb = bs;
+  if (eb > ea || (eb == ea && mb > ma)) {
+    let t = ea; ea = eb; eb = t;
+    let tm = ma; ma = mb; mb = tm;
+    let ts = sa; sa = sb; sb = ts;
+  }
+  shr128Sticky(mb, 0, ea - eb);
+  const bh = tH, bl = tL;
+  let e = ea;
+  if (sa == sb) {
+    let hi = ma + bh;
+    let lo = bl;
+    if (hi < ma) { // carry: shift right one, keeping sticky
+      lo = (lo >> 1) | (hi << 63) | (lo & 1);
+      hi = (hi >> 1) | TOP_BIT;
+      e++;
+    }
+    roundToReg(sa, e, hi, lo);
+    return;
+  }
+  // |a| >= |b|: subtract magnitudes
+  let lo = 0 - bl;
+  let hi = ma - bh - <u64>(bl != 0);
+  if (hi == 0 && lo == 0) {
+    const rc = (cw >> 10) & 3;
+    setResult(rc == 1 ? 0x8000 : 0, 0);
+    return;
+  }
+  if (hi == 0) { hi = lo; lo = 0; e -= 64; }
+  const s = <i32>clz(hi);
+  if (s != 0) { hi = (hi << <u64>s) | (lo >> <u64>(64 - s)); lo <<= <u64>s; e -= s; }
+  roundToReg(sa, e, hi, lo);
+}
+
+// ---- multiply ----
+export function mul80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
+  if (specials2(aSE, aM, bSE, bM)) return;
+  const s = (aSE ^ bSE) & 0x8000;
+  const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
+  const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
+  if (aInf || bInf) {
+    if (az || bz) { exc |= IE; setIndefinite(); return; }
+    if (!aInf) denormCheck(aSE, aM);
+    if (!bInf) denormCheck(bSE, bM);
+    setResult(s | 0x7fff, TOP_BIT);
+    return;
+  }
+  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  if (az || bz) { setResult(s, 0); return; }
+  normalize(aSE, aM); const ea = nE, ma = nM;
+  normalize(bSE, bM); const eb = nE, mb = nM;
+  mul64(ma, mb);
+  let hi = tH, lo = tL, e = ea + eb;
+  if ((hi >> 63) != 0) e++;
+  else { hi = (hi << 1) | (lo >> 63); lo <<= 1; }
+  roundToReg(s >> 15, e, hi, lo);
+}
+
+// ---- divide ----
+/** Restoring division of normalised significands: 64 quotient bits in tH, two more bits and the sticky bit in tL. Returns true when ma < mb (quotient exponent one lower). */
+function divSig(ma: u64, mb: u64): bool {
+  let r = ma;
+  let carry = false;
+  const low = ma < mb;
+  if (low) { carry = (r >> 63) != 0; r <<= 1; }
+  let q: u64 = 0;
+  for (let i = 0; i < 64; i++) {
+    q <<= 1;
+    if (carry || r >= mb) { r -= mb; q |= 1; }
+    carry = (r >> 63) != 0; r <<= 1;
+  }
+  let x: u64 = 0;
+  for (let i = 0; i < 2; i++) {
+    if (carry || r >= mb) { r -= mb; x |= TOP_BIT >> <u64>i; }
+    carry = (r >> 63) != 0; r <<= 1;
+  }
+  if (carry || r != 0) x |= 1;
+  tH = q; tL = x;
+  return low;
+}
+
+export function div80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
+  if (specials2(aSE, aM, bSE, bM)) return;
+  const s = (aSE ^ bSE) & 0x8000;
+  const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
+  const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
+  if (aInf && bInf) { exc |= IE; setIndefinite(); return; }
+  if (aInf) { denormCheck(bSE, bM); setResult(s | 0x7fff, TOP_BIT); return; }
+  if (bInf) { denormCheck(aSE, aM); setResult(s, 0); return; }
+  if (az && bz) { exc |= IE; setIndefinite(); return; }
+  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  if (bz) { exc |= ZE; setResult(s | 0x7fff, TOP_BIT); return; }
+  if (az) { setResult(s, 0); return; }
+  normalize(aSE, aM); const ea = nE, ma = nM;
+  normalize(bSE, bM); const eb = nE, mb = nM;
+  const low = divSig(ma, mb);
+  roundToReg(s >> 15, ea - eb - (low ? 1 : 0), tH, tL);
+}
+
+// ---- square root ----
+export function sqrt80(aSE: u32, aM: u64): void {
+  if (specials1(aSE, aM)) return;
+  const neg = (aSE & 0x8000) != 0;
+  if (isZero80(aSE, aM)) { setResult(aSE, 0); return; }
+  denormCheck(aSE, aM);
+  if (neg) { exc |= IE; setIndefinite(); return; }
+  if (isInf80(aSE, aM)) { setResult(aSE, aM); return; }
+  normalize(aSE, aM);
+  // radicand N = m << sh (134 bits); root = floor(sqrt(N)) has 67 bits with its top bit set
+  const odd = (nE & 1) != 0;
+  const sh = odd ? 70 : 69;
+  const m = nM;
+  let remH: u64 = 0, remL: u64 = 0, rootH: u64 = 0, rootL: u64 = 0;
+  for (let i = 0; i < 67; i++) {
+    const pos = 133 - 2 * i; // bit pair (pos, pos-1) of N
+    let pair: u64 = 0;
+    for (let k = 0; k < 2; k++) {
+      const b = pos - k - sh;
+      pair = (pair << 1) | ((b >= 0 && b < 64) ? ((m >> <u64>b) & 1) : 0);
+    }
+    remH = (remH << 2) | (remL >> 62); remL = (remL << 2) | pair;
+    const trH = (rootH << 2) | (rootL >> 62), trL = (rootL << 2) | 1;
+    rootH = (rootH << 1) | (rootL >> 63); rootL <<= 1;
+    if (remH > trH || (remH == trH && remL >= trL)) {
+      const bw = <u64>(remL < trL);
+      remL -= trL; remH = remH - trH - bw;
+      rootL |= 1;
+    }
+  }
+  // root bits 66..3 form the significand, bits 2..0 plus the remainder round it
+  const sig = (rootH << 61) | (rootL >> 3);
+  const x = (rootL << 61) | <u64>((remH | remL) != 0);
+  roundToReg(0, (nE - (odd ? 1 : 0)) >> 1, sig, x);
+}
+
+// ---- comparison ----
+export const CMP_GT: i32 = 0;
+export const CMP_LT: i32 = 1;
+export const CMP_EQ: i32 = 2;
+export const CMP_UN: i32 = 3;
+/** Compares a with b; `quiet` (FUCOM*) signals IE only for SNaNs, otherwise any NaN is invalid. */
+export function cmp80(aSE: u32, aM: u64, bSE: u32, bM: u64, quiet: bool): i32 {
+  if (isUnsupported(aSE, aM) || isUnsupported(bSE, bM)) { exc |= IE; return CMP_UN; }
+  const an = isNaN80(aSE, aM), bn = isNaN80(bSE, bM);
+  if (an || bn) {
+    if (!quiet || isSNaN80(aSE, aM) || isSNaN80(bSE, bM)) exc |= IE;
+    return CMP_UN;
+  }
+  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
+  if (az && bz) return CMP_EQ;
+  const as = az ? 0 : aSE >> 15, bs = bz ? 0 : bSE >> 15;
+  if (as != bs) return as != 0 ? CMP_LT : CMP_GT;
+  // same sign: compare magnitudes (zero below everything)
+  let mag: i32 = 0;
+  if (az) mag = -1;
+  else if (bz) mag = 1;
+  else {
+    normalize(aSE, aM); const ea = nE, ma = nM;
+    normalize(bSE, bM);
+    if (ea != nE) mag = ea < nE ? -1 : 1;
+    else if (ma != nM) mag = ma < nM ? -1 : 1;
+  }
+  if (mag == 0) return CMP_EQ;
+  if (as != 0) mag = -mag;
+  return mag < 0 ? CMP_LT : CMP_GT;
+}
+
+// ---- conversions from memory formats (exact; a denormal source raises DE, SNaNs are kept for the consumer) ----
+export function fromF32(v: u32): void {
+  const s = (v >> 31) << 15;
+  const e = (v >> 23) & 0xff;
+  const f = <u64>(v & 0x7fffff);
+  if (e == 0xff) {
+    if (f == 0) { setResult(s | 0x7fff, TOP_BIT); return; }
+    setResult(s | 0x7fff, TOP_BIT | (f << 40)); // an SNaN stays signalling: the consumer decides
+
+    return;
+  }
+  if (e == 0) {
+    if (f == 0) { setResult(s, 0); return; }
+    exc |= DE;
+    const z = <i32>clz(f);
+    setResult(s | <u32>(BIAS - 126 - (z - 40)), f << <u64>z);
+    return;
+  }
+  setResult(s | <u32>(e - 127 + BIAS), TOP_BIT | (f << 40));
+}
+export function fromF64(v: u64): void {
+  const s = <u32>(v >> 63) << 15;
+  const e = <i32>((v >> 52) & 0x7ff);
+  const f = v & 0xf_ffff_ffff_ffff;
+  if (e == 0x7ff) {
+    if (f == 0) { setResult(s | 0x7fff, TOP_BIT); return; }
+    setResult(s | 0x7fff, TOP_BIT | (f << 11));
+
+    return;
+  }
+  if (e == 0) {
+    if (f == 0) { setResult(s, 0); return; }
+    exc |= DE;
+    const z = <i32>clz(f);
+    setResult(s | <u32>(BIAS - 1022 - (z - 11)), f << <u64>z);
+    return;
+  }
+  setResult(s | <u32>(e - 1023 + BIAS), TOP_BIT | (f << 11));
+}
+/** Signed integer (FILD, FIADD...): always exact. */
+export function fromInt(v: i64): void {
+  if (v == 0) { setResult(0, 0); return; }
+  const s: u32 = v < 0 ? 0x8000 : 0;
+  const a: u64 = v < 0 ? <u64>(0 - v) : <u64>v;
+  const z = <i32>clz(a);
+  setResult(s | <u32>(BIAS + 63 - z), a << <u64>z);
+}
+
+// ---- conversions to memory formats (FST/FSTP m32/m64: RC applies, PC does not) ----
+/** Result of toF32/toF64; `storeOk` false when an unmasked exception forbids the store. */
+export let outBits: u64 = 0;
+export let storeOk: bool = true;
+
+function toFloat(se: u32, m: u64, p: i32, ebits: i32): void {
+  const fbits = p - 1;
+  const bias = (1 << (ebits - 1)) - 1;
+  const s = <u64>(se >> 15);
+  const signBit = s << <u64>(ebits + fbits);
+  const expAll = <u64>((1 << ebits) - 1) << <u64>fbits;
+  storeOk = true;
+  if (isUnsupported(se, m)) {
+    exc |= IE;
+    storeOk = (cw & IE) != 0;
+    outBits = (<u64>1 << <u64>(ebits + fbits)) | expAll | (<u64>1 << <u64>(fbits - 1)); // indefinite
+    return;
+  }
+  if (isNaN80(se, m)) {
+    if (((m >> 62) & 1) == 0) { exc |= IE; storeOk = (cw & IE) != 0; }
+    outBits = signBit | expAll | (<u64>1 << <u64>(fbits - 1)) | ((m << 1) >> <u64>(64 - fbits));
+    return;
+  }
+  if (isInf80(se, m)) { outBits = signBit | expAll; return; }
+  if (isZero80(se, m)) { outBits = signBit; return; }
+  if (isDenormal80(se, m)) exc |= DE;
+  normalize(se, m);
+  const save = exc;
+  roundCore(<u32>s, nE, nM, 0, p, 1 - bias, bias, bias, false);
+  const now = exc & ~save;
+  // unmasked overflow/underflow on a memory destination: nothing is stored (SDM §4.9.1.4-5)
+  if (((now & OE) != 0 && (cw & OE) == 0) || ((now & UE) != 0 && (cw & UE) == 0)) storeOk = false;
+  if (oInf) { outBits = signBit | expAll; return; }
+  const frac = (oM >> <u64>(64 - p)) & ((<u64>1 << <u64>fbits) - 1);
+  outBits = signBit | (<u64>oBiased << <u64>fbits) | frac;
+}
+export function toF32(se: u32, m: u64): void { toFloat(se, m, 24, 8); }
+export function toF64(se: u32, m: u64): void { toFloat(se, m, 53, 11); }
+
+// ---- integers ----
+/** Rounds |value| to an integer magnitude under `rc`; out: intMag, intOverflow (>= 2^64), sets PE/roundedUp. */
+export let intMag: u64 = 0;
+let intBig: bool = false;
+function roundInt(se: u32, m: u64, rc: u32): void {
+  intBig = false;
+  const sign = se >> 15;
+  if (isZero80(se, m)) { intMag = 0; roundedUp = false; return; }
+  normalize(se, m);
+  const e = nE, mm = nM;
+  if (e >= 64) { intBig = true; intMag = 0; return; }
+  if (e == 63) { intMag = mm; roundedUp = false; return; }
+  let q: u64, r: u64, half: u64, gt: bool, eq: bool;
+  const sh = 63 - e; // >= 1
+  if (sh >= 65) { q = 0; gt = false; eq = false; r = 1; half = 0; }
+  else if (sh == 64) { q = 0; r = mm; gt = mm > TOP_BIT; eq = mm == TOP_BIT; half = 0; }
+  else {
+    q = mm >> <u64>sh;
+    r = mm << <u64>(64 - sh);
+    gt = r > TOP_BIT; eq = r == TOP_BIT; half = 0;
+  }
+  const nz = r != 0;
+  let inc = false;
+  if (rc == 0) inc = gt || (eq && (q & 1) != 0);
+  else if (rc == 1) inc = nz && sign != 0;
+  else if (rc == 2) inc = nz && sign == 0;
+  if (nz) exc |= PE;
+  roundedUp = inc;
+  if (inc) { q++; if (q == 0) intBig = true; }
+  intMag = q;
+}
+
+/**
+ * FIST/FISTP/FISTTP: converts to a signed `bits`-bit integer (truncating when
+ * `trunc`). Out of range, NaN, infinity or unsupported -> IE and the integer
+ * indefinite (sign bit only); storeOk false when IE is unmasked.
+ */
+export function toInt(se: u32, m: u64, bits: i32, trunc: bool): void {
+  storeOk = true;
+  const indef = <u64>1 << <u64>(bits - 1);
+  if (isUnsupported(se, m) || isNaN80(se, m) || isInf80(se, m)) {
+    exc |= IE; storeOk = (cw & IE) != 0; outBits = indef; roundedUp = false; return;
+  }
+  if (isDenormal80(se, m)) exc |= DE;
+  const save = exc;
+  roundInt(se, m, trunc ? 3 : (cw >> 10) & 3);
+  const neg = (se >> 15) != 0;
+  const lim = neg ? indef : indef - 1;
+  if (intBig || intMag > lim) {
+    exc = save | IE; // an invalid result reports IE only
+    roundedUp = false;
+    storeOk = (cw & IE) != 0;
+    outBits = indef;
+    return;
+  }
+  outBits = neg ? 0 - intMag : intMag;
+  if (bits < 64) outBits &= (<u64>1 << <u64>bits) - 1;
+}
+
+/** FRNDINT: rounds to an integral value under RC (PC does not apply). */
+export function rndint80(se: u32, m: u64): void {
+  if (specials1(se, m)) return;
+  if (isInf80(se, m) || isZero80(se, m)) { setResult(se, m); return; }
+  denormCheck(se, m);
+  normalize(se, m);
+  if (nE >= 63) { setResult(se, m); return; }
+  roundInt(se, m, (cw >> 10) & 3);
+  if (intMag == 0) { setResult(se & 0x8000, 0); return; }
+  if (intBig) { setResult((se & 0x8000) | <u32>(BIAS + 64), TOP_BIT); return; }
+  const z = <i32>clz(intMag);
+  setResult((se & 0x8000) | <u32>(BIAS + 63 - z), intMag << <u64>z);
+}
+
+// ---- constants (SDM FLD1/FLDL2T/...: the internal 66-bit constant rounded per RC) ----
+/** Loads constant k (0 one, 1 l2t, 2 l2e, 3 pi, 4 lg2, 5 ln2, 6 zero). */
+export function constant(k: i32): void {
+  const rc = (cw >> 10) & 3;
+  let se: u32 = 0, m: u64 = 0, nearestUp = false;
+  switch (k) {
+    case 0: se = 0x3fff; m = TOP_BIT; break;
+    case 1: se = 0x4000; m = 0xd49a784bcd1b8afe; break;
+    case 2: se = 0x3fff; m = 0xb8aa3b295c17f0bb; nearestUp = true; break;
+    case 3: se = 0x4000; m = 0xc90fdaa22168c234; nearestUp = true; break;
+    case 4: se = 0x3ffd; m = 0x9a209a84fbcff798; nearestUp = true; break;
+    case 5: se = 0x3ffe; m = 0xb17217f7d1cf79ab; nearestUp = true; break;
+    default: setResult(0, 0); return;
+  }
+  // m is the truncated value; every constant but 1 is irrational
+  if (k != 0 && (rc == 2 || (rc == 0 && nearestUp))) m++;
+  setResult(se, m);
+}
+
+// ---- FSCALE, FXTRACT, FPREM ----
+/** ST0 * 2^trunc(ST1). */
+export function scale80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
+  if (specials2(aSE, aM, bSE, bM)) return;
+  const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
+  const az = isZero80(aSE, aM);
+  const bneg = (bSE >> 15) != 0;
+  if (bInf) {
+    if ((az && !bneg) || (aInf && bneg)) { exc |= IE; setIndefinite(); return; }
+    denormCheck(aSE, aM);
+    if (aInf || az) { setResult(aSE, aM); return; }
+    setResult(bneg ? aSE & 0x8000 : (aSE & 0x8000) | 0x7fff, bneg ? 0 : TOP_BIT);
+    return;
+  }
+  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  if (aInf || az) { setResult(aSE, aM); return; }
+  // trunc(ST1), clamped: beyond +-2^17 the result over/underflows anyway
+  let sc: i32 = 0;
+  if (!isZero80(bSE, bM)) {
+    normalize(bSE, bM);
+    if (nE >= 17) sc = 1 << 17;
+    else if (nE >= 0) sc = <i32>(nM >> <u64>(63 - nE));
+    if (bneg) sc = -sc;
+  }
+  normalize(aSE, aM);
+  roundPrec(aSE >> 15, nE + sc, nM, 0, 64);
+}
+
+/** FXTRACT: rSE/rM get the significand (exponent 0); xtExpSE/xtExpM the exponent as a value. */
+export let xtSE: u32 = 0;
+export let xtM: u64 = 0;
+export function xtract80(se: u32, m: u64): void {
+  if (specials1(se, m)) { xtSE = rSE; xtM = rM; return; }
+  if (isInf80(se, m)) { xtSE = 0x7fff; xtM = TOP_BIT; setResult(se, m); return; }
+  if (isZero80(se, m)) { exc |= ZE; xtSE = 0xffff; xtM = TOP_BIT; setResult(se, m); return; }
+  denormCheck(se, m);
+  normalize(se, m);
+  const e = nE;
+  setResult((se & 0x8000) | <u32>BIAS, nM);
+  const sm = rM, sse = rSE;
+  fromInt(<i64>e);
+  xtSE = rSE; xtM = rM;
+  rSE = sse; rM = sm;
+}
+
+/** Quotient bits for C0/C3/C1 and the C2 "incomplete" flag of the last FPREM/FPREM1. */
+export let remQ: u64 = 0;
+export let remPartial: bool = false;
+/** Partial-reduction step of the hardware: exponent gap reduced per iteration when it is 64 or more. */
+const PREM_N: i32 = 32;
+
+export function prem80(aSE: u32, aM: u64, bSE: u32, bM: u64, nearest: bool): void {
+  remQ = 0; remPartial = false;
+  if (specials2(aSE, aM, bSE, bM)) return;
+  const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
+  const bz = isZero80(bSE, bM);
+  if (aInf || bz) { exc |= IE; setIndefinite(); return; }
+  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  if (bInf || isZero80(aSE, aM)) { setResult(aSE, aM); return; }
+  normalize(aSE, aM); const ea = nE, ma = nM;
+  normalize(bSE, bM); const eb = nE, mb = nM;
+  const d = ea - eb;
+  const sign = aSE >> 15;
+  if (d < 0) {
+    // |a| < |b|: quotient 0, except FPREM1 rounds it to 1 when |a| > |b|/2
+    if (nearest && d == -1 && ma > mb) {
+      remQ = 1;
+      // |b| - |a| = (2mb - ma) * 2^(ea-63), and 2mb - ma = mb - (ma - mb) < mb
+      const diff = mb - (ma - mb);
+      const z = <i32>clz(diff);
+      roundPrec(sign ^ 1, ea - z, diff << <u64>z, 0, 64);
+      return;
+    }
+    roundPrec(sign, ea, ma, 0, 64);
+    return;
+  }
+  let steps = d;
+  let rexp = eb;
+  // exponent gap of 64 or more: one partial step of PREM_N bits (SDM FPREM, C2 = 1)
+  if (d >= 64) { remPartial = true; steps = PREM_N; rexp = ea - PREM_N; }
+  // long division of ma * 2^steps by mb: quotient q (low bits), remainder r < mb
+  let r = ma, q: u64 = 0, carry = false;
+  for (let i = 0; i <= steps; i++) {
+    q <<= 1;
+    if (carry || r >= mb) { r -= mb; q |= 1; }
+    if (i < steps) { carry = (r >> 63) != 0; r <<= 1; }
+  }
+  let s = sign;
+  if (nearest && !remPartial) {
+    // round the quotient to nearest-even: compare 2r with mb
+    const twiceCarry = (r >> 63) != 0;
+    const twice = r << 1;
+    if (twiceCarry || twice > mb || (twice == mb && (q & 1) != 0)) {
+      q++;
+      r = mb - r;
+      s ^= 1;
+    }
+  }
+  remQ = q;
+  if (r == 0) { setResult(aSE & 0x8000, 0); return; }
+  const z = <i32>clz(r);
+  roundPrec(s, rexp - z, r << <u64>z, 0, 64);
+}
+
+/** Tag for FNSTENV/FNSAVE (SDM vol. 1 §8.1.7): 0 valid, 1 zero, 2 special. */
+export function tagOf(se: u32, m: u64): u32 {
+  const e = se & 0x7fff;
+  if (e == 0) return m == 0 ? 1 : 2;
+  if (e == 0x7fff || (m >> 63) == 0) return 2;
+  return 0;
+}
+
+/** FXAM class bits C3 C2 C0 (FSW bits 14, 10, 8) for a non-empty register. */
+export function examine(se: u32, m: u64): u32 {
+  if (isUnsupported(se, m)) return 0;
+  if (isNaN80(se, m)) return 0x100;
+  if (isInf80(se, m)) return 0x500;
+  if (isZero80(se, m)) return 0x4000;
+  if (isDenormal80(se, m)) return 0x4400;
+  return 0x400;
+}

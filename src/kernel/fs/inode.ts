@@ -1,0 +1,72 @@
+// The VFS's view of a file: an inode with Linux's attributes and the few
+// operations a read-only tree needs. Every filesystem (the in-memory image
+// tree, the Node host directory, device nodes) implements this one shape.
+import type { CharDevice } from "./device";
+
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+
+// d_type values of getdents64 (dirent.h).
+export const DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK = 10, DT_SOCK = 12;
+
+export interface Timespec { sec: number; nsec: number }
+
+export interface Inode {
+  /** Device number of the filesystem (st_dev). */
+  readonly dev: number;
+  readonly ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  /** Device number for character/block devices (st_rdev). */
+  rdev: number;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  /** Size in bytes (st_size); a symlink's is its target length. */
+  readonly size: number;
+  /** For directories: the directory holding it (the root points to itself). */
+  parent: Inode | null;
+  /** For directories: the name under which `parent` holds it. */
+  name: string;
+  /** Directories: the child called `name`, or null. */
+  lookup(name: string): Inode | null;
+  /** Directories: the children (without "." and ".."). */
+  entries(): Array<[string, Inode]>;
+  /** Regular files: up to `len` bytes from `offset`. */
+  read(offset: number, len: number): Uint8Array;
+  /** Symlinks: the target. */
+  readlink(): string;
+  /** Character devices: the driver. */
+  device?: CharDevice;
+}
+
+export const isDir = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFDIR;
+export const isLink = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFLNK;
+export const isReg = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFREG;
+
+export function dtype(mode: number): number {
+  switch (mode & S_IFMT) {
+    case S_IFDIR: return DT_DIR;
+    case S_IFREG: return DT_REG;
+    case S_IFLNK: return DT_LNK;
+    case S_IFCHR: return DT_CHR;
+    case S_IFBLK: return DT_BLK;
+    case S_IFIFO: return DT_FIFO;
+    case S_IFSOCK: return DT_SOCK;
+    default: return 0;
+  }
+}
+
+/** Unix epoch time from a JS millisecond timestamp. */
+export function timespecFromMs(ms: number): Timespec {
+  const sec = Math.floor(ms / 1000);
+  return { sec, nsec: Math.round((ms - sec * 1000) * 1e6) };
+}

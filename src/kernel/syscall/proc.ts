@@ -1,0 +1,276 @@
+// Process and identity syscalls: exit, ids, credentials, uname(2),
+// prlimit64(2), prctl(2), arch_prctl(2), set_tid_address(2), getrandom(2),
+// sysinfo(2) and the scheduler queries. fork/clone/execve/wait4 arrive with
+// multitasking (issue 4) and report ENOSYS until then.
+import type { Task } from "../task";
+import type { Args, Kernel } from "./types";
+import { FS_BASE, GS_BASE } from "../cpu";
+import { EINVAL, EPERM, EFAULT, ESRCH, ENOSYS } from "../errno";
+
+/** exit(2): ends the calling thread; with one thread per process this ends the process. */
+export function sysExit(t: Task, a: Args, k: Kernel): number {
+  k.exitGroup(t, (a.i(0) & 0xff) << 8);
+  return 0;
+}
+
+/** exit_group(2) */
+export function sysExitGroup(t: Task, a: Args, k: Kernel): number {
+  k.exitGroup(t, (a.i(0) & 0xff) << 8);
+  return 0;
+}
+
+export const sysGetpid = (t: Task): number => t.tgid;
+export const sysGettid = (t: Task): number => t.tid;
+export const sysGetppid = (t: Task): number => t.ppid;
+export const sysGetuid = (t: Task): number => t.cred.uid;
+export const sysGeteuid = (t: Task): number => t.cred.euid;
+export const sysGetgid = (t: Task): number => t.cred.gid;
+export const sysGetegid = (t: Task): number => t.cred.egid;
+/** getpgrp(2), getpgid(2), getsid(2): every process leads its own group and session until job control. */
+export const sysGetpgrp = (t: Task): number => t.tgid;
+export function sysGetpgid(t: Task, a: Args): number {
+  const pid = a.i(0);
+  return pid === 0 || pid === t.tgid ? t.tgid : -ESRCH;
+}
+export const sysGetsid = sysGetpgid;
+export function sysSetpgid(t: Task, a: Args): number {
+  const pid = a.i(0), pgid = a.i(1);
+  if (pgid < 0) return -EINVAL;
+  return pid === 0 || pid === t.tgid ? 0 : -ESRCH;
+}
+export const sysSetsid = (): number => -EPERM;
+
+/** getgroups(2) */
+export function sysGetgroups(t: Task, a: Args): number {
+  const n = a.i(0);
+  const g = t.cred.groups;
+  if (n < 0) return -EINVAL;
+  if (n === 0) return g.length;
+  if (n < g.length) return -EINVAL;
+  const b = new Uint8Array(g.length * 4);
+  const v = new DataView(b.buffer);
+  g.forEach((x, i) => v.setUint32(i * 4, x, true));
+  const e = t.mm.copyOut(a.u(1), b);
+  return e < 0 ? e : g.length;
+}
+
+/** setuid(2) family for root: sets all ids (no capability model yet). */
+export function sysSetuid(t: Task, a: Args): number {
+  const id = a.i(0) >>> 0;
+  if (t.cred.euid !== 0 && id !== t.cred.uid) return -EPERM;
+  Object.assign(t.cred, { uid: id, euid: id, suid: id, fsuid: id });
+  return 0;
+}
+export function sysSetgid(t: Task, a: Args): number {
+  const id = a.i(0) >>> 0;
+  if (t.cred.euid !== 0 && id !== t.cred.gid) return -EPERM;
+  Object.assign(t.cred, { gid: id, egid: id, sgid: id, fsgid: id });
+  return 0;
+}
+
+/** getresuid(2) / getresgid(2) */
+export function sysGetresuid(t: Task, a: Args): number { return putIds(t, a, [t.cred.uid, t.cred.euid, t.cred.suid]); }
+export function sysGetresgid(t: Task, a: Args): number { return putIds(t, a, [t.cred.gid, t.cred.egid, t.cred.sgid]); }
+function putIds(t: Task, a: Args, ids: number[]): number {
+  for (let i = 0; i < 3; i++) {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, ids[i], true);
+    const e = t.mm.copyOut(a.u(i), b);
+    if (e < 0) return e;
+  }
+  return 0;
+}
+
+/** set_tid_address(2) */
+export function sysSetTidAddress(t: Task, a: Args): number {
+  t.clearChildTid = a.u(0);
+  return t.tid;
+}
+
+/** set_robust_list(2) */
+export function sysSetRobustList(t: Task, a: Args): number {
+  if (a.u(1) !== 24) return -EINVAL;
+  t.robustList = a.u(0);
+  t.robustLen = 24;
+  return 0;
+}
+
+const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+
+/** arch_prctl(2): FS/GS base; the CET and CPUID-faulting codes are EINVAL as on most kernels. */
+export function sysArchPrctl(t: Task, a: Args): number {
+  const code = a.i(0), addr = a.u(1);
+  switch (code) {
+    case ARCH_SET_FS: case ARCH_SET_GS:
+      if (addr >= 0x800000000000) return -EPERM;
+      t.regs.set(code === ARCH_SET_FS ? FS_BASE : GS_BASE, addr);
+      return 0;
+    case ARCH_GET_FS: case ARCH_GET_GS: {
+      const b = new Uint8Array(8);
+      new DataView(b.buffer).setBigUint64(0, t.regs.big(code === ARCH_GET_FS ? FS_BASE : GS_BASE), true);
+      return t.mm.copyOut(addr, b);
+    }
+    default: return -EINVAL;
+  }
+}
+
+const utsField = (s: string): Uint8Array => {
+  const b = new Uint8Array(65);
+  b.set(new TextEncoder().encode(s).subarray(0, 64));
+  return b;
+};
+
+export const UTS_RELEASE = "6.1.0-hako";
+export const UTS_VERSION = "#1 SMP PREEMPT_DYNAMIC Hako";
+
+/** uname(2) */
+export function sysUname(t: Task, a: Args, k: Kernel): number {
+  const b = new Uint8Array(65 * 6);
+  ["Linux", k.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", "(none)"].forEach((s, i) => b.set(utsField(s), i * 65));
+  return t.mm.copyOut(a.u(0), b);
+}
+
+function rlimBytes(cur: number, max: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  const enc = (x: number): bigint => (x === Infinity ? 0xffffffffffffffffn : BigInt(x));
+  v.setBigUint64(0, enc(cur), true);
+  v.setBigUint64(8, enc(max), true);
+  return b;
+}
+
+function rlimRead(t: Task, ptr: number): [number, number] | number {
+  const raw = t.mm.copyIn(ptr, 16);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer);
+  const dec = (x: bigint): number => (x === 0xffffffffffffffffn ? Infinity : Number(x));
+  return [dec(v.getBigUint64(0, true)), dec(v.getBigUint64(8, true))];
+}
+
+/** prlimit64(2) on the caller (pid 0 or its own pid). */
+export function sysPrlimit64(t: Task, a: Args): number {
+  const pid = a.i(0), res = a.i(1), newp = a.u(2), oldp = a.u(3);
+  if (pid !== 0 && pid !== t.tgid) return -ESRCH;
+  const cur = t.rlimits.get(res);
+  if (!cur) return -EINVAL;
+  let next: [number, number] | null = null;
+  if (newp) {
+    const r = rlimRead(t, newp);
+    if (typeof r === "number") return r;
+    if (r[0] > r[1]) return -EINVAL;
+    if (r[1] > cur[1] && t.cred.euid !== 0) return -EPERM;
+    next = r;
+  }
+  if (oldp) {
+    const e = t.mm.copyOut(oldp, rlimBytes(cur[0], cur[1]));
+    if (e < 0) return e;
+  }
+  if (next) t.rlimits.set(res, next);
+  return 0;
+}
+
+/** getrlimit(2) */
+export function sysGetrlimit(t: Task, a: Args): number {
+  const cur = t.rlimits.get(a.i(0));
+  if (!cur) return -EINVAL;
+  return t.mm.copyOut(a.u(1), rlimBytes(cur[0], cur[1]));
+}
+
+/** setrlimit(2) */
+export function sysSetrlimit(t: Task, a: Args): number {
+  const res = a.i(0);
+  const cur = t.rlimits.get(res);
+  if (!cur) return -EINVAL;
+  const r = rlimRead(t, a.u(1));
+  if (typeof r === "number") return r;
+  if (r[0] > r[1]) return -EINVAL;
+  t.rlimits.set(res, r);
+  return 0;
+}
+
+const PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4, PR_SET_NAME = 15,
+  PR_GET_NAME = 16, PR_GET_SECCOMP = 21, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39;
+
+/** prctl(2): names, dumpable, pdeathsig, no_new_privs; others EINVAL. */
+export function sysPrctl(t: Task, a: Args): number {
+  switch (a.i(0)) {
+    case PR_SET_NAME: {
+      const s = t.mm.readCString(a.u(1), 4096);
+      if (typeof s === "number") return s;
+      t.comm = s.slice(0, 15);
+      return 0;
+    }
+    case PR_GET_NAME: {
+      const b = new Uint8Array(16);
+      b.set(new TextEncoder().encode(t.comm).subarray(0, 15));
+      return t.mm.copyOut(a.u(1), b);
+    }
+    case PR_SET_PDEATHSIG: return a.i(1) >= 0 && a.i(1) <= 64 ? 0 : -EINVAL;
+    case PR_GET_PDEATHSIG: return t.mm.copyOut(a.u(1), new Uint8Array(4));
+    case PR_GET_DUMPABLE: return 1;
+    case PR_SET_DUMPABLE: return 0;
+    case PR_GET_SECCOMP: return 0;
+    case PR_SET_NO_NEW_PRIVS: return 0;
+    case PR_GET_NO_NEW_PRIVS: return 0;
+    default: return -EINVAL;
+  }
+}
+
+const GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+
+/** getrandom(2) */
+export function sysGetrandom(t: Task, a: Args): number {
+  const flags = a.i(2);
+  if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE)) return -EINVAL;
+  const n = Math.min(a.u(1), 33554431);
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i += 65536) crypto.getRandomValues(b.subarray(i, Math.min(n, i + 65536)));
+  const e = t.mm.copyOut(a.u(0), b);
+  return e < 0 ? e : n;
+}
+
+/** sysinfo(2) */
+export function sysSysinfo(t: Task, a: Args, k: Kernel): number {
+  const b = new Uint8Array(112);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, BigInt(Math.floor(Number(k.monotonicNs() / 1000000000n))), true);
+  v.setBigUint64(32, BigInt(k.totalRam), true);
+  v.setBigUint64(40, BigInt(k.freeRam()), true);
+  v.setUint16(80, 1, true); // procs
+  v.setUint32(104, 1, true); // mem_unit
+  return t.mm.copyOut(a.u(0), b);
+}
+
+/** sched_getaffinity(2): one CPU. */
+export function sysSchedGetaffinity(t: Task, a: Args): number {
+  const pid = a.i(0), len = a.u(1);
+  if (pid !== 0 && pid !== t.tid) return -ESRCH;
+  if (len < 8 || len % 8 !== 0) return -EINVAL;
+  const b = new Uint8Array(8);
+  b[0] = 1;
+  const e = t.mm.copyOut(a.u(2), b);
+  return e < 0 ? e : 8;
+}
+
+export const sysSchedYield = (): number => 0;
+/** getpriority(2): nice 0, returned as 20 - nice as the raw syscall does. */
+export const sysGetpriority = (): number => 20;
+export const sysSetpriority = (): number => 0;
+/** getcpu(2) */
+export function sysGetcpu(t: Task, a: Args): number {
+  const z = new Uint8Array(4);
+  if (a.u(0) && t.mm.copyOut(a.u(0), z) < 0) return -EFAULT;
+  if (a.u(1) && t.mm.copyOut(a.u(1), z) < 0) return -EFAULT;
+  return 0;
+}
+
+/** personality(2): query only, PER_LINUX. */
+export function sysPersonality(t: Task, a: Args): number {
+  const p = a.i(0);
+  const old = t.personality;
+  if (p !== -1) t.personality = p;
+  return old;
+}
+
+/** Calls that need several processes (fork, clone, execve, wait4…): until issue 4. */
+export const sysNeedsMultitasking = (): number => -ENOSYS;

@@ -1,0 +1,233 @@
+// The x86-64 syscall table (after gVisor's per-architecture maps): one row
+// per number with its name, handler and support status. Numbers without a
+// handler, or marked unsupported, go to one fallback that counts them and
+// returns ENOSYS. The rows are the source of the compatibility page.
+// This file is long because it lists every syscall number; the handlers live
+// in the family files next to it.
+import type { Handler } from "./types";
+import * as fs from "./fs";
+import * as proc from "./proc";
+import * as mm from "./mm";
+import * as time from "./time";
+import * as sig from "./signal";
+
+export type Status = "full" | "partial" | "unsupported";
+
+export interface SyscallRow {
+  nr: number;
+  name: string;
+  status: Status;
+  /** Why support is partial or missing. */
+  note: string;
+  handler: Handler | null;
+}
+
+/** Linux x86-64 syscall names by number (arch/x86/entry/syscalls/syscall_64.tbl); "" for unused numbers. */
+const NAMES = [
+  "read write open close stat fstat lstat poll lseek mmap",
+  "mprotect munmap brk rt_sigaction rt_sigprocmask rt_sigreturn ioctl pread64 pwrite64 readv",
+  "writev access pipe select sched_yield mremap msync mincore madvise shmget",
+  "shmat shmctl dup dup2 pause nanosleep getitimer alarm setitimer getpid",
+  "sendfile socket connect accept sendto recvfrom sendmsg recvmsg shutdown bind",
+  "listen getsockname getpeername socketpair setsockopt getsockopt clone fork vfork execve",
+  "exit wait4 kill uname semget semop semctl shmdt msgget msgsnd",
+  "msgrcv msgctl fcntl flock fsync fdatasync truncate ftruncate getdents getcwd",
+  "chdir fchdir rename mkdir rmdir creat link unlink symlink readlink",
+  "chmod fchmod chown fchown lchown umask gettimeofday getrlimit getrusage sysinfo",
+  "times ptrace getuid syslog getgid setuid setgid geteuid getegid setpgid",
+  "getppid getpgrp setsid setreuid setregid getgroups setgroups setresuid getresuid setresgid",
+  "getresgid getpgid setfsuid setfsgid getsid capget capset rt_sigpending rt_sigtimedwait rt_sigqueueinfo",
+  "rt_sigsuspend sigaltstack utime mknod uselib personality ustat statfs fstatfs sysfs",
+  "getpriority setpriority sched_setparam sched_getparam sched_setscheduler sched_getscheduler sched_get_priority_max sched_get_priority_min sched_rr_get_interval mlock",
+  "munlock mlockall munlockall vhangup modify_ldt pivot_root _sysctl prctl arch_prctl adjtimex",
+  "setrlimit chroot sync acct settimeofday mount umount2 swapon swapoff reboot",
+  "sethostname setdomainname iopl ioperm create_module init_module delete_module get_kernel_syms query_module quotactl",
+  "nfsservctl getpmsg putpmsg afs_syscall tuxcall security gettid readahead setxattr lsetxattr",
+  "fsetxattr getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr fremovexattr",
+  "tkill time futex sched_setaffinity sched_getaffinity set_thread_area io_setup io_destroy io_getevents io_submit",
+  "io_cancel get_thread_area lookup_dcookie epoll_create epoll_ctl_old epoll_wait_old remap_file_pages getdents64 set_tid_address restart_syscall",
+  "semtimedop fadvise64 timer_create timer_settime timer_gettime timer_getoverrun timer_delete clock_settime clock_gettime clock_getres",
+  "clock_nanosleep exit_group epoll_wait epoll_ctl tgkill utimes vserver mbind set_mempolicy get_mempolicy",
+  "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr kexec_load waitid add_key request_key",
+  "keyctl ioprio_set ioprio_get inotify_init inotify_add_watch inotify_rm_watch migrate_pages openat mkdirat mknodat",
+  "fchownat futimesat newfstatat unlinkat renameat linkat symlinkat readlinkat fchmodat faccessat",
+  "pselect6 ppoll unshare set_robust_list get_robust_list splice tee sync_file_range vmsplice move_pages",
+  "utimensat epoll_pwait signalfd timerfd_create eventfd fallocate timerfd_settime timerfd_gettime accept4 signalfd4",
+  "eventfd2 epoll_create1 dup3 pipe2 inotify_init1 preadv pwritev rt_tgsigqueueinfo perf_event_open recvmmsg",
+  "fanotify_init fanotify_mark prlimit64 name_to_handle_at open_by_handle_at clock_adjtime syncfs sendmmsg setns getcpu",
+  "process_vm_readv process_vm_writev kcmp finit_module sched_setattr sched_getattr renameat2 seccomp getrandom memfd_create",
+  "kexec_file_load bpf execveat userfaultfd membarrier mlock2 copy_file_range preadv2 pwritev2 pkey_mprotect",
+  "pkey_alloc pkey_free statx io_pgetevents rseq     ",
+  "         ",
+  "         ",
+  "         ",
+  "         ",
+  "         ",
+  "         ",
+  "         ",
+  "         ",
+  "    pidfd_send_signal io_uring_setup io_uring_enter io_uring_register open_tree move_mount",
+  "fsopen fsconfig fsmount fspick pidfd_open clone3 close_range openat2 pidfd_getfd faccessat2",
+  "process_madvise epoll_pwait2 mount_setattr quotactl_fd landlock_create_ruleset landlock_add_rule landlock_restrict_self memfd_secret process_mrelease futex_waitv",
+  "set_mempolicy_home_node cachestat fchmodat2 map_shadow_stack futex_wake futex_wait futex_requeue statmount listmount lsm_get_self_attr",
+  "lsm_set_self_attr lsm_list_modules mseal",].join(" ").split(" ");
+
+type Impl = [Handler | null, Status, string?];
+
+const ROFS = "the root filesystem is read-only in this issue: EROFS";
+const MT = "needs multitasking (issue 4)";
+
+/** Implemented calls: [handler, status, note]. */
+const IMPL: Record<string, Impl> = {
+  read: [fs.sysRead, "full"],
+  write: [fs.sysWrite, "full"],
+  open: [fs.sysOpen, "partial", "read-only tree: O_CREAT of new files, O_TRUNC and write access give EROFS"],
+  openat: [fs.sysOpenat, "partial", "read-only tree: O_CREAT of new files, O_TRUNC and write access give EROFS"],
+  close: [fs.sysClose, "full"],
+  stat: [fs.sysStat, "full"],
+  fstat: [fs.sysFstat, "full"],
+  lstat: [fs.sysLstat, "full"],
+  newfstatat: [fs.sysNewfstatat, "full"],
+  statx: [fs.sysStatx, "partial", "basic fields only, no birth time"],
+  lseek: [fs.sysLseek, "full"],
+  pread64: [fs.sysPread64, "full"],
+  pwrite64: [fs.sysPwrite64, "partial", "devices only"],
+  readv: [fs.sysReadv, "full"],
+  writev: [fs.sysWritev, "full"],
+  sendfile: [fs.sysSendfile, "full"],
+  access: [fs.sysAccess, "full"],
+  faccessat: [fs.sysFaccessat, "full"],
+  faccessat2: [fs.sysFaccessat2, "full"],
+  ioctl: [fs.sysIoctl, "partial", "termios queries on tty devices, FIONREAD, FIOCLEX; ENOTTY otherwise"],
+  fcntl: [fs.sysFcntl, "partial", "locks always succeed; no leases, owners or seals"],
+  dup: [fs.sysDup, "full"],
+  dup2: [fs.sysDup2, "full"],
+  dup3: [fs.sysDup3, "full"],
+  getdents64: [fs.sysGetdents64, "full"],
+  getcwd: [fs.sysGetcwd, "full"],
+  chdir: [fs.sysChdir, "full"],
+  fchdir: [fs.sysFchdir, "full"],
+  readlink: [fs.sysReadlink, "partial", "/proc/self/exe is the only procfs link"],
+  readlinkat: [fs.sysReadlinkat, "partial", "/proc/self/exe is the only procfs link"],
+  umask: [fs.sysUmask, "full"],
+  fsync: [fs.sysFsync, "full"],
+  fdatasync: [fs.sysFsync, "full"],
+  syncfs: [fs.sysFsync, "full"],
+  sync: [() => 0, "full"],
+  ftruncate: [fs.sysFtruncate, "partial", ROFS],
+  truncate: [fs.sysReadOnlyFs, "partial", ROFS],
+  mkdir: [fs.sysReadOnlyFs, "partial", ROFS],
+  mkdirat: [fs.sysReadOnlyFs, "partial", ROFS],
+  rmdir: [fs.sysReadOnlyFs, "partial", ROFS],
+  unlink: [fs.sysReadOnlyFs, "partial", ROFS],
+  unlinkat: [fs.sysReadOnlyFs, "partial", ROFS],
+  rename: [fs.sysReadOnlyFs, "partial", ROFS],
+  renameat: [fs.sysReadOnlyFs, "partial", ROFS],
+  renameat2: [fs.sysReadOnlyFs, "partial", ROFS],
+  link: [fs.sysReadOnlyFs, "partial", ROFS],
+  linkat: [fs.sysReadOnlyFs, "partial", ROFS],
+  symlink: [fs.sysReadOnlyFs, "partial", ROFS],
+  symlinkat: [fs.sysReadOnlyFs, "partial", ROFS],
+  creat: [fs.sysReadOnlyFs, "partial", ROFS],
+  mknod: [fs.sysReadOnlyFs, "partial", ROFS],
+  mknodat: [fs.sysReadOnlyFs, "partial", ROFS],
+  chmod: [fs.sysReadOnlyFs, "partial", ROFS],
+  fchmod: [fs.sysReadOnlyFs, "partial", ROFS],
+  fchmodat: [fs.sysReadOnlyFs, "partial", ROFS],
+  chown: [fs.sysReadOnlyFs, "partial", ROFS],
+  fchown: [fs.sysReadOnlyFs, "partial", ROFS],
+  lchown: [fs.sysReadOnlyFs, "partial", ROFS],
+  fchownat: [fs.sysReadOnlyFs, "partial", ROFS],
+  utimensat: [fs.sysReadOnlyFs, "partial", ROFS],
+  utimes: [fs.sysReadOnlyFs, "partial", ROFS],
+  utime: [fs.sysReadOnlyFs, "partial", ROFS],
+
+  brk: [mm.sysBrk, "full"],
+  mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],
+  munmap: [mm.sysMunmap, "full"],
+  mprotect: [mm.sysMprotect, "partial", "no PROT_GROWSDOWN/PROT_GROWSUP"],
+  mremap: [mm.sysMremap, "partial", "no MREMAP_FIXED/MREMAP_DONTUNMAP; moves copy the data"],
+  madvise: [mm.sysMadvise, "partial", "advice ignored except MADV_DONTNEED on anonymous memory"],
+  msync: [mm.sysMemNoop, "full"],
+  mlock: [mm.sysMemNoop, "full"],
+  munlock: [mm.sysMemNoop, "full"],
+  mlockall: [mm.sysMemNoop, "full"],
+  munlockall: [mm.sysMemNoop, "full"],
+
+  exit: [proc.sysExit, "partial", "one thread per process: ends the process"],
+  exit_group: [proc.sysExitGroup, "full"],
+  getpid: [proc.sysGetpid, "full"],
+  gettid: [proc.sysGettid, "full"],
+  getppid: [proc.sysGetppid, "full"],
+  getuid: [proc.sysGetuid, "full"],
+  geteuid: [proc.sysGeteuid, "full"],
+  getgid: [proc.sysGetgid, "full"],
+  getegid: [proc.sysGetegid, "full"],
+  getresuid: [proc.sysGetresuid, "full"],
+  getresgid: [proc.sysGetresgid, "full"],
+  getgroups: [proc.sysGetgroups, "full"],
+  setuid: [proc.sysSetuid, "partial", "no capability model"],
+  setgid: [proc.sysSetgid, "partial", "no capability model"],
+  getpgrp: [proc.sysGetpgrp, "partial", "each process is its own group until job control"],
+  getpgid: [proc.sysGetpgid, "partial", "each process is its own group until job control"],
+  getsid: [proc.sysGetsid, "partial", "each process is its own session until job control"],
+  setpgid: [proc.sysSetpgid, "partial", "accepted, no effect until job control"],
+  setsid: [proc.sysSetsid, "partial", "EPERM: the process already leads its group"],
+  set_tid_address: [proc.sysSetTidAddress, "full"],
+  set_robust_list: [proc.sysSetRobustList, "full"],
+  arch_prctl: [proc.sysArchPrctl, "partial", "FS/GS base only"],
+  uname: [proc.sysUname, "full"],
+  prlimit64: [proc.sysPrlimit64, "partial", "limits are recorded, only RLIMIT_STACK is applied"],
+  getrlimit: [proc.sysGetrlimit, "full"],
+  setrlimit: [proc.sysSetrlimit, "partial", "recorded, not enforced"],
+  prctl: [proc.sysPrctl, "partial", "names, dumpable, pdeathsig, no_new_privs"],
+  getrandom: [proc.sysGetrandom, "full"],
+  sysinfo: [proc.sysSysinfo, "partial", "no load averages, swap or shared memory"],
+  sched_getaffinity: [proc.sysSchedGetaffinity, "full"],
+  sched_yield: [proc.sysSchedYield, "full"],
+  getpriority: [proc.sysGetpriority, "partial", "always nice 0"],
+  setpriority: [proc.sysSetpriority, "partial", "accepted, not applied"],
+  getcpu: [proc.sysGetcpu, "full"],
+  personality: [proc.sysPersonality, "partial", "recorded, no effect"],
+  rseq: [null, "unsupported", "glibc tolerates ENOSYS"],
+  clone: [proc.sysNeedsMultitasking, "unsupported", MT],
+  clone3: [proc.sysNeedsMultitasking, "unsupported", MT],
+  fork: [proc.sysNeedsMultitasking, "unsupported", MT],
+  vfork: [proc.sysNeedsMultitasking, "unsupported", MT],
+  wait4: [proc.sysNeedsMultitasking, "unsupported", MT],
+  waitid: [proc.sysNeedsMultitasking, "unsupported", MT],
+
+  clock_gettime: [time.sysClockGettime, "full"],
+  clock_getres: [time.sysClockGetres, "full"],
+  gettimeofday: [time.sysGettimeofday, "full"],
+  time: [time.sysTime, "full"],
+  nanosleep: [time.sysNanosleep, "partial", "never interrupted: no signal delivery yet"],
+  clock_nanosleep: [time.sysClockNanosleep, "partial", "never interrupted: no signal delivery yet"],
+  times: [time.sysTimes, "partial", "user time only"],
+  getrusage: [time.sysGetrusage, "partial", "user time only"],
+
+  rt_sigaction: [sig.sysRtSigaction, "partial", "recorded; handlers run once signal delivery exists (issue 4)"],
+  rt_sigprocmask: [sig.sysRtSigprocmask, "full"],
+  sigaltstack: [sig.sysSigaltstack, "partial", "recorded"],
+  kill: [sig.sysKill, "partial", "the caller only; default actions only"],
+  tgkill: [sig.sysTgkill, "partial", "the caller only; default actions only"],
+  tkill: [sig.sysTkill, "partial", "the caller only; default actions only"],
+  rt_sigreturn: [sig.sysRtSigreturn, "unsupported", "no signal frames yet (issue 4)"],
+};
+
+/** One row per number 0..NAMES.length-1. */
+export const SYSCALLS: SyscallRow[] = NAMES.map((name, nr) => {
+  const impl = IMPL[name];
+  if (!impl || impl[1] === "unsupported" || !impl[0]) {
+    return { nr, name, status: "unsupported", note: impl?.[2] ?? (name ? "not implemented" : "unused number"), handler: null };
+  }
+  return { nr, name, status: impl[1], note: impl[2] ?? "", handler: impl[0] };
+});
+
+for (const name of Object.keys(IMPL)) {
+  if (!NAMES.includes(name)) throw new Error(`syscall table: ${name} has a handler but no number`);
+}
+
+export function syscallName(nr: number): string {
+  return SYSCALLS[nr]?.name || `syscall_${nr}`;
+}

@@ -1,0 +1,127 @@
+// Clocks and sleeping: clock_gettime(2), clock_getres(2), gettimeofday(2),
+// time(2), nanosleep(2), clock_nanosleep(2), times(2), getrusage(2).
+// There is no vDSO: glibc falls back to these syscalls.
+import type { Task } from "../task";
+import type { Args, Kernel } from "./types";
+import { EINVAL, EFAULT } from "../errno";
+
+export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+  CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+  CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
+
+function clockNs(t: Task, k: Kernel, id: number): bigint | null {
+  switch (id) {
+    case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case CLOCK_REALTIME_ALARM: return k.realtimeNs();
+    case CLOCK_TAI: return k.realtimeNs() + 37000000000n;
+    case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
+      return k.monotonicNs();
+    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID: return k.cpuTimeNs(t);
+    default: return null;
+  }
+}
+
+function timespec(ns: bigint): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, ns / 1000000000n, true);
+  v.setBigInt64(8, ns % 1000000000n, true);
+  return b;
+}
+
+/** clock_gettime(2) */
+export function sysClockGettime(t: Task, a: Args, k: Kernel): number {
+  const ns = clockNs(t, k, a.i(0));
+  if (ns === null) return -EINVAL;
+  return t.mm.copyOut(a.u(1), timespec(ns));
+}
+
+/** clock_getres(2): 1 ns for the fine clocks, 4 ms for the coarse ones (HZ=250). */
+export function sysClockGetres(t: Task, a: Args, k: Kernel): number {
+  const id = a.i(0);
+  if (clockNs(t, k, id) === null) return -EINVAL;
+  if (!a.u(1)) return 0;
+  return t.mm.copyOut(a.u(1), timespec(id === CLOCK_REALTIME_COARSE || id === CLOCK_MONOTONIC_COARSE ? 4000000n : 1n));
+}
+
+/** gettimeofday(2); the timezone argument is filled with zeros (UTC). */
+export function sysGettimeofday(t: Task, a: Args, k: Kernel): number {
+  const ns = k.realtimeNs();
+  if (a.u(0)) {
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    v.setBigInt64(0, ns / 1000000000n, true);
+    v.setBigInt64(8, (ns % 1000000000n) / 1000n, true);
+    const e = t.mm.copyOut(a.u(0), b);
+    if (e < 0) return e;
+  }
+  if (a.u(1)) return t.mm.copyOut(a.u(1), new Uint8Array(8));
+  return 0;
+}
+
+/** time(2) */
+export function sysTime(t: Task, a: Args, k: Kernel): number {
+  const s = Number(k.realtimeNs() / 1000000000n);
+  if (a.u(0)) {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigInt64(0, BigInt(s), true);
+    if (t.mm.copyOut(a.u(0), b) < 0) return -EFAULT;
+  }
+  return s;
+}
+
+function readTimespec(t: Task, ptr: number): bigint | number {
+  const raw = t.mm.copyIn(ptr, 16);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer);
+  const sec = v.getBigInt64(0, true), nsec = v.getBigInt64(8, true);
+  if (sec < 0n || nsec < 0n || nsec >= 1000000000n) return -EINVAL;
+  return sec * 1000000000n + nsec;
+}
+
+/** nanosleep(2): never interrupted (no signals yet), so rem is left alone. */
+export function sysNanosleep(t: Task, a: Args, k: Kernel): number {
+  const ns = readTimespec(t, a.u(0));
+  if (typeof ns === "number") return ns;
+  k.sleep(ns);
+  return 0;
+}
+
+const TIMER_ABSTIME = 1;
+
+/** clock_nanosleep(2) */
+export function sysClockNanosleep(t: Task, a: Args, k: Kernel): number {
+  const id = a.i(0), flags = a.i(1);
+  const now = clockNs(t, k, id);
+  if (now === null || id === CLOCK_THREAD_CPUTIME_ID) return -EINVAL;
+  const ns = readTimespec(t, a.u(2));
+  if (typeof ns === "number") return ns;
+  const wait = flags & TIMER_ABSTIME ? ns - now : ns;
+  if (wait > 0n) k.sleep(wait);
+  return 0;
+}
+
+/** times(2): clock ticks at 100 Hz. */
+export function sysTimes(t: Task, a: Args, k: Kernel): number {
+  const ticks = k.cpuTimeNs(t) / 10000000n;
+  if (a.u(0)) {
+    const b = new Uint8Array(32);
+    new DataView(b.buffer).setBigInt64(0, ticks, true);
+    const e = t.mm.copyOut(a.u(0), b);
+    if (e < 0) return e;
+  }
+  return Number(k.monotonicNs() / 10000000n);
+}
+
+/** getrusage(2): user time from the instruction count; everything else zero. */
+export function sysGetrusage(t: Task, a: Args, k: Kernel): number {
+  const who = a.i(0);
+  if (who !== 0 && who !== -1 && who !== 1) return -EINVAL;
+  const b = new Uint8Array(144);
+  if (who !== -1) {
+    const us = k.cpuTimeNs(t) / 1000n;
+    const v = new DataView(b.buffer);
+    v.setBigInt64(0, us / 1000000n, true);
+    v.setBigInt64(8, us % 1000000n, true);
+  }
+  return t.mm.copyOut(a.u(1), b);
+}

@@ -1,0 +1,43 @@
+// What every syscall handler sees: the calling task, its arguments, and the
+// kernel services it may use. Handlers return a non-negative result or a
+// negative errno; only the dispatcher writes RAX.
+import type { Task } from "../task";
+import type { Vfs } from "../fs/vfs";
+import { RDI, RSI, RDX, R10, R8, R9 } from "../regs-offsets";
+
+const ARG_OFFSETS = [RDI, RSI, RDX, R10, R8, R9];
+
+/** The syscall arguments of the x86-64 ABI: rdi, rsi, rdx, r10, r8, r9. */
+export class Args {
+  constructor(private t: Task) {}
+  /** Unsigned 64-bit argument (pointers, sizes). */
+  u(i: number): number { return this.t.regs.get(ARG_OFFSETS[i]); }
+  /** C `int` argument (fds, flags): the low 32 bits, signed. */
+  i(i: number): number { return this.t.regs.i32(ARG_OFFSETS[i]); }
+  /** Signed 64-bit argument (off_t, long). */
+  l(i: number): number { return this.t.regs.i64(ARG_OFFSETS[i]); }
+  big(i: number): bigint { return this.t.regs.big(ARG_OFFSETS[i]); }
+}
+
+/** Kernel services the handlers use; the machine implements it. */
+export interface Kernel {
+  readonly vfs: Vfs;
+  /** Ends the task's thread group with a wait status (code << 8, or a signal number). */
+  exitGroup(t: Task, waitStatus: number): void;
+  /** Sends signal `sig` to the task (default actions only until issue 4). */
+  signal(t: Task, sig: number): void;
+  /** Wall-clock time in nanoseconds since the epoch. */
+  realtimeNs(): bigint;
+  /** Monotonic time in nanoseconds since boot. */
+  monotonicNs(): bigint;
+  /** Instructions retired by the task so far (for CPU-time clocks). */
+  cpuTimeNs(t: Task): bigint;
+  /** Sleeps the calling task (the only task, for now) for `ns` nanoseconds. */
+  sleep(ns: bigint): void;
+  readonly hostname: string;
+  readonly bootTimeMs: number;
+  readonly totalRam: number;
+  readonly freeRam: () => number;
+}
+
+export type Handler = (t: Task, a: Args, k: Kernel) => number;

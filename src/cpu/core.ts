@@ -6,10 +6,15 @@
 import {
   CR3, FAULT_ADDR, FAULT_CODE, PTE_P, PTE_W, PTE_U,
 } from "./state";
+import { materialize, setFlagsWord, F_STATUS } from "./flags";
 
 /** Address of the running thread's state block (set by run()). */
 export let S: usize = 0;
 export function setStateBlock(s: usize): void { S = s; }
+
+/** Instructions retired in the current run() call (for RDTSC and ICOUNT). */
+export let retired: u32 = 0;
+export function setRetired(n: u32): void { retired = n; }
 
 // ---- decoded fields of the executing instruction (set by the decoder) ----
 export let pfx66: bool = false;     // operand-size prefix
@@ -31,6 +36,7 @@ export function setModrm(mod: i32, reg: i32, rm: i32, addr: u64): void {
   modMod = mod; modReg = reg; modRm = rm; ea = addr;
 }
 export function setImm(v: u64): void { imm = v; }
+export function setEa(v: u64): void { ea = v; }
 export function setNextRip(v: u64): void { nextRip = v; }
 
 // ---- general-purpose registers (in the state block, GPR n at n*8) ----
@@ -60,6 +66,13 @@ export const ACC_READ: u32 = 0;
 export const ACC_WRITE: u32 = 2;
 export const ACC_FETCH: u32 = 0x10;
 
+/** Raises a page fault with an already complete error code (the decoder's deferred fetch fault). */
+export function raiseFault(addr: u64, code: u32): void {
+  fault = true;
+  store<u64>(S + FAULT_ADDR, addr);
+  store<u32>(S + FAULT_CODE, code);
+}
+
 function pageFault(addr: u64, code: u32): usize {
   fault = true;
   store<u64>(S + FAULT_ADDR, addr);
@@ -70,66 +83,128 @@ function pageFault(addr: u64, code: u32): usize {
 /**
  * Translates a linear address for a user-mode access (ACC_*); returns the
  * physical address or 0 with `fault` set. Non-canonical addresses fault as a
- * not-present page here (Linux turns both into SIGSEGV).
+ * not-present page here (Linux turns both into SIGSEGV). This is the slow
+ * path: the TLB below caches its answers per page.
  */
 export function translate(addr: u64, acc: u32): usize {
   if ((<i64>(addr << 16) >> 16) != <i64>addr) return pageFault(addr, acc);
   let table = <usize>load<u64>(S + CR3) & ~<usize>0xfff;
   let nx = false;
+  let writable = true;
   for (let shift: u64 = 39; shift >= 12; shift -= 9) {
     const e = load<u64>(table + (<usize>((addr >> shift) & 511) << 3));
     if (!(e & PTE_P)) return pageFault(addr, acc);
     if (!(e & PTE_U)) return pageFault(addr, acc | 1);
-    if ((acc & ACC_WRITE) && !(e & PTE_W)) return pageFault(addr, acc | 1);
+    if (!(e & PTE_W)) writable = false;
     if (e >> 63) nx = true;
     table = <usize>(e & 0x000f_ffff_ffff_f000);
     if (shift == 12) break;
   }
+  if ((acc & ACC_WRITE) && !writable) return pageFault(addr, acc | 1);
   if ((acc & ACC_FETCH) && nx) return pageFault(addr, acc | 1);
+  // Fill the software TLB: reads always, writes only for writable pages,
+  // fetches only for executable ones.
+  const tag = (addr & ~<u64>0xfff) | 1;
+  const slot = <usize>((addr >> 12) & TLB_MASK) << 4;
+  store<u64>(TLB_R + slot, tag); store<u64>(TLB_R + slot, <u64>table, 8);
+  if (writable) { store<u64>(TLB_W + slot, tag); store<u64>(TLB_W + slot, <u64>table, 8); }
+  if (!nx) { store<u64>(TLB_X + slot, tag); store<u64>(TLB_X + slot, <u64>table, 8); }
   return table | <usize>(addr & 0xfff);
+}
+
+// ---- software TLB ----
+// Three direct-mapped tables (read, write, fetch) of TLB_SIZE entries, 16
+// bytes each: tag = page address | 1 (0 = empty), then the frame address.
+// They live in static data below ramBase(). The kernel calls flushTlb()
+// after changing page tables; run() flushes when CR3 changes.
+const TLB_SIZE: usize = 1024;
+const TLB_MASK: u64 = 1023;
+const TLB_R: usize = memory.data(<i32>(TLB_SIZE * 16 * 3), 64);
+const TLB_W: usize = TLB_R + TLB_SIZE * 16;
+const TLB_X: usize = TLB_W + TLB_SIZE * 16;
+export function tlbFlush(): void { memory.fill(TLB_R, 0, TLB_SIZE * 16 * 3); }
+
+/** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */
+@inline function hitR(a: u64, size: u64): usize {
+  const e = TLB_R + (<usize>((a >> 12) & TLB_MASK) << 4);
+  if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
+  return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
+}
+@inline function hitW(a: u64, size: u64): usize {
+  const e = TLB_W + (<usize>((a >> 12) & TLB_MASK) << 4);
+  if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
+  return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
+}
+/** Host address of the code byte at `a` (fetch permission), or 0 with `fault` set. */
+export function fetchAddr(a: u64): usize {
+  const e = TLB_X + (<usize>((a >> 12) & TLB_MASK) << 4);
+  if (load<u64>(e) == ((a & ~<u64>0xfff) | 1)) return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
+  return translate(a, ACC_FETCH);
+}
+
+/** Host address of byte `a` for a read (write when `w`), through the TLB; 0 with `fault` set if not accessible. */
+export function hostAddr(a: u64, w: bool): usize {
+  const h = w ? hitW(a, 1) : hitR(a, 1);
+  if (h) return h;
+  return translate(a, w ? ACC_WRITE : ACC_READ);
 }
 
 @inline function crosses(addr: u64, size: u64): bool { return (addr & 0xfff) + size > 0x1000; }
 
-export function rd8(a: u64): u32 { const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u8>(p); }
+export function rd8(a: u64): u32 {
+  const h = hitR(a, 1); if (h) return <u32>load<u8>(h);
+  const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u8>(p);
+}
 export function rd16(a: u64): u32 {
+  const h = hitR(a, 2); if (h) return <u32>load<u16>(h);
   if (crosses(a, 2)) { const lo = rd8(a); const hi = rd8(a + 1); return lo | (hi << 8); }
   const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u16>(p);
 }
 export function rd32(a: u64): u32 {
+  const h = hitR(a, 4); if (h) return load<u32>(h);
   if (crosses(a, 4)) { const lo = rd16(a); const hi = rd16(a + 2); return lo | (hi << 16); }
   const p = translate(a, ACC_READ); return fault ? 0 : load<u32>(p);
 }
 export function rd64(a: u64): u64 {
+  const h = hitR(a, 8); if (h) return load<u64>(h);
   if (crosses(a, 8)) { const lo = rd32(a); const hi = rd32(a + 4); return <u64>lo | (<u64>hi << 32); }
   const p = translate(a, ACC_READ); return fault ? 0 : load<u64>(p);
 }
 export function rd128(a: u64): v128 {
+  const h = hitR(a, 16); if (h) return v128.load(h);
   const lo = rd64(a); const hi = rd64(a + 8);
   return i64x2.replace_lane(i64x2.splat(<i64>lo), 1, <i64>hi);
 }
 
 /** Checks that [a, a+size) is writable without writing (for read-modify-write and multi-part stores). */
 export function probeWrite(a: u64, size: u64): bool {
+  if (hitW(a, size)) return true;
   translate(a, ACC_WRITE);
   if (!fault && crosses(a, size)) translate((a | 0xfff) + 1, ACC_WRITE);
   return !fault;
 }
 
-export function wr8(a: u64, v: u32): void { const p = translate(a, ACC_WRITE); if (!fault) store<u8>(p, <u8>v); }
+export function wr8(a: u64, v: u32): void {
+  const h = hitW(a, 1); if (h) { store<u8>(h, <u8>v); return; }
+  const p = translate(a, ACC_WRITE); if (!fault) store<u8>(p, <u8>v);
+}
 export function wr16(a: u64, v: u32): void {
+  const h = hitW(a, 2); if (h) { store<u16>(h, <u16>v); return; }
   if (crosses(a, 2)) { if (probeWrite(a, 2)) { wr8(a, v); wr8(a + 1, v >> 8); } return; }
   const p = translate(a, ACC_WRITE); if (!fault) store<u16>(p, <u16>v);
 }
 export function wr32(a: u64, v: u32): void {
+  const h = hitW(a, 4); if (h) { store<u32>(h, v); return; }
   if (crosses(a, 4)) { if (probeWrite(a, 4)) { wr16(a, v); wr16(a + 2, v >> 16); } return; }
   const p = translate(a, ACC_WRITE); if (!fault) store<u32>(p, v);
 }
 export function wr64(a: u64, v: u64): void {
+  const h = hitW(a, 8); if (h) { store<u64>(h, v); return; }
   if (crosses(a, 8)) { if (probeWrite(a, 8)) { wr32(a, <u32>v); wr32(a + 4, <u32>(v >> 32)); } return; }
   const p = translate(a, ACC_WRITE); if (!fault) store<u64>(p, v);
 }
 export function wr128(a: u64, v: v128): void {
+  const h = hitW(a, 16); if (h) { v128.store(h, v); return; }
   if (!probeWrite(a, 16)) return;
   wr64(a, <u64>i64x2.extract_lane(v, 0));
   wr64(a + 8, <u64>i64x2.extract_lane(v, 1));
@@ -142,8 +217,8 @@ export function wr128(a: u64, v: v128): void {
 // lazy flags; the meaning stays.)
 /** Replaces CF, PF, AF, ZF, SF, OF (bits 0, 2, 4, 6, 7, 11) with those of `bits`. */
 export function setStatusFlags(bits: u32): void {
-  const keep = load<u64>(S + 136) & ~<u64>0x8d5;
-  store<u64>(S + 136, keep | <u64>(bits & 0x8d5));
+  const keep = materialize() & ~F_STATUS;
+  setFlagsWord(keep | (bits & F_STATUS));
 }
 /** Current RFLAGS with CF, PF, AF, ZF, SF, OF up to date. */
-export function getFlags(): u32 { return <u32>load<u64>(S + 136); }
+export function getFlags(): u32 { return materialize(); }

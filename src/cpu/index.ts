@@ -1,9 +1,91 @@
-// Placeholder entry until the interpreter lands: every run() ends in UD.
-import { EXIT_REASON, EXIT_UD } from "./state";
-export function ramBase(): u32 { return 1 << 20; }
-export function flushTlb(): void {}
+// Entry points of the CPU module (see how-it-works.md): run(), ramBase(),
+// flushTlb(), invalidateCode(). run() is the fetch-decode-execute loop.
+import {
+  S, setStateBlock, fault, clearFault, nextRip, setRetired, tlbFlush, modMod, modReg,
+} from "./core";
+import {
+  RIP, RFLAGS, CR3, ICOUNT, EXIT_REASON, EXIT_BUDGET, EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT,
+  EXIT_SYSCALL, EXIT_BREAKPOINT,
+} from "./state";
+import { decode, DEC_OK, DEC_FAULT, DEC_UD, opMap, opByte, lockPfx } from "./decode";
+import { exec0 } from "./exec";
+import { exec0f } from "./exec0f";
+import { sseExec } from "./sse";
+import { materialize, setFlagsWord } from "./flags";
+import { setStringRip } from "./string";
+
+// The kernel's RAM starts after the CPU's static data (TLB, tables), page aligned.
+export function ramBase(): u32 {
+  const end = (<u32>__heap_base + 0xffff) & ~<u32>0xffff;
+  return end < (1 << 20) ? (1 << 20) : end;
+}
+
+export function flushTlb(): void { tlbFlush(); }
+
+/** No decoded-instruction cache yet: nothing to drop. */
 export function invalidateCode(paddr: u32, len: u32): void {}
+
+let lastCr3: u64 = <u64>-1;
+
+/** LOCK is allowed only on read-modify-write instructions with a memory destination (SDM vol. 2 "LOCK"). */
+function lockAllowed(): bool {
+  if (modMod == 3) return false;
+  const op = opByte;
+  const r = modReg & 7;
+  if (opMap == 0) {
+    if (op < 0x40) return (op & 7) < 2 && (op >> 3) != 7;
+    if (op >= 0x80 && op <= 0x83) return r != 7;
+    if (op == 0x86 || op == 0x87) return true;
+    if (op == 0xf6 || op == 0xf7) return r == 2 || r == 3;
+    if (op == 0xfe || op == 0xff) return r < 2;
+    return false;
+  }
+  if (opMap == 1) {
+    if (op == 0xab || op == 0xb3 || op == 0xbb || op == 0xb0 || op == 0xb1 || op == 0xc0 || op == 0xc1) return true;
+    if (op == 0xba) return r >= 5;
+    if (op == 0xc7) return r == 1;
+  }
+  return false;
+}
+
+/** Decodes and executes one instruction at `rip`; returns 0 or an exit reason. */
+function step(rip: u64): i32 {
+  const d = decode(rip);
+  if (d != DEC_OK) return d == DEC_FAULT ? EXIT_PAGE_FAULT : (d == DEC_UD ? EXIT_UD : EXIT_GP);
+  if (lockPfx && !lockAllowed()) return EXIT_UD;
+  setStringRip(rip);
+  const map = opMap;
+  if (map == 0) return exec0();
+  if (map == 1) return exec0f();
+  return sseExec(map, opByte);
+}
+
 export function run(state: u32, budget: u32): i32 {
-  store<u32>(state + EXIT_REASON, EXIT_UD);
-  return EXIT_UD;
+  setStateBlock(<usize>state);
+  const cr3 = load<u64>(S + CR3);
+  if (cr3 != lastCr3) { tlbFlush(); lastCr3 = cr3; }
+  setFlagsWord(<u32>load<u64>(S + RFLAGS));
+  let rip = load<u64>(S + RIP);
+  let n: u32 = 0;
+  let exit: i32 = 0;
+  clearFault();
+  while (true) {
+    if (n >= budget) { exit = EXIT_BUDGET; break; }
+    setRetired(n);
+    const r = step(rip);
+    if (r != 0) {
+      if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
+      // Traps retire the instruction and leave RIP after it.
+      if (r == EXIT_SYSCALL || r == EXIT_BREAKPOINT) { rip = nextRip; n++; }
+      exit = r;
+      break;
+    }
+    rip = nextRip;
+    n++;
+  }
+  store<u64>(S + RIP, rip);
+  store<u64>(S + RFLAGS, <u64>materialize());
+  store<u64>(S + ICOUNT, load<u64>(S + ICOUNT) + <u64>n);
+  store<u32>(S + EXIT_REASON, <u32>exit);
+  return exit;
 }

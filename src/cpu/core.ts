@@ -151,28 +151,40 @@ export function hostAddr(a: u64, w: bool): usize {
 
 @inline function crosses(addr: u64, size: u64): bool { return (addr & 0xfff) + size > 0x1000; }
 
+/** A read that straddles two pages, byte by byte; stops at the first fault (lowest faulting address, as hardware reports). */
+function rdCross(a: u64, size: i32): u64 {
+  let v: u64 = 0;
+  for (let i = 0; i < size; i++) {
+    const b = rd8(a + <u64>i);
+    if (fault) return 0;
+    v |= <u64>b << (<u64>i << 3);
+  }
+  return v;
+}
+
 export function rd8(a: u64): u32 {
   const h = hitR(a, 1); if (h) return <u32>load<u8>(h);
   const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u8>(p);
 }
 export function rd16(a: u64): u32 {
   const h = hitR(a, 2); if (h) return <u32>load<u16>(h);
-  if (crosses(a, 2)) { const lo = rd8(a); const hi = rd8(a + 1); return lo | (hi << 8); }
+  if (crosses(a, 2)) return <u32>rdCross(a, 2);
   const p = translate(a, ACC_READ); return fault ? 0 : <u32>load<u16>(p);
 }
 export function rd32(a: u64): u32 {
   const h = hitR(a, 4); if (h) return load<u32>(h);
-  if (crosses(a, 4)) { const lo = rd16(a); const hi = rd16(a + 2); return lo | (hi << 16); }
+  if (crosses(a, 4)) return <u32>rdCross(a, 4);
   const p = translate(a, ACC_READ); return fault ? 0 : load<u32>(p);
 }
 export function rd64(a: u64): u64 {
   const h = hitR(a, 8); if (h) return load<u64>(h);
-  if (crosses(a, 8)) { const lo = rd32(a); const hi = rd32(a + 4); return <u64>lo | (<u64>hi << 32); }
+  if (crosses(a, 8)) return rdCross(a, 8);
   const p = translate(a, ACC_READ); return fault ? 0 : load<u64>(p);
 }
 export function rd128(a: u64): v128 {
   const h = hitR(a, 16); if (h) return v128.load(h);
-  const lo = rd64(a); const hi = rd64(a + 8);
+  const lo = rd64(a); if (fault) return i64x2.splat(0);
+  const hi = rd64(a + 8);
   return i64x2.replace_lane(i64x2.splat(<i64>lo), 1, <i64>hi);
 }
 

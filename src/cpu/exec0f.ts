@@ -83,7 +83,10 @@ export function exec0f(): i32 {
       setReg(modReg, osz, imul2(getReg(modReg, osz), b, osz));
       return 0;
     }
-    case 0xb0: case 0xb1: { // CMPXCHG: the destination is always written (SDM "CMPXCHG")
+    case 0xb0: case 0xb1: {
+      // CMPXCHG: a memory destination is written back even on failure (SDM
+      // "CMPXCHG"); a register destination is then left untouched (upper
+      // half kept for 32-bit), as measured on hardware.
       const sz = op == 0xb0 ? 1 : osz;
       if (!rmWritable(sz)) return PF;
       const d = readRM(sz);
@@ -91,7 +94,7 @@ export function exec0f(): i32 {
       const acc = getReg(0, sz);
       alu(ALU_CMP, acc, d, sz);
       if (acc == d) writeRM(sz, getReg(modReg, sz));
-      else { writeRM(sz, d); setReg(0, sz, d); }
+      else { if (modMod != 3) writeRM(sz, d); setReg(0, sz, d); }
       return 0;
     }
     case 0xb6: case 0xb7: case 0xbe: case 0xbf: { // MOVZX / MOVSX

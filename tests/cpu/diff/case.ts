@@ -35,6 +35,8 @@ export interface Case {
   flagMask: number;
   /** Bit i set: GPR i is undefined afterwards (e.g. BSF with zero source). */
   undefRegs: number;
+  /** Bit i set: only the low 32 bits of GPR i are defined afterwards (vendor-dependent upper half). */
+  lowRegs?: number;
   /** Memory contents afterwards are undefined (e.g. SHLD m16 with count > 16): skip the memory compare. */
   undefMem?: boolean;
   /** XMM registers compared (bit i = XMMi); 0xffff by default when wantFx. */

@@ -50,7 +50,8 @@ export function firstDifference(c: Case, n: Outcome, e: Outcome): string | null 
   if (n.pageFault && e.pageFault && n.faultAddr !== e.faultAddr) return `page-fault address: native ${hex(n.faultAddr)}, emu ${hex(e.faultAddr)}`;
   for (let i = 0; i < 16; i++) {
     if ((c.undefRegs >> i) & 1) continue;
-    if (n.gpr[i] !== e.gpr[i]) return `${GPR_NAMES[i]}: native ${hex(n.gpr[i], 16)}, emu ${hex(e.gpr[i], 16)}`;
+    const m = ((c.lowRegs ?? 0) >> i) & 1 ? 0xffffffffn : 0xffffffffffffffffn;
+    if ((n.gpr[i] & m) !== (e.gpr[i] & m)) return `${GPR_NAMES[i]}: native ${hex(n.gpr[i], 16)}, emu ${hex(e.gpr[i], 16)}`;
   }
   const fd = (n.rflags ^ e.rflags) & c.flagMask;
   if (fd) {

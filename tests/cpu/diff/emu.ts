@@ -97,7 +97,8 @@ export class Emulator {
     v.setBigUint64(s + CR3, cr3, true);
     for (let i = 0; i < 16; i++) v.setBigUint64(s + 8 * i, c.gpr[i], true);
     v.setBigUint64(s + RIP, BigInt(CODE_ADDR), true);
-    v.setBigUint64(s + RFLAGS, BigInt(c.rflags | 2), true);
+    // IF is always set in Linux user mode (and visible to PUSHF): start from it as the native side does.
+    v.setBigUint64(s + RFLAGS, BigInt(c.rflags | 0x202), true);
     u8.set(c.fx ?? defaultFx(), s + FXAREA);
 
     const exit = cpu.run(s, BUDGET);

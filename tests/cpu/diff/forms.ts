@@ -1,7 +1,11 @@
 // Every form of the differential test, by family.
 import type { Form } from "./case";
 import { aluForms, unaryForms } from "./forms-alu";
+import { shiftForms } from "./forms-shift";
+import { mulDivForms, bitForms } from "./forms-muldiv";
+import { movForms, xchgForms, ccForms } from "./forms-mov";
+import { stackForms, stringForms, miscForms } from "./forms-flow";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms()];
 }

@@ -15,7 +15,7 @@ export interface Credentials {
 }
 
 export const rootCredentials = (): Credentials => ({
-  uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: [0],
+  uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: [],
 });
 
 export interface FsContext { root: Inode; cwd: Inode; umask: number }

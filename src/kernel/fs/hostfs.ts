@@ -19,6 +19,7 @@ class HostInode implements Inode {
   mtime: Timespec;
   ctime: Timespec;
   readonly size: number;
+  readonly blocks: number;
   parent: Inode | null = null;
   name = "";
   private kids: Map<string, HostInode | null> | null = null;
@@ -33,7 +34,8 @@ class HostInode implements Inode {
     this.gid = st.gid;
     this.nlink = st.nlink;
     this.rdev = 0;
-    this.size = (st.mode & S_IFMT) === S_IFDIR ? st.size : st.size;
+    this.size = st.size;
+    this.blocks = st.blocks;
     this.atime = ts(st.atimeMs, big.atimeNs);
     this.mtime = ts(st.mtimeMs, big.mtimeNs);
     this.ctime = ts(st.ctimeMs, big.ctimeNs);

@@ -32,6 +32,8 @@ export interface Inode {
   ctime: Timespec;
   /** Size in bytes (st_size); a symlink's is its target length. */
   readonly size: number;
+  /** 512-byte blocks allocated (st_blocks), when the filesystem knows better than size/4096. */
+  readonly blocks?: number;
   /** For directories: the directory holding it (the root points to itself). */
   parent: Inode | null;
   /** For directories: the name under which `parent` holds it. */

@@ -81,12 +81,18 @@ export function encodeStat(i: Inode): Uint8Array {
   u64(40, i.rdev);
   u64(48, i.size);
   u64(56, 4096);
-  u64(64, isReg(i) || isDir(i) ? Math.ceil(i.size / 4096) * 8 : 0);
+  u64(64, blocksOf(i));
   const t = (o: number, ts: { sec: number; nsec: number }): void => { v.setBigInt64(o, BigInt(ts.sec), true); u64(o + 8, ts.nsec); };
   t(72, i.atime);
   t(88, i.mtime);
   t(104, i.ctime);
   return b;
+}
+
+/** st_blocks: what the filesystem says, else whole 4 KiB blocks for files and directories. */
+export function blocksOf(i: Inode): number {
+  if (i.blocks !== undefined) return i.blocks;
+  return isReg(i) || isDir(i) ? Math.ceil(i.size / 4096) * 8 : 0;
 }
 
 function putStat(t: Task, ptr: number, i: Inode): number {
@@ -133,7 +139,7 @@ export function sysStatx(t: Task, a: Args, k: Kernel): number {
   v.setUint16(28, i.mode, true);
   v.setBigUint64(32, BigInt(i.ino), true);
   v.setBigUint64(40, BigInt(i.size), true);
-  v.setBigUint64(48, BigInt(Math.ceil(i.size / 4096) * 8), true);
+  v.setBigUint64(48, BigInt(blocksOf(i)), true);
   const ts = (o: number, x: { sec: number; nsec: number }): void => { v.setBigInt64(o, BigInt(x.sec), true); v.setUint32(o + 8, x.nsec, true); };
   ts(64, i.atime); ts(96, i.ctime); ts(112, i.mtime);
   v.setUint32(128, i.rdev >> 8, true); v.setUint32(132, i.rdev & 0xff, true);

@@ -158,22 +158,25 @@ export function decode(rip: u64): i32 {
   let p66 = false, f2 = false, f3 = false;
   lockPfx = false; segPfx = -1; asz32 = false; repPfx = 0;
   let b = b8();
-  // Legacy prefixes, any order (SDM vol. 2 §2.1.1). Limit guards the 15-byte rule.
-  for (let n = 0; n < 15; n++) {
+  // Legacy prefixes in any order, then REX (SDM vol. 2 §2.1, §2.2.1): a REX
+  // byte counts only when it immediately precedes the opcode, so a legacy
+  // prefix after it cancels it. The segment prefix that comes last wins;
+  // ES/CS/SS/DS have base 0 in 64-bit mode and are dropped.
+  let rex: i32 = 0;
+  while (fp - fstart <= 15) {
+    if ((b & 0xf0) == 0x40) { rex = <i32>b; b = b8(); continue; }
     if (b == 0x66) p66 = true;
     else if (b == 0x67) asz32 = true;
     else if (b == 0xf2) { f2 = true; repPfx = 2; }
     else if (b == 0xf3) { f3 = true; repPfx = 3; }
     else if (b == 0xf0) lockPfx = true;
-    else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26) { if (segPfx < 4) segPfx = (b == 0x26) ? 0 : (b == 0x2e ? 1 : (b == 0x36 ? 2 : 3)); }
+    else if (b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26) segPfx = -1;
     else if (b == 0x64) segPfx = 4;
     else if (b == 0x65) segPfx = 5;
     else break;
+    rex = 0;
     b = b8();
   }
-  // REX must immediately precede the opcode; a REX followed by a prefix is ignored.
-  let rex: i32 = 0;
-  while ((b & 0xf0) == 0x40) { rex = <i32>b; b = b8(); if (fp - fstart > 15) break; }
   rexRaw = rex;
   const w = (rex & 8) != 0;
   osz = w ? 8 : (p66 ? 2 : 4);
@@ -236,13 +239,13 @@ export function decode(rip: u64): i32 {
     case IMM_NONE: break;
     case IMM_8: iv = <u64>s8(); break;
     // Near branches (E8/E9, 0F 8x) keep a 32-bit displacement under 66h in 64-bit mode (Intel).
-    case IMM_Z: iv = (p66 && map == 0 && b != 0xe8 && b != 0xe9) ? <u64>s16() : <u64>s32(); break;
+    case IMM_Z: iv = (osz == 2 && map == 0 && b != 0xe8 && b != 0xe9) ? <u64>s16() : <u64>s32(); break;
     case IMM_16: iv = u16z(); break;
-    case IMM_V: iv = w ? u64r() : (p66 ? u16z() : u32z()); break;
+    case IMM_V: iv = w ? u64r() : (osz == 2 ? u16z() : u32z()); break;
     case IMM_MOFFS: iv = asz32 ? u32z() : u64r(); break;
     case IMM_ENTER: { const lo = u16z(); const lvl = <u64>b8(); iv = lo | (lvl << 16); break; }
     default: // F6/F7: only TEST (/0, /1) has an immediate.
-      if ((reg & 6) == 0) iv = (b == 0xf6) ? <u64>s8() : (w ? <u64>s32() : (p66 ? <u64>s16() : <u64>s32()));
+      if ((reg & 6) == 0) iv = (b == 0xf6) ? <u64>s8() : (osz == 2 ? <u64>s16() : <u64>s32());
       break;
   }
   setImm(iv);

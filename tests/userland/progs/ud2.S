@@ -1,0 +1,4 @@
+# Executes an undefined instruction: the kernel must send SIGILL (status 132).
+  .globl _start
+_start:
+  ud2

@@ -32,6 +32,7 @@ export let rc: u32 = 0;
 let daz = false;
 let ftz = false;
 let underflowMasked = true;
+let overflowMasked = true;
 
 /** Reads RC/DAZ/FTZ/masks from MXCSR and clears the per-instruction flags. */
 export function fpBegin(): void {
@@ -41,6 +42,7 @@ export function fpBegin(): void {
   daz = (m & 0x40) != 0;
   ftz = (m & 0x8000) != 0;
   underflowMasked = (m & (UE << 7)) != 0;
+  overflowMasked = (m & (OE << 7)) != 0;
 }
 
 /**
@@ -50,8 +52,15 @@ export function fpBegin(): void {
  */
 export function fpEnd(): i32 {
   const m = mxcsr();
+  const unmasked = ~(m >> 7) & 0x3f;
+  // An unmasked pre-computation exception (IE, DE, ZE) in any lane stops the
+  // instruction before results are rounded: no OE/UE/PE is reported.
+  if ((fx & (IE | DE | ZE) & unmasked) != 0) {
+    setMxcsr(m | (fx & (IE | DE | ZE)));
+    return EXIT_XM;
+  }
   setMxcsr(m | fx);
-  return (fx & ~(m >> 7) & 0x3f) != 0 ? EXIT_XM : 0;
+  return (fx & unmasked) != 0 ? EXIT_XM : 0;
 }
 
 // ---- classification and special values ----
@@ -158,6 +167,8 @@ function roundShift(sig: u64, s: i32, sign: bool): u64 {
 }
 
 function overflow(sign: bool, dbl: bool): u64 {
+  // Unmasked, the result is not delivered and only OE is reported.
+  if (!overflowMasked) { fx |= OE; return 0; }
   fx |= OE | PE;
   if (rc == 0) return infBits(sign, dbl);
   if (rc == 3) return maxBits(sign, dbl);
@@ -189,10 +200,11 @@ export function roundPack(sign: bool, exp: i32, sig: u64, dbl: bool): u64 {
   let tiny = true;
   if (exp == emin - 1 && (roundShift(sig, s, sign) >> (mbits + 1)) != 0) tiny = false;
   if (tiny && ftz && underflowMasked) { fx |= UE | PE; return sgn; }
+  if (tiny && !underflowMasked) { fx |= UE; return 0; } // not delivered, no PE
   const q = roundShift(shiftRightJam(sig, emin - exp), s, sign);
   const inexact = lastInexact;
   if (inexact) fx |= PE;
-  if (tiny && (inexact || !underflowMasked)) fx |= UE;
+  if (tiny && inexact) fx |= UE;
   return sgn | q; // a carry into bit mbits gives the smallest normal
 }
 
@@ -300,8 +312,8 @@ export function fsqrt(a: u64, dbl: bool): u64 {
   unpack(a, dbl);
   if (uCls == C_NAN) { if (isSNaN(a, dbl)) fx |= IE; return quiet(a, dbl); }
   if (uCls == C_ZERO) return zeroBits(uSign, dbl);
+  if (uSign) { fx |= IE; return defaultNaN(dbl); } // invalid wins over denormal
   if (uDen) fx |= DE;
-  if (uSign) { fx |= IE; return defaultNaN(dbl); }
   if (uCls == C_INF) return a;
   let cmp: i32; // sign of (operand - root^2)
   let r: u64;
@@ -369,7 +381,7 @@ export function fcmp(a: u64, b: u64, dbl: bool, signaling: bool): i32 {
 /** MINSS/MAXSS: `a < b ? a : b` (max: `a > b`); NaN or equal -> b (SDM MINPS/MAXPS). */
 export function fminmax(a: u64, b: u64, dbl: bool, max: bool): u64 {
   const an = isNaN(a, dbl), bn = isNaN(b, dbl);
-  if (an || bn) { fx |= IE; return b; }
+  if (an || bn) { fx |= IE; return daz ? dazBits(b, dbl) : b; }
   if (!daz && (isDenormal(a, dbl) || isDenormal(b, dbl))) fx |= DE;
   const x = asF64(a, dbl), y = asF64(b, dbl);
   const pickA = max ? x > y : x < y;
@@ -442,7 +454,7 @@ export function frcp(a: u32): u32 {
   if ((a & 0x7f80_0000) == 0) return sign | 0x7f80_0000; // zero or denormal -> inf
   if ((a & 0x7fff_ffff) == 0x7f80_0000) return sign;
   const r = 1.0 / <f64>reinterpret<f32>(a);
-  if (Math.abs(r) < reinterpret<f64>(0x3810_0000_0000_0000)) return sign; // tiny (below 2^-126): 2^-126: flushed // tiny results are flushed to zero
+  if (Math.abs(r) < reinterpret<f64>(0x3810_0000_0000_0000)) return sign; // tiny (< 2^-126): flushed to zero
   return reinterpret<u32>(<f32>r);
 }
 export function frsqrt(a: u32): u32 {

@@ -19,6 +19,8 @@ export function intBinary(op: i32): i32 {
   const D = xreg();
   const a = v128.load(D), b = v128.load(SRC);
   let v: v128;
+  if (pfxClass == 1 && op == 0x14) op = 0x6c; // UNPCKLPD = PUNPCKLQDQ
+  if (pfxClass == 1 && op == 0x15) op = 0x6d; // UNPCKHPD = PUNPCKHQDQ
   switch (op) {
     case 0x60: v = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23); break;
     case 0x61: v = i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23); break;

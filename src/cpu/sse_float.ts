@@ -166,9 +166,10 @@ function roundShift(sig: u64, s: i32, sign: bool): u64 {
   return q;
 }
 
-function overflow(sign: bool, dbl: bool): u64 {
-  // Unmasked, the result is not delivered and only OE is reported.
-  if (!overflowMasked) { fx |= OE; return 0; }
+function overflow(sign: bool, dbl: bool, inexact: bool): u64 {
+  // Unmasked, the result is not delivered; PE is reported only if rounding
+  // to full precision (unbounded exponent) was inexact.
+  if (!overflowMasked) { fx |= OE | (inexact ? PE : 0); return 0; }
   fx |= OE | PE;
   if (rc == 0) return infBits(sign, dbl);
   if (rc == 3) return maxBits(sign, dbl);
@@ -191,16 +192,16 @@ export function roundPack(sign: bool, exp: i32, sig: u64, dbl: bool): u64 {
     let q = roundShift(sig, s, sign);
     const inexact = lastInexact;
     if ((q >> (mbits + 1)) != 0) { q >>= 1; exp++; }
-    if (exp > (dbl ? 1023 : 127)) return overflow(sign, dbl);
+    if (exp > (dbl ? 1023 : 127)) return overflow(sign, dbl, inexact);
     if (inexact) fx |= PE;
     return sgn | (<u64>(exp + (dbl ? 1023 : 127)) << mbits) | (q & ((<u64>1 << mbits) - 1));
   }
   // Below the normal range. Tiny = still below 2^emin after rounding to full
   // precision with an unbounded exponent.
-  let tiny = true;
-  if (exp == emin - 1 && (roundShift(sig, s, sign) >> (mbits + 1)) != 0) tiny = false;
-  if (tiny && ftz && underflowMasked) { fx |= UE | PE; return sgn; }
-  if (tiny && !underflowMasked) { fx |= UE; return 0; } // not delivered, no PE
+  const full = roundShift(sig, s, sign);
+  const tiny = exp < emin - 1 || (full >> (mbits + 1)) == 0;
+  if (tiny && !underflowMasked) { fx |= UE | (lastInexact ? PE : 0); return 0; } // not delivered
+  if (tiny && ftz) { fx |= UE | PE; return sgn; }
   const q = roundShift(shiftRightJam(sig, emin - exp), s, sign);
   const inexact = lastInexact;
   if (inexact) fx |= PE;
@@ -270,7 +271,7 @@ export function fmul(a: u64, b: u64, dbl: bool): u64 {
 export function fdiv(a: u64, b: u64, dbl: bool): u64 {
   unpack2(a, b, dbl);
   if (uCls == C_NAN || bCls == C_NAN) return nan2(a, b, dbl);
-  if (uDen || bDen) fx |= DE;
+  if ((uDen || bDen) && bCls != C_ZERO) fx |= DE;
   const sign = uSign != bSign;
   if (uCls == C_INF) {
     if (bCls == C_INF) { fx |= IE; return defaultNaN(dbl); }
@@ -279,7 +280,7 @@ export function fdiv(a: u64, b: u64, dbl: bool): u64 {
   if (bCls == C_INF) return zeroBits(sign, dbl);
   if (bCls == C_ZERO) {
     if (uCls == C_ZERO) { fx |= IE; return defaultNaN(dbl); }
-    fx |= ZE;
+    fx |= ZE; // zero-divide wins over a denormal dividend: no DE
     return infBits(sign, dbl);
   }
   if (uCls == C_ZERO) return zeroBits(sign, dbl);

@@ -36,7 +36,7 @@ export let rSE: u32 = 0;
 export let rM: u64 = 0;
 
 export function setCw(v: u32): void { cw = v; }
-export function clearExc(): void { exc = 0; roundedUp = false; }
+export function clearExc(): void { exc = 0; roundedUp = false; denA = false; denB = false; }
 export function raiseExc(e: u32): void { exc |= e; }
 
 // ---- classification (SDM vol. 1 table 8-3, §8.2.2 unsupported formats) ----
@@ -122,8 +122,14 @@ function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i
   oInf = false;
   let tiny = false;
   if (e < emin) {
-    tiny = true;
+    // tininess is detected after rounding (measured on the host): a value
+    // just below the smallest normal that rounds up to it is not tiny
+    tiny = e < emin - 1 || !roundsToCarry(sign, m, x, p, rc);
     if (reg && (cw & UE) == 0) {
+      if (e + WRAP < emin) {
+        // FSCALE far out of range: wrapping cannot help; the host delivers a signed zero
+        exc |= UE | PE; roundedUp = false; oBiased = 0; oM = 0; return;
+      }
       e += WRAP; // unmasked underflow: deliver the wrapped, normally rounded result
       exc |= UE;
     } else {
@@ -172,6 +178,10 @@ function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i
     return;
   }
   if (e > emax) {
+    if (reg && (cw & OE) == 0 && e - WRAP > emax) {
+      // FSCALE far out of range: the host delivers a signed infinity
+      exc |= OE | PE; oInf = true; roundedUp = true; return;
+    }
     if (reg && (cw & OE) == 0) {
       exc |= OE;
       e -= WRAP;
@@ -188,6 +198,26 @@ function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i
   }
   oBiased = e + bias;
   oM = m;
+}
+
+/** True when rounding m.x to p bits (unbounded exponent) carries out of bit 63. */
+function roundsToCarry(sign: u32, m: u64, x: u64, p: i32, rc: u32): bool {
+  let gt: bool, eq: bool, nz: bool, unit: u64, top: u64;
+  if (p < 64) {
+    const d = <u64>(64 - p);
+    const mask = (<u64>1 << d) - 1;
+    const half = <u64>1 << (d - 1);
+    const r = m & mask;
+    gt = r > half || (r == half && x != 0); eq = r == half && x == 0; nz = r != 0 || x != 0;
+    top = m | mask; unit = <u64>1 << d;
+  } else {
+    gt = x > TOP_BIT; eq = x == TOP_BIT; nz = x != 0; top = m; unit = 1;
+  }
+  if (top != ~<u64>0) return false; // only an all-ones significand can carry
+  if (rc == 0) return gt || (eq && (m & unit) != 0);
+  if (rc == 1) return nz && sign != 0;
+  if (rc == 2) return nz && sign == 0;
+  return false;
 }
 
 function precisionBits(): i32 {
@@ -215,7 +245,9 @@ function specials2(aSE: u32, aM: u64, bSE: u32, bM: u64): bool {
   if (isSNaN80(aSE, aM) || isSNaN80(bSE, bM)) exc |= IE;
   const QB: u64 = 0x4000_0000_0000_0000;
   if (an && bn) {
-    // the larger significand wins; on a tie the first operand
+    const aq = (aM & QB) != 0, bq = (bM & QB) != 0;
+    // an SNaN and a QNaN give the QNaN; two of a kind: the larger significand wins
+    if (aq != bq) { if (aq) setResult(aSE, aM); else setResult(bSE, bM); return true; }
     const qa = aM | QB, qb = bM | QB;
     if (qa < qb || (qa == qb && (aSE & 0x8000) != 0 && (bSE & 0x8000) == 0)) setResult(bSE, qb);
     else setResult(aSE, qa);
@@ -230,7 +262,18 @@ function specials1(aSE: u32, aM: u64): bool {
   setResult(aSE, aM | 0x4000_0000_0000_0000);
   return true;
 }
-@inline function denormCheck(se: u32, m: u64): void { if (isDenormal80(se, m)) exc |= DE; }
+/**
+ * Operands converted from m32/m64 lose their denormal encoding; the caller
+ * says so in denA/denB so DE is still reported, at the point hardware
+ * reports it (after NaN and unsupported checks).
+ */
+export let denA: bool = false;
+export let denB: bool = false;
+/** Set by fromF32/fromF64 when the source was a denormal. */
+export let srcDen: bool = false;
+export function setDen(a: bool, b: bool): void { denA = a; denB = b; }
+@inline function chkA(se: u32, m: u64): void { if (denA || isDenormal80(se, m)) exc |= DE; }
+@inline function chkB(se: u32, m: u64): void { if (denB || isDenormal80(se, m)) exc |= DE; }
 
 // ---- add / subtract ----
 /** a + b, or a - b when `negB` (the sign of b is flipped). */
@@ -241,12 +284,12 @@ export function add80(aSE: u32, aM: u64, bSE: u32, bM: u64, negB: bool): void {
   const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
   if (aInf || bInf) {
     if (aInf && bInf && as != bs) { exc |= IE; setIndefinite(); return; }
-    if (!aInf) denormCheck(aSE, aM);
-    if (!bInf) denormCheck(bSE, bM);
+    if (!aInf) chkA(aSE, aM);
+    if (!bInf) chkB(bSE, bM);
     setResult(aInf ? aSE : bSE, TOP_BIT);
     return;
   }
-  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  chkA(aSE, aM); chkB(bSE, bM);
   const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
   if (az && bz) {
     const rc = (cw >> 10) & 3;
@@ -300,12 +343,12 @@ export function mul80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
   const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
   if (aInf || bInf) {
     if (az || bz) { exc |= IE; setIndefinite(); return; }
-    if (!aInf) denormCheck(aSE, aM);
-    if (!bInf) denormCheck(bSE, bM);
+    if (!aInf) chkA(aSE, aM);
+    if (!bInf) chkB(bSE, bM);
     setResult(s | 0x7fff, TOP_BIT);
     return;
   }
-  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  chkA(aSE, aM); chkB(bSE, bM);
   if (az || bz) { setResult(s, 0); return; }
   normalize(aSE, aM); const ea = nE, ma = nM;
   normalize(bSE, bM); const eb = nE, mb = nM;
@@ -345,11 +388,12 @@ export function div80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
   const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
   const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
   if (aInf && bInf) { exc |= IE; setIndefinite(); return; }
-  if (aInf) { denormCheck(bSE, bM); setResult(s | 0x7fff, TOP_BIT); return; }
-  if (bInf) { denormCheck(aSE, aM); setResult(s, 0); return; }
+  if (aInf) { chkB(bSE, bM); setResult(s | 0x7fff, TOP_BIT); return; }
+  if (bInf) { chkA(aSE, aM); setResult(s, 0); return; }
   if (az && bz) { exc |= IE; setIndefinite(); return; }
-  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  // x/0 reports ZE alone, even for a denormal dividend (measured)
   if (bz) { exc |= ZE; setResult(s | 0x7fff, TOP_BIT); return; }
+  chkA(aSE, aM); chkB(bSE, bM);
   if (az) { setResult(s, 0); return; }
   normalize(aSE, aM); const ea = nE, ma = nM;
   normalize(bSE, bM); const eb = nE, mb = nM;
@@ -362,8 +406,8 @@ export function sqrt80(aSE: u32, aM: u64): void {
   if (specials1(aSE, aM)) return;
   const neg = (aSE & 0x8000) != 0;
   if (isZero80(aSE, aM)) { setResult(aSE, 0); return; }
-  denormCheck(aSE, aM);
   if (neg) { exc |= IE; setIndefinite(); return; }
+  chkA(aSE, aM);
   if (isInf80(aSE, aM)) { setResult(aSE, aM); return; }
   normalize(aSE, aM);
   // radicand N = m << sh (134 bits); root = floor(sqrt(N)) has 67 bits with its top bit set
@@ -406,7 +450,7 @@ export function cmp80(aSE: u32, aM: u64, bSE: u32, bM: u64, quiet: bool): i32 {
     if (!quiet || isSNaN80(aSE, aM) || isSNaN80(bSE, bM)) exc |= IE;
     return CMP_UN;
   }
-  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  chkA(aSE, aM); chkB(bSE, bM);
   const az = isZero80(aSE, aM), bz = isZero80(bSE, bM);
   if (az && bz) return CMP_EQ;
   const as = az ? 0 : aSE >> 15, bs = bz ? 0 : bSE >> 15;
@@ -428,6 +472,7 @@ export function cmp80(aSE: u32, aM: u64, bSE: u32, bM: u64, quiet: bool): i32 {
 
 // ---- conversions from memory formats (exact; a denormal source raises DE, SNaNs are kept for the consumer) ----
 export function fromF32(v: u32): void {
+  srcDen = false;
   const s = (v >> 31) << 15;
   const e = (v >> 23) & 0xff;
   const f = <u64>(v & 0x7fffff);
@@ -439,7 +484,7 @@ export function fromF32(v: u32): void {
   }
   if (e == 0) {
     if (f == 0) { setResult(s, 0); return; }
-    exc |= DE;
+    srcDen = true;
     const z = <i32>clz(f);
     setResult(s | <u32>(BIAS - 126 - (z - 40)), f << <u64>z);
     return;
@@ -447,6 +492,7 @@ export function fromF32(v: u32): void {
   setResult(s | <u32>(e - 127 + BIAS), TOP_BIT | (f << 40));
 }
 export function fromF64(v: u64): void {
+  srcDen = false;
   const s = <u32>(v >> 63) << 15;
   const e = <i32>((v >> 52) & 0x7ff);
   const f = v & 0xf_ffff_ffff_ffff;
@@ -458,7 +504,7 @@ export function fromF64(v: u64): void {
   }
   if (e == 0) {
     if (f == 0) { setResult(s, 0); return; }
-    exc |= DE;
+    srcDen = true;
     const z = <i32>clz(f);
     setResult(s | <u32>(BIAS - 1022 - (z - 11)), f << <u64>z);
     return;
@@ -499,13 +545,17 @@ function toFloat(se: u32, m: u64, p: i32, ebits: i32): void {
   }
   if (isInf80(se, m)) { outBits = signBit | expAll; return; }
   if (isZero80(se, m)) { outBits = signBit; return; }
-  if (isDenormal80(se, m)) exc |= DE;
+  // no DE here: the host does not report it for FST m32/m64 of a denormal
   normalize(se, m);
   const save = exc;
   roundCore(<u32>s, nE, nM, 0, p, 1 - bias, bias, bias, false);
   const now = exc & ~save;
   // unmasked overflow/underflow on a memory destination: nothing is stored (SDM §4.9.1.4-5)
-  if (((now & OE) != 0 && (cw & OE) == 0) || ((now & UE) != 0 && (cw & UE) == 0)) storeOk = false;
+  if (((now & OE) != 0 && (cw & OE) == 0) || ((now & UE) != 0 && (cw & UE) == 0)) {
+    storeOk = false;
+    exc = save | (now & (OE | UE)); // nothing stored: no precision report either
+    roundedUp = false;
+  }
   if (oInf) { outBits = signBit | expAll; return; }
   const frac = (oM >> <u64>(64 - p)) & ((<u64>1 << <u64>fbits) - 1);
   outBits = signBit | (<u64>oBiased << <u64>fbits) | frac;
@@ -556,7 +606,7 @@ export function toInt(se: u32, m: u64, bits: i32, trunc: bool): void {
   if (isUnsupported(se, m) || isNaN80(se, m) || isInf80(se, m)) {
     exc |= IE; storeOk = (cw & IE) != 0; outBits = indef; roundedUp = false; return;
   }
-  if (isDenormal80(se, m)) exc |= DE;
+  // no DE for a denormal source (measured on the host)
   const save = exc;
   roundInt(se, m, trunc ? 3 : (cw >> 10) & 3);
   const neg = (se >> 15) != 0;
@@ -576,7 +626,7 @@ export function toInt(se: u32, m: u64, bits: i32, trunc: bool): void {
 export function rndint80(se: u32, m: u64): void {
   if (specials1(se, m)) return;
   if (isInf80(se, m) || isZero80(se, m)) { setResult(se, m); return; }
-  denormCheck(se, m);
+  chkA(se, m);
   normalize(se, m);
   if (nE >= 63) { setResult(se, m); return; }
   roundInt(se, m, (cw >> 10) & 3);
@@ -614,12 +664,12 @@ export function scale80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
   const bneg = (bSE >> 15) != 0;
   if (bInf) {
     if ((az && !bneg) || (aInf && bneg)) { exc |= IE; setIndefinite(); return; }
-    denormCheck(aSE, aM);
+    chkA(aSE, aM);
     if (aInf || az) { setResult(aSE, aM); return; }
     setResult(bneg ? aSE & 0x8000 : (aSE & 0x8000) | 0x7fff, bneg ? 0 : TOP_BIT);
     return;
   }
-  denormCheck(aSE, aM); denormCheck(bSE, bM);
+  chkA(aSE, aM); chkB(bSE, bM);
   if (aInf || az) { setResult(aSE, aM); return; }
   // trunc(ST1), clamped: beyond +-2^17 the result over/underflows anyway
   let sc: i32 = 0;
@@ -640,7 +690,7 @@ export function xtract80(se: u32, m: u64): void {
   if (specials1(se, m)) { xtSE = rSE; xtM = rM; return; }
   if (isInf80(se, m)) { xtSE = 0x7fff; xtM = TOP_BIT; setResult(se, m); return; }
   if (isZero80(se, m)) { exc |= ZE; xtSE = 0xffff; xtM = TOP_BIT; setResult(se, m); return; }
-  denormCheck(se, m);
+  chkA(se, m);
   normalize(se, m);
   const e = nE;
   setResult((se & 0x8000) | <u32>BIAS, nM);
@@ -653,8 +703,6 @@ export function xtract80(se: u32, m: u64): void {
 /** Quotient bits for C0/C3/C1 and the C2 "incomplete" flag of the last FPREM/FPREM1. */
 export let remQ: u64 = 0;
 export let remPartial: bool = false;
-/** Partial-reduction step of the hardware: exponent gap reduced per iteration when it is 64 or more. */
-const PREM_N: i32 = 32;
 
 export function prem80(aSE: u32, aM: u64, bSE: u32, bM: u64, nearest: bool): void {
   remQ = 0; remPartial = false;
@@ -662,9 +710,10 @@ export function prem80(aSE: u32, aM: u64, bSE: u32, bM: u64, nearest: bool): voi
   const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
   const bz = isZero80(bSE, bM);
   if (aInf || bz) { exc |= IE; setIndefinite(); return; }
-  denormCheck(aSE, aM); denormCheck(bSE, bM);
-  if (bInf || isZero80(aSE, aM)) { setResult(aSE, aM); return; }
+  chkA(aSE, aM); chkB(bSE, bM);
+  if (isZero80(aSE, aM)) { setResult(aSE, aM); return; }
   normalize(aSE, aM); const ea = nE, ma = nM;
+  if (bInf) { roundPrec(aSE >> 15, ea, ma, 0, 64); return; } // re-encodes a pseudo-denormal
   normalize(bSE, bM); const eb = nE, mb = nM;
   const d = ea - eb;
   const sign = aSE >> 15;
@@ -683,8 +732,10 @@ export function prem80(aSE: u32, aM: u64, bSE: u32, bM: u64, nearest: bool): voi
   }
   let steps = d;
   let rexp = eb;
-  // exponent gap of 64 or more: one partial step of PREM_N bits (SDM FPREM, C2 = 1)
-  if (d >= 64) { remPartial = true; steps = PREM_N; rexp = ea - PREM_N; }
+  // exponent gap of 64 or more: one partial step of N bits (SDM FPREM, C2 = 1).
+  // N is implementation-dependent in 32..63; the host uses 32 + (D mod 32),
+  // which leaves a gap that is a multiple of 32.
+  if (d >= 64) { remPartial = true; steps = 32 + (d & 31); rexp = ea - steps; }
   // long division of ma * 2^steps by mb: quotient q (low bits), remainder r < mb
   let r = ma, q: u64 = 0, carry = false;
   for (let i = 0; i <= steps; i++) {

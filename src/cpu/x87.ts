@@ -19,10 +19,10 @@ import { FCW, FSW, FTW, FOP, FIP, FDP, ST0, EXIT_UD, EXIT_MF, EXIT_PAGE_FAULT } 
 import {
   IE, DE, ZE, exc, raiseExc, roundedUp, rSE, rM, setCw, clearExc, INDEF_SE, INDEF_M,
   add80, mul80, div80, sqrt80, cmp80, fromF32, fromF64, fromInt, toF32, toF64, toInt,
-  outBits, storeOk, rndint80, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
+  outBits, storeOk, rndint80, srcDen, setDen, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
   examine, isSNaN80, isDenormal80, isNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
-import { fldenv, fnstenv, frstor, fnsave, fxsaveImpl, fxrstorImpl } from "./x87_env";
+import { fldenv, fnstenv, frstor, fnsave, fxsaveImpl, fxrstorImpl, retop } from "./x87_env";
 
 // FSW bits (SDM vol. 1 §8.1.3)
 const SW_SF: u32 = 0x40;
@@ -77,6 +77,7 @@ function loadState(): void {
   cwv = <u32>load<u16>(S + FCW);
   setCw(cwv);
   clearExc();
+  memDen = false;
 }
 function saveState(): void {
   store<u16>(S + FSW, <u16>sw);
@@ -88,10 +89,14 @@ function saveState(): void {
  * pre-computation exception (IE, DE, ZE) forbids writing any result.
  */
 function signal(e: u32): bool {
-  sw |= e & 0x3f;
   const un = e & ~cwv & 0x3f;
-  if (un != 0) sw |= SW_ES | SW_B;
-  return (un & (IE | DE | ZE)) != 0;
+  // an unmasked IE/DE/ZE stops the operation before it computes anything,
+  // so no post-computation flag (OE, UE, PE) is reported with it
+  const abort = (un & (IE | DE | ZE)) != 0;
+  if (abort) e &= IE | DE | ZE;
+  sw |= e & 0x3f;
+  if ((e & ~cwv & 0x3f) != 0) sw |= SW_ES | SW_B;
+  return abort;
 }
 /** Stack underflow (SDM §8.5.1.1): IE+SF, C1=0. True when unmasked (abort). */
 function underflow(): bool {
@@ -140,12 +145,16 @@ function readArith(kind: i32): bool {
   else if (kind == 2) { const v = rd64(ea); if (fault) return false; fromF64(v); }
   else { const v = rd16(ea); if (fault) return false; fromInt(<i64><i16>v); }
   memSE = rSE; memM = rM;
+  memDen = kind != 1 && kind != 3 && srcDen;
   return true;
 }
+/** The memory operand was a denormal in its own format (f80.ts denA/denB). */
+let memDen: bool = false;
 
 // ---- arithmetic ----
 /** kind: 0 add, 1 mul, 4 sub (a-b), 5 subr (b-a), 6 div (a/b), 7 divr (b/a). */
 function arith(kind: i32, aSE: u32, aM: u64, bSE: u32, bM: u64): void {
+  if (kind == 5 || kind == 7) setDen(memDen, false); else setDen(false, memDen);
   switch (kind) {
     case 0: add80(aSE, aM, bSE, bM, false); break;
     case 1: mul80(aSE, aM, bSE, bM); break;
@@ -170,10 +179,18 @@ function setCompare(r: i32): void {
   else if (r == CMP_EQ) sw |= SW_C3;
   else if (r != CMP_GT) sw |= SW_C0 | SW_C2 | SW_C3;
 }
+/** Compare on an empty register: "unordered" even when the exception is unmasked (host), popping only when masked. */
+function cmpUnderflow(pops: i32): void {
+  const abort = underflow();
+  setCompare(3);
+  if (!abort) for (let i = 0; i < pops; i++) pop();
+}
 /** FCOM family on ST0 vs (bSE,bM); pops `pops` times when it completes. */
 function compare(bSE: u32, bM: u64, quiet: bool, pops: i32): void {
+  setDen(false, memDen);
   const r = cmp80(se(0), mant(0), bSE, bM, quiet);
-  if (signal(exc)) return;
+  // with IE unmasked the host still reports "unordered", but does not pop
+  if (signal(exc)) { setCompare(r); return; }
   setCompare(r);
   for (let i = 0; i < pops; i++) pop();
 }
@@ -181,15 +198,16 @@ function compare(bSE: u32, bM: u64, quiet: bool, pops: i32): void {
 function compareFlags(i: i32, quiet: bool, popAfter: bool): void {
   sw &= ~SW_C1;
   if (empty(0) || empty(i)) {
-    if (underflow()) return;
+    const abort = underflow();
     setStatusFlags(0x45);
-    if (popAfter) pop();
+    if (popAfter && !abort) pop();
     return;
   }
   const r = cmp80(se(0), mant(0), se(i), mant(i), quiet);
-  if (signal(exc)) return;
+  // the host sets the flags even when an unmasked exception stops the pop
+  const abort = signal(exc);
   setStatusFlags(r == CMP_GT ? 0 : r == CMP_LT ? 1 : r == CMP_EQ ? 0x40 : 0x45);
-  if (popAfter) pop();
+  if (popAfter && !abort) pop();
 }
 
 /** FST/FSTP to memory: kind 0 m32, 2 m64, 5 m80. */
@@ -245,7 +263,8 @@ function storeInt(bits: i32, trunc: bool, popAfter: bool): i32 {
 
 /** FLD from a converted memory value in rSE/rM (SNaN -> IE + quiet already decided by caller). */
 function loadValue(s: u32, m: u64): void {
-  if (signal(exc)) return;
+  // an unmasked DE does not stop a load from m32/m64 (measured on the host)
+  if (signal(exc) && (exc & ~cwv & IE) != 0) return;
   sw &= ~SW_C1;
   pushChecked(s, m);
 }
@@ -259,8 +278,8 @@ function opD8DC(op: i32): i32 {
     bSE = memSE; bM = memM;
     noteInsn(op);
     if (empty(0)) {
+      if (kind == 2 || kind == 3) { cmpUnderflow(kind == 3 ? 1 : 0); return 0; }
       if (underflow()) return 0;
-      if (kind == 2 || kind == 3) { setCompare(3); if (kind == 3) pop(); return 0; }
       put(0, INDEF_SE, INDEF_M);
       return 0;
     }
@@ -273,11 +292,7 @@ function opD8DC(op: i32): i32 {
   noteInsn(op);
   if (kind == 2 || kind == 3) {
     if (op == 0xdc) return EXIT_UD; // DC D0-DF: undocumented aliases of FCOM/FCOMP
-    if (empty(0) || empty(i)) {
-      if (underflow()) return 0;
-      setCompare(3); if (kind == 3) pop();
-      return 0;
-    }
+    if (empty(0) || empty(i)) { cmpUnderflow(kind == 3 ? 1 : 0); return 0; }
     compare(se(i), mant(i), false, kind == 3 ? 1 : 0);
     return 0;
   }
@@ -300,8 +315,8 @@ function opDADE(op: i32): i32 {
     if (!readArith(op == 0xda ? 1 : 3)) return EXIT_PAGE_FAULT;
     noteInsn(op);
     if (empty(0)) {
+      if (kind == 2 || kind == 3) { cmpUnderflow(kind == 3 ? 1 : 0); return 0; }
       if (underflow()) return 0;
-      if (kind == 2 || kind == 3) { setCompare(3); if (kind == 3) pop(); return 0; }
       put(0, INDEF_SE, INDEF_M);
       return 0;
     }
@@ -335,11 +350,7 @@ function opDADE(op: i32): i32 {
 }
 
 function fcompp(quiet: bool): void {
-  if (empty(0) || empty(1)) {
-    if (underflow()) return;
-    setCompare(3); pop(); pop();
-    return;
-  }
+  if (empty(0) || empty(1)) { cmpUnderflow(2); return; }
   compare(se(1), mant(1), quiet, 2);
 }
 
@@ -354,8 +365,9 @@ function fcmov(cc: i32, neg: bool, i: i32): void {
   if (neg) c = !c;
   sw &= ~SW_C1;
   if (empty(0) || empty(i)) {
+    // the masked response writes the indefinite whatever the condition (host)
     if (underflow()) return;
-    if (c) put(0, INDEF_SE, INDEF_M);
+    put(0, INDEF_SE, INDEF_M);
     return;
   }
   if (c) put(0, se(i), mant(i));
@@ -369,6 +381,7 @@ function opD9(op: i32): i32 {
         const v = rd32(ea); if (fault) return EXIT_PAGE_FAULT;
         noteInsn(op);
         fromF32(v); let s = rSE, m = rM;
+        if (srcDen) raiseExc(DE);
         if (isSNaN80(s, m)) { raiseExc(IE); m |= 0x4000_0000_0000_0000; }
         loadValue(s, m);
         return 0;
@@ -394,8 +407,9 @@ function opD9(op: i32): i32 {
     noteInsn(op);
     sw &= ~SW_C1;
     if (empty(i)) {
+      // underflow wins over a full ST(7): the indefinite simply overwrites it
       if (underflow()) return 0;
-      pushChecked(INDEF_SE, INDEF_M);
+      push(INDEF_SE, INDEF_M);
       return 0;
     }
     pushChecked(se(i), mant(i));
@@ -426,7 +440,7 @@ function opD9(op: i32): i32 {
       return 0;
     }
     case 0x24: // FTST
-      if (empty(0)) { if (underflow()) return 0; setCompare(3); return 0; }
+      if (empty(0)) { cmpUnderflow(0); return 0; }
       compare(0, 0, false, 0);
       return 0;
     case 0x25: { // FXAM: C1 = sign; class in C3 C2 C0
@@ -445,7 +459,7 @@ function opD9(op: i32): i32 {
       if (empty(0)) {
         if (underflow()) return 0;
         put(0, INDEF_SE, INDEF_M);
-        pushChecked(INDEF_SE, INDEF_M);
+        push(INDEF_SE, INDEF_M);
         return 0;
       }
       if (!empty(7)) {
@@ -475,8 +489,8 @@ function opD9(op: i32): i32 {
       }
       return 0;
     }
-    case 0x36: setTop(top() - 1); sw &= ~SW_C1; return 0; // FDECSTP
-    case 0x37: setTop(top() + 1); sw &= ~SW_C1; return 0; // FINCSTP
+    case 0x36: rotPush(); sw &= ~SW_C1; return 0; // FDECSTP
+    case 0x37: rotPop(); sw &= ~SW_C1; return 0; // FINCSTP
     case 0x3a: // FSQRT
       if (empty(0)) { if (underflow()) return 0; put(0, INDEF_SE, INDEF_M); return 0; }
       sqrt80(se(0), mant(0));
@@ -540,6 +554,7 @@ function opDD(op: i32): i32 {
         const v = rd64(ea); if (fault) return EXIT_PAGE_FAULT;
         noteInsn(op);
         fromF64(v); let s = rSE, m = rM;
+        if (srcDen) raiseExc(DE);
         if (isSNaN80(s, m)) { raiseExc(IE); m |= 0x4000_0000_0000_0000; }
         loadValue(s, m);
         return 0;
@@ -567,11 +582,7 @@ function opDD(op: i32): i32 {
       return 0;
     }
     case 4: case 5: // FUCOM, FUCOMP
-      if (empty(0) || empty(i)) {
-        if (underflow()) return 0;
-        setCompare(3); if (r == 5) pop();
-        return 0;
-      }
+      if (empty(0) || empty(i)) { cmpUnderflow(r == 5 ? 1 : 0); return 0; }
       compare(se(i), mant(i), true, r == 5 ? 1 : 0);
       return 0;
     default: return EXIT_UD;
@@ -606,6 +617,7 @@ function opDF(op: i32): i32 {
 /** FNINIT (SDM FINIT): default control word, everything else cleared, all tags empty. */
 function fninit(): void {
   cwv = 0x37f; store<u16>(S + FCW, 0x37f); setCw(0x37f);
+  retop(top(), 0);
   sw = 0; tw = 0;
   store<u16>(S + FOP, 0); store<u64>(S + FIP, 0); store<u64>(S + FDP, 0);
 }
@@ -625,6 +637,7 @@ export function x87Exec(op: i32): i32 {
   clearFault();
   loadState();
   if ((sw & SW_ES) != 0 && !isNoWait(op)) return EXIT_MF;
+  savedFop = load<u16>(S + FOP); savedFip = load<u64>(S + FIP); savedFdp = load<u64>(S + FDP);
   let rc: i32;
   switch (op) {
     case 0xd8: case 0xdc: rc = opD8DC(op); break;
@@ -637,12 +650,17 @@ export function x87Exec(op: i32): i32 {
   }
   // faults and #UD commit nothing; FLDENV/FRSTOR and FNINIT manage the state themselves
   if (rc == 0 && !envTouched) saveState();
+  else if (rc != 0) { store<u16>(S + FOP, <u16>savedFop); store<u64>(S + FIP, savedFip); store<u64>(S + FDP, savedFdp); }
   envTouched = false;
   return rc;
 }
 
 /** Set when an x87_env.ts routine owns the state block for this instruction. */
 let envTouched: bool = false;
+// FOP (with FCW/FSW/FTW around it) and the pointers, restored when the instruction faults
+let savedFop: u16 = 0;
+let savedFip: u64 = 0;
+let savedFdp: u64 = 0;
 
 /** FXSAVE (0F AE /0): stores the state block's FXAREA image to memory. */
 export function fxsave(addr: u64): i32 { clearFault(); return fxsaveImpl(addr); }

@@ -39,6 +39,19 @@ function fixEs(sw: u32, cw: u32): u32 {
   return (sw & 0x3f & ~cw) != 0 ? sw | 0x8080 : sw & ~<u32>0x8080;
 }
 
+/**
+ * TOP changes from `from` to `to` without a push or pop (FLDENV, FNINIT,
+ * FNSAVE): the physical registers keep their contents, so the stack-order
+ * slots rotate: new ST(i) is physical (to+i), i.e. old ST((to-from+i)&7).
+ */
+export function retop(from: u32, to: u32): void {
+  const d = (to - from) & 7;
+  if (d == 0) return;
+  const b = S + ST0;
+  memory.copy(SCRATCH, b, 128);
+  for (let i: u32 = 0; i < 8; i++) v128.store(b + (<usize>i << 4), v128.load(SCRATCH + (<usize>((i + d) & 7) << 4)));
+}
+
 function envSize(): u64 { return pfx66 ? 14 : 28; }
 
 /** Writes the environment at addr (already probed). */
@@ -77,7 +90,8 @@ function readEnv(addr: u64): bool {
   }
   return !fault;
 }
-function commitEnv(): void {
+function commitEnv(rotate: bool): void {
+  if (rotate) retop((<u32>load<u16>(S + FSW) >> 11) & 7, (eSw >> 11) & 7);
   store<u16>(S + FCW, <u16>eCw);
   store<u16>(S + FSW, <u16>fixEs(eSw, eCw));
   store<u8>(S + FTW, <u8>abridge(eTw));
@@ -89,7 +103,7 @@ function commitEnv(): void {
 /** FLDENV (D9 /4). */
 export function fldenv(addr: u64): i32 {
   if (!readEnv(addr)) return EXIT_PAGE_FAULT;
-  commitEnv();
+  commitEnv(true);
   return 0;
 }
 /** FNSTENV (D9 /6): stores, then masks all exceptions (SDM FSTENV). */
@@ -108,7 +122,7 @@ export function frstor(addr: u64): i32 {
     store<u64>(SCRATCH + <usize>(i << 4) + 8, <u64>rd16(base + i * 10 + 8));
   }
   if (fault) return EXIT_PAGE_FAULT;
-  commitEnv();
+  commitEnv(false); // the image holds the registers in the new stack order
   memory.copy(S + ST0, SCRATCH, 128);
   return 0;
 }
@@ -123,6 +137,7 @@ export function fnsave(addr: u64): i32 {
     wr64(base + i * 10, load<u64>(a));
     wr16(base + i * 10 + 8, <u32>load<u16>(a + 8));
   }
+  retop((<u32>load<u16>(S + FSW) >> 11) & 7, 0);
   store<u16>(S + FCW, 0x37f); store<u16>(S + FSW, 0); store<u8>(S + FTW, 0);
   store<u16>(S + FOP, 0); store<u64>(S + FIP, 0); store<u64>(S + FDP, 0);
   return 0;

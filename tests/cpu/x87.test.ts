@@ -1,0 +1,374 @@
+// Differential tests of the x87 unit: every case runs natively on this
+// machine's FPU (tests/cpu/x87-native.c, compiled with gcc) and in the
+// emulator (src/cpu/x87.ts through tests/cpu/x87-harness.asc), from the same
+// starting state loaded with FRSTOR, and the results must match bit for bit:
+// FCW, FSW, abridged FTW, MXCSR, the eight registers (FXSAVE image),
+// RFLAGS status bits, AX and the memory operand. FOP/FIP/FDP are not
+// compared (this AMD host leaves them zero in FXSAVE unless ES is set).
+import { describe, it, expect, beforeAll } from "vitest";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { tmpdir } from "node:os";
+import { FXAREA, RFLAGS, RAX, MXCSR, MXCSR_MASK } from "../../src/cpu/state";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "../..");
+
+interface Harness {
+  memory: WebAssembly.Memory;
+  setup(): void;
+  exec(op: number, modrm: number, ea: bigint, p66: number, w: number, len: number): number;
+}
+const STATE = 0x80000;
+const DATA = 0x100000;
+const MEMOP = DATA + 0x1000;
+const EXIT_MF = 8;
+
+let h: Harness;
+let nativeBin = "";
+
+beforeAll(async () => {
+  const dir = join(tmpdir(), `hako-x87-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  nativeBin = join(dir, "x87-native");
+  execFileSync("gcc", ["-O1", "-o", nativeBin, join(here, "x87-native.c")]);
+  mkdirSync(join(root, "build"), { recursive: true });
+  const entry = join(root, "build/x87-harness.ts");
+  copyFileSync(join(here, "x87-harness.asc"), entry);
+  const out = join(dir, "x87-harness.wasm");
+  const asc = (await import("assemblyscript/asc")).default;
+  const { error, stderr } = await asc.main([
+    entry, "--outFile", out, "--runtime", "stub", "-O3", "--noAssert",
+    "--enable", "simd", "--enable", "bulk-memory", "--initialMemory", "64",
+  ]);
+  if (error) throw new Error(`asc: ${error.message}\n${stderr.toString()}`);
+  const { instance } = await WebAssembly.instantiate(readFileSync(out), {
+    env: { abort(): never { throw new Error("abort in x87 harness"); } },
+  });
+  h = instance.exports as unknown as Harness;
+});
+
+// ---- values: 80-bit as bigint (se << 64 | significand) ----
+const f80 = (se: number, m: bigint): bigint => (BigInt(se) << 64n) | m;
+const TOP = 0x8000_0000_0000_0000n;
+const EDGE: bigint[] = [
+  f80(0, 0n), f80(0x8000, 0n), f80(0x3fff, TOP), f80(0xbfff, TOP), f80(0x3fff, 0xc000_0000_0000_0000n),
+  f80(0x4000, TOP), f80(0x4000, 0xc90f_daa2_2168_c235n), f80(0x3ffb, 0xcccc_cccc_cccc_cccdn),
+  f80(0x7ffe, 0xffff_ffff_ffff_ffffn), f80(0xfffe, 0xffff_ffff_ffff_ffffn), f80(0x0001, TOP), f80(0x8001, TOP),
+  f80(0x0000, 1n), f80(0x8000, 0x4000_0000_0000_0000n), f80(0x0000, 0x7fff_ffff_ffff_ffffn),
+  f80(0x0000, 0x8000_0000_0000_0001n), // pseudo-denormal
+  f80(0x7fff, TOP), f80(0xffff, TOP), f80(0x7fff, 0xc000_0000_0000_0000n), f80(0xffff, 0xc000_0000_0000_1234n),
+  f80(0x7fff, 0x8000_0000_0000_0001n), f80(0xffff, 0xa000_0000_0000_0000n), f80(0xffff, 0xc000_0000_0000_0000n),
+  f80(0x3fff, 0x4000_0000_0000_0000n), // unnormal
+  f80(0x7fff, 0n), f80(0x7fff, 0x4000_0000_0000_0001n), // pseudo-infinity, pseudo-NaN
+  f80(0x407e, 0xffff_ff80_0000_0000n), f80(0x407e, 0xffff_ffc0_0000_0000n), f80(0x407f, TOP), f80(0x3f81, TOP),
+  f80(0x3f6a, TOP), f80(0x3f69, TOP), f80(0x3f69, 0xc000_0000_0000_0000n), f80(0x43fe, 0xffff_ffff_ffff_f800n),
+  f80(0x43fe, 0xffff_ffff_ffff_fc00n), f80(0x3c01, TOP), f80(0x3bcd, TOP), f80(0x3bcc, TOP), f80(0x3bcc, 0x8000_0000_0000_0001n),
+  f80(0x3fff, 0x8000_0000_0000_0400n), f80(0x3fff, 0x8000_0000_0000_0c00n), f80(0x3fff, 0x8000_0080_0000_0000n),
+  f80(0x3fff, 0x8000_0180_0000_0000n), f80(0x3fff, 0x8000_0000_0000_0401n), f80(0x3fff, 0xffff_ffff_ffff_ffffn),
+  f80(0x403e, TOP), f80(0xc03e, TOP), f80(0x403f, TOP), f80(0x403d, 0xffff_ffff_ffff_fffen), f80(0xc03e, 0x8000_0000_0000_0001n),
+  f80(0x400d, 0xfffe_0000_0000_0000n), f80(0xc00d, 0xffff_0000_0000_0000n), f80(0x400e, 0xffff_0000_0000_0000n),
+  f80(0x401d, 0xffff_fffe_0000_0000n), f80(0xc01e, 0x8000_0000_8000_0000n), f80(0x3ffe, TOP), f80(0xbffe, 0xc000_0000_0000_0000n),
+  f80(0x3ffd, TOP), f80(0x4000, 0xa000_0000_0000_0000n), f80(0x4001, 0xa000_0000_0000_0000n),
+];
+
+let seed = 0x2545f491n;
+function rnd64(): bigint {
+  seed ^= (seed << 13n) & 0xffff_ffff_ffff_ffffn; seed ^= seed >> 7n; seed ^= (seed << 17n) & 0xffff_ffff_ffff_ffffn;
+  return seed;
+}
+const rndInt = (n: number): number => Number(rnd64() % BigInt(n));
+function rndValue(): bigint {
+  const k = rndInt(10);
+  if (k < 4) return EDGE[rndInt(EDGE.length)];
+  const sign = rndInt(2) ? 0x8000 : 0;
+  let m = rnd64() | TOP;
+  if (rndInt(4) == 0) m &= ~((1n << BigInt(rndInt(64))) - 1n) | TOP; // short significands: exact cases
+  let e: number;
+  if (k < 8) e = 0x3fff + rndInt(130) - 65;
+  else e = rndInt(0x7fff);
+  if (e == 0) m &= ~TOP;
+  return f80(sign | e, m);
+}
+const bytesLE = (v: bigint, n: number): number[] => Array.from({ length: n }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+const hex = (b: number[] | Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+// ---- cases ----
+interface Case {
+  name: string;
+  cw: number;
+  st: (bigint | null)[]; // ST(0).. in stack order; null or missing = empty
+  sw?: number;
+  top?: number;
+  flags?: number;
+  mem?: number[];
+  insn: number[];
+  /** memory bytes not compared [from, to) (pointer fields the host leaves zero) */
+  memSkip?: [number, number][];
+  cmpXmm?: boolean;
+}
+function image(c: Case): number[] {
+  const img = new Array<number>(108).fill(0);
+  const top = c.top ?? 0;
+  const sw = ((c.sw ?? 0) & ~0x3800) | (top << 11);
+  img[0] = c.cw & 0xff; img[1] = c.cw >> 8;
+  img[4] = sw & 0xff; img[5] = sw >> 8;
+  let tags = 0;
+  for (let i = 0; i < 8; i++) {
+    const v = c.st[i];
+    const p = (top + i) & 7;
+    if (v === undefined || v === null) tags |= 3 << (2 * p);
+    const b = bytesLE(v ?? 0n, 10);
+    for (let k = 0; k < 10; k++) img[28 + 10 * i + k] = b[k];
+  }
+  img[8] = tags & 0xff; img[9] = tags >> 8;
+  return img;
+}
+
+function runNative(cases: Case[]): string[] {
+  const input = cases.map((c) => {
+    const fl = bytesLE(BigInt(0x202 | ((c.flags ?? 0) & 0x8d5)), 8);
+    return `${hex(image(c))} ${hex(fl)} ${c.mem ? hex(c.mem) : "-"} ${hex(c.insn)}`;
+  }).join("\n") + "\n";
+  const out = execFileSync(nativeBin, { input, maxBuffer: 1 << 30 }).toString();
+  return out.split("\n").slice(0, cases.length);
+}
+
+/** Runs a case in the emulator; returns the same line format as the native runner. */
+function runEmu(c: Case): string {
+  h.setup();
+  const mem = new Uint8Array(h.memory.buffer);
+  const dv = new DataView(h.memory.buffer);
+  dv.setBigUint64(STATE + RFLAGS, BigInt(0x202 | ((c.flags ?? 0) & 0x8d5)), true);
+  dv.setUint32(STATE + MXCSR, 0x1f80, true);
+  dv.setUint32(STATE + MXCSR_MASK, 0xffff, true);
+  mem.set(image(c), DATA);
+  if (h.exec(0xdd, 0x27, BigInt(DATA), 0, 0, 2) !== 0) return "frstor failed";
+  if (c.mem) mem.set(c.mem, MEMOP);
+  let fxLen = 160;
+  let i = 0;
+  const ins = c.insn;
+  while (i < ins.length) {
+    const start = i;
+    let p66 = 0, w = 0;
+    if (ins[i] === 0x66) { p66 = 1; i++; }
+    if (ins[i] === 0x48) { w = 1; i++; }
+    let op = ins[i++];
+    let modrm = 0;
+    if (op === 0x0f) { op = 0x1ae0 | ((ins[i + 1] >> 3) & 7); modrm = ins[i + 1]; i += 2; fxLen = 416; }
+    else if (op !== 0x9b) modrm = ins[i++];
+    const rc = h.exec(op, modrm, BigInt(MEMOP), p66, w, i - start);
+    if (rc === EXIT_MF) return "MF";
+    if (rc !== 0) return `exit ${rc}`;
+  }
+  const fx = mem.slice(STATE + FXAREA, STATE + FXAREA + fxLen);
+  const flags = mem.slice(STATE + RFLAGS, STATE + RFLAGS + 8);
+  const rax = mem.slice(STATE + RAX, STATE + RAX + 8);
+  const m = c.mem ? hex(mem.slice(MEMOP, MEMOP + c.mem.length)) : "-";
+  return `${hex(fx)} ${hex(flags)} ${hex(rax)} ${m}`;
+}
+
+/** Blanks what is not compared: FOP/FIP/FDP, MXCSR_MASK, XMM unless asked, flags outside the status bits. */
+function normalize(line: string, c: Case): string {
+  if (!line.includes(" ")) return line;
+  const [fx, fl, ax, m] = line.split(" ");
+  const b = fx.match(/../g) ?? [];
+  for (let k = 6; k < 24; k++) b[k] = "..";
+  for (let k = 28; k < 32; k++) b[k] = "..";
+  if (!c.cmpXmm) b.length = Math.min(b.length, 160);
+  const flags = (Number.parseInt(fl.slice(0, 4).match(/../g)!.reverse().join(""), 16) & 0x8d5).toString(16);
+  const mb = m === "-" ? [] : (m.match(/../g) ?? []);
+  for (const [from, to] of c.memSkip ?? []) for (let k = from; k < to; k++) mb[k] = "..";
+  return `${b.join("")} fl=${flags} ax=${ax.slice(0, 4)} mem=${mb.join("")}`;
+}
+
+function describeCase(c: Case): string {
+  const st = c.st.map((v) => (v == null ? "empty" : v.toString(16).padStart(20, "0"))).join(",");
+  return `${c.name} cw=${c.cw.toString(16)} st=[${st}] mem=${c.mem ? hex(c.mem) : "-"} insn=${hex(c.insn)}`;
+}
+
+function check(cases: Case[]): void {
+  const native = runNative(cases);
+  const bad: string[] = [];
+  cases.forEach((c, k) => {
+    const n = normalize(native[k], c);
+    const e = normalize(runEmu(c), c);
+    if (n !== e && bad.length < 8) bad.push(`${describeCase(c)}\n  native ${n}\n  emu    ${e}`);
+    else if (n !== e) bad.push("");
+  });
+  if (bad.length) console.log(`${bad.length} of ${cases.length} differ\n${bad.filter((s) => s).join("\n")}`);
+  expect(bad.length).toBe(0);
+}
+
+// control words: every precision and rounding control, all exceptions masked
+const CWS: number[] = [];
+for (const pc of [0, 2, 3]) for (const rc of [0, 1, 2, 3]) CWS.push(0x7f | (pc << 8) | (rc << 10));
+const rndCw = (): number => (rndInt(8) == 0 ? (0x40 | rndInt(64)) | (rndInt(4) << 8) | (rndInt(4) << 10) : CWS[rndInt(CWS.length)]);
+const M = (reg: number): number => (reg << 3) | 7; // [rdi]
+const R = (reg: number, i: number): number => 0xc0 | (reg << 3) | i;
+
+function pairs(n: number, make: (a: bigint, b: bigint, cw: number) => Case): Case[] {
+  const out: Case[] = [];
+  for (const a of EDGE) for (const b of EDGE) if (rndInt(4) == 0) out.push(make(a, b, CWS[rndInt(CWS.length)]));
+  for (let k = 0; k < n; k++) out.push(make(rndValue(), rndValue(), rndCw()));
+  return out;
+}
+const f80Bytes = (v: bigint): number[] => bytesLE(v, 10);
+/** A random f32/f64 bit pattern, biased to specials. */
+function rndFloat(bits: 32 | 64): bigint {
+  const eb = bits == 32 ? 8 : 11, fb = bits == 32 ? 23 : 52;
+  const k = rndInt(8);
+  let e = BigInt(rndInt(1 << eb));
+  if (k == 0) e = 0n; else if (k == 1) e = BigInt((1 << eb) - 1);
+  let f = rnd64() & ((1n << BigInt(fb)) - 1n);
+  if (rndInt(4) == 0) f &= ~((1n << BigInt(rndInt(fb))) - 1n);
+  return (BigInt(rndInt(2)) << BigInt(bits - 1)) | (e << BigInt(fb)) | f;
+}
+
+describe("x87 vs native FPU", () => {
+  it("FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR ST(0),ST(i) and ST(i),ST(0) and the P forms", () => {
+    const cases: Case[] = [];
+    for (const op of [0xd8, 0xdc, 0xde]) for (const k of [0, 1, 4, 5, 6, 7]) {
+      cases.push(...pairs(250, (a, b, cw) => ({ name: `${op.toString(16)}/${k}`, cw, st: [a, b], insn: [op, R(k, 1)] })));
+    }
+    check(cases);
+  });
+  it("arithmetic with m32/m64/m16int/m32int operands", () => {
+    const cases: Case[] = [];
+    for (let n = 0; n < 6000; n++) {
+      const op = [0xd8, 0xdc, 0xda, 0xde][rndInt(4)];
+      const k = [0, 1, 4, 5, 6, 7][rndInt(6)];
+      const mem = op == 0xd8 ? bytesLE(rndFloat(32), 4) : op == 0xdc ? bytesLE(rndFloat(64), 8)
+        : op == 0xda ? bytesLE(rnd64(), 4) : bytesLE(rnd64(), 2);
+      cases.push({ name: `${op.toString(16)}/${k} mem`, cw: rndCw(), st: [rndValue()], mem, insn: [op, M(k)] });
+    }
+    check(cases);
+  });
+  it("compares: FCOM/FCOMP/FCOMPP/FUCOM*/FICOM*/FTST/FCOMI/FUCOMI(P), and FXAM", () => {
+    const cases: Case[] = [];
+    const regForms: number[][] = [[0xd8, R(2, 1)], [0xd8, R(3, 1)], [0xde, 0xd9], [0xdd, R(4, 1)], [0xdd, R(5, 1)],
+      [0xda, 0xe9], [0xdb, R(5, 1)], [0xdb, R(6, 1)], [0xdf, R(5, 1)], [0xdf, R(6, 1)], [0xd9, 0xe4], [0xd9, 0xe5]];
+    for (const insn of regForms) cases.push(...pairs(150, (a, b, cw) => ({ name: "cmp", cw, st: [a, b], insn, flags: rndInt(0x900) })));
+    for (let n = 0; n < 1500; n++) {
+      const op = [0xd8, 0xdc, 0xda, 0xde][rndInt(4)];
+      const mem = op == 0xd8 ? bytesLE(rndFloat(32), 4) : op == 0xdc ? bytesLE(rndFloat(64), 8)
+        : op == 0xda ? bytesLE(rnd64(), 4) : bytesLE(rnd64(), 2);
+      cases.push({ name: "cmp mem", cw: rndCw(), st: [rndValue()], mem, insn: [op, M(2 + rndInt(2))] });
+    }
+    check(cases);
+  });
+  it("loads and stores: FLD/FST/FSTP m32/m64/m80, FILD/FIST/FISTP/FISTTP m16/m32/m64, ST(i) forms", () => {
+    const cases: Case[] = [];
+    for (let n = 0; n < 1500; n++) {
+      cases.push({ name: "fld m32", cw: rndCw(), st: [rndValue()], mem: bytesLE(rndFloat(32), 4), insn: [0xd9, M(0)] });
+      cases.push({ name: "fld m64", cw: rndCw(), st: [rndValue()], mem: bytesLE(rndFloat(64), 8), insn: [0xdd, M(0)] });
+      cases.push({ name: "fld m80", cw: rndCw(), st: [], mem: f80Bytes(rndValue()), insn: [0xdb, M(5)] });
+      cases.push({ name: "fild", cw: rndCw(), st: [], mem: bytesLE(rnd64() >> BigInt(rndInt(64)), 8), insn: [[0xdf, M(0)], [0xdb, M(0)], [0xdf, M(5)]][rndInt(3)] });
+    }
+    const stores: number[][] = [[0xd9, M(2)], [0xd9, M(3)], [0xdd, M(2)], [0xdd, M(3)], [0xdb, M(7)],
+      [0xdf, M(2)], [0xdf, M(3)], [0xdb, M(2)], [0xdb, M(3)], [0xdf, M(7)], [0xdf, M(1)], [0xdb, M(1)], [0xdd, M(1)],
+      [0xdd, R(2, 3)], [0xdd, R(3, 3)], [0xd9, R(0, 2)], [0xd9, R(1, 2)]];
+    for (const insn of stores) {
+      for (const v of EDGE) for (const cw of [CWS[rndInt(12)], CWS[rndInt(12)]]) cases.push({ name: "store", cw, st: [v, rndValue(), rndValue()], mem: new Array<number>(10).fill(0x5a), insn });
+      for (let n = 0; n < 400; n++) cases.push({ name: "store", cw: rndCw(), st: [rndValue(), rndValue(), rndValue()], mem: new Array<number>(10).fill(0xa5), insn });
+    }
+    check(cases);
+  });
+  it("FSQRT, FRNDINT, FCHS, FABS, FXTRACT, constants", () => {
+    const cases: Case[] = [];
+    for (const b of [0xfa, 0xfc, 0xe0, 0xe1, 0xf4]) {
+      for (const v of EDGE) for (const cw of CWS) if (rndInt(3) == 0) cases.push({ name: `d9 ${b.toString(16)}`, cw, st: [v], insn: [0xd9, b] });
+      for (let n = 0; n < 800; n++) cases.push({ name: `d9 ${b.toString(16)}`, cw: rndCw(), st: [rndValue()], insn: [0xd9, b] });
+    }
+    for (let b = 0xe8; b <= 0xee; b++) for (const cw of CWS) cases.push({ name: "const", cw, st: [], insn: [0xd9, b] });
+    check(cases);
+  });
+  it("FSCALE, FPREM, FPREM1", () => {
+    const cases: Case[] = [];
+    for (const b of [0xfd, 0xf8, 0xf5]) {
+      cases.push(...pairs(1500, (a, c, cw) => ({ name: `d9 ${b.toString(16)}`, cw, st: [a, c], insn: [0xd9, b] })));
+      for (let n = 0; n < 300; n++) {
+        const s = f80(0x3fff + rndInt(40) - 10, rnd64() >> 60n << 60n | TOP);
+        cases.push({ name: `d9 ${b.toString(16)} small`, cw: rndCw(), st: [rndValue(), s], insn: [0xd9, b] });
+      }
+    }
+    check(cases);
+  });
+  it("stack: overflow/underflow responses, FXCH, FFREE, FINCSTP/FDECSTP, FNOP, FCMOVcc", () => {
+    const cases: Case[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const st: (bigint | null)[] = [];
+      for (let i = 0; i < 8; i++) st.push(rndInt(3) == 0 ? null : rndValue());
+      const forms: number[][] = [[0xd9, 0xe8], [0xd9, R(0, rndInt(8))], [0xd9, R(1, rndInt(8))], [0xdd, R(0, rndInt(8))],
+        [0xd9, 0xf6], [0xd9, 0xf7], [0xd9, 0xd0], [0xd8, R(0, rndInt(8))], [0xde, R(1, rndInt(8))], [0xd9, 0xfa],
+        [0xda, R(rndInt(4), rndInt(8))], [0xdb, R(rndInt(4), rndInt(8))], [0xdd, R(3, rndInt(8))], [0xd9, M(3)],
+        [0xdf, M(3)], [0xd8, M(2)], [0xdb, R(6, rndInt(8))], [0xd9, 0xe5], [0xd9, 0xf4], [0xd9, 0xf8]];
+      cases.push({ name: "stack", cw: rndCw(), st, top: rndInt(8), flags: rndInt(0x900), mem: new Array<number>(8).fill(0), insn: forms[rndInt(forms.length)] });
+    }
+    check(cases);
+  });
+  it("control: FNSTSW, FNSTCW, FLDCW, FNCLEX, FNINIT, FNSTENV/FLDENV, FNSAVE/FRSTOR, FXSAVE/FXRSTOR, deferred #MF", () => {
+    const cases: Case[] = [];
+    for (let n = 0; n < 300; n++) {
+      const st = [rndValue(), rndValue(), null, rndValue()];
+      const sw = rndInt(0x40) | (rndInt(16) << 8 & 0x4700);
+      const cw = rndCw() | 0x3f;
+      cases.push({ name: "fnstsw ax", cw, sw, st, top: rndInt(8), insn: [0xdf, 0xe0] });
+      cases.push({ name: "fnstsw m16", cw, sw, st, top: rndInt(8), mem: [0, 0], insn: [0xdd, M(7)] });
+      cases.push({ name: "fnstcw", cw, sw, st, mem: [0, 0], insn: [0xd9, M(7)] });
+      cases.push({ name: "fldcw", cw, sw, st, mem: bytesLE(BigInt(rndCw()), 2), insn: [0xd9, M(5)] });
+      cases.push({ name: "fnclex", cw, sw, st, insn: [0xdb, 0xe2] });
+      cases.push({ name: "fninit", cw, sw, st, insn: [0xdb, 0xe3] });
+      cases.push({ name: "fnstenv", cw, sw, st, top: rndInt(8), mem: new Array<number>(28).fill(0x11), insn: [0xd9, M(6)], memSkip: [[12, 20], [20, 24]] });
+      cases.push({ name: "fnstenv16", cw, sw, st, mem: new Array<number>(14).fill(0x11), insn: [0x66, 0xd9, M(6)], memSkip: [[6, 8], [10, 12]] });
+      const env = [...bytesLE(BigInt(rndCw()), 4), ...bytesLE(BigInt(rndInt(0x10000) & ~0x80), 4), ...bytesLE(rnd64() & 0xffffn, 4), ...new Array<number>(16).fill(0)];
+      cases.push({ name: "fldenv", cw, sw, st, mem: env, insn: [0xd9, M(4)] });
+      const regs: number[] = [];
+      for (let i = 0; i < 8; i++) regs.push(...f80Bytes(rndValue()));
+      cases.push({ name: "frstor", cw, sw, st, mem: [...env, ...regs], insn: [0xdd, M(4)] });
+      cases.push({ name: "fnsave", cw, sw, st, top: rndInt(8), mem: new Array<number>(108).fill(0x22), insn: [0xdd, M(6)], memSkip: [[12, 24]] });
+      const fx = new Array<number>(512).fill(0);
+      fx.splice(0, 2, ...bytesLE(BigInt(rndCw()), 2));
+      fx.splice(2, 2, ...bytesLE(BigInt(rndInt(0x10000) & ~0x80), 2));
+      fx[4] = rndInt(256);
+      fx.splice(24, 4, ...bytesLE(BigInt(0x1f80 ^ rndInt(0x40)), 4));
+      for (let i = 0; i < 8; i++) fx.splice(32 + 16 * i, 10, ...f80Bytes(rndValue()));
+      for (let k = 160; k < 416; k++) fx[k] = rndInt(256);
+      cases.push({ name: "fxrstor", cw, sw, st, mem: fx, insn: [0x48, 0x0f, 0xae, 0x0f], cmpXmm: true });
+      cases.push({ name: "fxsave", cw, sw, st, top: rndInt(8), mem: new Array<number>(160).fill(0x33), insn: [0x48, 0x0f, 0xae, 0x07], memSkip: [[6, 24], [28, 32]] });
+    }
+    // deferred #MF: an unmasked exception completes, the next waiting instruction traps
+    for (let n = 0; n < 200; n++) {
+      const cw = 0x40 | rndInt(64) | (rndInt(4) << 8) | (rndInt(4) << 10);
+      const forms: number[][] = [[0xde, 0xf9], [0xde, 0xc1], [0xd9, 0xfa], [0xd8, R(2, 1)], [0xdb, M(3)], [0xd9, M(3)], [0xdd, M(3)]];
+      const f = forms[rndInt(forms.length)];
+      cases.push({ name: "unmasked", cw, st: [rndValue(), rndValue()], mem: new Array<number>(8).fill(0), insn: f });
+      cases.push({ name: "unmasked+fwait", cw, st: [rndValue(), rndValue()], mem: new Array<number>(8).fill(0), insn: [...f, 0x9b] });
+      cases.push({ name: "unmasked+fnstsw", cw, st: [rndValue(), rndValue()], mem: new Array<number>(8).fill(0), insn: [...f, 0xdf, 0xe0] });
+    }
+    check(cases);
+  });
+});
+
+describe("x87 faults", () => {
+  it("a faulting memory operand changes nothing", () => {
+    const unmapped = BigInt(DATA + 0xff000);
+    for (const [op, modrm] of [[0xd9, M(0)], [0xdd, M(3)], [0xdb, M(7)], [0xdf, M(7)], [0xd9, M(6)], [0xdd, M(6)], [0xdd, M(4)], [0xd8, M(0)]]) {
+      h.setup();
+      const mem = new Uint8Array(h.memory.buffer);
+      const c: Case = { name: "fault", cw: 0x37f, st: [f80(0x3fff, TOP), f80(0x4000, TOP)], insn: [] };
+      mem.set(image(c), DATA);
+      expect(h.exec(0xdd, 0x27, BigInt(DATA), 0, 0, 2)).toBe(0);
+      const before = hex(mem.slice(STATE + FXAREA, STATE + FXAREA + 160));
+      expect(h.exec(op, modrm, unmapped, 0, 0, 2)).toBe(2);
+      expect(hex(mem.slice(STATE + FXAREA, STATE + FXAREA + 160))).toBe(before);
+    }
+  });
+  it("FXSAVE/FXRSTOR need 16-byte alignment", () => {
+    h.setup();
+    expect(h.exec(0x1ae0, 0x07, BigInt(MEMOP + 8), 0, 1, 4)).toBe(5);
+    expect(h.exec(0x1ae1, 0x0f, BigInt(MEMOP + 8), 0, 1, 4)).toBe(5);
+  });
+});

@@ -102,12 +102,15 @@ export function translate(addr: u64, acc: u32): usize {
   }
   if ((acc & ACC_WRITE) && !writable) return pageFault(addr, acc | 1);
   if ((acc & ACC_FETCH) && nx) return pageFault(addr, acc | 1);
-  // Fill the software TLB: reads always, writes only for writable pages,
-  // fetches only for executable ones.
+  // A write to a page with cached decodes drops them (self-modifying code).
+  if (acc & ACC_WRITE) dropCode(table);
+  // Fill the software TLB: reads always, writes only for writable pages
+  // without cached code (so writes to those keep coming here), fetches
+  // only for executable pages.
   const tag = (addr & ~<u64>0xfff) | 1;
   const slot = <usize>((addr >> 12) & TLB_MASK) << 4;
   store<u64>(TLB_R + slot, tag); store<u64>(TLB_R + slot, <u64>table, 8);
-  if (writable) { store<u64>(TLB_W + slot, tag); store<u64>(TLB_W + slot, <u64>table, 8); }
+  if (writable && !(codeGen(table) & HAS_CODE)) { store<u64>(TLB_W + slot, tag); store<u64>(TLB_W + slot, <u64>table, 8); }
   if (!nx) { store<u64>(TLB_X + slot, tag); store<u64>(TLB_X + slot, <u64>table, 8); }
   return table | <usize>(addr & 0xfff);
 }
@@ -123,6 +126,42 @@ const TLB_R: usize = memory.data(<i32>(TLB_SIZE * 16 * 3), 64);
 const TLB_W: usize = TLB_R + TLB_SIZE * 16;
 const TLB_X: usize = TLB_W + TLB_SIZE * 16;
 export function tlbFlush(): void { memory.fill(TLB_R, 0, TLB_SIZE * 16 * 3); }
+
+// ---- code-page generations (for the decode cache in decode.ts) ----
+// One u32 per physical page below GEN_LIMIT: a generation counter, with
+// HAS_CODE set while decodes of that page are cached. Pages above the
+// limit are simply never cached.
+const GEN_PAGES: usize = 262144; // 1 GiB of physical memory
+const GEN: usize = memory.data(<i32>(GEN_PAGES * 4), 64);
+export const HAS_CODE: u32 = 0x8000_0000;
+
+/** Current generation word of the page holding physical address `pa` (never equal to a cached entry when uncacheable). */
+@inline export function codeGen(pa: usize): u32 {
+  const pg = pa >> 12;
+  return pg < GEN_PAGES ? load<u32>(GEN + (pg << 2)) : 0xffff_ffff;
+}
+/** Marks the page of `pa` as holding cached code; returns the generation word to store in entries. */
+export function markCode(pa: usize): u32 {
+  const pg = pa >> 12;
+  if (pg >= GEN_PAGES) return 0xffff_fffe; // never matches codeGen()
+  const p = GEN + (pg << 2);
+  let g = load<u32>(p);
+  if (!(g & HAS_CODE)) {
+    g |= HAS_CODE;
+    store<u32>(p, g);
+    // Writes to this frame must now take the slow path: drop write entries.
+    memory.fill(TLB_W, 0, TLB_SIZE * 16);
+  }
+  return g;
+}
+/** Invalidates cached decodes of the page of `pa` (if any). */
+export function dropCode(pa: usize): void {
+  const pg = pa >> 12;
+  if (pg >= GEN_PAGES) return;
+  const p = GEN + (pg << 2);
+  const g = load<u32>(p);
+  if (g & HAS_CODE) store<u32>(p, ((g & ~HAS_CODE) + 1) & ~HAS_CODE);
+}
 
 /** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */
 @inline function hitR(a: u64, size: u64): usize {

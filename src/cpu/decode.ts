@@ -10,7 +10,8 @@
 // instruction ending exactly at the end of a mapping still runs.
 import {
   S, fault, clearFault, fetchAddr, setPrefixes, setModrm, setImm, setNextRip,
-  gpr64, raiseFault, setEa, modMod,
+  gpr64, raiseFault, setEa, modMod, modReg, modRm, imm, pfx66, pfxF2, pfxF3, rexW, rexPresent,
+  codeGen, markCode,
 } from "./core";
 import { FS_BASE, GS_BASE, FAULT_ADDR, FAULT_CODE } from "./state";
 
@@ -23,7 +24,11 @@ export let lockPfx: bool = false;
 export let segPfx: i32 = -1;   // segment override (0 ES .. 5 GS) or -1
 export let repPfx: i32 = 0;    // last of F2 (2) / F3 (3) seen, 0 = none
 export let hasModrm: bool = false;
-export let eaBase: i32 = -1;   // base register of the memory operand (-1: none or RIP)
+export let eaBase: i32 = -1;   // base register of the memory operand (-1: none, EA_RIP: RIP-relative)
+export const EA_RIP = 16;
+let eaIdx: i32 = -1;           // index register or -1
+let eaScale: u64 = 0;          // index shift (0..3)
+let eaDisp: i32 = 0;           // displacement
 export let instLen: i32 = 0;
 export let rexRaw: i32 = 0;    // the REX byte (0 if none)
 
@@ -43,10 +48,8 @@ let pendCode: u32 = 0;
 @inline function u32z(): u64 { const v = <u64>load<u32>(fp); fp += 4; return v; }
 @inline function u64r(): u64 { const v = load<u64>(fp); fp += 8; return v; }
 
-/** Points the fetcher at `rip`; false with `fault` set when the first byte is not fetchable. */
-function fetchBegin(rip: u64): bool {
-  const host = fetchAddr(rip);
-  if (fault) return false;
+/** Points the fetcher at `rip` (first byte at `host`); false with `fault` set when the bytes are not fetchable. */
+function fetchBegin(rip: u64, host: usize): bool {
   const off = <usize>(rip & 0xfff);
   if (off <= 4096 - 16) {
     fp = host; fstart = host; flimit = host + 64;
@@ -148,13 +151,10 @@ export const DEC_FAULT = 1;   // page fault while fetching (fault state set)
 export const DEC_UD = 2;      // undefined encoding
 export const DEC_GP = 3;      // longer than 15 bytes
 
-/**
- * Decodes the instruction at `rip`. On DEC_OK the core fields (prefixes,
- * ModRM, ea, imm, nextRip) and the identity fields above are set.
- */
-export function decode(rip: u64): i32 {
+/** Full decode from the instruction bytes at `rip` (fetch translation already done: `host`). */
+function decodeBytes(rip: u64, host: usize): i32 {
   if (!tablesReady) initTables();
-  if (!fetchBegin(rip)) return DEC_FAULT;
+  if (!fetchBegin(rip, host)) return DEC_FAULT;
   let p66 = false, f2 = false, f3 = false;
   lockPfx = false; segPfx = -1; asz32 = false; repPfx = 0;
   let b = b8();
@@ -195,10 +195,8 @@ export function decode(rip: u64): i32 {
   else if (map == 2) prop = 1;
   else prop = 1 | (IMM_8 << 1);
   hasModrm = (prop & 1) != 0;
-  let ripRel = false;
-  let addr: u64 = 0;
   let reg = 0;
-  eaBase = -1;
+  eaBase = -1; eaIdx = -1; eaScale = 0; eaDisp = 0;
   if (hasModrm) {
     const m = b8();
     const mod = <i32>(m >> 6);
@@ -210,24 +208,17 @@ export function decode(rip: u64): i32 {
         const scale = <u64>(sib >> 6);
         const idx = <i32>((sib >> 3) & 7) | ((rex & 2) << 2);
         const base = <i32>(sib & 7);
-        if (idx != 4) addr = gpr64(idx) << scale;
-        if (base == 5 && mod == 0) {
-          addr += <u64>s32();
-        } else {
-          const br = base | ((rex & 1) << 3);
-          eaBase = br;
-          addr += gpr64(br);
-        }
+        if (idx != 4) { eaIdx = idx; eaScale = scale; }
+        if (base == 5 && mod == 0) eaDisp = <i32>s32();
+        else eaBase = base | ((rex & 1) << 3);
       } else if (rm == 5 && mod == 0) {
-        ripRel = true;
-        addr = <u64>s32();
+        eaBase = EA_RIP;
+        eaDisp = <i32>s32();
       } else {
-        const br = rm | ((rex & 1) << 3);
-        eaBase = br;
-        addr = gpr64(br);
+        eaBase = rm | ((rex & 1) << 3);
       }
-      if (mod == 1) addr += <u64>s8();
-      else if (mod == 2) addr += <u64>s32();
+      if (mod == 1) eaDisp = <i32>s8();
+      else if (mod == 2) eaDisp = <i32>s32();
     }
     setModrm(mod, reg, rm | ((rex & 1) << 3), 0);
   } else {
@@ -256,15 +247,94 @@ export function decode(rip: u64): i32 {
     return DEC_FAULT;
   }
   instLen = len;
-  const next = rip + <u64>len;
-  setNextRip(next);
-  if (hasModrm && modMod != 3) {
-    // RIP-relative addresses count from the end of the whole instruction.
-    if (ripRel) addr += next;
-    if (asz32) addr &= 0xffff_ffff;
-    if (segPfx == 4) addr += load<u64>(S + FS_BASE);
-    else if (segPfx == 5) addr += load<u64>(S + GS_BASE);
-    setEa(addr);
+  return DEC_OK;
+}
+
+/** Computes the linear address of the memory operand from its decoded parts (SDM vol. 2 §2.1.5, §2.2.1.6). */
+@inline function computeEa(next: u64): void {
+  let a = <u64>(<i64>eaDisp);
+  if (eaBase == EA_RIP) a += next; // RIP-relative: from the end of the whole instruction
+  else if (eaBase >= 0) a += gpr64(eaBase);
+  if (eaIdx >= 0) a += gpr64(eaIdx) << eaScale;
+  if (asz32) a &= 0xffff_ffff;
+  if (segPfx == 4) a += load<u64>(S + FS_BASE);
+  else if (segPfx == 5) a += load<u64>(S + GS_BASE);
+  setEa(a);
+}
+
+// ---- decoded-instruction cache ----
+// Direct-mapped on the physical address of the first byte, 64-byte entries.
+// An entry is valid while its page's generation (core.ts) is unchanged: any
+// CPU write to a page holding cached code, or invalidateCode() from the
+// kernel, bumps it. Instructions that straddle a page are never cached.
+const DC_SIZE: usize = 16384;
+const DC: usize = memory.data(<i32>(DC_SIZE * 64), 64);
+// Entry: +0 u32 tag (physical address), +4 u32 page generation, +8 u64 imm,
+// +16 i32 disp, +20 map, +21 opcode, +22 length, +23 prefix bits,
+// +24 osz, +25 segment, +26 rep, +27 REX, +28 mod, +29 reg, +30 rm,
+// +31 base, +32 index, +33 scale.
+
+function save(e: usize, host: usize, gen: u32): void {
+  store<u32>(e, <u32>host);
+  store<u32>(e, gen, 4);
+  store<u64>(e, imm, 8);
+  store<i32>(e, eaDisp, 16);
+  store<u8>(e, <u8>opMap, 20);
+  store<u8>(e, <u8>opByte, 21);
+  store<u8>(e, <u8>instLen, 22);
+  const bits = (pfx66 ? 1 : 0) | (pfxF2 ? 2 : 0) | (pfxF3 ? 4 : 0) | (rexW ? 8 : 0) | (rexPresent ? 16 : 0)
+    | (lockPfx ? 32 : 0) | (asz32 ? 64 : 0) | (hasModrm ? 128 : 0);
+  store<u8>(e, <u8>bits, 23);
+  store<u8>(e, <u8>osz, 24);
+  store<i8>(e, <i8>segPfx, 25);
+  store<u8>(e, <u8>repPfx, 26);
+  store<u8>(e, <u8>rexRaw, 27);
+  store<u8>(e, <u8>modMod, 28);
+  store<u8>(e, <u8>modReg, 29);
+  store<u8>(e, <u8>modRm, 30);
+  store<i8>(e, <i8>eaBase, 31);
+  store<i8>(e, <i8>eaIdx, 32);
+  store<u8>(e, <u8>eaScale, 33);
+}
+
+function restore(e: usize): void {
+  setImm(load<u64>(e, 8));
+  eaDisp = load<i32>(e, 16);
+  opMap = <i32>load<u8>(e, 20);
+  opByte = <i32>load<u8>(e, 21);
+  instLen = <i32>load<u8>(e, 22);
+  const bits = <i32>load<u8>(e, 23);
+  setPrefixes((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0);
+  lockPfx = (bits & 32) != 0;
+  asz32 = (bits & 64) != 0;
+  hasModrm = (bits & 128) != 0;
+  osz = <i32>load<u8>(e, 24);
+  segPfx = <i32>load<i8>(e, 25);
+  repPfx = <i32>load<u8>(e, 26);
+  rexRaw = <i32>load<u8>(e, 27);
+  setModrm(<i32>load<u8>(e, 28), <i32>load<u8>(e, 29), <i32>load<u8>(e, 30), 0);
+  eaBase = <i32>load<i8>(e, 31);
+  eaIdx = <i32>load<i8>(e, 32);
+  eaScale = <u64>load<u8>(e, 33);
+}
+
+/**
+ * Decodes the instruction at `rip`. On DEC_OK the core fields (prefixes,
+ * ModRM, ea, imm, nextRip) and the identity fields above are set.
+ */
+export function decode(rip: u64): i32 {
+  const host = fetchAddr(rip);
+  if (fault) return DEC_FAULT;
+  const e = DC + ((host & (DC_SIZE - 1)) << 6);
+  if (load<u32>(e) == <u32>host && load<u32>(e, 4) == codeGen(host)) {
+    restore(e);
+  } else {
+    const r = decodeBytes(rip, host);
+    if (r != DEC_OK) return r;
+    if (fstart == host) save(e, host, markCode(host));
   }
+  const next = rip + <u64>instLen;
+  setNextRip(next);
+  if (modMod != 3) computeEa(next);
   return DEC_OK;
 }

@@ -1,7 +1,7 @@
 // Entry points of the CPU module (see how-it-works.md): run(), ramBase(),
 // flushTlb(), invalidateCode(). run() is the fetch-decode-execute loop.
 import {
-  S, setStateBlock, fault, clearFault, nextRip, setRetired, tlbFlush, modMod, modReg,
+  S, setStateBlock, fault, clearFault, nextRip, setRetired, tlbFlush, modMod, modReg, dropCode,
 } from "./core";
 import {
   RIP, RFLAGS, CR3, ICOUNT, EXIT_REASON, EXIT_BUDGET, EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT,
@@ -22,8 +22,12 @@ export function ramBase(): u32 {
 
 export function flushTlb(): void { tlbFlush(); }
 
-/** No decoded-instruction cache yet: nothing to drop. */
-export function invalidateCode(paddr: u32, len: u32): void {}
+/** Drops cached decodes of [paddr, paddr+len): the kernel wrote guest frames. */
+export function invalidateCode(paddr: u32, len: u32): void {
+  if (len == 0) return;
+  const first = paddr >> 12, last = (paddr + len - 1) >> 12;
+  for (let pg = first; pg <= last; pg++) dropCode(<usize>pg << 12);
+}
 
 let lastCr3: u64 = <u64>-1;
 

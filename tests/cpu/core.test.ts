@@ -322,6 +322,36 @@ describe("exits, faults, budget", () => {
   });
 });
 
+describe("decode cache", () => {
+  it("self-modifying code: a write to a cached instruction is seen by the next execution", () => {
+    // On an RWX page at DATA: loop twice over `mov eax, imm32`, patching the immediate in between.
+    //  0: mov ecx, 2
+    //  5: mov eax, 0x11111111       <- patched
+    // 10: add ebx, eax
+    // 12: mov dword [rip - 11], 0x22222222   (c7 05 disp32 imm32, 10 bytes; disp -> offset 6)
+    // 22: dec ecx ; jnz 5 (75 eb)
+    // 26: int3
+    const m = new Machine(cpu, mem);
+    m.map(DATA, 1, PROT_READ | PROT_WRITE | PROT_EXEC);
+    m.map(STACK_TOP - 0x1000, 1, PROT_READ | PROT_WRITE);
+    const code = [...h("b9 02 00 00 00 b8 11 11 11 11 01 c3 c7 05"), ...le32(6 - 22), ...h("22 22 22 22 ff c9 75 eb cc")];
+    m.write(DATA, code);
+    m.rip = BigInt(DATA);
+    expect(m.run()).toBe(EXIT_BREAKPOINT);
+    expect(m.reg(R.rbx)).toBe(0x33333333n);
+  });
+  it("invalidateCode() makes the CPU see bytes the kernel wrote", () => {
+    const m = machine(h("b8 01 00 00 00"));
+    runToEnd(m);
+    expect(m.reg(R.rax)).toBe(1n);
+    m.write(CODE + 1, [5]);
+    cpu.invalidateCode(m.pt.translate(CODE, false), 16);
+    m.rip = BigInt(CODE);
+    runToEnd(m);
+    expect(m.reg(R.rax)).toBe(5n);
+  });
+});
+
 describe("speed", () => {
   it("measures a tight integer loop", () => {
     // mov ecx, N ; loop: add rax, rcx ; dec ecx ; jnz loop

@@ -22,6 +22,7 @@ import {
   outBits, storeOk, rndint80, srcDen, setDen, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
   examine, isSNaN80, isDenormal80, isNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
+import { instLen } from "./decode";
 import { fldenv, fnstenv, frstor, fnsave, fxsaveImpl, fxrstorImpl, retop } from "./x87_env";
 
 // FSW bits (SDM vol. 1 §8.1.3)
@@ -126,12 +127,9 @@ function pushChecked(s: u32, m: u64): bool {
 }
 
 // ---- instruction pointer bookkeeping (FOP/FIP/FDP, SDM vol. 1 §8.1.8-8.1.9) ----
-/** Length of the executing x87 instruction, for FIP (set by the decoder via x87SetInsnLen). */
-let insnLen: u64 = 0;
-export function x87SetInsnLen(n: i32): void { insnLen = <u64>n; }
 function noteInsn(op: i32): void {
   store<u16>(S + FOP, <u16>(((op & 7) << 8) | (modMod << 6) | ((modReg & 7) << 3) | (modRm & 7)));
-  store<u64>(S + FIP, nextRip - insnLen);
+  store<u64>(S + FIP, nextRip - <u64>instLen); // the instruction's own address
   if (modMod != 3) store<u64>(S + FDP, ea);
 }
 

@@ -37,6 +37,16 @@ export interface Case {
   undefRegs: number;
   /** Bit i set: only the low 32 bits of GPR i are defined afterwards (vendor-dependent upper half). */
   lowRegs?: number;
+  /** FSW bits compared (x87 condition codes the SDM leaves undefined are cleared here). */
+  fswMask?: number;
+  /**
+   * Compare the page-fault address (si_addr / CR2). Off for operands larger
+   * than 16 bytes (FXSAVE, FNSAVE...): hardware writes those in
+   * implementation-specific pieces, so which byte faults first differs.
+   */
+  exactFaultAddr?: boolean;
+  /** Guest address ranges whose contents are vendor-dependent afterwards (e.g. FIP/FDP in FXSAVE images). */
+  memIgnore?: [number, number][];
   /** Memory contents afterwards are undefined (e.g. SHLD m16 with count > 16): skip the memory compare. */
   undefMem?: boolean;
   /** XMM registers compared (bit i = XMMi); 0xffff by default when wantFx. */

@@ -24,7 +24,8 @@ function le(b: Uint8Array, off: number, n: number): bigint {
 function compareFx(c: Case, n: Uint8Array, e: Uint8Array): string | null {
   const u16 = (b: Uint8Array, o: number): number => b[o] | (b[o + 1] << 8);
   if (u16(n, 0) !== u16(e, 0)) return `FCW: native ${hex(u16(n, 0))}, emu ${hex(u16(e, 0))}`;
-  if (u16(n, 2) !== u16(e, 2)) return `FSW: native ${hex(u16(n, 2))}, emu ${hex(u16(e, 2))}`;
+  const fm = c.fswMask ?? 0xffff;
+  if ((u16(n, 2) & fm) !== (u16(e, 2) & fm)) return `FSW: native ${hex(u16(n, 2))}, emu ${hex(u16(e, 2))} (compared bits ${hex(fm)})`;
   if (n[4] !== e[4]) return `FTW (abridged): native ${hex(n[4])}, emu ${hex(e[4])}`;
   const mx = (b: Uint8Array): number => (b[24] | (b[25] << 8) | (b[26] << 16) | (b[27] << 24)) >>> 0;
   if (mx(n) !== mx(e)) return `MXCSR: native ${hex(mx(n))}, emu ${hex(mx(e))}`;
@@ -47,7 +48,7 @@ function compareFx(c: Case, n: Uint8Array, e: Uint8Array): string | null {
 export function firstDifference(c: Case, n: Outcome, e: Outcome): string | null {
   if (!sameKind(n, e)) return `outcome: native ${n.kind}${n.detail ? ` (${n.detail})` : ""}, emu ${e.kind} (${e.detail})`;
   if (n.rip !== e.rip) return `rip: native ${hex(n.rip)}, emu ${hex(e.rip)}`;
-  if (n.pageFault && e.pageFault && n.faultAddr !== e.faultAddr) return `page-fault address: native ${hex(n.faultAddr)}, emu ${hex(e.faultAddr)}`;
+  if (c.exactFaultAddr !== false && n.pageFault && e.pageFault && n.faultAddr !== e.faultAddr) return `page-fault address: native ${hex(n.faultAddr)}, emu ${hex(e.faultAddr)}`;
   for (let i = 0; i < 16; i++) {
     if ((c.undefRegs >> i) & 1) continue;
     const m = ((c.lowRegs ?? 0) >> i) & 1 ? 0xffffffffn : 0xffffffffffffffffn;
@@ -62,9 +63,12 @@ export function firstDifference(c: Case, n: Outcome, e: Outcome): string | null 
     const d = compareFx(c, n.fx, e.fx);
     if (d) return d;
   }
-  const len = c.undefMem ? 0 : Math.max(n.diffs.length, e.diffs.length);
+  const ignored = (d: number): boolean => (c.memIgnore ?? []).some(([a, l]) => imageAddr(d & 0xffffff) >= a && imageAddr(d & 0xffffff) < a + l);
+  const nd = c.memIgnore ? n.diffs.filter((d) => !ignored(d)) : n.diffs;
+  const ed = c.memIgnore ? e.diffs.filter((d) => !ignored(d)) : e.diffs;
+  const len = c.undefMem ? 0 : Math.max(nd.length, ed.length);
   for (let i = 0; i < len; i++) {
-    const a = n.diffs[i], b = e.diffs[i];
+    const a = nd[i], b = ed[i];
     if (a === b) continue;
     const off = Math.min(a === undefined ? Infinity : a & 0xffffff, b === undefined ? Infinity : b & 0xffffff);
     const show = (d: number | undefined): string => (d !== undefined && (d & 0xffffff) === off ? `written ${hex(d >>> 24, 2)}` : "unchanged");

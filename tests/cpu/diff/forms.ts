@@ -5,7 +5,9 @@ import { shiftForms } from "./forms-shift";
 import { mulDivForms, bitForms } from "./forms-muldiv";
 import { movForms, xchgForms, ccForms } from "./forms-mov";
 import { stackForms, stringForms, miscForms } from "./forms-flow";
+import { sseForms } from "./forms-sse";
+import { x87Forms } from "./forms-x87";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...sseForms(), ...x87Forms()];
 }

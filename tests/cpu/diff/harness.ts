@@ -41,10 +41,10 @@ function describe(f: Form, c: Case, n: Outcome, diff: string): string {
   return `  ${diff}\n    bytes: ${hexBytes(c.code)}\n    inputs: ${c.inputs}\n    native: ${n.kind}${n.detail ? ` (${n.detail})` : ""}`;
 }
 
-/** Forms whose family or name contains `filter` (case-insensitive); all when empty. */
+/** Forms whose family starts with, or whose name contains, `filter` (case-insensitive); all when empty. */
 export function selectForms(filter = ""): Form[] {
   const f = filter.toLowerCase();
-  return allForms().filter((x) => !f || x.family.toLowerCase() === f || x.name.toLowerCase().includes(f));
+  return allForms().filter((x) => !f || x.family.toLowerCase().startsWith(f) || x.name.toLowerCase().includes(f));
 }
 
 export async function runDiff(filter = "", log: (s: string) => void = () => {}): Promise<DiffReport> {

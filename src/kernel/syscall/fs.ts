@@ -572,3 +572,107 @@ export function sysFtruncate(t: Task, a: Args): number {
 
 /** Character devices get a synthetic stat; used by the machine for stdio. */
 export const isCharDev = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFCHR;
+
+// ---- readiness ----
+// Every descriptor of this issue is always ready: files and directories by
+// nature, devices because their reads complete synchronously (the stdin
+// device blocks the whole machine). Real waiting arrives with wait queues.
+
+const POLLIN = 0x1, POLLOUT = 0x4, POLLNVAL = 0x20, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
+
+function pollFds(t: Task, ptr: number, nfds: number): number {
+  if (nfds < 0 || nfds > t.files.limit) return -EINVAL;
+  if (nfds === 0) return 0;
+  const raw = t.mm.copyIn(ptr, nfds * 8);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer);
+  let ready = 0;
+  for (let i = 0; i < nfds; i++) {
+    const fd = v.getInt32(i * 8, true);
+    const events = v.getInt16(i * 8 + 4, true);
+    let rev = 0;
+    if (fd >= 0) {
+      const f = t.files.get(fd);
+      if (!f) rev = POLLNVAL;
+      else {
+        if (f.readable) rev |= events & (POLLIN | POLLRDNORM);
+        if (f.writable) rev |= events & (POLLOUT | POLLWRNORM);
+      }
+    }
+    v.setInt16(i * 8 + 6, rev, true);
+    if (rev) ready++;
+  }
+  const e = t.mm.copyOut(ptr, raw);
+  return e < 0 ? e : ready;
+}
+
+/** poll(2): see "readiness" above; with nothing ready it sleeps for the timeout. */
+export function sysPoll(t: Task, a: Args, k: Kernel): number {
+  const n = pollFds(t, a.u(0), a.i(1));
+  const timeout = a.i(2);
+  if (n === 0 && timeout > 0) k.sleep(BigInt(timeout) * 1000000n);
+  return n;
+}
+
+/** ppoll(2) */
+export function sysPpoll(t: Task, a: Args, k: Kernel): number {
+  const n = pollFds(t, a.u(0), a.i(1));
+  if (n === 0 && a.u(2)) {
+    const raw = t.mm.copyIn(a.u(2), 16);
+    if (!raw) return -EFAULT;
+    const v = new DataView(raw.buffer);
+    k.sleep(v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true));
+  }
+  return n;
+}
+
+function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: bigint | null): number {
+  if (nfds < 0 || nfds > t.files.limit) return -EINVAL;
+  const bytes = Math.ceil(nfds / 64) * 8;
+  let ready = 0;
+  const results: Array<Uint8Array | null> = [];
+  for (let s = 0; s < 3; s++) {
+    if (!sets[s]) { results.push(null); continue; }
+    const raw = t.mm.copyIn(sets[s], bytes);
+    if (!raw) return -EFAULT;
+    const out = new Uint8Array(bytes);
+    for (let fd = 0; fd < nfds; fd++) {
+      if (!(raw[fd >> 3] & (1 << (fd & 7)))) continue;
+      const f = t.files.get(fd);
+      if (!f) return -EBADF;
+      const ok = s === 0 ? f.readable : s === 1 ? f.writable : false;
+      if (ok) { out[fd >> 3] |= 1 << (fd & 7); ready++; }
+    }
+    results.push(out);
+  }
+  for (let s = 0; s < 3; s++) {
+    const r = results[s];
+    if (r && t.mm.copyOut(sets[s], r) < 0) return -EFAULT;
+  }
+  if (ready === 0 && timeoutNs !== null && timeoutNs > 0n) k.sleep(timeoutNs);
+  return ready;
+}
+
+/** select(2) */
+export function sysSelect(t: Task, a: Args, k: Kernel): number {
+  let ns: bigint | null = null;
+  if (a.u(4)) {
+    const raw = t.mm.copyIn(a.u(4), 16);
+    if (!raw) return -EFAULT;
+    const v = new DataView(raw.buffer);
+    ns = v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true) * 1000n;
+  }
+  return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
+}
+
+/** pselect6(2) */
+export function sysPselect6(t: Task, a: Args, k: Kernel): number {
+  let ns: bigint | null = null;
+  if (a.u(4)) {
+    const raw = t.mm.copyIn(a.u(4), 16);
+    if (!raw) return -EFAULT;
+    const v = new DataView(raw.buffer);
+    ns = v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true);
+  }
+  return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
+}

@@ -171,8 +171,8 @@ function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i
   if (e == emin - 1) {
     // denormal path: an integer bit produced by rounding makes it the smallest normal
     if ((m >> 63) != 0) e = emin;
-    // masked underflow is signalled only for tiny inexact results (§4.9.1.5)
-    if (tiny && nz) exc |= UE;
+    // masked underflow is signalled only for tiny inexact results, unmasked for any tiny one (§4.9.1.5)
+    if (tiny && (nz || (cw & UE) == 0)) exc |= UE;
     oBiased = (m >> 63) != 0 ? emin + bias : 0;
     oM = m;
     return;

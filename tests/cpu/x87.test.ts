@@ -74,7 +74,9 @@ const EDGE: bigint[] = [
   f80(0x3ffd, TOP), f80(0x4000, 0xa000_0000_0000_0000n), f80(0x4001, 0xa000_0000_0000_0000n),
 ];
 
-let seed = 0x2545f491n;
+// X87_SEED / X87_SCALE (environment) widen the search: e.g. X87_SEED=7 X87_SCALE=5.
+let seed = 0x2545f491n + BigInt(process.env.X87_SEED ?? 0) * 0x9e3779b97f4a7c15n;
+const SCALE = Number(process.env.X87_SCALE ?? 1);
 function rnd64(): bigint {
   seed ^= (seed << 13n) & 0xffff_ffff_ffff_ffffn; seed ^= seed >> 7n; seed ^= (seed << 17n) & 0xffff_ffff_ffff_ffffn;
   return seed;
@@ -205,7 +207,7 @@ function check(cases: Case[]): void {
 // control words: every precision and rounding control, all exceptions masked
 const CWS: number[] = [];
 for (const pc of [0, 2, 3]) for (const rc of [0, 1, 2, 3]) CWS.push(0x7f | (pc << 8) | (rc << 10));
-const rndCw = (): number => (rndInt(8) == 0 ? (0x40 | rndInt(64)) | (rndInt(4) << 8) | (rndInt(4) << 10) : CWS[rndInt(CWS.length)]);
+const rndCw = (): number => (rndInt(6) == 0 ? (0x40 | rndInt(64)) | (rndInt(4) << 8) | (rndInt(4) << 10) : CWS[rndInt(CWS.length)]);
 const M = (reg: number): number => (reg << 3) | 7; // [rdi]
 const R = (reg: number, i: number): number => 0xc0 | (reg << 3) | i;
 
@@ -231,13 +233,13 @@ describe("x87 vs native FPU", () => {
   it("FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR ST(0),ST(i) and ST(i),ST(0) and the P forms", () => {
     const cases: Case[] = [];
     for (const op of [0xd8, 0xdc, 0xde]) for (const k of [0, 1, 4, 5, 6, 7]) {
-      cases.push(...pairs(250, (a, b, cw) => ({ name: `${op.toString(16)}/${k}`, cw, st: [a, b], insn: [op, R(k, 1)] })));
+      cases.push(...pairs(250 * SCALE, (a, b, cw) => ({ name: `${op.toString(16)}/${k}`, cw, st: [a, b], insn: [op, R(k, 1)] })));
     }
     check(cases);
   });
   it("arithmetic with m32/m64/m16int/m32int operands", () => {
     const cases: Case[] = [];
-    for (let n = 0; n < 6000; n++) {
+    for (let n = 0; n < 6000 * SCALE; n++) {
       const op = [0xd8, 0xdc, 0xda, 0xde][rndInt(4)];
       const k = [0, 1, 4, 5, 6, 7][rndInt(6)];
       const mem = op == 0xd8 ? bytesLE(rndFloat(32), 4) : op == 0xdc ? bytesLE(rndFloat(64), 8)
@@ -250,8 +252,8 @@ describe("x87 vs native FPU", () => {
     const cases: Case[] = [];
     const regForms: number[][] = [[0xd8, R(2, 1)], [0xd8, R(3, 1)], [0xde, 0xd9], [0xdd, R(4, 1)], [0xdd, R(5, 1)],
       [0xda, 0xe9], [0xdb, R(5, 1)], [0xdb, R(6, 1)], [0xdf, R(5, 1)], [0xdf, R(6, 1)], [0xd9, 0xe4], [0xd9, 0xe5]];
-    for (const insn of regForms) cases.push(...pairs(150, (a, b, cw) => ({ name: "cmp", cw, st: [a, b], insn, flags: rndInt(0x900) })));
-    for (let n = 0; n < 1500; n++) {
+    for (const insn of regForms) cases.push(...pairs(150 * SCALE, (a, b, cw) => ({ name: "cmp", cw, st: [a, b], insn, flags: rndInt(0x900) })));
+    for (let n = 0; n < 1500 * SCALE; n++) {
       const op = [0xd8, 0xdc, 0xda, 0xde][rndInt(4)];
       const mem = op == 0xd8 ? bytesLE(rndFloat(32), 4) : op == 0xdc ? bytesLE(rndFloat(64), 8)
         : op == 0xda ? bytesLE(rnd64(), 4) : bytesLE(rnd64(), 2);
@@ -261,7 +263,7 @@ describe("x87 vs native FPU", () => {
   });
   it("loads and stores: FLD/FST/FSTP m32/m64/m80, FILD/FIST/FISTP/FISTTP m16/m32/m64, ST(i) forms", () => {
     const cases: Case[] = [];
-    for (let n = 0; n < 1500; n++) {
+    for (let n = 0; n < 1500 * SCALE; n++) {
       cases.push({ name: "fld m32", cw: rndCw(), st: [rndValue()], mem: bytesLE(rndFloat(32), 4), insn: [0xd9, M(0)] });
       cases.push({ name: "fld m64", cw: rndCw(), st: [rndValue()], mem: bytesLE(rndFloat(64), 8), insn: [0xdd, M(0)] });
       cases.push({ name: "fld m80", cw: rndCw(), st: [], mem: f80Bytes(rndValue()), insn: [0xdb, M(5)] });
@@ -272,7 +274,7 @@ describe("x87 vs native FPU", () => {
       [0xdd, R(2, 3)], [0xdd, R(3, 3)], [0xd9, R(0, 2)], [0xd9, R(1, 2)]];
     for (const insn of stores) {
       for (const v of EDGE) for (const cw of [CWS[rndInt(12)], CWS[rndInt(12)]]) cases.push({ name: "store", cw, st: [v, rndValue(), rndValue()], mem: new Array<number>(10).fill(0x5a), insn });
-      for (let n = 0; n < 400; n++) cases.push({ name: "store", cw: rndCw(), st: [rndValue(), rndValue(), rndValue()], mem: new Array<number>(10).fill(0xa5), insn });
+      for (let n = 0; n < 400 * SCALE; n++) cases.push({ name: "store", cw: rndCw(), st: [rndValue(), rndValue(), rndValue()], mem: new Array<number>(10).fill(0xa5), insn });
     }
     check(cases);
   });
@@ -280,7 +282,7 @@ describe("x87 vs native FPU", () => {
     const cases: Case[] = [];
     for (const b of [0xfa, 0xfc, 0xe0, 0xe1, 0xf4]) {
       for (const v of EDGE) for (const cw of CWS) if (rndInt(3) == 0) cases.push({ name: `d9 ${b.toString(16)}`, cw, st: [v], insn: [0xd9, b] });
-      for (let n = 0; n < 800; n++) cases.push({ name: `d9 ${b.toString(16)}`, cw: rndCw(), st: [rndValue()], insn: [0xd9, b] });
+      for (let n = 0; n < 800 * SCALE; n++) cases.push({ name: `d9 ${b.toString(16)}`, cw: rndCw(), st: [rndValue()], insn: [0xd9, b] });
     }
     for (let b = 0xe8; b <= 0xee; b++) for (const cw of CWS) cases.push({ name: "const", cw, st: [], insn: [0xd9, b] });
     check(cases);
@@ -288,8 +290,8 @@ describe("x87 vs native FPU", () => {
   it("FSCALE, FPREM, FPREM1", () => {
     const cases: Case[] = [];
     for (const b of [0xfd, 0xf8, 0xf5]) {
-      cases.push(...pairs(1500, (a, c, cw) => ({ name: `d9 ${b.toString(16)}`, cw, st: [a, c], insn: [0xd9, b] })));
-      for (let n = 0; n < 300; n++) {
+      cases.push(...pairs(1500 * SCALE, (a, c, cw) => ({ name: `d9 ${b.toString(16)}`, cw, st: [a, c], insn: [0xd9, b] })));
+      for (let n = 0; n < 300 * SCALE; n++) {
         const s = f80(0x3fff + rndInt(40) - 10, rnd64() >> 60n << 60n | TOP);
         cases.push({ name: `d9 ${b.toString(16)} small`, cw: rndCw(), st: [rndValue(), s], insn: [0xd9, b] });
       }
@@ -298,7 +300,7 @@ describe("x87 vs native FPU", () => {
   });
   it("stack: overflow/underflow responses, FXCH, FFREE, FINCSTP/FDECSTP, FNOP, FCMOVcc", () => {
     const cases: Case[] = [];
-    for (let n = 0; n < 3000; n++) {
+    for (let n = 0; n < 3000 * SCALE; n++) {
       const st: (bigint | null)[] = [];
       for (let i = 0; i < 8; i++) st.push(rndInt(3) == 0 ? null : rndValue());
       const forms: number[][] = [[0xd9, 0xe8], [0xd9, R(0, rndInt(8))], [0xd9, R(1, rndInt(8))], [0xdd, R(0, rndInt(8))],
@@ -311,7 +313,7 @@ describe("x87 vs native FPU", () => {
   });
   it("control: FNSTSW, FNSTCW, FLDCW, FNCLEX, FNINIT, FNSTENV/FLDENV, FNSAVE/FRSTOR, FXSAVE/FXRSTOR, deferred #MF", () => {
     const cases: Case[] = [];
-    for (let n = 0; n < 300; n++) {
+    for (let n = 0; n < 300 * SCALE; n++) {
       const st = [rndValue(), rndValue(), null, rndValue()];
       const sw = rndInt(0x40) | (rndInt(16) << 8 & 0x4700);
       const cw = rndCw() | 0x3f;
@@ -323,6 +325,12 @@ describe("x87 vs native FPU", () => {
       cases.push({ name: "fninit", cw, sw, st, insn: [0xdb, 0xe3] });
       cases.push({ name: "fnstenv", cw, sw, st, top: rndInt(8), mem: new Array<number>(28).fill(0x11), insn: [0xd9, M(6)], memSkip: [[12, 20], [20, 24]] });
       cases.push({ name: "fnstenv16", cw, sw, st, mem: new Array<number>(14).fill(0x11), insn: [0x66, 0xd9, M(6)], memSkip: [[6, 8], [10, 12]] });
+      cases.push({ name: "fnsave16", cw, sw, st, top: rndInt(8), mem: new Array<number>(94).fill(0x22), insn: [0x66, 0xdd, M(6)], memSkip: [[6, 8], [10, 12]] });
+      const env16 = [...bytesLE(BigInt(rndCw()), 2), ...bytesLE(BigInt(rndInt(0x10000) & ~0x80), 2), ...bytesLE(rnd64() & 0xffffn, 2), ...new Array<number>(8).fill(0)];
+      cases.push({ name: "fldenv16", cw, sw, st, mem: env16, insn: [0x66, 0xd9, M(4)] });
+      const regs16: number[] = [];
+      for (let i = 0; i < 8; i++) regs16.push(...f80Bytes(rndValue()));
+      cases.push({ name: "frstor16", cw, sw, st, mem: [...env16, ...regs16], insn: [0x66, 0xdd, M(4)] });
       const env = [...bytesLE(BigInt(rndCw()), 4), ...bytesLE(BigInt(rndInt(0x10000) & ~0x80), 4), ...bytesLE(rnd64() & 0xffffn, 4), ...new Array<number>(16).fill(0)];
       cases.push({ name: "fldenv", cw, sw, st, mem: env, insn: [0xd9, M(4)] });
       const regs: number[] = [];
@@ -338,9 +346,11 @@ describe("x87 vs native FPU", () => {
       for (let k = 160; k < 416; k++) fx[k] = rndInt(256);
       cases.push({ name: "fxrstor", cw, sw, st, mem: fx, insn: [0x48, 0x0f, 0xae, 0x0f], cmpXmm: true });
       cases.push({ name: "fxsave", cw, sw, st, top: rndInt(8), mem: new Array<number>(160).fill(0x33), insn: [0x48, 0x0f, 0xae, 0x07], memSkip: [[6, 24], [28, 32]] });
+      cases.push({ name: "fxsave32", cw, sw, st, top: rndInt(8), mem: new Array<number>(160).fill(0x33), insn: [0x0f, 0xae, 0x07], memSkip: [[6, 24], [28, 32]] });
+      cases.push({ name: "fxrstor32", cw, sw, st, mem: fx, insn: [0x0f, 0xae, 0x0f], cmpXmm: true });
     }
     // deferred #MF: an unmasked exception completes, the next waiting instruction traps
-    for (let n = 0; n < 200; n++) {
+    for (let n = 0; n < 200 * SCALE; n++) {
       const cw = 0x40 | rndInt(64) | (rndInt(4) << 8) | (rndInt(4) << 10);
       const forms: number[][] = [[0xde, 0xf9], [0xde, 0xc1], [0xd9, 0xfa], [0xd8, R(2, 1)], [0xdb, M(3)], [0xd9, M(3)], [0xdd, M(3)]];
       const f = forms[rndInt(forms.length)];

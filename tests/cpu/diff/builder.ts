@@ -102,7 +102,7 @@ export class Builder {
    * (when `faults`), the operand crosses into or lies in the unmapped page
    * after the data region.
    */
-  mem(size: number, o: { align?: number; faults?: boolean; legacyRegs?: boolean; noRip?: boolean; keepRsp?: boolean; margin?: number } = {}): { m: Mem; ea: number } {
+  mem(size: number, o: { align?: number; faults?: boolean; legacyRegs?: boolean; noRip?: boolean; keepRsp?: boolean; margin?: number; segBase?: bigint } = {}): { m: Mem; ea: number } {
     const rng = this.rng;
     let ea: number;
     const roll = rng.int(100);
@@ -116,6 +116,9 @@ export class Builder {
     if (o.margin) ea = Math.min(Math.max(ea, DATA_ADDR + o.margin), DATA_ADDR + DATA_SIZE - o.margin - size);
     if (o.align) ea -= ea % o.align;
     if (ea + size > DATA_ADDR + DATA_SIZE && !(o.faults !== false && roll < 3)) ea = DATA_ADDR + 0x100;
+    // With an FS/GS override the registers address ea - segment base (a signed offset, like TLS's fs:[-8]).
+    const linear = ea;
+    ea = Number(BigInt.asIntN(64, BigInt(ea) - (o.segBase ?? 0n)));
     const maxReg = o.legacyRegs ? 8 : 16;
     const pickAddrReg = (noRsp: boolean): number => {
       for (;;) {
@@ -162,7 +165,7 @@ export class Builder {
       this.c.gpr[base] = (BigInt(ea) - BigInt(disp)) & mask(64);
       m = { base, index: null, scale: 1, disp, dispSize };
     }
-    return { m, ea };
+    return { m, ea: linear };
   }
 
   /** Appends an instruction (encoded at its final address in the snippet). */

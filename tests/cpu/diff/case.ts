@@ -25,6 +25,9 @@ export interface Case {
   /** Initial GPRs in encoding order (RSP = index 4). */
   gpr: BigUint64Array;
   rflags: number;
+  /** FS/GS base for segment-override cases (absent: the native side keeps its own, the emulator uses 0). */
+  fsBase?: bigint;
+  gsBase?: bigint;
   /** Memory changes over the shared pristine image (operands, return addresses). */
   patches: Patch[];
   /** Initial FXSAVE image (x87, MXCSR, XMM); default FNINIT state when absent. */

@@ -46,6 +46,18 @@ describe("native harness", () => {
     expect(stc.rflags & CF).toBe(CF);
     expect(DATA_ADDR).toBe(0x2000_0000);
   });
+
+  it("applies FS/GS bases to segment-overridden operands", () => {
+    const fs = snippet([0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0]); // mov rax, fs:[0x10]
+    fs.fsBase = BigInt(DATA_ADDR);
+    const gs = snippet([0x65, 0x48, 0x8b, 0x04, 0x25, 0xf8, 0xff, 0xff, 0xff]); // mov rax, gs:[-8]
+    gs.gsBase = BigInt(DATA_ADDR + 0x108);
+    const [a, b] = runNative([fs, gs], image);
+    const word = (off: number): bigint => new DataView(image.buffer, image.byteOffset).getBigUint64(off, true);
+    expect(a.kind).toBe("ok");
+    expect(a.gpr[0]).toBe(word(0x10));
+    expect(b.gpr[0]).toBe(word(0x100));
+  });
 });
 
 describe("native CPU vs emulator", () => {

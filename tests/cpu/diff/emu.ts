@@ -4,7 +4,7 @@
 import {
   loadCpuNode, type CpuExports,
   CR3, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_DE, EXIT_GP, EXIT_MF, EXIT_PAGE_FAULT, EXIT_SYSCALL, EXIT_UD, EXIT_XM,
-  FAULT_ADDR, FXAREA, RFLAGS, RIP, STATE_SIZE,
+  FAULT_ADDR, FS_BASE, FXAREA, GS_BASE, RFLAGS, RIP, STATE_SIZE,
 } from "../../../src/kernel/cpu";
 import { PhysMem, PAGE_SIZE } from "../../../src/kernel/mm/physmem";
 import { PageTable, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm/pagetable";
@@ -99,6 +99,8 @@ export class Emulator {
     v.setBigUint64(s + RIP, BigInt(CODE_ADDR), true);
     // IF is always set in Linux user mode (and visible to PUSHF): start from it as the native side does.
     v.setBigUint64(s + RFLAGS, BigInt(c.rflags | 0x202), true);
+    v.setBigUint64(s + FS_BASE, c.fsBase ?? 0n, true);
+    v.setBigUint64(s + GS_BASE, c.gsBase ?? 0n, true);
     u8.set(c.fx ?? defaultFx(), s + FXAREA);
 
     const exit = cpu.run(s, BUDGET);

@@ -7,7 +7,8 @@ import { movForms, xchgForms, ccForms } from "./forms-mov";
 import { stackForms, stringForms, miscForms } from "./forms-flow";
 import { sseForms } from "./forms-sse";
 import { x87Forms } from "./forms-x87";
+import { segForms } from "./forms-seg";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...sseForms(), ...x87Forms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...sseForms(), ...x87Forms()];
 }

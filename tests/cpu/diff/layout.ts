@@ -30,7 +30,7 @@ export function imageAddr(off: number): number {
 
 // Input file: header { u32 magic, u32 count, u8 image[IMAGE_SIZE] }, then per case:
 // { u32 recLen, u32 flags, u32 codeLen, u32 nPatch, u64 gpr[16], u64 rflags,
-//   u8 code[codeLen], nPatch x { u32 imageOff, u32 len, u8 bytes[len] },
+//   u64 fsBase, u64 gsBase (0 = unchanged), u8 code[codeLen], nPatch x { u32 imageOff, u32 len, u8 bytes[len] },
 //   u8 fx[512] if flags & IN_HAS_FX }.
 export const MAGIC_IN = 0x4b414831; // "1HAK"
 export const IN_HAS_FX = 1;

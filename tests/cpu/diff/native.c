@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -41,7 +42,11 @@ struct ctx {
   uint64_t entry;        // 0x090
   uint64_t gpr_out[16];  // 0x098
   uint64_t rflags_out;   // 0x118
-  uint8_t pad[0x200 - 0x120];
+  uint64_t fs_in;        // 0x120 (0: leave the host's)
+  uint64_t gs_in;        // 0x128
+  uint64_t host_fs;      // 0x130
+  uint64_t host_gs;      // 0x138
+  uint8_t pad[0x200 - 0x140];
   uint8_t fx_in[512];    // 0x200
   uint8_t fx_out[512];   // 0x400
 };
@@ -60,6 +65,11 @@ __asm__(
   "hk_run:\n"
   "  push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
   "  movq %rsp, 0x40000088\n"
+  // FS/GS bases for segment-override cases (FSGSBASE instructions; glibc's TLS
+  // lives in FS, so it is restored before any C code runs again).
+  "  rdfsbase %rax\n movq %rax, 0x40000130\n rdgsbase %rax\n movq %rax, 0x40000138\n"
+  "  movq 0x40000120, %rax\n test %rax, %rax\n jz 1f\n wrfsbase %rax\n1:\n"
+  "  movq 0x40000128, %rax\n test %rax, %rax\n jz 2f\n wrgsbase %rax\n2:\n"
   "  fxrstor64 0x40000200\n"
   "  pushq 0x40000080\n"
   "  popfq\n"
@@ -81,6 +91,7 @@ __asm__(
   "  movq %r15, 0x40000110\n"
   "  movq 0x40000088, %rsp\n"
   "  pushfq\n"
+  "  movq 0x40000130, %rax\n wrfsbase %rax\n movq 0x40000138, %rax\n wrgsbase %rax\n"
   "  popq 0x40000118\n"
   "  fxsave64 0x40000400\n"
   "  cld\n"
@@ -95,6 +106,8 @@ static volatile uint64_t f_addr, f_rip, f_flags, f_gpr[16];
 static uint8_t f_fx[512];
 
 static void on_fault(int sig, siginfo_t *si, void *uc_) {
+  // The snippet may have run with a foreign FS base: give glibc its TLS back first.
+  __asm__ volatile("movq 0x40000130, %%rax\n wrfsbase %%rax\n movq 0x40000138, %%rax\n wrgsbase %%rax" ::: "rax", "memory");
   ucontext_t *uc = uc_;
   greg_t *g = uc->uc_mcontext.gregs;
   static const int order[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
@@ -140,6 +153,9 @@ int main(void) {
   uint8_t *stack = map_fixed(STACK_ADDR, STACK_SIZE, PROT_READ | PROT_WRITE);
   map_fixed(CTX_ADDR, 0x1000, PROT_READ | PROT_WRITE);
 
+  // Segment-override cases set FS/GS bases with WRFSBASE/WRGSBASE (Linux >= 5.9 enables them).
+  if (!(getauxval(AT_HWCAP2) & 2)) { fprintf(stderr, "FSGSBASE not enabled by the kernel\n"); return 2; }
+  __asm__ volatile("rdfsbase %%rax\n movq %%rax, 0x40000130\n rdgsbase %%rax\n movq %%rax, 0x40000138" ::: "rax", "memory");
   static uint8_t altstack[1 << 16];
   stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0};
   if (sigaltstack(&ss, NULL)) { perror("sigaltstack"); return 2; }
@@ -171,7 +187,9 @@ int main(void) {
     memcpy(&rec, r, 4); memcpy(&flags, r + 4, 4); memcpy(&code_len, r + 8, 4); memcpy(&npatch, r + 12, 4);
     memcpy(CTX->gpr_in, r + 16, 128);
     memcpy(&CTX->rflags_in, r + 144, 8);
-    const uint8_t *p = r + 152;
+    memcpy(&CTX->fs_in, r + 152, 8);
+    memcpy(&CTX->gs_in, r + 160, 8);
+    const uint8_t *p = r + 168;
     uint8_t *code = (uint8_t *)CODE_ADDR;
     memcpy(code, p, code_len);
     p += code_len;

@@ -18,7 +18,7 @@ const exe = join(testBuildDir, "diff-native");
 export function buildNative(): string {
   mkdirSync(testBuildDir, { recursive: true });
   if (!existsSync(exe) || statSync(exe).mtimeMs < statSync(src).mtimeMs) {
-    execFileSync("gcc", ["-O1", "-Wall", "-o", exe, src], { stdio: "inherit" });
+    execFileSync("gcc", ["-O1", "-Wall", "-fno-stack-protector", "-o", exe, src], { stdio: "inherit" });
   }
   return exe;
 }
@@ -26,7 +26,7 @@ export function buildNative(): string {
 function encode(cases: readonly Case[], image: Uint8Array): Buffer {
   let size = 8 + IMAGE_SIZE;
   for (const c of cases) {
-    size += 152 + c.code.length + (c.fx ? 512 : 0);
+    size += 168 + c.code.length + (c.fx ? 512 : 0);
     for (const p of c.patches) size += 8 + p.bytes.length;
   }
   const buf = Buffer.alloc(size);
@@ -41,7 +41,9 @@ function encode(cases: readonly Case[], image: Uint8Array): Buffer {
     buf.writeUInt32LE(c.patches.length, pos + 12);
     for (let i = 0; i < 16; i++) buf.writeBigUInt64LE(c.gpr[i], pos + 16 + 8 * i);
     buf.writeBigUInt64LE(BigInt(c.rflags), pos + 144);
-    pos += 152;
+    buf.writeBigUInt64LE(c.fsBase ?? 0n, pos + 152);
+    buf.writeBigUInt64LE(c.gsBase ?? 0n, pos + 160);
+    pos += 168;
     buf.set(c.code, pos);
     pos += c.code.length;
     for (const p of c.patches) {

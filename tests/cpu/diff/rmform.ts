@@ -4,6 +4,7 @@
 import { ALL_FLAGS, type Case, type Form, type Rng } from "./case";
 import { Builder, edges, le, value, type Width } from "./builder";
 import type { Mem } from "./encode";
+import { DATA_ADDR, DATA_SIZE } from "./layout";
 
 export interface Vals {
   /** Value of the r/m operand (register or memory). */
@@ -52,6 +53,8 @@ export interface RmSpec {
   /** Adjusts the case after operands are placed (implicit registers, undefined results). */
   post?: (b: Builder, v: Vals) => void;
   n?: number;
+  /** Segment-override prefix (64 FS, 65 GS: a random base is set; 2E/3E/26/36 have base 0). */
+  seg?: number;
   /** Opcode + immediate only (accumulator short forms); the r/m value is for post() to place. */
   noModrm?: boolean;
 }
@@ -97,7 +100,13 @@ export function rmForm(s: RmSpec): Form {
           rm = undefined;
         } else if (mem) {
           const size = s.memSize ?? s.w / 8;
-          const { m, ea: e } = bld.mem(size, { legacyRegs: legacy, ...s.memOpts });
+          let segBase: bigint | undefined;
+          if (s.seg === 0x64 || s.seg === 0x65) {
+            segBase = BigInt(rng.bool() ? 1 + rng.int(0xfffff) : DATA_ADDR + rng.int(DATA_SIZE));
+            if (s.seg === 0x64) bld.c.fsBase = segBase; else bld.c.gsBase = segBase;
+            bld.note(`${s.seg === 0x64 ? "fs" : "gs"}_base=0x${segBase.toString(16)}`);
+          }
+          const { m, ea: e } = bld.mem(size, { legacyRegs: legacy, ...s.memOpts, segBase });
           eaddr = e;
           bld.patch(e, le(a, size));
           rm = m;
@@ -107,7 +116,7 @@ export function rmForm(s: RmSpec): Form {
           rm = rmReg;
         }
         const osz = s.osz ?? Math.max(s.w, rw);
-        const pre = [...(s.lock ? [0xf0] : []), ...(s.pre ?? []), ...(osz === 16 ? [0x66] : [])];
+        const pre = [...(s.seg ? [s.seg] : []), ...(s.lock ? [0xf0] : []), ...(s.pre ?? []), ...(osz === 16 ? [0x66] : [])];
         const immBytes = s.imm ? le(i, s.imm / 8) : undefined;
         if (s.imm) bld.note(`imm=0x${(i & ((1n << BigInt(s.imm)) - 1n)).toString(16)}`);
         bld.emit({ pre, w: osz === 64, rex: (s.w === 8 || rw === 8) && s.r8 === "rex", op: s.op, reg: rm === undefined ? undefined : s.digit ?? reg, rm, immBytes });

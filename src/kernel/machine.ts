@@ -145,7 +145,9 @@ export class Machine implements Kernel {
    * per-image state. On error `t` is unchanged.
    */
   exec(t: Task, path: string, argv: string[], envp: string[], depth = 0): number {
-    const r = this.vfs.resolve(t.fs.root, t.fs.cwd, path, true);
+    // Without procfs, /proc/self/exe (busybox re-executes itself through it) is resolved here.
+    const target = /^\/proc\/(self|\d+)\/exe$/.test(path) && t.exe ? t.exe : path;
+    const r = this.vfs.resolve(t.fs.root, t.fs.cwd, target, true);
     if (typeof r === "number") return r;
     const ino = r.inode;
     if (isDir(ino)) return -EACCES;
@@ -167,8 +169,10 @@ export class Machine implements Kernel {
     if (typeof img === "number") return img;
     const old = t.mm;
     t.mm = img.mm;
-    if (old !== img.mm && old.vmas.length + 1 > 1 && old.root !== img.mm.root) old.destroy();
+    old.destroy();
+    const icount = t.regs.get(ICOUNT);
     initRegisters(t.regs, img);
+    t.regs.set(ICOUNT, icount);
     this.mem.cpu.flushTlb();
     t.exe = this.vfs.pathOf(r.parent, t.fs.root).replace(/\/$/, "") + "/" + r.name;
     t.comm = (path.split("/").pop() ?? "").slice(0, 15);

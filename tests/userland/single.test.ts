@@ -120,6 +120,11 @@ const CASES: Case[] = [
   c(["id"]),
   c(["sh", "-c", "echo $((3 * 7)); for i in 1 2 3; do printf '%s-' $i; done; echo; x=abc; echo ${#x} ${x%c}"]),
   c(["sh", "-c", "exit 42"]),
+  c(["sh", "-c", "exec wc -l data.txt"]),
+  c(["sh", "-c", "exec 3<data.txt; read -r l <&3; read -r m <&3; echo \"$m|$l\"; exec 3<&-"]),
+  c(["sh", "-c", "echo to-stderr >&2; echo to-stdout; exit 5"]),
+  c(["env", "-i", "A=1", "B=two", "env"]),
+  c(["sh", "-c", "cd dir && pwd -P >/dev/null && echo in && cd ../dir/.. && echo back"]),
 ];
 
 describe("busybox single-process commands: native vs Hako", () => {

@@ -5,7 +5,9 @@
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
 import { FS_BASE, GS_BASE } from "../cpu";
-import { EINVAL, EPERM, EFAULT, ESRCH, ENOSYS } from "../errno";
+import { EINVAL, EPERM, EFAULT, ESRCH, ENOSYS, E2BIG } from "../errno";
+import { userPath, lookupAt, AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "./fs";
+import { isLink } from "../fs/inode";
 
 /** exit(2): ends the calling thread; with one thread per process this ends the process. */
 export function sysExit(t: Task, a: Args, k: Kernel): number {
@@ -274,3 +276,55 @@ export function sysPersonality(t: Task, a: Args): number {
 
 /** Calls that need several processes (fork, clone, execve, wait4…): until issue 4. */
 export const sysNeedsMultitasking = (): number => -ENOSYS;
+
+/** Reads a NULL-terminated array of string pointers (argv, envp). */
+function readStrings(t: Task, ptr: number): string[] | number {
+  const out: string[] = [];
+  if (ptr === 0) return out;
+  let total = 0;
+  for (let i = 0; ; i++) {
+    const raw = t.mm.copyIn(ptr + i * 8, 8);
+    if (!raw) return -EFAULT;
+    const p = Number(new DataView(raw.buffer).getBigUint64(0, true));
+    if (p === 0) return out;
+    const s = t.mm.readCString(p, 131072);
+    if (typeof s === "number") return s === -EINVAL ? -E2BIG : s;
+    total += s.length + 1 + 8;
+    if (total > 2 << 20 || i > 65536) return -E2BIG;
+    out.push(s);
+  }
+}
+
+/** execve(2): replaces the program of the (only) thread; "#!" scripts included. */
+export function sysExecve(t: Task, a: Args, k: Kernel): number {
+  const path = userPath(t, a.u(0));
+  if (typeof path === "number") return path;
+  const argv = readStrings(t, a.u(1));
+  if (typeof argv === "number") return argv;
+  const envp = readStrings(t, a.u(2));
+  if (typeof envp === "number") return envp;
+  return k.exec(t, path, argv, envp);
+}
+
+/** execveat(2): a path relative to dirfd, or dirfd itself with AT_EMPTY_PATH (fexecve). */
+export function sysExecveat(t: Task, a: Args, k: Kernel): number {
+  const dirfd = a.i(0), flags = a.i(4);
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return -EINVAL;
+  const path = userPath(t, a.u(1), (flags & AT_EMPTY_PATH) !== 0);
+  if (typeof path === "number") return path;
+  const argv = readStrings(t, a.u(2));
+  if (typeof argv === "number") return argv;
+  const envp = readStrings(t, a.u(3));
+  if (typeof envp === "number") return envp;
+  if (path.startsWith("/") || (dirfd === AT_FDCWD && path !== "")) {
+    if (flags & AT_SYMLINK_NOFOLLOW) {
+      const i = lookupAt(t, k, dirfd, path, false);
+      if (typeof i !== "number" && isLink(i)) return -40; // ELOOP
+    }
+    return k.exec(t, path, argv, envp);
+  }
+  // Relative to a directory descriptor: only the file descriptor's own path is known.
+  const f = t.files.get(dirfd);
+  if (!f) return -9; // EBADF
+  return k.exec(t, path === "" ? f.path : `${f.path.replace(/\/$/, "")}/${path}`, argv, envp);
+}

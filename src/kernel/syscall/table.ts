@@ -194,6 +194,8 @@ const IMPL: Record<string, Impl> = {
   getcpu: [proc.sysGetcpu, "full"],
   personality: [proc.sysPersonality, "partial", "recorded, no effect"],
   rseq: [null, "unsupported", "glibc tolerates ENOSYS"],
+  execve: [proc.sysExecve, "partial", "single-threaded processes only"],
+  execveat: [proc.sysExecveat, "partial", "a dirfd-relative path uses the path the directory was opened with"],
   clone: [proc.sysNeedsMultitasking, "unsupported", MT],
   clone3: [proc.sysNeedsMultitasking, "unsupported", MT],
   fork: [proc.sysNeedsMultitasking, "unsupported", MT],

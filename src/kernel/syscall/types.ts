@@ -32,6 +32,8 @@ export interface Kernel {
   monotonicNs(): bigint;
   /** Instructions retired by the task so far (for CPU-time clocks). */
   cpuTimeNs(t: Task): bigint;
+  /** Replaces the task's program (execve's work); 0 or a negative errno, the task unchanged on error. */
+  exec(t: Task, path: string, argv: string[], envp: string[]): number;
   /** Sleeps the calling task (the only task, for now) for `ns` nanoseconds. */
   sleep(ns: bigint): void;
   readonly hostname: string;

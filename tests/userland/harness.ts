@@ -44,7 +44,8 @@ export function runNative(s: Scratch, argv: string[], stdin = ""): Outcome {
   const env: Record<string, string> = { PATH: join(s.dir, "bin") };
   for (const e of ENV) { const [k, v] = e.split("="); env[k] = v; }
   const r = spawnSync(argv[0], argv.slice(1), { cwd: s.work, env, input: Buffer.from(stdin, "latin1"), timeout: 30000 });
-  if (r.error) throw r.error;
+  // EPIPE only means the command exited without reading all of its input.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== "EPIPE") throw r.error;
   return {
     stdout: r.stdout.toString("latin1"),
     stderr: r.stderr.toString("latin1"),

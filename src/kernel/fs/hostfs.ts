@@ -1,9 +1,9 @@
 // hostfs (Node only): a host directory seen read-only, as `hako run --root`
 // uses it. Inodes are created lazily on lookup and keep the host's modes,
 // owners, times and inode numbers; file contents are read on first access.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statfsSync, type Stats } from "node:fs";
 import { join } from "node:path";
-import { type Inode, type Timespec, S_IFDIR, S_IFMT, S_IFLNK } from "./inode";
+import { type Inode, type Timespec, type FsStats, S_IFDIR, S_IFMT, S_IFLNK, ST_RDONLY } from "./inode";
 
 const ts = (ms: number, ns: bigint): Timespec => ({ sec: Math.floor(ms / 1000), nsec: Number(ns % 1000000000n) });
 
@@ -73,6 +73,12 @@ class HostInode implements Inode {
       try { this.data = new Uint8Array(readFileSync(this.hostPath)); } catch { this.data = new Uint8Array(0); }
     }
     return this.data.subarray(offset, offset + len);
+  }
+
+  /** The host filesystem's figures, marked read-only as the mount is. */
+  fsStats(): FsStats {
+    const s = statfsSync(this.hostPath);
+    return { type: s.type, bsize: s.bsize, blocks: s.blocks, bfree: s.bfree, bavail: s.bavail, files: s.files, ffree: s.ffree, namelen: 255, flags: ST_RDONLY };
   }
 
   readlink(): string {

@@ -17,6 +17,15 @@ export const DT_FIFO = 1, DT_CHR = 2, DT_DIR = 4, DT_BLK = 6, DT_REG = 8, DT_LNK
 
 export interface Timespec { sec: number; nsec: number }
 
+/** What statfs(2) reports about the filesystem holding an inode. */
+export interface FsStats {
+  type: number; bsize: number; blocks: number; bfree: number; bavail: number; files: number; ffree: number;
+  namelen: number; flags: number;
+}
+
+export const TMPFS_MAGIC = 0x01021994;
+export const ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_RELATIME = 0x1000;
+
 export interface Inode {
   /** Device number of the filesystem (st_dev). */
   readonly dev: number;
@@ -48,6 +57,8 @@ export interface Inode {
   readlink(): string;
   /** Character devices: the driver. */
   device?: CharDevice;
+  /** statfs(2) of the filesystem, when it has its own figures. */
+  fsStats?(): FsStats;
 }
 
 export const isDir = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFDIR;

@@ -5,7 +5,7 @@
 // the host (see fs/device.ts).
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
-import { type Inode, isDir, isLink, isReg, dtype, S_IFMT, S_IFREG, S_IFCHR } from "../fs/inode";
+import { type Inode, type FsStats, isDir, isLink, isReg, dtype, S_IFMT, S_IFREG, S_IFCHR, TMPFS_MAGIC, ST_RDONLY } from "../fs/inode";
 import {
   OpenFile, O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH,
   O_APPEND, O_NONBLOCK, O_TMPFILE,
@@ -675,4 +675,39 @@ export function sysPselect6(t: Task, a: Args, k: Kernel): number {
     ns = v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true);
   }
   return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
+}
+
+// ---- filesystem statistics ----
+
+/** struct statfs of x86-64 (asm/statfs.h): 120 bytes. */
+function encodeStatfs(i: Inode, k: Kernel): Uint8Array {
+  const st: FsStats = i.fsStats?.() ?? {
+    // In-memory trees: sized like the machine's RAM, as tmpfs is; read-only in this issue.
+    type: TMPFS_MAGIC, bsize: 4096, blocks: Math.floor(k.totalRam / 4096), bfree: Math.floor(k.freeRam() / 4096),
+    bavail: Math.floor(k.freeRam() / 4096), files: 65536, ffree: 65536 - 1024, namelen: 255, flags: ST_RDONLY,
+  };
+  const b = new Uint8Array(120);
+  const v = new DataView(b.buffer);
+  const put = (o: number, x: number): void => v.setBigInt64(o, BigInt(Math.trunc(x)), true);
+  put(0, st.type); put(8, st.bsize); put(16, st.blocks); put(24, st.bfree); put(32, st.bavail);
+  put(40, st.files); put(48, st.ffree);
+  v.setInt32(56, i.dev, true);
+  put(64, st.namelen); put(72, st.bsize); put(80, st.flags);
+  return b;
+}
+
+/** statfs(2) */
+export function sysStatfs(t: Task, a: Args, k: Kernel): number {
+  const path = userPath(t, a.u(0));
+  if (typeof path === "number") return path;
+  const i = lookupAt(t, k, AT_FDCWD, path, true);
+  if (typeof i === "number") return i;
+  return t.mm.copyOut(a.u(1), encodeStatfs(i, k));
+}
+
+/** fstatfs(2) */
+export function sysFstatfs(t: Task, a: Args, k: Kernel): number {
+  const f = t.files.get(a.i(0));
+  if (!f) return -EBADF;
+  return t.mm.copyOut(a.u(1), encodeStatfs(f.inode, k));
 }

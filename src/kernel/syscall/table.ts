@@ -110,6 +110,8 @@ const IMPL: Record<string, Impl> = {
   readlink: [fs.sysReadlink, "partial", "/proc/self/exe is the only procfs link"],
   readlinkat: [fs.sysReadlinkat, "partial", "/proc/self/exe is the only procfs link"],
   umask: [fs.sysUmask, "full"],
+  statfs: [fs.sysStatfs, "partial", "in-memory trees report tmpfs figures sized by RAM"],
+  fstatfs: [fs.sysFstatfs, "partial", "in-memory trees report tmpfs figures sized by RAM"],
   poll: [fs.sysPoll, "partial", "every descriptor is ready at once (reads complete synchronously)"],
   ppoll: [fs.sysPpoll, "partial", "every descriptor is ready at once; the signal mask is ignored"],
   select: [fs.sysSelect, "partial", "every descriptor is ready at once (reads complete synchronously)"],

@@ -8,7 +8,9 @@ import { stackForms, stringForms, miscForms } from "./forms-flow";
 import { sseForms } from "./forms-sse";
 import { x87Forms } from "./forms-x87";
 import { segForms } from "./forms-seg";
+import { chainForms } from "./forms-chain";
+import { decodeForms } from "./forms-decode";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...sseForms(), ...x87Forms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...sseForms(), ...x87Forms()];
 }

@@ -83,7 +83,7 @@ export class Machine implements Kernel {
   private bootPerf = performance.now();
   private nextPid = 1;
   private pipefs = new MemFs();
-  private sleeper = new Int32Array(new SharedArrayBuffer(4));
+  private sleeper: Int32Array | null = null;
   private cpuMs = 0;
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
@@ -112,9 +112,19 @@ export class Machine implements Kernel {
   }
   monotonicNs(): bigint { return BigInt(Math.floor((performance.now() - this.bootPerf) * 1e6)) + 1000000000n; }
   cpuTimeNs(): bigint { return BigInt(Math.floor(this.cpuMs * 1e6)); }
+  /**
+   * Blocks for `ns` (one task, so the machine simply waits). Atomics.wait
+   * needs a SharedArrayBuffer (Node, or a cross-origin-isolated worker);
+   * elsewhere the clock is polled. The scheduler of issue 4 replaces this
+   * with a timer wait queue.
+   */
   sleep(ns: bigint): void {
     const ms = Number(ns / 1000000n);
-    if (ms > 0) Atomics.wait(this.sleeper, 0, 0, ms);
+    if (ms <= 0) return;
+    if (!this.sleeper && typeof SharedArrayBuffer === "function") this.sleeper = new Int32Array(new SharedArrayBuffer(4));
+    if (this.sleeper) { Atomics.wait(this.sleeper, 0, 0, ms); return; }
+    const end = performance.now() + ms;
+    while (performance.now() < end) { /* no other way to wait synchronously here */ }
   }
 
   exitGroup(t: Task, waitStatus: number): void {

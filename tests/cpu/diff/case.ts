@@ -54,6 +54,13 @@ export interface Case {
   undefMem?: boolean;
   /** XMM registers compared (bit i = XMMi); 0xffff by default when wantFx. */
   xmmMask: number;
+  /**
+   * RCPPS/RSQRTPS-style approximations (Intel's tables are not public): in
+   * XMM register `xmm`, single-precision lanes below `lanes` whose native
+   * result is a finite normal number must be within 1.5*2^-12 relative error
+   * of `exact` (SDM vol. 2, RCPPS); other lanes and results are bit-exact.
+   */
+  approx?: { xmm: number; lanes: number; exact: number[] };
   /** Human-readable inputs for the mismatch report. */
   inputs: string;
 }

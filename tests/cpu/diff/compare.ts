@@ -36,8 +36,23 @@ function compareFx(c: Case, n: Uint8Array, e: Uint8Array): string | null {
     const a = le(n, 32 + 16 * i, 10), b = le(e, 32 + 16 * i, 10);
     if (a !== b) return `ST${i}: native ${hex(a, 20)}, emu ${hex(b, 20)}`;
   }
+  if (c.approx) {
+    const i = c.approx.xmm;
+    const nv = new DataView(n.buffer, n.byteOffset + 160 + 16 * i, 16), ev = new DataView(e.buffer, e.byteOffset + 160 + 16 * i, 16);
+    for (let l = 0; l < 4; l++) {
+      const a = nv.getUint32(4 * l, true), b = ev.getUint32(4 * l, true);
+      if (a === b) continue;
+      const exp = (a >>> 23) & 0xff;
+      if (l < c.approx.lanes && exp !== 0 && exp !== 0xff && (a >>> 31) === (b >>> 31)) {
+        const x = c.approx.exact[l], got = ev.getFloat32(4 * l, true);
+        if (Math.abs(got - x) <= 1.5 * 2 ** -12 * Math.abs(x)) continue;
+        return `XMM${i} lane ${l}: emu ${got} (0x${b.toString(16)}) beyond 1.5*2^-12 of ${x} (native 0x${a.toString(16)})`;
+      }
+      return `XMM${i} lane ${l}: native 0x${a.toString(16)}, emu 0x${b.toString(16)}`;
+    }
+  }
   for (let i = 0; i < 16; i++) {
-    if (!((c.xmmMask >> i) & 1)) continue;
+    if (!((c.xmmMask >> i) & 1) || i === c.approx?.xmm) continue;
     const a = le(n, 160 + 16 * i, 16), b = le(e, 160 + 16 * i, 16);
     if (a !== b) return `XMM${i}: native ${hex(a, 32)}, emu ${hex(b, 32)}`;
   }

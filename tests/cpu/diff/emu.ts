@@ -51,7 +51,8 @@ export class Emulator {
     this.state = frame();
     if (STATE_SIZE > PAGE_SIZE) throw new Error("state block larger than a page");
     this.codePa = frame();
-    pt.map(CODE_ADDR, this.codePa, PROT_READ | PROT_EXEC);
+    // RWX like the native code page, so self-modifying snippets behave the same.
+    pt.map(CODE_ADDR, this.codePa, PROT_READ | PROT_WRITE | PROT_EXEC);
     this.imagePa = [];
     for (let off = 0; off < DATA_SIZE; off += PAGE_SIZE) {
       const pa = frame();

@@ -33,6 +33,8 @@ export interface SseSpec {
   srcKind?: Lanes | "i32" | "i64" | "i16";
   imm?: (rng: Rng) => number;
   n?: number;
+  /** Approximate reciprocal (square root) instruction: compared within the documented error (see Case.approx). */
+  approx?: { fn: "rcp" | "rsqrt"; lanes: number };
 }
 
 const XALL = 0xffff;
@@ -60,16 +62,18 @@ export function sseForm(s: SseSpec): Form {
         const memOk = s.rm === "xm" || s.rm === "m" || s.rm === "rm32" || s.rm === "rm64" || s.rm === "rm16";
         const useMem = s.rm === "m" || (memOk && rng.bool(0.4));
         let rm: number | Mem;
+        let srcBytes: Uint8Array | undefined;
         if (useMem) {
           const size = s.mem ?? 16;
           const misalign = s.align && rng.int(10) === 0;
-          const { m, ea } = b.mem(size, { align: s.align && !misalign ? 16 : undefined });
+          const { m, ea } = b.mem(size, { align: s.align ? 16 : undefined });
           const kind = s.srcKind ?? s.kind;
           const val = s.rm === "rm32" ? memValue(rng, "i32", size) : s.rm === "rm64" ? memValue(rng, "i64", size) : s.rm === "rm16" ? memValue(rng, "i16", size) : memValue(rng, kind, size);
-          b.patch(misalign ? ea + 1 + rng.int(15) : ea, val);
-          if (misalign) {
-            // Shift the operand off alignment by moving the base (or the RIP/absolute target).
-            const d = 1 + rng.int(15);
+          // One aligned-form case in ten moves the operand 1..15 bytes off alignment (#GP natively).
+          const d = misalign ? 1 + rng.int(15) : 0;
+          b.patch(ea + d, val);
+          srcBytes = val;
+          if (d) {
             if (typeof m.base === "number") b.c.gpr[m.base] = (b.c.gpr[m.base] + BigInt(d)) & mask(64);
             else if (m.base === "rip") m.target = (m.target ?? 0) + d;
             else m.disp += d;
@@ -83,6 +87,16 @@ export function sseForm(s: SseSpec): Form {
           rm = r;
         } else {
           rm = rng.int(16);
+          srcBytes = fx.slice(160 + 16 * rm, 176 + 16 * rm);
+        }
+        if (s.approx && srcBytes) {
+          const sv = new DataView(srcBytes.buffer, srcBytes.byteOffset, srcBytes.length);
+          const exact: number[] = [];
+          for (let l = 0; l < s.approx.lanes; l++) {
+            const x = sv.getFloat32(4 * l, true);
+            exact.push(s.approx.fn === "rcp" ? 1 / x : 1 / Math.sqrt(x));
+          }
+          b.c.approx = { xmm: reg, lanes: s.approx.lanes, exact };
         }
         const imm = s.imm ? s.imm(rng) : undefined;
         if (imm !== undefined) b.note(`imm=0x${imm.toString(16)}`);
@@ -154,6 +168,10 @@ export function sseForms(): Form[] {
     add(fp, `${mn}PD xmm, xmm/m128`, P["66"], [op], "x", "xm", "f64", { align: true, n: 250 });
     add(fp, `${mn}SD xmm, xmm/m64`, P.F2, [op], "x", "xm", "f64", { mem: 8, n: 250 });
   }
+  add(fp, "RCPPS xmm, xmm/m128", 0, [0x53], "x", "xm", "f32", { align: true, approx: { fn: "rcp", lanes: 4 }, n: 250 });
+  add(fp, "RCPSS xmm, xmm/m32", P.F3, [0x53], "x", "xm", "f32", { mem: 4, approx: { fn: "rcp", lanes: 1 }, n: 250 });
+  add(fp, "RSQRTPS xmm, xmm/m128", 0, [0x52], "x", "xm", "f32", { align: true, approx: { fn: "rsqrt", lanes: 4 }, n: 250 });
+  add(fp, "RSQRTSS xmm, xmm/m32", P.F3, [0x52], "x", "xm", "f32", { mem: 4, approx: { fn: "rsqrt", lanes: 1 }, n: 250 });
   const logic: [string, number][] = [["AND", 0x54], ["ANDN", 0x55], ["OR", 0x56], ["XOR", 0x57]];
   for (const [mn, op] of logic) {
     add(fp, `${mn}PS xmm, xmm/m128`, 0, [op], "x", "xm", "f32", { align: true });

@@ -10,7 +10,8 @@ import { x87Forms } from "./forms-x87";
 import { segForms } from "./forms-seg";
 import { chainForms } from "./forms-chain";
 import { decodeForms } from "./forms-decode";
+import { smcForms } from "./forms-smc";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...sseForms(), ...x87Forms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...sseForms(), ...x87Forms()];
 }

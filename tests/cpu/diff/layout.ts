@@ -2,7 +2,7 @@
 // emulator driver (emu.ts), and the binary record formats between the TS
 // driver and native.c. Keep in sync with the #defines at the top of native.c.
 
-/** Snippet code page (RX in the emulator, RWX natively). */
+/** Snippet code page (RWX on both sides). */
 export const CODE_ADDR = 0x1000_0000;
 /** Data region: two RW pages, so accesses can cross a page boundary; the page after it is unmapped. */
 export const DATA_ADDR = 0x2000_0000;

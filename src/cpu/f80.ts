@@ -125,7 +125,7 @@ function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i
     // tininess is detected after rounding (measured on the host): a value
     // just below the smallest normal that rounds up to it is not tiny
     tiny = e < emin - 1 || !roundsToCarry(sign, m, x, p, rc);
-    if (reg && (cw & UE) == 0) {
+    if (reg && (cw & UE) == 0 && tiny) {
       if (e + WRAP < emin) {
         // FSCALE far out of range: wrapping cannot help; the host delivers a signed zero
         exc |= UE | PE; roundedUp = false; oBiased = 0; oM = 0; return;

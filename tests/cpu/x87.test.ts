@@ -89,8 +89,13 @@ function rndValue(): bigint {
   let m = rnd64() | TOP;
   if (rndInt(4) == 0) m &= ~((1n << BigInt(rndInt(64))) - 1n) | TOP; // short significands: exact cases
   let e: number;
-  if (k < 8) e = 0x3fff + rndInt(130) - 65;
-  else e = rndInt(0x7fff);
+  if (k < 7) e = 0x3fff + rndInt(130) - 65;
+  else if (k < 9) {
+    // near the edges of the register, f64 and f32 ranges and the integer limits
+    const centers = [0, 0x7ffe, 0x3c01, 0x43ff, 0x3f81, 0x407f, 0x3c01 - 52, 0x3f81 - 23, 0x401e, 0x403e, 0x400e, 0x3fff + 16383, 0x3fff - 16383];
+    e = Math.min(0x7ffe, Math.max(0, centers[rndInt(centers.length)] + rndInt(9) - 4));
+    if (rndInt(3) == 0) m |= 0xffff_ffff_ffff_f000n >> BigInt(rndInt(40)); // long runs of ones round up across boundaries
+  } else e = rndInt(0x7fff);
   if (e == 0) m &= ~TOP;
   return f80(sign | e, m);
 }

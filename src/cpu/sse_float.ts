@@ -211,9 +211,82 @@ export function roundPack(sign: bool, exp: i32, sig: u64, dbl: bool): u64 {
 
 @inline function zeroBits(sign: bool, dbl: bool): u64 { return signBit(sign, dbl); }
 
+// ---- fast paths ----
+// Round-to-nearest with normal operands and a result clear of the subnormal
+// and overflow ranges is exactly what the wasm float op returns; only PE
+// needs the exact error, which error-free transformations give (Knuth's
+// 2Sum, Dekker's product; for single precision the f64 computation is exact).
+// Anything else (other modes, specials, denormals, near-tiny or near-overflow
+// results) takes the soft-float path below, so MXCSR semantics are unchanged.
+let fastRes: u64 = 0;
+@inline function ef64(x: u64): u32 { return <u32>(x >> 52) & 0x7ff; }
+@inline function ef32(x: u64): u32 { return <u32>(x >> 23) & 0xff; }
+/** Error of the product x*y against its rounded value p (Dekker; needs moderate exponents). */
+@inline function mulErr(x: f64, y: f64, p: f64): f64 {
+  const cx = 134217729.0 * x, cy = 134217729.0 * y;
+  const xh = cx - (cx - x), yh = cy - (cy - y);
+  const xl = x - xh, yl = y - yh;
+  return ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+}
+
+function fastOp(kind: i32, a: u64, b: u64, dbl: bool): bool {
+  if (dbl) {
+    const ea = ef64(a), eb = ef64(b);
+    // Operands normal with exponents in [2^-968, 2^995): splitting cannot overflow, errors cannot underflow.
+    if (ea - 55 >= 2018 - 55 || eb - 55 >= 2018 - 55) return false;
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+    let r: f64, err: f64;
+    if (kind <= 1) {
+      const yy = kind == 1 ? -y : y;
+      r = x + yy;
+      const bb = r - x;
+      err = (x - (r - bb)) + (yy - bb);
+    } else if (kind == 2) {
+      r = x * y;
+      if (ef64(reinterpret<u64>(r)) - 55 >= 2018 - 55) return false;
+      err = mulErr(x, y, r);
+    } else {
+      r = x / y;
+      if (ef64(reinterpret<u64>(r)) - 55 >= 2018 - 55) return false;
+      const p = r * y;
+      err = p != x ? 1.0 : mulErr(r, y, p);
+    }
+    const er = ef64(reinterpret<u64>(r));
+    if (er < 2 || er >= 0x7ff) return false;
+    if (err != 0) fx |= PE;
+    fastRes = reinterpret<u64>(r);
+    return true;
+  }
+  const ea = ef32(a), eb = ef32(b);
+  if (ea - 1 >= 0xfe || eb - 1 >= 0xfe) return false;
+  const x = reinterpret<f32>(<u32>a), y = reinterpret<f32>(<u32>b);
+  const X = <f64>x, Y = <f64>y;
+  let r: f32;
+  let inexact: bool;
+  if (kind <= 1) {
+    const YY = kind == 1 ? -Y : Y;
+    r = kind == 1 ? x - y : x + y;
+    const S = X + YY;
+    const bb = S - X;
+    inexact = (X - (S - bb)) + (YY - bb) != 0 || <f64>r != S;
+  } else if (kind == 2) {
+    r = x * y;
+    inexact = <f64>r != X * Y; // 24 x 24 bits: exact in f64
+  } else {
+    r = x / y;
+    inexact = <f64>r * Y != X;
+  }
+  const er = ef32(<u64>reinterpret<u32>(r));
+  if (er < 2 || er >= 0xff) return false;
+  if (inexact) fx |= PE;
+  fastRes = <u64>reinterpret<u32>(r);
+  return true;
+}
+
 // ---- arithmetic ----
 /** a + b, or a - b when `sub`. */
 export function fadd(a: u64, b: u64, dbl: bool, sub: bool): u64 {
+  if (rc == 0 && fastOp(sub ? 1 : 0, a, b, dbl)) return fastRes;
   unpack2(a, b, dbl);
   if (uCls == C_NAN || bCls == C_NAN) return nan2(a, b, dbl);
   if (uDen || bDen) fx |= DE;
@@ -253,6 +326,7 @@ function mul64To128(a: u64, b: u64): void {
 }
 
 export function fmul(a: u64, b: u64, dbl: bool): u64 {
+  if (rc == 0 && fastOp(2, a, b, dbl)) return fastRes;
   unpack2(a, b, dbl);
   if (uCls == C_NAN || bCls == C_NAN) return nan2(a, b, dbl);
   if (uDen || bDen) fx |= DE;
@@ -269,6 +343,7 @@ export function fmul(a: u64, b: u64, dbl: bool): u64 {
 }
 
 export function fdiv(a: u64, b: u64, dbl: bool): u64 {
+  if (rc == 0 && fastOp(3, a, b, dbl)) return fastRes;
   unpack2(a, b, dbl);
   if (uCls == C_NAN || bCls == C_NAN) return nan2(a, b, dbl);
   if ((uDen || bDen) && bCls != C_ZERO) fx |= DE;

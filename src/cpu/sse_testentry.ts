@@ -21,3 +21,9 @@ export function exec(state: u32, map: i32, op: i32, prefixes: i32, mod: i32, reg
   return sseExec(map, op);
 }
 export function flagsNow(): u32 { return getFlags(); }
+/** Re-executes the instruction last set up by exec() n times (for timing); returns the last exit. */
+export function repeat(map: i32, op: i32, n: i32): i32 {
+  let r = 0;
+  for (let i = 0; i < n; i++) r = sseExec(map, op);
+  return r;
+}

@@ -36,6 +36,8 @@ export interface ExecOptions {
   envp: string[];
   /** AT_EXECFN: the path as given to execve. */
   execfn: string;
+  /** The file's own path (symlinks resolved), for the VMAs' names; execfn when absent. */
+  name?: string;
   cred: Credentials;
   /** Fixed base for static-PIE images (tests); random when absent. */
   dynBase?: number;
@@ -61,7 +63,7 @@ export function buildImage(mem: PhysMem, bytes: Uint8Array, o: ExecOptions): Exe
   if (strBytes > ARG_MAX) return -E2BIG;
 
   const mm = new AddressSpace(mem);
-  const loaded = loadElf(mm, bytes, elf, o.execfn, o.dynBase);
+  const loaded = loadElf(mm, bytes, elf, o.name ?? o.execfn, o.dynBase);
   if (typeof loaded === "number") { mm.destroy(); return loaded; }
   mm.brkStart = mm.brk = Math.ceil(loaded.end / 4096) * 4096;
 

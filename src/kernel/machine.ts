@@ -15,6 +15,7 @@ import { Regs } from "./regs";
 import { Task, rootCredentials } from "./task";
 import { Vfs } from "./fs/vfs";
 import { MemFs } from "./fs/memfs";
+import { ProcFs } from "./fs/procfs";
 import { type Inode, isDir, isReg, S_IFMT, S_IFIFO, S_IFCHR } from "./fs/inode";
 import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
@@ -85,6 +86,9 @@ export class Machine implements Kernel {
   private pipefs = new MemFs();
   private sleeper: Int32Array | null = null;
   private cpuMs = 0;
+  private live = new Map<number, Task>();
+  private running: Task | null = null;
+  readonly proc: ProcFs;
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);
@@ -97,6 +101,16 @@ export class Machine implements Kernel {
     dev.mknod("urandom", urandomDevice, { mode: 0o666 });
     dev.mknod("random", { ...urandomDevice, rdev: makedev(1, 8) }, { mode: 0o666 });
     this.vfs.mount(o.root, "dev", dev.root);
+    this.proc = new ProcFs(this);
+    this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
+    this.vfs.mount(o.root, "proc", this.proc.root);
+  }
+
+  /** The task being served (what /proc/self names). */
+  current(): Task | null { return this.running; }
+  tasks(): Task[] { return [...this.live.values()]; }
+  mounts(): string[] {
+    return ["overlay / overlay ro,relatime 0 0", "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0", "devtmpfs /dev devtmpfs rw,nosuid,relatime 0 0"];
   }
 
   static async create(o: MachineOptions): Promise<Machine> {
@@ -155,9 +169,7 @@ export class Machine implements Kernel {
    * per-image state. On error `t` is unchanged.
    */
   exec(t: Task, path: string, argv: string[], envp: string[], depth = 0): number {
-    // Without procfs, /proc/self/exe (busybox re-executes itself through it) is resolved here.
-    const target = /^\/proc\/(self|\d+)\/exe$/.test(path) && t.exe ? t.exe : path;
-    const r = this.vfs.resolve(t.fs.root, t.fs.cwd, target, true);
+    const r = this.vfs.resolve(t.fs.root, t.fs.cwd, path, true);
     if (typeof r === "number") return r;
     const ino = r.inode;
     if (isDir(ino)) return -EACCES;
@@ -175,7 +187,8 @@ export class Machine implements Kernel {
       if (!interp) return -ENOEXEC;
       return this.exec(t, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
     }
-    const img = buildImage(this.mem, bytes, { argv, envp, execfn: path, cred: t.cred });
+    const exe = this.vfs.pathOf(r.parent, t.fs.root).replace(/\/$/, "") + "/" + r.name;
+    const img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
     if (typeof img === "number") return img;
     const old = t.mm;
     t.mm = img.mm;
@@ -184,8 +197,9 @@ export class Machine implements Kernel {
     initRegisters(t.regs, img);
     t.regs.set(ICOUNT, icount);
     this.mem.cpu.flushTlb();
-    t.exe = this.vfs.pathOf(r.parent, t.fs.root).replace(/\/$/, "") + "/" + r.name;
+    t.exe = exe;
     t.comm = (path.split("/").pop() ?? "").slice(0, 15);
+    t.argv = argv;
     // Close-on-exec descriptors go; caught signals return to their default action.
     t.files.fds.forEach((e, fd) => { if (e?.cloexec) t.files.fds[fd] = undefined; });
     for (const [sig, act] of t.sig.actions) if (act.handler > 1n) t.sig.actions.delete(sig);
@@ -226,13 +240,24 @@ export class Machine implements Kernel {
     // The task starts with an empty address space that exec replaces.
     const placeholder = { vmas: [], root: -1, destroy: () => {} } as unknown as Task["mm"];
     const t = new Task(pid, pid, 0, rootCredentials(), { root, cwd, umask: 0o022 }, files, placeholder, regs);
+    t.startNs = this.monotonicNs();
+    this.live.set(pid, t);
+    this.running = t;
     const e = this.exec(t, file, o.argv, env);
     if (e < 0) {
+      this.live.delete(pid);
+      this.running = null;
       this.mem.release(statePa);
       const why = e === -ENOENT ? "no such file or directory" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
       return fail(`${file}: ${why}`, e === -ENOENT ? 127 : 126);
     }
-    this.loop(t, stats, o.maxInstructions ?? Infinity);
+    try {
+      this.loop(t, stats, o.maxInstructions ?? Infinity);
+    } finally {
+      this.live.delete(pid);
+      this.proc.forget(t);
+      this.running = null;
+    }
     stats.instructions = regs.get(ICOUNT);
     stats.wallMs = performance.now() - t0;
     t.mm.destroy();

@@ -56,6 +56,10 @@ export class Task {
   comm = "";
   /** Path of the executable (/proc/self/exe). */
   exe = "";
+  /** The argument vector of the last execve (/proc/PID/cmdline). */
+  argv: string[] = [];
+  /** Monotonic time of creation in ns (/proc/PID/stat starttime). */
+  startNs = 0n;
   clearChildTid = 0;
   robustList = 0;
   robustLen = 0;

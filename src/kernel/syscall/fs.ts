@@ -33,12 +33,6 @@ export function userPath(t: Task, ptr: number, allowEmpty = false): string | num
   return s;
 }
 
-/** /proc/self/exe and /proc/<pid>/exe: the only procfs entries until procfs exists. */
-function procExe(t: Task, path: string): boolean {
-  const m = /^\/proc\/(self|\d+)\/exe$/.exec(path);
-  return m !== null && (m[1] === "self" || Number(m[1]) === t.tgid);
-}
-
 /** The directory a *at() call starts from. */
 function startDir(t: Task, dirfd: number, path: string): Inode | number {
   if (path.startsWith("/") || dirfd === AT_FDCWD) return t.fs.cwd;
@@ -54,10 +48,6 @@ export function lookupAt(t: Task, k: Kernel, dirfd: number, path: string, follow
     if (dirfd === AT_FDCWD) return t.fs.cwd;
     const f = t.files.get(dirfd);
     return f ? f.inode : -EBADF;
-  }
-  if (procExe(t, path)) {
-    if (!follow) return -ENOENT; // a symlink we cannot stat without procfs
-    return lookupAt(t, k, AT_FDCWD, t.exe, true);
   }
   const dir = startDir(t, dirfd, path);
   if (typeof dir === "number") return dir;
@@ -159,7 +149,7 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
   if (typeof path === "number") return path;
   if ((flags & O_TMPFILE) === O_TMPFILE) return -EROFS;
   const follow = !(flags & O_NOFOLLOW);
-  let i = lookupAt(t, k, dirfd, path, follow);
+  const i = lookupAt(t, k, dirfd, path, follow);
   if (i === -ENOENT && (flags & O_CREAT)) return -EROFS;
   if (typeof i === "number") return i;
   if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
@@ -172,7 +162,6 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
     if (isDir(i) && (acc !== O_RDONLY || (flags & O_CREAT))) return -EISDIR;
     if (!i.device && (acc !== O_RDONLY || (flags & O_TRUNC))) return -EROFS;
   }
-  if (procExe(t, path)) i = lookupAt(t, k, AT_FDCWD, t.exe, true) as Inode;
   const f = new OpenFile(i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), path);
   return t.files.install(f, (flags & O_CLOEXEC) !== 0);
 }
@@ -508,14 +497,10 @@ function readlinkAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, buf: num
   if (size <= 0) return -EINVAL;
   const path = userPath(t, pathPtr, true);
   if (typeof path === "number") return path;
-  let target: string;
-  if (procExe(t, path)) target = t.exe;
-  else {
-    const i = lookupAt(t, k, dirfd, path, false, true);
-    if (typeof i === "number") return i;
-    if (!isLink(i)) return -EINVAL;
-    target = i.readlink();
-  }
+  const i = lookupAt(t, k, dirfd, path, false, true);
+  if (typeof i === "number") return i;
+  if (!isLink(i)) return -EINVAL;
+  const target = i.readlink();
   const b = enc.encode(target).subarray(0, size);
   const e = t.mm.copyOut(buf, b);
   return e < 0 ? e : b.length;

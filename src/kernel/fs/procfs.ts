@@ -1,0 +1,234 @@
+// procfs (proc(5)): files generated from kernel state when they are read.
+// This first version has what single-process busybox applets read: /proc/self,
+// /proc/PID/{exe,cwd,root,cmdline,comm,stat,status,maps,fd/}, and
+// /proc/{meminfo,uptime,loadavg,version,cpuinfo,stat,mounts,filesystems}.
+// Files report size 0 and produce their text on a read at offset 0, as
+// procfs's seq_files do; later reads of the same open see that snapshot.
+import { type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFMT } from "./inode";
+import type { Task } from "../task";
+import { UTS_RELEASE, UTS_VERSION } from "../syscall/proc";
+
+/** What procfs needs from the kernel. */
+export interface ProcSource {
+  /** The task making the current system call (what /proc/self names). */
+  current(): Task | null;
+  tasks(): Task[];
+  monotonicNs(): bigint;
+  bootTimeMs: number;
+  totalRam: number;
+  freeRam(): number;
+  /** Lines of /proc/mounts. */
+  mounts(): string[];
+}
+
+const PROC_DEV = 0x14;
+const PROC_SUPER_MAGIC = 0x9fa0;
+let nextIno = 0x1000;
+const enc = new TextEncoder();
+
+class ProcInode implements Inode {
+  readonly dev = PROC_DEV;
+  readonly ino = nextIno++;
+  uid = 0;
+  gid = 0;
+  nlink = 1;
+  rdev = 0;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  parent: Inode | null = null;
+  name = "";
+  private snapshot: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    public mode: number,
+    time: Timespec,
+    private gen: {
+      text?: () => string;
+      link?: () => string;
+      dir?: () => Array<[string, Inode]>;
+    },
+  ) {
+    this.atime = time; this.mtime = time; this.ctime = time;
+    if ((mode & S_IFMT) === S_IFDIR) this.nlink = 2;
+  }
+
+  get size(): number { return (this.mode & S_IFMT) === S_IFLNK ? enc.encode(this.readlink()).length : 0; }
+
+  lookup(name: string): Inode | null {
+    const hit = this.entries().find(([n]) => n === name);
+    return hit ? hit[1] : null;
+  }
+  entries(): Array<[string, Inode]> {
+    const list = this.gen.dir?.() ?? [];
+    for (const [n, i] of list) if ((i.mode & S_IFMT) === S_IFDIR) { i.parent = this; i.name = n; }
+    return list;
+  }
+  read(offset: number, len: number): Uint8Array {
+    if (offset === 0 || this.snapshot.length === 0) this.snapshot = enc.encode(this.gen.text?.() ?? "");
+    return this.snapshot.subarray(offset, offset + len);
+  }
+  readlink(): string { return this.gen.link?.() ?? ""; }
+  fsStats() {
+    return { type: PROC_SUPER_MAGIC, bsize: 4096, blocks: 0, bfree: 0, bavail: 0, files: 0, ffree: 0, namelen: 255, flags: 0 };
+  }
+}
+
+const dir = (t: Timespec, list: () => Array<[string, Inode]>, mode = 0o555): ProcInode => new ProcInode(S_IFDIR | mode, t, { dir: list });
+const file = (t: Timespec, text: () => string, mode = 0o444): ProcInode => new ProcInode(S_IFREG | mode, t, { text });
+const link = (t: Timespec, target: () => string): ProcInode => new ProcInode(S_IFLNK | 0o777, t, { link: target });
+
+const kB = (bytes: number): string => `${Math.floor(bytes / 1024)} kB`.padStart(11);
+const hex16 = (x: bigint): string => x.toString(16).padStart(16, "0");
+
+function ticks(ns: bigint): bigint { return ns / 10000000n; }
+
+function protString(prot: number): string {
+  return (prot & 1 ? "r" : "-") + (prot & 2 ? "w" : "-") + (prot & 4 ? "x" : "-") + "p";
+}
+
+/** Builds /proc over `k`; mount its `root` at /proc. */
+export class ProcFs {
+  readonly root: Inode;
+  /** Per-task directories, kept so that their inode numbers stay stable. */
+  private pidDirs = new Map<Task, ProcInode>();
+
+  constructor(private k: ProcSource) {
+    const t0 = { sec: Math.floor(k.bootTimeMs / 1000), nsec: 0 };
+    const fixed: Array<[string, Inode]> = [
+      ["self", link(t0, () => String(k.current()?.tgid ?? ""))],
+      ["thread-self", link(t0, () => { const c = k.current(); return c ? `${c.tgid}/task/${c.tid}` : ""; })],
+      ["meminfo", file(t0, () => this.meminfo())],
+      ["uptime", file(t0, () => {
+        const s = Number(k.monotonicNs()) / 1e9;
+        return `${s.toFixed(2)} ${s.toFixed(2)}\n`;
+      })],
+      ["loadavg", file(t0, () => `0.00 0.00 0.00 1/${k.tasks().length} ${Math.max(0, ...k.tasks().map((t) => t.tid))}\n`)],
+      ["version", file(t0, () => `Linux version ${UTS_RELEASE} (hako@hako) (TypeScript) ${UTS_VERSION}\n`)],
+      ["cpuinfo", file(t0, () => CPUINFO)],
+      ["stat", file(t0, () => this.stat())],
+      ["mounts", file(t0, () => k.mounts().join("\n") + "\n")],
+      ["filesystems", file(t0, () => "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n")],
+    ];
+    const root = dir(t0, () => [
+      ...fixed,
+      ...k.tasks().map((t): [string, Inode] => [String(t.tgid), this.pidDir(t)]),
+    ]);
+    root.parent = root;
+    this.root = root;
+  }
+
+  private pidDir(t: Task): ProcInode {
+    let d = this.pidDirs.get(t);
+    if (d) return d;
+    const ts = { sec: Math.floor(this.k.bootTimeMs / 1000) + Number(t.startNs / 1000000000n), nsec: 0 };
+    const fdDir = dir(ts, () => t.files.fds.flatMap((e, fd): Array<[string, Inode]> => (e ? [[String(fd), link(ts, () => e.file.path)]] : [])), 0o500);
+    const entries: Array<[string, Inode]> = [
+      ["exe", link(ts, () => t.exe)],
+      ["cwd", link(ts, () => this.pathOf(t, t.fs.cwd))],
+      ["root", link(ts, () => "/")],
+      ["cmdline", file(ts, () => t.argv.map((a) => a + "\0").join(""))],
+      ["comm", file(ts, () => t.comm + "\n", 0o644)],
+      ["stat", file(ts, () => this.pidStat(t))],
+      ["statm", file(ts, () => { const p = this.vmPages(t); return `${p} ${p} 0 0 0 ${p} 0\n`; })],
+      ["status", file(ts, () => this.pidStatus(t))],
+      ["maps", file(ts, () => this.maps(t))],
+      ["environ", file(ts, () => "", 0o400)],
+      ["fd", fdDir],
+    ];
+    d = dir(ts, () => entries);
+    this.pidDirs.set(t, d);
+    return d;
+  }
+
+  /** Drops a task's directory when it is reaped. */
+  forget(t: Task): void { this.pidDirs.delete(t); }
+
+  /** getcwd-like path of a directory, for the cwd link. */
+  pathOf: (t: Task, i: Inode) => string = () => "/";
+
+  private vmPages(t: Task): number {
+    return t.mm.vmas.reduce((n, v) => n + (v.end - v.start) / 4096, 0);
+  }
+
+  private meminfo(): string {
+    const total = this.k.totalRam, free = this.k.freeRam();
+    const rows: Array<[string, number]> = [
+      ["MemTotal", total], ["MemFree", free], ["MemAvailable", free], ["Buffers", 0], ["Cached", 0], ["SwapCached", 0],
+      ["Active", total - free], ["Inactive", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", 0], ["Writeback", 0],
+      ["AnonPages", total - free], ["Mapped", 0], ["Shmem", 0], ["Slab", 0], ["SReclaimable", 0], ["SUnreclaim", 0],
+      ["PageTables", 0], ["CommitLimit", total], ["Committed_AS", total - free], ["VmallocTotal", 0], ["VmallocUsed", 0],
+    ];
+    return rows.map(([n, v]) => `${(n + ":").padEnd(15)}${kB(v)}\n`).join("");
+  }
+
+  private stat(): string {
+    const up = ticks(this.k.monotonicNs());
+    const busy = this.k.tasks().reduce((n, t) => n + ticks(this.k.monotonicNs() - t.startNs), 0n);
+    const idle = up > busy ? up - busy : 0n;
+    return `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 ${busy} 0 0 ${idle} 0 0 0 0 0 0\nintr 0\nctxt 0\n`
+      + `btime ${Math.floor(this.k.bootTimeMs / 1000)}\nprocesses ${this.k.tasks().length}\nprocs_running 1\nprocs_blocked 0\n`;
+  }
+
+  private pidStat(t: Task): string {
+    const vsize = this.vmPages(t) * 4096;
+    const run = ticks(this.k.monotonicNs() - t.startNs);
+    // Fields of proc_pid_stat(5), in order; unknown ones are 0.
+    const f: Array<string | number | bigint> = [
+      t.tgid, `(${t.comm})`, t.exitStatus === null ? "R" : "Z", t.ppid, t.tgid, t.tgid, 0, -1, 0x400000,
+      0, 0, 0, 0, run, 0, 0, 0, 20, 0, 1, 0, ticks(t.startNs), vsize, this.vmPages(t), "18446744073709551615",
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    return f.join(" ") + "\n";
+  }
+
+  private pidStatus(t: Task): string {
+    const c = t.cred;
+    const kbVm = this.vmPages(t) * 4;
+    const caught = [...t.sig.actions].filter(([, a]) => a.handler > 1n).reduce((m, [s]) => m | (1n << BigInt(s - 1)), 0n);
+    const ignored = [...t.sig.actions].filter(([, a]) => a.handler === 1n).reduce((m, [s]) => m | (1n << BigInt(s - 1)), 0n);
+    return [
+      `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${t.exitStatus === null ? "R (running)" : "Z (zombie)"}`,
+      `Tgid:\t${t.tgid}`, `Ngid:\t0`, `Pid:\t${t.tid}`, `PPid:\t${t.ppid}`, `TracerPid:\t0`,
+      `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
+      `FDSize:\t${Math.max(64, t.files.fds.length)}`, `Groups:\t${c.groups.join(" ")}`,
+      `VmPeak:\t${String(kbVm).padStart(8)} kB`, `VmSize:\t${String(kbVm).padStart(8)} kB`, `VmRSS:\t${String(kbVm).padStart(8)} kB`,
+      `Threads:\t1`, `SigQ:\t0/63704`, `SigPnd:\t${hex16(0n)}`, `ShdPnd:\t${hex16(0n)}`, `SigBlk:\t${hex16(t.sig.blocked)}`,
+      `SigIgn:\t${hex16(ignored)}`, `SigCgt:\t${hex16(caught)}`, `CapInh:\t${hex16(0n)}`, `CapPrm:\t000001ffffffffff`,
+      `CapEff:\t000001ffffffffff`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t${hex16(0n)}`, `NoNewPrivs:\t0`, `Seccomp:\t0`,
+      `Cpus_allowed:\t1`, `Cpus_allowed_list:\t0`,
+    ].join("\n") + "\n";
+  }
+
+  private maps(t: Task): string {
+    return t.mm.vmas.map((v) => {
+      const range = `${v.start.toString(16).padStart(8, "0")}-${v.end.toString(16).padStart(8, "0")}`;
+      const line = `${range} ${protString(v.prot)} 00000000 00:00 0`;
+      return v.name ? `${line.padEnd(73)}${v.name}` : line;
+    }).join("\n") + (t.mm.vmas.length ? "\n" : "");
+  }
+}
+
+const CPUINFO = `processor\t: 0
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+model\t\t: 6
+model name\t: Hako x86-64 (WebAssembly)
+stepping\t: 3
+cpu MHz\t\t: 1000.000
+cache size\t: 512 KB
+physical id\t: 0
+siblings\t: 1
+core id\t\t: 0
+cpu cores\t: 1
+fpu\t\t: yes
+fpu_exception\t: yes
+cpuid level\t: 13
+wp\t\t: yes
+flags\t\t: fpu de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush mmx fxsr sse sse2 syscall nx lm
+bogomips\t: 2000.00
+clflush size\t: 64
+cache_alignment\t: 64
+address sizes\t: 40 bits physical, 48 bits virtual
+
+`;

@@ -77,6 +77,12 @@ export interface Form {
   /** Mnemonic and encoding as in the SDM, e.g. "ADD r/m32, r32 (01 /r)". */
   name: string;
   cases(rng: Rng): Case[];
+  /**
+   * Run and reported, but not part of the asserted totals, with the reason:
+   * forms the emulator does not claim to implement (e.g. MMX arithmetic
+   * while CPUID reports MMX) or whose results are implementation-specific.
+   */
+  informational?: string;
 }
 
 /** Small seeded PRNG (sfc32) so every run generates the same cases. */

@@ -121,13 +121,15 @@ interface X87Spec {
   /** Fill the memory operand with a whole valid image (FRSTOR/FLDENV/FXRSTOR sources). */
   image?: (b: Builder) => Uint8Array;
   n?: number;
+  family?: string;
+  informational?: string;
   /** Narrows the compared FSW bits for this case's inputs (stack ST0 first, control word). */
   fswFor?: (stack: F80[], fcw: number) => number;
 }
 
-function x87Form(s: X87Spec): Form {
+export function x87Form(s: X87Spec): Form {
   return {
-    family: "x87", name: s.name,
+    family: s.family ?? "x87", name: s.name, informational: s.informational,
     cases(rng: Rng): Case[] {
       const out: Case[] = [];
       for (let k = 0; k < (s.n ?? 200); k++) {

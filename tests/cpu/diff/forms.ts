@@ -11,7 +11,8 @@ import { segForms } from "./forms-seg";
 import { chainForms } from "./forms-chain";
 import { decodeForms } from "./forms-decode";
 import { smcForms } from "./forms-smc";
+import { infoForms } from "./forms-info";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...sseForms(), ...x87Forms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...sseForms(), ...x87Forms(), ...infoForms()];
 }

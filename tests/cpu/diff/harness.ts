@@ -23,7 +23,7 @@ export interface FormResult {
   nativeFaults: number;
   details: string[];
 }
-export interface FamilyTotals { family: string; forms: number; cases: number; mismatches: number; nativeFaults: number }
+export interface FamilyTotals { family: string; forms: number; cases: number; mismatches: number; nativeFaults: number; informational: boolean }
 export interface DiffReport {
   forms: FormResult[];
   families: FamilyTotals[];
@@ -84,26 +84,32 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}):
   }
   const fams = new Map<string, FamilyTotals>();
   for (const fr of results) {
-    const t = fams.get(fr.form.family) ?? { family: fr.form.family, forms: 0, cases: 0, mismatches: 0, nativeFaults: 0 };
+    const t = fams.get(fr.form.family) ?? { family: fr.form.family, forms: 0, cases: 0, mismatches: 0, nativeFaults: 0, informational: !!fr.form.informational };
     t.forms++; t.cases += fr.cases; t.mismatches += fr.mismatches; t.nativeFaults += fr.nativeFaults;
     fams.set(fr.form.family, t);
   }
   const families = [...fams.values()];
-  const totalForms = results.length;
-  const totalCases = results.reduce((s, f) => s + f.cases, 0);
-  const totalMismatches = results.reduce((s, f) => s + f.mismatches, 0);
+  const asserted = results.filter((f) => !f.form.informational);
+  const totalForms = asserted.length;
+  const totalCases = asserted.reduce((s, f) => s + f.cases, 0);
+  const totalMismatches = asserted.reduce((s, f) => s + f.mismatches, 0);
   const lines: string[] = [];
   lines.push(`Differential CPU test (seed ${SEED}${filter ? `, filter "${filter}"` : ""})`);
-  for (const t of families) {
-    lines.push(`${t.family.padEnd(8)} ${String(t.forms).padStart(4)} forms ${String(t.cases).padStart(7)} cases ${String(t.mismatches).padStart(7)} mismatches  (${t.nativeFaults} cases fault natively)`);
+  const row = (t: FamilyTotals): string =>
+    `${t.family.padEnd(9)} ${String(t.forms).padStart(4)} forms ${String(t.cases).padStart(7)} cases ${String(t.mismatches).padStart(7)} mismatches  (${t.nativeFaults} cases fault natively)`;
+  for (const t of families) if (!t.informational) lines.push(row(t));
+  const passingForms = asserted.filter((f) => f.mismatches === 0).length;
+  lines.push(`TOTAL     ${String(totalForms).padStart(4)} forms ${String(totalCases).padStart(7)} cases ${String(totalMismatches).padStart(7)} mismatches; ${passingForms} forms fully match`);
+  const info = families.filter((t) => t.informational);
+  if (info.length) {
+    lines.push("Informational (run and reported, not asserted):");
+    for (const t of info) lines.push(row(t));
   }
-  const passingForms = results.filter((f) => f.mismatches === 0).length;
-  lines.push(`TOTAL    ${String(totalForms).padStart(4)} forms ${String(totalCases).padStart(7)} cases ${String(totalMismatches).padStart(7)} mismatches; ${passingForms} forms fully match`);
   const summary = lines.join("\n");
   const detail: string[] = [summary, ""];
   for (const fr of results) {
     if (!fr.mismatches) continue;
-    detail.push(`[${fr.form.family}] ${fr.form.name}: ${fr.mismatches}/${fr.cases} mismatch`);
+    detail.push(`[${fr.form.family}] ${fr.form.name}: ${fr.mismatches}/${fr.cases} mismatch${fr.form.informational ? ` (informational: ${fr.form.informational})` : ""}`);
     detail.push(...fr.details);
   }
   detail.push("", "Forms that fully match:");

@@ -622,6 +622,24 @@ export function toInt(se: u32, m: u64, bits: i32, trunc: bool): void {
   if (bits < 64) outBits &= (<u64>1 << <u64>bits) - 1;
 }
 
+/**
+ * FBSTP: rounds to an integer under RC for an 18-digit packed-BCD store.
+ * outBits = magnitude; bcdIndef when the BCD indefinite must be stored.
+ */
+export let bcdIndef: bool = false;
+export function toBcd(se: u32, m: u64): void {
+  storeOk = true; bcdIndef = false;
+  if (isUnsupported(se, m) || isNaN80(se, m) || isInf80(se, m)) {
+    exc |= IE; storeOk = (cw & IE) != 0; bcdIndef = true; roundedUp = false; return;
+  }
+  const save = exc;
+  roundInt(se, m, (cw >> 10) & 3);
+  if (intBig || intMag > 999_999_999_999_999_999) {
+    exc = save | IE; roundedUp = false; storeOk = (cw & IE) != 0; bcdIndef = true; return;
+  }
+  outBits = intMag;
+}
+
 /** FRNDINT: rounds to an integral value under RC (PC does not apply). */
 export function rndint80(se: u32, m: u64): void {
   if (specials1(se, m)) return;

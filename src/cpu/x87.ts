@@ -19,7 +19,7 @@ import { FCW, FSW, FTW, FOP, FIP, FDP, ST0, EXIT_UD, EXIT_MF, EXIT_PAGE_FAULT } 
 import {
   IE, DE, ZE, exc, raiseExc, roundedUp, rSE, rM, setCw, clearExc, INDEF_SE, INDEF_M,
   add80, mul80, div80, sqrt80, cmp80, fromF32, fromF64, fromInt, toF32, toF64, toInt,
-  outBits, storeOk, rndint80, srcDen, setDen, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
+  outBits, storeOk, rndint80, srcDen, setDen, toBcd, bcdIndef, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
   examine, isSNaN80, isDenormal80, isNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
 import { instLen } from "./decode";
@@ -170,6 +170,26 @@ function finishArith(dst: i32, popAfter: bool): void {
   if (popAfter) pop();
 }
 
+function fxch(i: i32): void {
+  sw &= ~SW_C1;
+  let as = se(0), am = mant(0), bs = se(i), bm = mant(i);
+  if (empty(0) || empty(i)) {
+    if (underflow()) return;
+    if (empty(0)) { as = INDEF_SE; am = INDEF_M; }
+    if (empty(i)) { bs = INDEF_SE; bm = INDEF_M; }
+  }
+  put(0, bs, bm); put(i, as, am);
+}
+/** FST/FSTP ST(i): a plain copy, no conversion and no exception but underflow. */
+function fstReg(i: i32, popAfter: bool): void {
+  sw &= ~SW_C1;
+  if (empty(0)) {
+    if (underflow()) return;
+    put(i, INDEF_SE, INDEF_M);
+  } else put(i, se(0), mant(0));
+  if (popAfter) pop();
+}
+
 /** Sets C3 C2 C0 from a comparison result (C1 cleared). */
 function setCompare(r: i32): void {
   sw &= ~SW_CC;
@@ -289,7 +309,7 @@ function opD8DC(op: i32): i32 {
   const i = modRm & 7;
   noteInsn(op);
   if (kind == 2 || kind == 3) {
-    if (op == 0xdc) return EXIT_UD; // DC D0-DF: undocumented aliases of FCOM/FCOMP
+    // DC D0+i / D8+i are the FCOM2/FCOMP3 aliases of FCOM/FCOMP ST(i)
     if (empty(0) || empty(i)) { cmpUnderflow(kind == 3 ? 1 : 0); return 0; }
     compare(se(i), mant(i), false, kind == 3 ? 1 : 0);
     return 0;
@@ -330,7 +350,12 @@ function opDADE(op: i32): i32 {
     return EXIT_UD;
   }
   // DE: the popping forms
-  if (kind == 2) return EXIT_UD;
+  if (kind == 2) { // DE D0+i: FCOMP5, an alias of FCOMP ST(i)
+    noteInsn(op);
+    if (empty(0) || empty(i)) { cmpUnderflow(1); return 0; }
+    compare(se(i), mant(i), false, 1);
+    return 0;
+  }
   if (kind == 3) {
     if (i != 1) return EXIT_UD;
     noteInsn(op); fcompp(false); return 0; // FCOMPP
@@ -413,19 +438,9 @@ function opD9(op: i32): i32 {
     pushChecked(se(i), mant(i));
     return 0;
   }
-  if (r == 1) { // FXCH
-    noteInsn(op);
-    sw &= ~SW_C1;
-    let as = se(0), am = mant(0), bs = se(i), bm = mant(i);
-    if (empty(0) || empty(i)) {
-      if (underflow()) return 0;
-      if (empty(0)) { as = INDEF_SE; am = INDEF_M; }
-      if (empty(i)) { bs = INDEF_SE; bm = INDEF_M; }
-    }
-    put(0, bs, bm); put(i, as, am);
-    return 0;
-  }
-  if (r == 3) return EXIT_UD; // D9 D8-DF: undocumented FSTP1 alias
+  if (r == 1) { noteInsn(op); fxch(i); return 0; } // FXCH
+  // D9 D8+i ("FSTP1") differs between vendors (this AMD host skips the empty check): left undefined
+  if (r == 3) return EXIT_UD;
   if (b == 0x10) { noteInsn(op); return 0; } // FNOP
   if (r == 2) return EXIT_UD;
   noteInsn(op);
@@ -570,15 +585,8 @@ function opDD(op: i32): i32 {
   noteInsn(op);
   switch (r) {
     case 0: freeTag(i); return 0; // FFREE
-    case 2: case 3: { // FST/FSTP ST(i)
-      sw &= ~SW_C1;
-      if (empty(0)) {
-        if (underflow()) return 0;
-        put(i, INDEF_SE, INDEF_M);
-      } else put(i, se(0), mant(0));
-      if (r == 3) pop();
-      return 0;
-    }
+    case 1: fxch(i); return 0; // DD C8+i: FXCH4 alias
+    case 2: case 3: fstReg(i, r == 3); return 0; // FST/FSTP ST(i)
     case 4: case 5: // FUCOM, FUCOMP
       if (empty(0) || empty(i)) { cmpUnderflow(r == 5 ? 1 : 0); return 0; }
       compare(se(i), mant(i), true, r == 5 ? 1 : 0);
@@ -603,14 +611,56 @@ function opDF(op: i32): i32 {
         noteInsn(op); fromInt(<i64>v); loadValue(rSE, rM); return 0;
       }
       case 7: noteInsn(op); return storeInt(64, false, true);
-      default: return EXIT_UD; // FBLD/FBSTP not implemented
+      case 4: { // FBLD: 18 packed BCD digits and a sign byte
+        const lo = rd64(ea); const hi = rd16(ea + 8); if (fault) return EXIT_PAGE_FAULT;
+        noteInsn(op);
+        let v: u64 = 0;
+        for (let k = 8; k >= 0; k--) {
+          const byte = k == 8 ? hi & 0xff : <u32>(lo >> <u64>(k * 8)) & 0xff;
+          v = v * 100 + <u64>((byte >> 4) * 10 + (byte & 15));
+        }
+        fromInt(<i64>v);
+        loadValue(rSE | ((hi & 0x8000) != 0 ? 0x8000 : 0), rM);
+        return 0;
+      }
+      case 6: { // FBSTP
+        if (!probeWrite(ea, 10)) return EXIT_PAGE_FAULT;
+        noteInsn(op);
+        let neg = (se(0) & 0x8000) != 0;
+        if (empty(0)) {
+          if (underflow()) return 0;
+          bcdIndefStore(); pop(); return 0;
+        }
+        toBcd(se(0), mant(0));
+        if (signal(exc) || !storeOk) return 0;
+        setC1(roundedUp);
+        if (bcdIndef) { bcdIndefStore(); pop(); return 0; }
+        let v = outBits, lo: u64 = 0, hi: u32 = 0;
+        for (let k = 0; k < 9; k++) {
+          const d = <u32>(v % 100); v /= 100;
+          const byte = ((d / 10) << 4) | (d % 10);
+          if (k == 8) hi = byte; else lo |= <u64>byte << <u64>(k * 8);
+        }
+        wr64(ea, lo); wr16(ea + 8, hi | (neg ? 0x8000 : 0));
+        pop();
+        return 0;
+      }
+      default: return EXIT_UD;
     }
   }
   const i = modRm & 7;
   if (r == 4 && i == 0) { setGpr16(0, sw); return 0; } // FNSTSW AX
-  if (r == 5 || r == 6) { noteInsn(op); compareFlags(i, r == 5, true); return 0; }
-  return EXIT_UD;
+  if (r == 4) return EXIT_UD;
+  noteInsn(op);
+  if (r == 5 || r == 6) { compareFlags(i, r == 5, true); return 0; }
+  if (r == 0) { freeTag(i); pop(); return 0; } // FFREEP (AMD-documented)
+  if (r == 1) { fxch(i); return 0; } // FXCH7 alias
+  fstReg(i, true); // DF D0+i / D8+i: FSTP8, FSTP9 aliases
+  return 0;
 }
+
+/** The packed-BCD indefinite FFFF C000 0000 0000 0000 (SDM vol. 1 table 4-4). */
+function bcdIndefStore(): void { wr64(ea, 0xc000_0000_0000_0000); wr16(ea + 8, 0xffff); }
 
 /** FNINIT (SDM FINIT): default control word, everything else cleared, all tags empty. */
 function fninit(): void {

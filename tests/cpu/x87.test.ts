@@ -274,7 +274,13 @@ describe("x87 vs native FPU", () => {
       cases.push({ name: "fld m80", cw: rndCw(), st: [], mem: f80Bytes(rndValue()), insn: [0xdb, M(5)] });
       cases.push({ name: "fild", cw: rndCw(), st: [], mem: bytesLE(rnd64() >> BigInt(rndInt(64)), 8), insn: [[0xdf, M(0)], [0xdb, M(0)], [0xdf, M(5)]][rndInt(3)] });
     }
-    const stores: number[][] = [[0xd9, M(2)], [0xd9, M(3)], [0xdd, M(2)], [0xdd, M(3)], [0xdb, M(7)],
+    for (let n = 0; n < 800 * SCALE; n++) {
+      let bcd = 0n;
+      for (let d = 0; d < 18; d++) bcd |= BigInt(rndInt(3) == 0 ? 9 : rndInt(10)) << BigInt(4 * d);
+      if (rndInt(4) == 0) bcd >>= BigInt(4 * rndInt(18));
+      cases.push({ name: "fbld", cw: rndCw(), st: [rndValue()], mem: bytesLE(bcd | (BigInt(rndInt(2)) << 79n), 10), insn: [0xdf, M(4)] });
+    }
+    const stores: number[][] = [[0xdf, M(6)],[0xd9, M(2)], [0xd9, M(3)], [0xdd, M(2)], [0xdd, M(3)], [0xdb, M(7)],
       [0xdf, M(2)], [0xdf, M(3)], [0xdb, M(2)], [0xdb, M(3)], [0xdf, M(7)], [0xdf, M(1)], [0xdb, M(1)], [0xdd, M(1)],
       [0xdd, R(2, 3)], [0xdd, R(3, 3)], [0xd9, R(0, 2)], [0xd9, R(1, 2)]];
     for (const insn of stores) {
@@ -311,7 +317,10 @@ describe("x87 vs native FPU", () => {
       const forms: number[][] = [[0xd9, 0xe8], [0xd9, R(0, rndInt(8))], [0xd9, R(1, rndInt(8))], [0xdd, R(0, rndInt(8))],
         [0xd9, 0xf6], [0xd9, 0xf7], [0xd9, 0xd0], [0xd8, R(0, rndInt(8))], [0xde, R(1, rndInt(8))], [0xd9, 0xfa],
         [0xda, R(rndInt(4), rndInt(8))], [0xdb, R(rndInt(4), rndInt(8))], [0xdd, R(3, rndInt(8))], [0xd9, M(3)],
-        [0xdf, M(3)], [0xd8, M(2)], [0xdb, R(6, rndInt(8))], [0xd9, 0xe5], [0xd9, 0xf4], [0xd9, 0xf8]];
+        [0xdf, M(3)], [0xd8, M(2)], [0xdb, R(6, rndInt(8))], [0xd9, 0xe5], [0xd9, 0xf4], [0xd9, 0xf8],
+        // undocumented aliases and FFREEP
+        [0xdc, R(2, rndInt(8))], [0xdc, R(3, rndInt(8))], [0xdd, R(1, rndInt(8))],
+        [0xde, R(2, rndInt(8))], [0xdf, R(0, rndInt(8))], [0xdf, R(1, rndInt(8))], [0xdf, R(2, rndInt(8))], [0xdf, R(3, rndInt(8))]];
       cases.push({ name: "stack", cw: rndCw(), st, top: rndInt(8), flags: rndInt(0x900), mem: new Array<number>(8).fill(0), insn: forms[rndInt(forms.length)] });
     }
     check(cases);

@@ -3,7 +3,8 @@
 // implementation-specific. They are here so the gap stays visible:
 // - MMX (CPUID leaf 1 EDX bit 23 is set by the emulator, but only EMMS is
 //   implemented so far); MMX registers alias the x87 significands (SDM
-//   vol. 1 §9.5), so the whole x87 state is compared: TOP = 0 and all tags
+//   vol. 1 §9.5), so the whole x87 state is compared (EMMS itself is
+//   implemented and therefore asserted): TOP = 0 and all tags
 //   valid after any MMX instruction, exponent bits set to all ones on writes.
 // - x87 transcendentals (F2XM1, FYL2X, FPTAN, FPATAN, FYL2XP1, FSIN, FCOS,
 //   FSINCOS): their last bits differ between CPU vendors and generations.
@@ -19,9 +20,9 @@ const MMX_WHY = "CPUID reports MMX, the emulator implements only EMMS";
 type MReg = "mm" | "r32" | "r64" | "x" | number;
 type MRm = "mmm" | "mm" | "rm32" | "rm64" | "m" | "x" | "xm" | "rm16";
 
-function mmxForm(name: string, op: number[], reg: MReg, rm: MRm, o: { pfx?: number; w?: boolean; mem?: number; imm?: boolean } = {}): Form {
+function mmxForm(name: string, op: number[], reg: MReg, rm: MRm, o: { pfx?: number; w?: boolean; mem?: number; imm?: boolean; asserted?: boolean } = {}): Form {
   return {
-    family: "info-mmx", name, informational: MMX_WHY,
+    family: o.asserted ? "x87" : "info-mmx", name, informational: o.asserted ? undefined : MMX_WHY,
     cases(rng: Rng): Case[] {
       const out: Case[] = [];
       for (let k = 0; k < 60; k++) {
@@ -88,7 +89,8 @@ export function infoForms(): Form[] {
   out.push(mmxForm("CVTPS2PI mm, xmm/m64 (0F 2D /r)", [0x2d], "mm", "xm"));
   out.push(mmxForm("CVTTPS2PI mm, xmm/m64 (0F 2C /r)", [0x2c], "mm", "xm"));
   out.push(mmxForm("CVTPI2PD xmm, mm/m64 (66 0F 2A /r)", [0x2a], "x", "mmm", { pfx: 0x66 }));
-  out.push(mmxForm("EMMS (0F 77)", [0x77], 0, "mm"));
+  // EMMS is implemented, so it is asserted (in the x87 family): all tags empty and TOP = 0 (SDM vol. 1 table 9-2).
+  out.push(mmxForm("EMMS (0F 77)", [0x77], 0, "mm", { asserted: true }));
   const why = "transcendental results are implementation-specific in the last bits";
   for (const [mn, byte] of [["F2XM1", 0xf0], ["FYL2X", 0xf1], ["FPTAN", 0xf2], ["FPATAN", 0xf3], ["FYL2XP1", 0xf9], ["FSINCOS", 0xfb], ["FSIN", 0xfe], ["FCOS", 0xff]] as const) {
     out.push(x87Form({ family: "info-x87", informational: why, name: `${mn} (D9 ${h(byte)})`, op: [0xd9], reg: byte, fixed: true, n: 100 }));

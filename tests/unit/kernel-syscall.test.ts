@@ -7,7 +7,7 @@ import { readFileSync, existsSync, mkdtempSync, mkdirSync, writeFileSync } from 
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SYSCALLS } from "../../src/kernel/syscall/table";
+import { SYSCALLS, syscallsMarkdown } from "../../src/kernel/syscall/table";
 import { Machine } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
 import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
@@ -36,6 +36,11 @@ describe("syscall table", () => {
       else expect(r.handler).toBeTypeOf("function");
       if (r.status === "partial") expect(r.note).not.toBe("");
     }
+  });
+
+  it("renders the compatibility page with every named row", () => {
+    const md = syscallsMarkdown();
+    for (const r of SYSCALLS) if (r.name) expect(md).toContain(`| ${r.nr} | ${r.name} | ${r.status} |`);
   });
 
   it("covers the start-up of every glibc-static process", () => {

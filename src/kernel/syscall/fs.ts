@@ -12,6 +12,7 @@ import {
 } from "../fs/file";
 import {
   EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, ENOTTY, EACCES, ELOOP, ERANGE, EISDIR, ESPIPE, ENAMETOOLONG,
+  EPIPE,
 } from "../errno";
 
 export const AT_FDCWD = -100;
@@ -192,12 +193,20 @@ export function sysRead(t: Task, a: Args): number {
 }
 
 /** write(2) */
-export function sysWrite(t: Task, a: Args): number {
+export function sysWrite(t: Task, a: Args, k: Kernel): number {
   const f = fileFor(t, a.i(0));
   if (typeof f === "number") return f;
   const data = t.mm.copyIn(a.u(1), Math.min(a.u(2), MAX_IO));
   if (!data) return -EFAULT;
-  return f.write(data);
+  return pipeCheck(t, k, f.write(data));
+}
+
+const SIGPIPE = 13;
+
+/** A write to a pipe nobody reads fails with EPIPE and raises SIGPIPE (pipe(7)). */
+function pipeCheck(t: Task, k: Kernel, r: number): number {
+  if (r === -EPIPE) k.signal(t, SIGPIPE);
+  return r;
 }
 
 /** pread64(2) */
@@ -254,7 +263,7 @@ export function sysReadv(t: Task, a: Args): number {
 }
 
 /** writev(2): gathers the buffers and writes them as one transfer. */
-export function sysWritev(t: Task, a: Args): number {
+export function sysWritev(t: Task, a: Args, k: Kernel): number {
   const f = fileFor(t, a.i(0));
   if (typeof f === "number") return f;
   const iov = readIovec(t, a.u(1), a.i(2));
@@ -268,7 +277,7 @@ export function sysWritev(t: Task, a: Args): number {
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { all.set(p, o); o += p.length; }
-  return f.write(all);
+  return pipeCheck(t, k, f.write(all));
 }
 
 /** lseek(2) */
@@ -279,7 +288,7 @@ export function sysLseek(t: Task, a: Args): number {
 }
 
 /** sendfile(2): copies from a readable file to any writable descriptor. */
-export function sysSendfile(t: Task, a: Args): number {
+export function sysSendfile(t: Task, a: Args, k: Kernel): number {
   const out = fileFor(t, a.i(0));
   const inp = fileFor(t, a.i(1));
   if (typeof out === "number") return out;
@@ -298,7 +307,7 @@ export function sysSendfile(t: Task, a: Args): number {
   const data = inp.pread(off, count);
   if (typeof data === "number") return data;
   const n = data.length === 0 ? 0 : out.write(data);
-  if (n < 0) return n;
+  if (n < 0) return pipeCheck(t, k, n);
   if (offPtr) {
     const b = new Uint8Array(8);
     new DataView(b.buffer).setBigInt64(0, BigInt(off + n), true);

@@ -239,3 +239,20 @@ for (const name of Object.keys(IMPL)) {
 export function syscallName(nr: number): string {
   return SYSCALLS[nr]?.name || `syscall_${nr}`;
 }
+
+/** The compatibility page: one Markdown table row per number that has a name. */
+export function syscallsMarkdown(): string {
+  const count = (s: Status): number => SYSCALLS.filter((r) => r.name && r.status === s).length;
+  const head = [
+    "# Hako syscall compatibility (x86-64)",
+    "",
+    "Generated from `src/kernel/syscall/table.ts`. Unsupported calls return `ENOSYS`.",
+    "",
+    `full: ${count("full")} · partial: ${count("partial")} · unsupported: ${count("unsupported")}`,
+    "",
+    "| # | name | status | note |",
+    "|---:|---|---|---|",
+  ];
+  const rows = SYSCALLS.filter((r) => r.name).map((r) => `| ${r.nr} | ${r.name} | ${r.status} | ${r.status === "full" ? "" : r.note} |`);
+  return [...head, ...rows, ""].join("\n");
+}

@@ -172,6 +172,18 @@ export function miscForms(): Form[] {
     b.raw([0xd7]);
   }));
   out.push(rmForm({ family: f, name: "NOP r/m32 (0F 1F /0)", w: 32, op: [0x0f, 0x1f], digit: 0, n: 40 }));
+  out.push(rmForm({ family: f, name: "CLFLUSH m8 (0F AE /7)", w: 8, op: [0x0f, 0xae], digit: 7, rm: "mem", r8: "rex", n: 40 }));
+  out.push(rmForm({ family: f, name: "PREFETCHW m8 (0F 0D /1)", w: 8, op: [0x0f, 0x0d], digit: 1, rm: "mem", r8: "rex", n: 40 }));
+  // Selectors of a 64-bit Linux process: CS 0x33, SS 0x2b, DS/ES/FS/GS 0.
+  out.push(simple(f, "MOV m16, Sreg (8C /r, memory destination)", 60, (b) => {
+    const { m, ea } = b.mem(2);
+    b.patch(ea, b.rng.bytes(2));
+    b.emit({ op: [0x8c], reg: b.rng.int(6), rm: m });
+  }));
+  out.push(simple(f, "MOV r32/r64, Sreg (8C /r, register destination)", 60, (b) => {
+    const r = b.pick();
+    b.emit({ w: b.rng.bool(), op: [0x8c], reg: b.rng.int(6), rm: r });
+  }));
   for (const d of [0, 1, 2, 3]) out.push(rmForm({ family: f, name: `PREFETCH${["NTA", "T0", "T1", "T2"][d]} m8 (0F 18 /${d})`, w: 8, op: [0x0f, 0x18], digit: d, rm: "mem", r8: "rex", n: 40 }));
   return out;
 }

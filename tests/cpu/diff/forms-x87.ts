@@ -220,6 +220,10 @@ export function x87Forms(): Form[] {
     reg(name, 0xd9, byte, { fixed: true, fsw: fsw ?? ARITH_FSW, n: name.startsWith("FPREM") || name === "FSCALE" ? 300 : 200, fswFor: name.startsWith("FPREM") ? premFsw : undefined });
   }
   // Control and state.
+  reg("FFREEP ST(i)", 0xdf, 0xc0, { fsw: ~(C0 | C1 | C2 | C3) & 0xffff });
+  // Packed BCD: 18 digits and a sign byte; only valid digits (invalid ones give an undefined result).
+  mem("FBLD m80bcd", 0xdf, 4, "m80fp", { image: (b) => bcd(b.rng) });
+  mem("FBSTP m80bcd", 0xdf, 6, "m80fp");
   reg("FNSTSW AX", 0xdf, 0xe0, { fixed: true, fsw: 0xffff });
   reg("FNCLEX", 0xdb, 0xe2, { fixed: true });
   reg("FNINIT", 0xdb, 0xe3, { fixed: true, fsw: 0xffff });
@@ -249,6 +253,17 @@ function premFsw(stack: F80[]): number {
   const a = f80Class(stack[0]), d = f80Class(stack[1]);
   if (a === "nan" || a === "inf" || a === "invalid" || d === "nan" || d === "zero" || d === "inf" || d === "invalid") return q;
   return 0xffff;
+}
+
+function bcd(rng: Rng): Uint8Array {
+  const out = new Uint8Array(10);
+  const digits = rng.pick([0, 1, 2, 9, 17, 18, rng.int(19)]);
+  for (let i = 0; i < digits; i++) {
+    const d = rng.int(10);
+    out[i >> 1] |= i & 1 ? d << 4 : d;
+  }
+  out[9] = rng.bool() ? 0x80 : 0;
+  return out;
 }
 
 /** A 28-byte protected-mode environment with a random control/status/tag word. */

@@ -4,6 +4,7 @@
 // read-only mount. Descriptors 0-2 are character devices or pipes wired to
 // the host (see fs/device.ts).
 import type { Task } from "../task";
+import { defaultTermios, encodeTermios } from "../tty/termios";
 import type { Args, Kernel } from "./types";
 import { type Inode, type FsStats, isDir, isLink, isReg, dtype, S_IFMT, S_IFREG, S_IFCHR, TMPFS_MAGIC, ST_RDONLY } from "../fs/inode";
 import {
@@ -392,14 +393,9 @@ export function sysIoctl(t: Task, a: Args): number {
   switch (req) {
     case TCGETS: {
       if (!tty) return -ENOTTY;
-      // struct termios: iflag ICRNL|IXON, oflag OPOST|ONLCR, cflag B38400|CS8|CREAD, lflag ISIG|ICANON|ECHO…
-      const b = new Uint8Array(60);
-      const v = new DataView(b.buffer);
-      v.setUint32(0, 0x500, true);
-      v.setUint32(4, 0x5, true);
-      v.setUint32(8, 0xbf, true);
-      v.setUint32(12, 0x8a3b, true);
-      b.set([3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22], 17);
+      // The kernel's struct termios is 36 bytes (glibc's 60-byte one is built from it in user space):
+      // writing more overruns the caller's buffer.
+      const b = encodeTermios(defaultTermios());
       return t.mm.copyOut(arg, b);
     }
     case TCSETS: case TCSETSW: case TCSETSF: return tty ? 0 : -ENOTTY;
@@ -515,7 +511,7 @@ function readlinkAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, buf: num
   return e < 0 ? e : b.length;
 }
 
-const R_OK = 4, W_OK = 2, X_OK = 1;
+const W_OK = 2, X_OK = 1; // R_OK (4) needs no check on a tree root may read
 
 /** access(2) */
 export function sysAccess(t: Task, a: Args, k: Kernel): number { return accessAt(t, k, AT_FDCWD, a.u(0), a.i(1), 0); }

@@ -8,7 +8,7 @@
 import {
   type CpuExports, loadCpuNode, RAX, ICOUNT, EXIT_REASON, FAULT_ADDR, FAULT_CODE,
   EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_GP, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_MF, EXIT_XM,
-  STATE_SIZE, RIP,
+  RIP,
 } from "./cpu";
 import { PhysMem, PAGE_SIZE } from "./mm/physmem";
 import { Regs } from "./regs";
@@ -16,14 +16,14 @@ import { Task, rootCredentials } from "./task";
 import { Vfs } from "./fs/vfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
-import { type Inode, isDir, isReg, S_IFMT, S_IFIFO, S_IFCHR } from "./fs/inode";
+import { type Inode, isDir, isReg, S_IFIFO, S_IFCHR } from "./fs/inode";
 import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
 import { Args, type Kernel } from "./syscall/types";
 import { isFatalByDefault, SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from "./syscall/signal";
-import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EISDIR } from "./errno";
+import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SIGXCPU = 24;
@@ -316,5 +316,3 @@ export class Machine implements Kernel {
     if (t.exitStatus === null) t.regs.set(RAX, r);
   }
 }
-
-export { STATE_SIZE, S_IFMT, EISDIR };

@@ -511,7 +511,7 @@ function readlinkAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, buf: num
   return e < 0 ? e : b.length;
 }
 
-const W_OK = 2, X_OK = 1; // R_OK (4) needs no check on a tree root may read
+const W_OK = 2, X_OK = 1; // R_OK (4) is checked with them through the permission bits below.
 
 /** access(2) */
 export function sysAccess(t: Task, a: Args, k: Kernel): number { return accessAt(t, k, AT_FDCWD, a.u(0), a.i(1), 0); }

@@ -83,6 +83,8 @@ export interface Form {
    * while CPUID reports MMX) or whose results are implementation-specific.
    */
   informational?: string;
+  /** Faulting natively is the point of this form (invalid encodings); otherwise most cases must run to the end. */
+  faults?: boolean;
 }
 
 /** Small seeded PRNG (sfc32) so every run generates the same cases. */

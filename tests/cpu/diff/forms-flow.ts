@@ -8,7 +8,7 @@ import { CODE_ADDR, DATA_ADDR, DATA_SIZE, GUARD_ADDR, STACK_RSP } from "./layout
 
 function simple(family: string, name: string, n: number, body: (b: Builder) => void): Form {
   return {
-    family, name,
+    family, name, faults: name.startsWith("UD2") || undefined,
     cases(rng) {
       const cs = [];
       for (let k = 0; k < n; k++) { const b = new Builder(rng); body(b); cs.push(b.done()); }

@@ -30,6 +30,8 @@ export interface DiffReport {
   totalForms: number;
   totalCases: number;
   totalMismatches: number;
+  /** Forms (not meant to fault) where most cases fault natively: likely generator bugs. */
+  suspicious: FormResult[];
   text: string;
   seconds: { generate: number; native: number; emulator: number };
 }
@@ -37,8 +39,11 @@ export interface DiffReport {
 /** The memory image every case starts from (before its own patches). */
 export function pristineImage(): Uint8Array { return new Rng(`${SEED}:image`).bytes(IMAGE_SIZE); }
 
-function describe(f: Form, c: Case, n: Outcome, diff: string): string {
-  return `  ${diff}\n    bytes: ${hexBytes(c.code)}\n    inputs: ${c.inputs}\n    native: ${n.kind}${n.detail ? ` (${n.detail})` : ""}`;
+const GPRS = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
+function describe(f: Form, c: Case, n: Outcome, e: Outcome, diff: string): string {
+  const regs = GPRS.map((r, i) => `${r}=${c.gpr[i].toString(16)}`).join(" ");
+  return `  ${diff}\n    bytes: ${hexBytes(c.code)}\n    inputs: ${c.inputs}\n    all GPRs in: ${regs}\n` +
+    `    native: ${n.kind}${n.detail ? ` (${n.detail})` : ""}, emu: ${e.kind} (${e.detail})`;
 }
 
 /** Forms whose family starts with, or whose name contains, `filter` (case-insensitive); all when empty. */
@@ -75,7 +80,7 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}):
       const d = firstDifference(c, n, e);
       if (d) {
         fr.mismatches++;
-        if (fr.details.length < DETAILS_PER_FORM) fr.details.push(describe(fr.form, c, n, d));
+        if (fr.details.length < DETAILS_PER_FORM) fr.details.push(describe(fr.form, c, n, e, d));
       }
     }
     tNative += tb - ta;
@@ -100,6 +105,8 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}):
   for (const t of families) if (!t.informational) lines.push(row(t));
   const passingForms = asserted.filter((f) => f.mismatches === 0).length;
   lines.push(`TOTAL     ${String(totalForms).padStart(4)} forms ${String(totalCases).padStart(7)} cases ${String(totalMismatches).padStart(7)} mismatches; ${passingForms} forms fully match`);
+  const suspicious = asserted.filter((f) => !f.form.faults && f.nativeFaults * 2 > f.cases);
+  for (const f of suspicious) lines.push(`WARNING: ${f.nativeFaults}/${f.cases} cases of "${f.form.name}" fault natively (generator bug?)`);
   const info = families.filter((t) => t.informational);
   if (info.length) {
     lines.push("Informational (run and reported, not asserted):");
@@ -113,12 +120,12 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}):
     detail.push(...fr.details);
   }
   detail.push("", "Forms that fully match:");
-  for (const fr of results) if (!fr.mismatches) detail.push(`  [${fr.form.family}] ${fr.form.name} (${fr.cases} cases)`);
+  for (const fr of results) if (!fr.mismatches) detail.push(`  [${fr.form.family}] ${fr.form.name} (${fr.cases} cases, ${fr.nativeFaults} fault natively)`);
   mkdirSync(testBuildDir, { recursive: true });
   writeFileSync(join(testBuildDir, "diff-report.txt"), detail.join("\n") + "\n");
   const t2 = performance.now();
   return {
-    forms: results, families, totalForms, totalCases, totalMismatches, text: summary,
+    forms: results, families, totalForms, totalCases, totalMismatches, suspicious, text: summary,
     seconds: { generate: (t1 - t0) / 1000, native: tNative / 1000, emulator: tEmu / 1000 },
   };
   void t2;

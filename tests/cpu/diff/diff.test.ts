@@ -1,7 +1,8 @@
 // The differential CPU test (issue 3): every implemented opcode form, run on
 // the build machine's CPU and in the emulator from the same state, must agree.
 // First checks that the native harness itself reports known results.
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { buildCpu } from "../../../scripts/build-cpu.mjs";
 import { CF, OF, PF, SF, ZF, AF, newCase, type Case } from "./case";
 import { DATA_ADDR, GUARD_ADDR, STACK_RSP, CODE_ADDR } from "./layout";
 import { runNative } from "./native";
@@ -61,6 +62,9 @@ describe("native harness", () => {
 });
 
 describe("native CPU vs emulator", () => {
+  // Up to date with src/cpu (a no-op when build/cpu.wasm is newer than every source).
+  beforeAll(async () => { await buildCpu(); }, 300_000);
+
   it("agrees on every form: >= 500 forms, >= 100,000 cases, 0 mismatches", async () => {
     const r = await runDiff();
     console.log(r.text);

@@ -1,7 +1,11 @@
 // Prints the differential report without vitest:
 //   npx tsx tests/cpu/diff/run.ts [family-or-name-filter]
 // The full list of mismatches (first few per form) goes to build/test/diff-report.txt.
+import { buildCpu } from "../../../scripts/build-cpu.mjs";
 import { runDiff } from "./harness";
+
+// Rebuild build/cpu.wasm first when src/cpu changed, so the report is about the current sources.
+if (await buildCpu()) console.error("built build/cpu.wasm");
 
 const filter = process.argv[2] ?? "";
 const r = await runDiff(filter, (s) => process.stderr.write(s + "\n"));

@@ -98,6 +98,10 @@ export function sseForm(s: SseSpec): Form {
           }
           b.c.approx = { xmm: reg, lanes: s.approx.lanes, exact };
         }
+        const xmmHex = (x: number): string => Array.from(fx.slice(160 + 16 * x, 176 + 16 * x)).reverse().map((v) => v.toString(16).padStart(2, "0")).join("");
+        if (s.reg === "x") b.note(`xmm${reg}=0x${xmmHex(reg)}`);
+        if (typeof rm === "number" && (s.rm === "x" || s.rm === "xm" || s.rm === "xonly") && rm !== reg) b.note(`xmm${rm}=0x${xmmHex(rm)}`);
+        if (typeof s.reg === "number") b.note(`xmm${rm as number}=0x${xmmHex(rm as number)}`);
         const imm = s.imm ? s.imm(rng) : undefined;
         if (imm !== undefined) b.note(`imm=0x${imm.toString(16)}`);
         b.emit({ pre: s.pfx ? [s.pfx] : [], w: s.w, op: [0x0f, ...s.op], reg, rm, immBytes: imm === undefined ? undefined : Uint8Array.of(imm) });

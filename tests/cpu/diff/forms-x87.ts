@@ -98,7 +98,8 @@ export function x87State(b: Builder, fx: Uint8Array, minValid = 0): F80[] {
   v.setUint16(0, cw, true);
   v.setUint16(2, sw, true);
   fx[4] = ftw;
-  b.note(`fcw=0x${cw.toString(16)} fsw=0x${sw.toString(16)} ftw=0x${ftw.toString(16)} ${valid ? `st0..${valid - 1} valid` : "stack empty"}`);
+  const f80Hex = (x: F80): string => `${x[0].toString(16).padStart(4, "0")}:${x[1].toString(16).padStart(16, "0")}`;
+  b.note(`fcw=0x${cw.toString(16)} fsw=0x${sw.toString(16)} ftw=0x${ftw.toString(16)} ${valid ? stack.map((x, i) => `st${i}=${f80Hex(x)}`).join(" ") : "stack empty"}`);
   return stack;
 }
 

@@ -124,6 +124,18 @@ describe("the hako command", () => {
     expect(r.stderr).toMatch(/ENOSYS: rseq×1/);
   }, 60000);
 
+  it("runs the hello-world image's Cmd like the program runs natively", async () => {
+    if (!existsSync(join(IMAGES_DIR, "hello-world/index.json"))) await buildImages();
+    const img = await loadImage(dirSource(join(IMAGES_DIR, "hello-world")));
+    const cmd = [...(img.config.config?.Entrypoint ?? []), ...(img.config.config?.Cmd ?? [])];
+    const prog = img.layers.flatMap((l) => l.entries).find((e) => e.path === cmd[0].replace(/^\//, ""));
+    expect(prog?.type).toBe("file");
+    const dir = mkdtempSync(join(tmpdir(), "hako-hello-"));
+    writeFileSync(join(dir, "prog"), prog!.data, { mode: 0o755 });
+    const n = spawnSync(join(dir, "prog"), cmd.slice(1));
+    expect(hakoCmd(["--image", "hello-world"])).toEqual({ stdout: n.stdout.toString(), stderr: n.stderr.toString(), status: n.status });
+  }, 60000);
+
   it.skipIf(!isRoot)("--root runs from a host directory", () => {
     const r = hakoCmd(["--root", chrootDir, "--", "/bin/busybox", "cat", "/etc/hostname"]);
     expect(r).toEqual(native(["/bin/busybox", "cat", "/etc/hostname"]));

@@ -13,7 +13,7 @@ import {
 } from "../fs/file";
 import {
   EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, ENOTTY, EACCES, ELOOP, ERANGE, EISDIR, ESPIPE, ENAMETOOLONG,
-  EPIPE,
+  EPIPE, ENODATA,
 } from "../errno";
 
 export const AT_FDCWD = -100;
@@ -700,4 +700,37 @@ export function sysFstatfs(t: Task, a: Args, k: Kernel): number {
   const f = t.files.get(a.i(0));
   if (!f) return -EBADF;
   return t.mm.copyOut(a.u(1), encodeStatfs(f.inode, k));
+}
+
+// ---- extended attributes, advice, ranges ----
+
+/** getxattr(2) family: the trees of this issue carry no extended attributes. */
+export function sysGetxattr(): number { return -ENODATA; }
+/** listxattr(2) family: an empty list. */
+export function sysListxattr(): number { return 0; }
+
+/** posix_fadvise(2) (fadvise64): advice is accepted. */
+export function sysFadvise64(t: Task, a: Args): number {
+  const f = t.files.get(a.i(0));
+  if (!f) return -EBADF;
+  if (!f.seekable) return -ESPIPE;
+  return a.i(3) >= 0 && a.i(3) <= 5 ? 0 : -EINVAL;
+}
+
+/** flock(2): one process, so every lock is granted. */
+export function sysFlock(t: Task, a: Args): number { return t.files.get(a.i(0)) ? 0 : -EBADF; }
+
+const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+
+/** close_range(2) */
+export function sysCloseRange(t: Task, a: Args): number {
+  const first = a.u(0) >>> 0, last = Math.min(a.u(1), t.files.fds.length - 1), flags = a.i(2);
+  if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC) || first > a.u(1)) return -EINVAL;
+  for (let fd = first; fd <= last; fd++) {
+    const e = t.files.entry(fd);
+    if (!e) continue;
+    if (flags & CLOSE_RANGE_CLOEXEC) e.cloexec = true;
+    else t.files.close(fd);
+  }
+  return 0;
 }

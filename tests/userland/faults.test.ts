@@ -3,9 +3,9 @@
 // write to bad or read-only addresses, or hit int3 end with the status a
 // shell reports natively (128+N), and the same machine runs the next
 // program. mm.c checks mmap/munmap/mprotect/brk and EFAULT against Linux.
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../../src/kernel/machine";
@@ -26,6 +26,8 @@ beforeAll(async () => {
   execFileSync("musl-gcc", ["-static", "-O1", "-o", join(root, "bin/mm"), join(PROGS, "mm.c")]);
   m = await Machine.create({ root: new HostFs(root).root });
 }, 60000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Out { stdout: string; status: number }
 

@@ -3,9 +3,9 @@
 // the in-memory tree built from the OCI layout, must agree. A few cases go
 // through the real `hako run` command (stdin passthrough, exit status,
 // 128+N after a signal).
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, lutimesSync, utimesSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, lutimesSync, utimesSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { buildImages } from "../../scripts/build-images";
@@ -45,6 +45,8 @@ beforeAll(async () => {
   utimesSync(chrootDir, 0, 0);
   m = await Machine.create({ root: imageRootFs(img).root });
 }, 120000);
+
+afterAll(() => rmSync(chrootDir, { recursive: true, force: true }));
 
 interface Out { stdout: string; stderr: string; status: number }
 

@@ -175,7 +175,7 @@ export function dropCode(pa: usize): void {
   return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
 }
 /** Host address of the code byte at `a` (fetch permission), or 0 with `fault` set. */
-export function fetchAddr(a: u64): usize {
+@inline export function fetchAddr(a: u64): usize {
   const e = TLB_X + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) == ((a & ~<u64>0xfff) | 1)) return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
   return translate(a, ACC_FETCH);

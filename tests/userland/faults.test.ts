@@ -2,7 +2,9 @@
 // or built with musl-gcc at test time) that execute ud2, divide by zero,
 // write to bad or read-only addresses, or hit int3 end with the status a
 // shell reports natively (128+N), and the same machine runs the next
-// program. mm.c checks mmap/munmap/mprotect/brk and EFAULT against Linux.
+// program. mm.c checks mmap/munmap/mprotect/brk and EFAULT against Linux;
+// libc.c is a glibc-static program (IFUNCs, malloc via brk/mmap/mremap,
+// stdio, readdir, stat, time, long double printf).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
@@ -24,6 +26,7 @@ beforeAll(async () => {
   mkdirSync(join(root, "bin"));
   for (const p of ASM) execFileSync("gcc", ["-static", "-nostdlib", "-o", join(root, "bin", p), join(PROGS, `${p}.S`)]);
   execFileSync("musl-gcc", ["-static", "-O1", "-o", join(root, "bin/mm"), join(PROGS, "mm.c")]);
+  execFileSync("gcc", ["-static", "-O1", "-o", join(root, "bin/libc"), join(PROGS, "libc.c")]);
   m = await Machine.create({ root: new HostFs(root).root });
 }, 60000);
 
@@ -69,4 +72,18 @@ describe("memory syscalls and EFAULT, native vs Hako (musl-gcc -static)", () => 
       expect(hako(argv, "x")).toEqual(native(argv, "x"));
     });
   }
+});
+
+describe("a glibc-static program, native vs Hako", () => {
+  // Natively in the same directory layout through chroot(2), which needs root (as CI runs).
+  it.skipIf(process.getuid?.() !== 0)("libc", () => {
+    const n = spawnSync("chroot", [root, "/bin/libc"], { env: { HOME: "/root" } });
+    if (n.error) throw n.error;
+    const out: Uint8Array[] = [];
+    const r = m.run({
+      argv: ["/bin/libc"], env: ["HOME=/root"],
+      stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice(() => {}) },
+    });
+    expect({ stdout: Buffer.concat(out).toString(), status: r.status }).toEqual({ stdout: n.stdout.toString(), status: n.status });
+  });
 });

@@ -229,6 +229,9 @@ function precisionBits(): i32 {
 export function roundToReg(sign: u32, e: i32, m: u64, x: u64): void {
   roundPrec(sign, e, m, x, precisionBits());
 }
+/** Rounds to the register format at full 64-bit precision (PC does not apply), for transcendentals. */
+export function roundExact(sign: u32, e: i32, m: u64, x: u64): void { roundPrec(sign, e, m, x, 64); }
+export function setResult80(se: u32, m: u64): void { rSE = se; rM = m; }
 function roundPrec(sign: u32, e: i32, m: u64, x: u64, p: i32): void {
   roundCore(sign, e, m, x, p, 1 - BIAS, BIAS, BIAS, true);
   const s = sign << 15;

@@ -23,6 +23,7 @@ import {
   examine, isSNaN80, isDenormal80, isNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
 import { instLen } from "./decode";
+import { trig, trigOutOfRange, res2SE, res2M, f2xm1, yl2x, patan } from "./x87_trans";
 import { fldenv, fnstenv, frstor, fnsave, fxsaveImpl, fxrstorImpl, retop } from "./x87_env";
 
 // FSW bits (SDM vol. 1 §8.1.3)
@@ -519,9 +520,42 @@ function opD9(op: i32): i32 {
       scale80(se(0), mant(0), se(1), mant(1));
       finishArith(0, false);
       return 0;
-    default:
-      // F2XM1, FYL2X, FPTAN, FPATAN, FYL2XP1, FSINCOS, FSIN, FCOS: not implemented yet
-      return EXIT_UD;
+    case 0x30: // F2XM1
+      if (empty(0)) { if (underflow()) return 0; put(0, INDEF_SE, INDEF_M); return 0; }
+      f2xm1(se(0), mant(0));
+      finishArith(0, false);
+      return 0;
+    case 0x31: case 0x39: case 0x33: // FYL2X, FYL2XP1, FPATAN: ST1 = f(ST1, ST0), pop
+      if (empty(0) || empty(1)) { if (underflow()) return 0; put(1, INDEF_SE, INDEF_M); pop(); return 0; }
+      if (b == 0x33) patan(se(0), mant(0), se(1), mant(1));
+      else yl2x(se(0), mant(0), se(1), mant(1), b == 0x39);
+      finishArith(1, true);
+      return 0;
+    case 0x32: case 0x3b: case 0x3e: case 0x3f: { // FPTAN, FSINCOS, FSIN, FCOS
+      const pushes = b == 0x32 || b == 0x3b;
+      if (empty(0)) {
+        if (underflow()) return 0;
+        put(0, INDEF_SE, INDEF_M);
+        if (pushes) push(INDEF_SE, INDEF_M);
+        return 0;
+      }
+      if (pushes && !empty(7)) {
+        if (overflow()) return 0;
+        put(0, INDEF_SE, INDEF_M); push(INDEF_SE, INDEF_M);
+        return 0;
+      }
+      trig(se(0), mant(0), b == 0x32 ? 3 : b == 0x3b ? 2 : b == 0x3e ? 0 : 1);
+      if (trigOutOfRange) { sw |= SW_C2; return 0; } // |x| >= 2^63: operand unchanged
+      if (signal(exc)) return 0;
+      sw &= ~SW_C2;
+      setC1(roundedUp);
+      if (pushes) {
+        if (b == 0x32) { put(0, rSE, rM); push(res2SE, res2M); }
+        else { const s2 = rSE, m2 = rM; put(0, s2, m2); push(res2SE, res2M); }
+      } else put(0, rSE, rM);
+      return 0;
+    }
+    default: return EXIT_UD;
   }
 }
 

@@ -196,12 +196,43 @@ function describeCase(c: Case): string {
   return `${c.name} cw=${c.cw.toString(16)} st=[${st}] mem=${c.mem ? hex(c.mem) : "-"} insn=${hex(c.insn)}`;
 }
 
-function check(cases: Case[]): void {
+/**
+ * Transcendentals: the host's results are not always correctly rounded, so a
+ * register may differ by one unit in the last place, and C1 (which reports
+ * the rounding of the host's internal result) is not compared.
+ */
+function loosen(line: string, other: string): string {
+  if (!line.includes(" ") || !other.includes(" ")) return line;
+  const fx = line.split(" ")[0].match(/../g) ?? [];
+  const ofx = other.split(" ")[0].match(/../g) ?? [];
+  fx[3] = (Number.parseInt(fx[3], 16) & ~0x02).toString(16).padStart(2, "0");
+  // adjacent values of the same sign, also across an exponent boundary
+  const val = (b: string[], i: number): bigint => {
+    const v = BigInt("0x" + b.slice(32 + 16 * i, 42 + 16 * i).reverse().join(""));
+    const se = v >> 64n, m = v & 0xffff_ffff_ffff_ffffn;
+    return ((se & 0x8000n) << 64n) | ((se & 0x7fffn) << 63n) | (m & ~TOP);
+  };
+  for (let i = 0; i < 8; i++) {
+    const a = val(fx, i), o = val(ofx, i);
+    const d = a > o ? a - o : o - a;
+    if (d === 1n) ofx.slice(32 + 16 * i, 42 + 16 * i).forEach((x, k) => { fx[32 + 16 * i + k] = x; });
+  }
+  return [fx.join(""), ...line.split(" ").slice(1)].join(" ");
+}
+
+let ulpOff = 0;
+function check(cases: Case[], tolerant = false): void {
   const native = runNative(cases);
   const bad: string[] = [];
+  ulpOff = 0;
   cases.forEach((c, k) => {
-    const n = normalize(native[k], c);
-    const e = normalize(runEmu(c), c);
+    let n = normalize(native[k], c);
+    let e = normalize(runEmu(c), c);
+    if (tolerant && n !== e) {
+      const n2 = normalize(loosen(native[k], native[k]), c), e2 = normalize(loosen(runEmu(c), native[k]), c);
+      if (n2 === e2) ulpOff++;
+      n = n2; e = e2;
+    }
     if (n !== e && bad.length < 8) bad.push(`${describeCase(c)}\n  native ${n}\n  emu    ${e}`);
     else if (n !== e) bad.push("");
   });
@@ -308,6 +339,37 @@ describe("x87 vs native FPU", () => {
       }
     }
     check(cases);
+  });
+  it("transcendentals: FSIN, FCOS, FSINCOS, FPTAN, F2XM1, FYL2X, FYL2XP1, FPATAN", () => {
+    const cases: Case[] = [];
+    // F2XM1 and FYL2XP1 are undefined outside their domains: stay inside
+    const ranged = (maxExp: number, strict = false): bigint => {
+      const v = rndValue();
+      const se = Number(v >> 64n);
+      if ((se & 0x7fff) <= maxExp || (!strict && rndInt(8) == 0)) return v;
+      return f80((se & 0x8000) | (maxExp - rndInt(70)), (v & 0xffff_ffff_ffff_ffffn) | TOP);
+    };
+    for (let n = 0; n < 500 * SCALE; n++) {
+      for (const b of [0xfe, 0xff, 0xfb, 0xf2]) cases.push({ name: `d9 ${b.toString(16)}`, cw: rndCw(), st: [ranged(0x3fff + 64)], insn: [0xd9, b] });
+      cases.push({ name: "f2xm1", cw: rndCw(), st: [ranged(0x3ffe, true)], insn: [0xd9, 0xf0] });
+      cases.push({ name: "fyl2x", cw: rndCw(), st: [rndInt(4) ? ranged(0x7ffe) & ~(0x8000n << 64n) : rndValue(), rndValue()], insn: [0xd9, 0xf1] });
+      cases.push({ name: "fyl2xp1", cw: rndCw(), st: [ranged(0x3ffc, true), rndValue()], insn: [0xd9, 0xf9] });
+      cases.push({ name: "fpatan", cw: rndCw(), st: [rndValue(), rndValue()], insn: [0xd9, 0xf3] });
+    }
+    for (const v of EDGE) for (const b of [0xfe, 0xff, 0xfb, 0xf2]) cases.push({ name: `edge d9 ${b.toString(16)}`, cw: CWS[rndInt(12)], st: [v], insn: [0xd9, b] });
+    for (const a of EDGE) for (const c of EDGE) if (rndInt(3) == 0) {
+      cases.push({ name: "edge fpatan", cw: CWS[rndInt(12)], st: [a, c], insn: [0xd9, 0xf3] });
+      cases.push({ name: "edge fyl2x", cw: CWS[rndInt(12)], st: [a, c], insn: [0xd9, 0xf1] });
+    }
+    // stack faults: empty operands, full ST(7) for the pushing forms
+    for (let n = 0; n < 300 * SCALE; n++) {
+      const st: (bigint | null)[] = [];
+      for (let i = 0; i < 8; i++) st.push(rndInt(3) == 0 ? null : ranged(0x3ffc, true));
+      const b = [0xfe, 0xff, 0xfb, 0xf2, 0xf0, 0xf1, 0xf9, 0xf3][rndInt(8)];
+      cases.push({ name: `stack d9 ${b.toString(16)}`, cw: rndCw(), st, top: rndInt(8), insn: [0xd9, b] });
+    }
+    check(cases, true);
+    console.log(`transcendentals: ${cases.length} cases, ${ulpOff} differ only by one ulp and/or C1, the rest bit-exact`);
   });
   it("stack: overflow/underflow responses, FXCH, FFREE, FINCSTP/FDECSTP, FNOP, FCMOVcc", () => {
     const cases: Case[] = [];

@@ -77,7 +77,7 @@ describe("memory syscalls and EFAULT, native vs Hako (musl-gcc -static)", () => 
 describe("a glibc-static program, native vs Hako", () => {
   // Natively in the same directory layout through chroot(2), which needs root (as CI runs).
   it.skipIf(process.getuid?.() !== 0)("libc", () => {
-    const n = spawnSync("chroot", [root, "/bin/libc"], { env: { HOME: "/root" } });
+    const n = spawnSync("chroot", [root, "/bin/libc"], { env: { HOME: "/root", PATH: process.env.PATH } });
     if (n.error) throw n.error;
     const out: Uint8Array[] = [];
     const r = m.run({

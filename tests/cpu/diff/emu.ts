@@ -9,7 +9,7 @@ import {
 import { PhysMem, PAGE_SIZE } from "../../../src/kernel/mm/physmem";
 import { PageTable, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm/pagetable";
 import type { Case } from "./case";
-import { CODE_ADDR, DATA_ADDR, DATA_SIZE, IMAGE_SIZE, STACK_ADDR, STACK_SIZE, defaultFx, imageOffset } from "./layout";
+import { CODE_ADDR, CODE_SIZE, DATA_ADDR, DATA_SIZE, IMAGE_SIZE, STACK_ADDR, STACK_SIZE, defaultFx, imageOffset } from "./layout";
 import type { Outcome } from "./outcome";
 
 /** Instructions allowed per case; snippets are a handful of instructions (REP counts stay small). */
@@ -28,7 +28,8 @@ export function initialImage(image: Uint8Array, c: Case): Uint8Array {
 export class Emulator {
   private cpu!: CpuExports;
   private state = 0;
-  private codePa = 0;
+  /** Physical address of each code page. */
+  private codePa: number[] = [];
   /** Physical address of each 4 KiB page of the memory image (data pages, then the stack page). */
   private imagePa: number[] = [];
 
@@ -50,9 +51,13 @@ export class Emulator {
     };
     this.state = frame();
     if (STATE_SIZE > PAGE_SIZE) throw new Error("state block larger than a page");
-    this.codePa = frame();
-    // RWX like the native code page, so self-modifying snippets behave the same.
-    pt.map(CODE_ADDR, this.codePa, PROT_READ | PROT_WRITE | PROT_EXEC);
+    // RWX like the native code pages, so self-modifying snippets behave the same.
+    this.codePa = [];
+    for (let off = 0; off < CODE_SIZE; off += PAGE_SIZE) {
+      const pa = frame();
+      pt.map(CODE_ADDR + off, pa, PROT_READ | PROT_WRITE | PROT_EXEC);
+      this.codePa.push(pa);
+    }
     this.imagePa = [];
     for (let off = 0; off < DATA_SIZE; off += PAGE_SIZE) {
       const pa = frame();
@@ -83,10 +88,14 @@ export class Emulator {
   private runOnce(c: Case, initial: Uint8Array): Outcome {
     const cpu = this.cpu;
     let u8 = new Uint8Array(cpu.memory.buffer);
-    u8.fill(0, this.codePa, this.codePa + PAGE_SIZE);
-    u8.set(c.code, this.codePa);
-    u8[this.codePa + c.code.length] = 0xcc; // int3 ends the snippet
-    cpu.invalidateCode(this.codePa, PAGE_SIZE);
+    if (c.code.length > CODE_SIZE) throw new Error("snippet too long");
+    const code = new Uint8Array(CODE_SIZE);
+    code.set(c.code);
+    if (c.code.length < CODE_SIZE) code[c.code.length] = 0xcc; // int3 ends the snippet
+    for (let i = 0; i < this.codePa.length; i++) {
+      u8.set(code.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), this.codePa[i]);
+      cpu.invalidateCode(this.codePa[i], PAGE_SIZE);
+    }
     for (let i = 0; i < this.imagePa.length; i++) {
       u8.set(initial.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), this.imagePa[i]);
       cpu.invalidateCode(this.imagePa[i], PAGE_SIZE);

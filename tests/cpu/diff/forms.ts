@@ -12,7 +12,8 @@ import { chainForms } from "./forms-chain";
 import { decodeForms } from "./forms-decode";
 import { smcForms } from "./forms-smc";
 import { infoForms } from "./forms-info";
+import { fetchForms } from "./forms-fetch";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...sseForms(), ...x87Forms(), ...infoForms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...infoForms()];
 }

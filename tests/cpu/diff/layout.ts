@@ -2,8 +2,9 @@
 // emulator driver (emu.ts), and the binary record formats between the TS
 // driver and native.c. Keep in sync with the #defines at the top of native.c.
 
-/** Snippet code page (RWX on both sides). */
+/** Snippet code: two RWX pages on both sides (instructions may straddle them); the page after is unmapped. */
 export const CODE_ADDR = 0x1000_0000;
+export const CODE_SIZE = 0x2000;
 /** Data region: two RW pages, so accesses can cross a page boundary; the page after it is unmapped. */
 export const DATA_ADDR = 0x2000_0000;
 export const DATA_SIZE = 0x2000;
@@ -15,7 +16,6 @@ export const STACK_RSP = STACK_ADDR + 0x800;
 export const GUARD_ADDR = DATA_ADDR + DATA_SIZE;
 /** The memory image compared after each case: data region, then stack region. */
 export const IMAGE_SIZE = DATA_SIZE + STACK_SIZE;
-export const MAX_CODE = 256;
 
 /** Image offset of a guest address inside the data or stack region, or -1. */
 export function imageOffset(addr: number): number {

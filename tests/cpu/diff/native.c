@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #define CODE_ADDR 0x10000000UL
+#define CODE_SIZE 0x2000UL
 #define DATA_ADDR 0x20000000UL
 #define DATA_SIZE 0x2000UL
 #define STACK_ADDR 0x30000000UL
@@ -148,7 +149,7 @@ static void put(const void *p, size_t n) {
 }
 
 int main(void) {
-  map_fixed(CODE_ADDR, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+  map_fixed(CODE_ADDR, CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC);
   uint8_t *data = map_fixed(DATA_ADDR, DATA_SIZE, PROT_READ | PROT_WRITE);
   uint8_t *stack = map_fixed(STACK_ADDR, STACK_SIZE, PROT_READ | PROT_WRITE);
   map_fixed(CTX_ADDR, 0x1000, PROT_READ | PROT_WRITE);
@@ -191,12 +192,15 @@ int main(void) {
     memcpy(&CTX->gs_in, r + 160, 8);
     const uint8_t *p = r + 168;
     uint8_t *code = (uint8_t *)CODE_ADDR;
+    if (code_len > CODE_SIZE) { fprintf(stderr, "snippet too long\n"); return 2; }
     memcpy(code, p, code_len);
     p += code_len;
-    // jmp *0(%rip); .quad hk_exit
-    code[code_len] = 0xff; code[code_len + 1] = 0x25; memset(code + code_len + 2, 0, 4);
-    uint64_t exit_addr = (uint64_t)&hk_exit;
-    memcpy(code + code_len + 6, &exit_addr, 8);
+    // jmp *0(%rip); .quad hk_exit — unless the snippet fills the code pages (it must then never reach its end).
+    if (code_len + 14 <= CODE_SIZE) {
+      code[code_len] = 0xff; code[code_len + 1] = 0x25; memset(code + code_len + 2, 0, 4);
+      uint64_t exit_addr = (uint64_t)&hk_exit;
+      memcpy(code + code_len + 6, &exit_addr, 8);
+    }
     memcpy(initial, image, IMAGE_SIZE);
     for (uint32_t i = 0; i < npatch; i++) {
       uint32_t off, n;

@@ -77,7 +77,9 @@ export function run(state: u32, budget: u32): i32 {
     if (n >= budget) { exit = EXIT_BUDGET; break; }
     setRetired(n);
     const r = step(rip);
-    if (r != 0) {
+    // A handler that faulted must return an exit code; treat a 0 with the
+    // fault state set as the page fault it is rather than run on.
+    if (r != 0 || fault) {
       if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
       // Traps retire the instruction and leave RIP after it.
       if (r == EXIT_SYSCALL || r == EXIT_BREAKPOINT) { rip = nextRip; n++; }

@@ -11,6 +11,7 @@ import {
   RIP,
 } from "./cpu";
 import { PhysMem, PAGE_SIZE } from "./mm/physmem";
+import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
 import { Task, rootCredentials } from "./task";
 import { Vfs } from "./fs/vfs";
@@ -238,8 +239,7 @@ export class Machine implements Kernel {
       files.installAt(fd, new OpenFile(ino, dev.isTty ? O_RDWR : acc, `pipe:[${ino.ino}]`), false);
     });
     // The task starts with an empty address space that exec replaces.
-    const placeholder = { vmas: [], root: -1, destroy: () => {} } as unknown as Task["mm"];
-    const t = new Task(pid, pid, 0, rootCredentials(), { root, cwd, umask: 0o022 }, files, placeholder, regs);
+    const t = new Task(pid, pid, 0, rootCredentials(), { root, cwd, umask: 0o022 }, files, new AddressSpace(this.mem), regs);
     t.startNs = this.monotonicNs();
     this.live.set(pid, t);
     this.running = t;
@@ -247,6 +247,7 @@ export class Machine implements Kernel {
     if (e < 0) {
       this.live.delete(pid);
       this.running = null;
+      t.mm.destroy();
       this.mem.release(statePa);
       const why = e === -ENOENT ? "no such file or directory" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
       return fail(`${file}: ${why}`, e === -ENOENT ? 127 : 126);

@@ -59,9 +59,12 @@ describe("guest faults end the process with a signal status", () => {
       expect(hako([p], "")).toEqual(n);
     });
   }
-  it("the machine keeps running after a fault", () => {
+  it("the machine keeps running after a fault, and every frame comes back", () => {
+    const frames = m.mem.usedFrames;
     expect(hako(["ud2"], "").status).toBe(132);
     expect(hako(["exit7"], "")).toEqual({ stdout: "hi\n", status: 7 });
+    expect(hako(["mm", "hole"], "x").status).toBe(139);
+    expect(m.mem.usedFrames).toBe(frames);
   });
 });
 

@@ -21,5 +21,13 @@ int main(int argc, char **argv) {
   printf("%.17g %.9g\n", (double)(a * 7), (float)(b * 1e30L));
   char buf[64]; snprintf(buf, sizeof buf, "%.40Lf", 0.1L); puts(buf);
   long double t = strtold("1e-4950", 0); printf("%La %Lg\n", t, t);
+  // libm long double: sinl/cosl/tanl are software polynomials on x87 arithmetic;
+  // expl, logl, log2l, atan2l, powl use F2XM1/FYL2X/FPATAN, which may differ
+  // from the host by one ulp, hence 15 digits
+  volatile long double u = 0.7L, v = 123.456L;
+  printf("%.15Lg %.15Lg %.15Lg %.15Lg\n", sinl(u), cosl(v), tanl(u), atan2l(u, -v));
+  printf("%.15Lg %.15Lg %.15Lg %.15Lg\n", expl(u), logl(v), log2l(v), log10l(v));
+  printf("%.15Lg %.15Lg %.15Lg %.15Lg\n", powl(v, u), exp2l(-u), log1pl(u / 100), expm1l(-u));
+  printf("%.15Lg %.15Lg %.15Lg\n", atanl(v), asinl(u), acosl(-u));
   return 0;
 }

@@ -95,15 +95,24 @@ function stringCase(b: Builder, name: string, op: number, rep: string, size: num
   for (const r of [0, 1, 6, 7]) b.claim(r);
   const down = rng.bool(0.3);
   if (down) b.c.rflags |= DF;
-  const count = rep ? rng.pick([0, 1, 2, 3, 7, rng.int(25)]) : rng.int(4);
+  // Long runs (bulk-copy fast paths) for MOVS/STOS/LODS, short ones where each element is patched.
+  const bulk = name === "MOVS" || name === "STOS" || name === "LODS";
+  const count = rep ? rng.pick([0, 1, 2, 3, 7, rng.int(25), ...(bulk ? [rng.int(700 / size), 4096 / size] : [])]) : rng.int(4);
   const span = Math.max(count, 1) * size;
   const place = (fault: boolean): number => {
     if (fault && !down) return GUARD_ADDR - size * (1 + rng.int(3));
-    const lo = DATA_ADDR + 64 + rng.int(DATA_SIZE - 128 - span);
+    // One case in five runs across the boundary between the two data pages.
+    const lo = span < 0x1000 && rng.int(5) === 0
+      ? DATA_ADDR + 0x1000 - rng.int(span + 1)
+      : DATA_ADDR + 64 + rng.int(Math.max(1, DATA_SIZE - 128 - span));
     return down ? lo + span - size : lo;
   };
   const fault = rng.int(100) < 4;
-  const src = place(false), dst = place(fault);
+  const src = place(false);
+  // MOVS sometimes overlaps source and destination by a few elements (REP MOVS copies element by element).
+  const dst = name === "MOVS" && !fault && rng.int(4) === 0
+    ? Math.min(Math.max(src + (rng.int(9) - 4) * size + rng.int(size), DATA_ADDR + 64), DATA_ADDR + DATA_SIZE - 64 - span)
+    : place(fault);
   const hi = (): bigint => (a32 ? rng.u64() & ~mask(32) : 0n);
   b.setReg(6, 64, hi() | BigInt(src), false, "rsi");
   b.setReg(7, 64, hi() | BigInt(dst), false, "rdi");

@@ -263,25 +263,25 @@ function decodeBytes(rip: u64, host: usize): i32 {
 }
 
 // ---- decoded-instruction cache ----
-// Direct-mapped on the physical address of the first byte, 32-byte entries.
+// Direct-mapped on the physical address of the first byte, 64-byte entries.
 // An entry is valid while its page's generation (core.ts) is unchanged: any
 // CPU write to a page holding cached code, or invalidateCode() from the
 // kernel, bumps it. Instructions that straddle a page are never cached.
-const DC_SIZE: usize = 32768;
-const DC: usize = memory.data(<i32>(DC_SIZE * 32), 64);
-// Entry (32 bytes): +0 u32 tag (physical address), +4 u32 page generation,
-// +8 u64 imm, +16 i32 disp, +20 index register + 1, +21 opcode,
-// +22 length | map << 4 | scale << 6, +23 prefix bits, +24 osz,
-// +25 segment, +26 rep, +27 REX, +28 mod, +29 reg, +30 rm, +31 base.
+const DC_SIZE: usize = 16384;
+const DC: usize = memory.data(<i32>(DC_SIZE * 64), 64);
+// Entry: +0 u32 tag (physical address), +4 u32 page generation, +8 u64 imm,
+// +16 i32 disp, +20 map, +21 opcode, +22 length, +23 prefix bits,
+// +24 osz, +25 segment, +26 rep, +27 REX, +28 mod, +29 reg, +30 rm,
+// +31 base, +32 index, +33 scale.
 
 function save(e: usize, host: usize, gen: u32): void {
   store<u32>(e, <u32>host);
   store<u32>(e, gen, 4);
   store<u64>(e, imm, 8);
   store<i32>(e, eaDisp, 16);
-  store<u8>(e, <u8>(eaIdx + 1), 20);
+  store<u8>(e, <u8>opMap, 20);
   store<u8>(e, <u8>opByte, 21);
-  store<u8>(e, <u8>(instLen | (opMap << 4) | (<i32>eaScale << 6)), 22);
+  store<u8>(e, <u8>instLen, 22);
   const bits = (pfx66 ? 1 : 0) | (pfxF2 ? 2 : 0) | (pfxF3 ? 4 : 0) | (rexW ? 8 : 0) | (rexPresent ? 16 : 0)
     | (lockPfx ? 32 : 0) | (asz32 ? 64 : 0) | (hasModrm ? 128 : 0);
   store<u8>(e, <u8>bits, 23);
@@ -293,17 +293,16 @@ function save(e: usize, host: usize, gen: u32): void {
   store<u8>(e, <u8>modReg, 29);
   store<u8>(e, <u8>modRm, 30);
   store<i8>(e, <i8>eaBase, 31);
+  store<i8>(e, <i8>eaIdx, 32);
+  store<u8>(e, <u8>eaScale, 33);
 }
 
-@inline function restore(e: usize): void {
+function restore(e: usize): void {
   setImm(load<u64>(e, 8));
   eaDisp = load<i32>(e, 16);
-  eaIdx = <i32>load<u8>(e, 20) - 1;
+  opMap = <i32>load<u8>(e, 20);
   opByte = <i32>load<u8>(e, 21);
-  const lm = <i32>load<u8>(e, 22);
-  instLen = lm & 15;
-  opMap = (lm >> 4) & 3;
-  eaScale = <u64>(lm >> 6);
+  instLen = <i32>load<u8>(e, 22);
   const bits = <i32>load<u8>(e, 23);
   setPrefixes((bits & 1) != 0, (bits & 2) != 0, (bits & 4) != 0, (bits & 8) != 0, (bits & 16) != 0);
   lockPfx = (bits & 32) != 0;
@@ -315,6 +314,8 @@ function save(e: usize, host: usize, gen: u32): void {
   rexRaw = <i32>load<u8>(e, 27);
   setModrm(<i32>load<u8>(e, 28), <i32>load<u8>(e, 29), <i32>load<u8>(e, 30), 0);
   eaBase = <i32>load<i8>(e, 31);
+  eaIdx = <i32>load<i8>(e, 32);
+  eaScale = <u64>load<u8>(e, 33);
 }
 
 /**
@@ -324,7 +325,7 @@ function save(e: usize, host: usize, gen: u32): void {
 export function decode(rip: u64): i32 {
   const host = fetchAddr(rip);
   if (fault) return DEC_FAULT;
-  const e = DC + ((host & (DC_SIZE - 1)) << 5);
+  const e = DC + ((host & (DC_SIZE - 1)) << 6);
   if (load<u32>(e) == <u32>host && load<u32>(e, 4) == codeGen(host)) {
     restore(e);
   } else {

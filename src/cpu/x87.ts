@@ -10,7 +10,9 @@
 // operands and TOP unchanged; any unmasked one sets ES and B, and the next
 // waiting x87 instruction (or FWAIT) reports EXIT_MF before doing anything,
 // as the deferred #MF of real hardware. Environment/save formats live in
-// x87_env.ts.
+// x87_env.ts, transcendentals in x87_trans.ts, conversions in f80_convert.ts.
+// This file is long because it is the one decoder of the eight escape
+// opcodes (SDM vol. 2 appendix A.4); the arithmetic lives elsewhere.
 import {
   S, modMod, modReg, modRm, ea, nextRip, fault, clearFault,
   rd16, rd32, rd64, wr16, wr32, wr64, probeWrite, setGpr16, setStatusFlags, getFlags,
@@ -18,10 +20,12 @@ import {
 import { FCW, FSW, FTW, FOP, FIP, FDP, ST0, EXIT_UD, EXIT_MF, EXIT_PAGE_FAULT } from "./state";
 import {
   IE, DE, ZE, exc, raiseExc, roundedUp, rSE, rM, setCw, clearExc, INDEF_SE, INDEF_M,
-  add80, mul80, div80, sqrt80, cmp80, fromF32, fromF64, fromInt, toF32, toF64, toInt,
-  outBits, storeOk, rndint80, srcDen, setDen, toBcd, bcdIndef, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
-  examine, isSNaN80, isDenormal80, isNaN80, CMP_GT, CMP_LT, CMP_EQ,
+  add80, mul80, div80, sqrt80, cmp80, setDen, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
+  examine, isSNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
+import {
+  fromF32, fromF64, fromInt, toF32, toF64, toInt, toBcd, bcdIndef, outBits, storeOk, srcDen, rndint80, constant,
+} from "./f80_convert";
 import { instLen } from "./decode";
 import { trig, trigOutOfRange, res2SE, res2M, f2xm1, yl2x, patan } from "./x87_trans";
 import { fldenv, fnstenv, frstor, fnsave, fxsaveImpl, fxrstorImpl, retop } from "./x87_env";

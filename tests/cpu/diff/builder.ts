@@ -3,7 +3,7 @@
 // shape placed inside (or, for fault cases, across the end of) the data region.
 import { newCase, hex, hexBytes, type Case, type Rng, STATUS } from "./case";
 import { assemble, le, type Insn, type Mem, type Width } from "./encode";
-import { CODE_ADDR, DATA_ADDR, DATA_SIZE, GUARD_ADDR, STACK_ADDR, STACK_SIZE } from "./layout";
+import { CODE_ADDR, DATA_ADDR, DATA_SIZE, GUARD_ADDR, RO_ADDR, STACK_ADDR, STACK_SIZE } from "./layout";
 
 export const RSP = 4;
 export function mask(w: number): bigint { return (1n << BigInt(w)) - 1n; }
@@ -108,6 +108,8 @@ export class Builder {
     const roll = rng.int(100);
     if (o.faults !== false && roll < 3) {
       ea = GUARD_ADDR - rng.int(size + 8) + (roll === 0 ? 64 : 0);
+    } else if (o.faults !== false && roll === 3) {
+      ea = RO_ADDR + rng.int(0x1000 - size); // read-only page: reads work (zeros), writes are protection faults
     } else if (roll < 15) {
       ea = DATA_ADDR + 0x1000 - rng.int(size + 1) + (size > 1 ? 1 : 0); // around the page boundary
     } else {
@@ -115,7 +117,7 @@ export class Builder {
     }
     if (o.margin) ea = Math.min(Math.max(ea, DATA_ADDR + o.margin), DATA_ADDR + DATA_SIZE - o.margin - size);
     if (o.align) ea -= ea % o.align;
-    if (ea + size > DATA_ADDR + DATA_SIZE && !(o.faults !== false && roll < 3)) ea = DATA_ADDR + 0x100;
+    if (ea + size > DATA_ADDR + DATA_SIZE && !(o.faults !== false && roll < 4)) ea = DATA_ADDR + 0x100;
     // With an FS/GS override the registers address ea - segment base (a signed offset, like TLS's fs:[-8]).
     const linear = ea;
     ea = Number(BigInt.asIntN(64, BigInt(ea) - (o.segBase ?? 0n)));

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildCpu } from "../../../scripts/build-cpu.mjs";
 import { CF, OF, PF, SF, ZF, AF, newCase, type Case } from "./case";
-import { DATA_ADDR, GUARD_ADDR, STACK_RSP, CODE_ADDR } from "./layout";
+import { DATA_ADDR, GUARD_ADDR, RO_ADDR, STACK_RSP, CODE_ADDR } from "./layout";
 import { runNative } from "./native";
 import { pristineImage, runDiff } from "./harness";
 
@@ -20,7 +20,7 @@ describe("native harness", () => {
   const image = pristineImage();
 
   it("reports results, flags, memory writes and faults of known snippets", () => {
-    const [add, sub, push, ud2, div0, segv, stc] = runNative([
+    const [add, sub, push, ud2, div0, segv, stc, ro, nx] = runNative([
       snippet([0x48, 0x01, 0xd8], { 0: 1n, 3: 1n }),                  // add rax, rbx
       snippet([0x48, 0x29, 0xd8], { 0: 0n, 3: 1n }),                  // sub rax, rbx
       snippet([0x53], { 3: 0x1122334455667788n }),                    // push rbx
@@ -28,6 +28,8 @@ describe("native harness", () => {
       snippet([0x48, 0xf7, 0xf3], { 0: 5n, 2: 0n, 3: 0n }),           // div rbx (rbx = 0)
       snippet([0x88, 0x03], { 3: BigInt(GUARD_ADDR + 4) }),           // mov [rbx], al
       snippet([0xf9]),                                                // stc
+      snippet([0x88, 0x03], { 3: BigInt(RO_ADDR + 8) }),              // mov [rbx], al (read-only page)
+      snippet([0xff, 0xe3], { 3: BigInt(DATA_ADDR + 16) }),           // jmp rbx (NX data page)
     ], image);
     expect(add.kind).toBe("ok");
     expect(add.gpr[0]).toBe(2n);
@@ -45,6 +47,10 @@ describe("native harness", () => {
     expect(segv.pageFault).toBe(true);
     expect(segv.faultAddr).toBe(BigInt(GUARD_ADDR + 4));
     expect(stc.rflags & CF).toBe(CF);
+    expect(segv.faultCode & 0x17).toBe(0x06);  // not present, write, user
+    expect(ro.faultCode & 0x17).toBe(0x07);    // protection, write, user
+    expect(nx.faultCode & 0x17).toBe(0x15);    // protection, user, instruction fetch
+    expect(nx.rip).toBe(BigInt(DATA_ADDR + 16));
     expect(DATA_ADDR).toBe(0x2000_0000);
   });
 

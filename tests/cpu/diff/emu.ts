@@ -4,12 +4,12 @@
 import {
   loadCpuNode, type CpuExports,
   CR3, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_DE, EXIT_GP, EXIT_MF, EXIT_PAGE_FAULT, EXIT_SYSCALL, EXIT_UD, EXIT_XM,
-  FAULT_ADDR, FS_BASE, FXAREA, GS_BASE, RFLAGS, RIP, STATE_SIZE,
+  FAULT_ADDR, FAULT_CODE, FS_BASE, FXAREA, GS_BASE, RFLAGS, RIP, STATE_SIZE,
 } from "../../../src/kernel/cpu";
 import { PhysMem, PAGE_SIZE } from "../../../src/kernel/mm/physmem";
 import { PageTable, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm/pagetable";
 import type { Case } from "./case";
-import { CODE_ADDR, CODE_SIZE, DATA_ADDR, DATA_SIZE, IMAGE_SIZE, STACK_ADDR, STACK_SIZE, defaultFx, imageOffset } from "./layout";
+import { CODE_ADDR, CODE_SIZE, DATA_ADDR, DATA_SIZE, IMAGE_SIZE, RO_ADDR, STACK_ADDR, STACK_SIZE, defaultFx, imageOffset } from "./layout";
 import type { Outcome } from "./outcome";
 
 /** Instructions allowed per case; snippets are a handful of instructions (REP counts stay small). */
@@ -69,6 +69,7 @@ export class Emulator {
       pt.map(STACK_ADDR + off, pa, PROT_READ | PROT_WRITE);
       this.imagePa.push(pa);
     }
+    pt.map(RO_ADDR, frame(), PROT_READ);
     this.cpu.flushTlb();
     const v = new DataView(this.cpu.memory.buffer);
     v.setBigUint64(this.state + CR3, BigInt(pt.root), true);
@@ -81,7 +82,7 @@ export class Emulator {
     } catch (e) {
       await this.reset();
       const zero = new BigUint64Array(16);
-      return { kind: "crash", detail: `emulator threw: ${(e as Error).message}`, faultAddr: 0n, pageFault: false, gpr: zero, rip: 0n, rflags: 0, diffs: new Uint32Array(0) };
+      return { kind: "crash", detail: `emulator threw: ${(e as Error).message}`, faultAddr: 0n, pageFault: false, faultCode: 0, gpr: zero, rip: 0n, rflags: 0, diffs: new Uint32Array(0) };
     }
   }
 
@@ -139,6 +140,7 @@ export class Emulator {
     }
     const pageFault = exit === EXIT_PAGE_FAULT;
     const faultAddr = pageFault ? v.getBigUint64(s + FAULT_ADDR, true) : 0n;
+    const faultCode = pageFault ? v.getUint32(s + FAULT_CODE, true) : 0;
 
     const diffs: number[] = [];
     for (let i = 0; i < this.imagePa.length; i++) {
@@ -150,6 +152,6 @@ export class Emulator {
       for (let j = 0; j < PAGE_SIZE; j++) if (now[j] !== was[j]) diffs.push((base + j) | (now[j] << 24));
     }
     if (this.imagePa.length * PAGE_SIZE !== IMAGE_SIZE) throw new Error("image layout mismatch");
-    return { kind, detail: `exit ${EXIT_NAMES[exit] ?? exit}`, faultAddr, pageFault, gpr, rip, rflags, fx, diffs: Uint32Array.from(diffs, (d) => d >>> 0) };
+    return { kind, detail: `exit ${EXIT_NAMES[exit] ?? exit}`, faultAddr, pageFault, faultCode, gpr, rip, rflags, fx, diffs: Uint32Array.from(diffs, (d) => d >>> 0) };
   }
 }

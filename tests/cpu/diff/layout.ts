@@ -12,6 +12,8 @@ export const DATA_SIZE = 0x2000;
 export const STACK_ADDR = 0x3000_0000;
 export const STACK_SIZE = 0x1000;
 export const STACK_RSP = STACK_ADDR + 0x800;
+/** A zero-filled read-only page (not part of the compared image): writes to it are protection faults. */
+export const RO_ADDR = 0x2000_4000;
 /** First unmapped address after the data region (page-fault cases aim here). */
 export const GUARD_ADDR = DATA_ADDR + DATA_SIZE;
 /** The memory image compared after each case: data region, then stack region. */
@@ -36,12 +38,12 @@ export const MAGIC_IN = 0x4b414831; // "1HAK"
 export const IN_HAS_FX = 1;
 export const IN_WANT_FX = 2;
 
-// Output, per case: { u32 recLen, u32 signo, u32 siCode, u32 nDiff, u64 siAddr,
+// Output, per case: { u32 recLen, u32 signo, u32 siCode, u32 nDiff, u32 trapNo, u32 errCode, u64 siAddr,
 //   u64 gpr[16], u64 rip, u64 rflags, u8 fx[512] if IN_WANT_FX, u32 diff[nDiff] }
 // with diff = imageOff | byte << 24. signo 0 = reached the end of the snippet
 // (rip is then CODE_ADDR + codeLen); otherwise registers are those of the
 // signal context (RIP at the faulting instruction).
-export const OUT_FIXED = 4 * 4 + 8 + 8 * 16 + 8 + 8;
+export const OUT_FIXED = 6 * 4 + 8 + 8 * 16 + 8 + 8;
 
 /** The FXSAVE image used when a case does not give one: FNINIT state, MXCSR 0x1F80, XMM zero. */
 export function defaultFx(): Uint8Array {

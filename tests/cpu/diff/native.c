@@ -28,6 +28,7 @@
 #define STACK_ADDR 0x30000000UL
 #define STACK_SIZE 0x1000UL
 #define CTX_ADDR 0x40000000UL
+#define RO_ADDR 0x20004000UL
 #define IMAGE_SIZE (DATA_SIZE + STACK_SIZE)
 #define MAGIC_IN 0x4b414831u
 #define IN_HAS_FX 1u
@@ -103,6 +104,7 @@ __asm__(
 
 static sigjmp_buf jb;
 static volatile int f_signo, f_code;
+static volatile uint64_t f_err, f_trapno;
 static volatile uint64_t f_addr, f_rip, f_flags, f_gpr[16];
 static uint8_t f_fx[512];
 
@@ -118,6 +120,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc_) {
   f_addr = (uint64_t)si->si_addr;
   for (int i = 0; i < 16; i++) f_gpr[i] = (uint64_t)g[order[i]];
   f_rip = (uint64_t)g[REG_RIP];
+  f_err = (uint64_t)g[REG_ERR];      // the hardware error code (page faults: P, W, U, I bits)
+  f_trapno = (uint64_t)g[REG_TRAPNO];
   f_flags = (uint64_t)g[REG_EFL];
   if (uc->uc_mcontext.fpregs) memcpy(f_fx, uc->uc_mcontext.fpregs, 512);
   else memset(f_fx, 0, 512);
@@ -153,6 +157,9 @@ int main(void) {
   uint8_t *data = map_fixed(DATA_ADDR, DATA_SIZE, PROT_READ | PROT_WRITE);
   uint8_t *stack = map_fixed(STACK_ADDR, STACK_SIZE, PROT_READ | PROT_WRITE);
   map_fixed(CTX_ADDR, 0x1000, PROT_READ | PROT_WRITE);
+  map_fixed(RO_ADDR, 0x1000, PROT_READ); // zero-filled, read-only: write faults are protection faults
+  // Touch it, so Linux maps the zero page now: a write then faults with P=1 as on a present page.
+  (void)*(volatile uint8_t *)RO_ADDR;
 
   // Segment-override cases set FS/GS bases with WRFSBASE/WRGSBASE (Linux >= 5.9 enables them).
   if (!(getauxval(AT_HWCAP2) & 2)) { fprintf(stderr, "FSGSBASE not enabled by the kernel\n"); return 2; }
@@ -214,7 +221,7 @@ int main(void) {
     CTX->entry = CODE_ADDR;
     pos += rec;
 
-    uint32_t hdr[4] = {0, 0, 0, 0};
+    uint32_t hdr[6] = {0, 0, 0, 0, 0, 0};
     uint64_t addr = 0, rip, rflags, gpr[16];
     const uint8_t *fx;
     f_signo = 0;
@@ -229,6 +236,8 @@ int main(void) {
       __asm__ volatile("cld\n fninit\n pushq $0x1f80\n ldmxcsr (%%rsp)\n popq %%rax" ::: "rax", "memory");
       hdr[1] = (uint32_t)f_signo;
       hdr[2] = (uint32_t)f_code;
+      hdr[4] = (uint32_t)f_trapno;
+      hdr[5] = (uint32_t)f_err;
       addr = f_addr;
       for (int i = 0; i < 16; i++) gpr[i] = f_gpr[i];
       rip = f_rip;
@@ -242,8 +251,8 @@ int main(void) {
       if (stack[i] != initial[DATA_SIZE + i]) diffs[nd++] = (uint32_t)(DATA_SIZE + i) | (uint32_t)stack[i] << 24;
     int want_fx = (flags & IN_WANT_FX) != 0;
     hdr[3] = nd;
-    hdr[0] = 16 + 8 + 128 + 16 + (want_fx ? 512 : 0) + 4 * nd;
-    put(hdr, 16);
+    hdr[0] = 24 + 8 + 128 + 16 + (want_fx ? 512 : 0) + 4 * nd;
+    put(hdr, 24);
     put(&addr, 8);
     put(gpr, 128);
     put(&rip, 8);

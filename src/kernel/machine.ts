@@ -209,6 +209,18 @@ export class Machine implements Kernel {
 
   /** Creates the process for `o.argv` and runs it to completion. */
   run(o: SpawnOptions): RunResult {
+    const p = this.spawn(o);
+    if (!(p instanceof Process)) return p;
+    while (!p.step(Infinity)) { /* runs to the end */ }
+    return p.result();
+  }
+
+  /**
+   * Creates the process for `o.argv` (PATH lookup, stdio, execve) without
+   * running it; drive it with `Process.step`. A RunResult means it could not
+   * start (status 127: not found, 126: not executable, 125: other).
+   */
+  spawn(o: SpawnOptions): Process | RunResult {
     const stats: RunStats = { instructions: 0, wallMs: 0, cpuMs: 0, syscalls: new Map(), enosys: new Map(), pageFaults: 0 };
     const t0 = performance.now();
     const root = this.vfs.root;
@@ -244,36 +256,43 @@ export class Machine implements Kernel {
     this.live.set(pid, t);
     this.running = t;
     const e = this.exec(t, file, o.argv, env);
+    this.running = null;
     if (e < 0) {
       this.live.delete(pid);
-      this.running = null;
       t.mm.destroy();
       this.mem.release(statePa);
       const why = e === -ENOENT ? "no such file or directory" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
       return fail(`${file}: ${why}`, e === -ENOENT ? 127 : 126);
     }
-    try {
-      this.loop(t, stats, o.maxInstructions ?? Infinity);
-    } finally {
-      this.live.delete(pid);
-      this.proc.forget(t);
-      this.running = null;
-    }
-    stats.instructions = regs.get(ICOUNT);
-    stats.wallMs = performance.now() - t0;
-    t.mm.destroy();
-    this.mem.release(statePa);
-    const ws = t.exitStatus ?? 0;
-    const sig = ws & 0x7f;
-    return { status: sig ? 128 + sig : (ws >> 8) & 0xff, waitStatus: ws, stats };
+    return new Process(this, t, stats, t0, o.maxInstructions ?? Infinity);
   }
 
-  private loop(t: Task, stats: RunStats, maxInstr: number): void {
+  /** Runs `t` until it exits or `deadline` (performance.now() ms) passes; true when it has exited. */
+  runUntil(t: Task, stats: RunStats, maxInstr: number, deadline: number): boolean {
+    this.running = t;
+    try {
+      this.loop(t, stats, maxInstr, deadline);
+    } finally {
+      this.running = null;
+    }
+    return t.exitStatus !== null;
+  }
+
+  /** Frees an exited task's memory and state block. */
+  reap(t: Task): void {
+    this.live.delete(t.tid);
+    this.proc.forget(t);
+    t.mm.destroy();
+    this.mem.release(t.regs.base);
+  }
+
+  private loop(t: Task, stats: RunStats, maxInstr: number, deadline: number): void {
     const cpu = this.cpu;
     const args = new Args(t);
     const BUDGET = 1 << 22;
     while (t.exitStatus === null) {
       const c0 = performance.now();
+      if (c0 > deadline) return;
       const exit = cpu.run(t.regs.base, BUDGET);
       const dt = performance.now() - c0;
       this.cpuMs += dt;
@@ -283,7 +302,7 @@ export class Machine implements Kernel {
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);
-          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) this.signal(t, SIGSEGV);
+          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) this.forceSignal(t, SIGSEGV);
           break;
         }
         case EXIT_UD: this.forceSignal(t, SIGILL); break;
@@ -315,5 +334,42 @@ export class Machine implements Kernel {
       r = row.handler(t, args, this);
     }
     if (t.exitStatus === null) t.regs.set(RAX, r);
+  }
+}
+
+/**
+ * A started process. `step(ms)` runs it for at most about `ms` milliseconds
+ * of wall time so that a caller (the Worker) can interleave other work;
+ * once it returns true, `result()` gives the status and statistics.
+ */
+export class Process {
+  private res: RunResult | null = null;
+
+  constructor(private m: Machine, readonly task: Task, private stats: RunStats, private t0: number, private maxInstr: number) {}
+
+  get pid(): number { return this.task.tgid; }
+  get done(): boolean { return this.res !== null; }
+
+  step(ms: number): boolean {
+    if (this.res) return true;
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    if (!this.m.runUntil(this.task, this.stats, this.maxInstr, deadline)) return false;
+    this.stats.instructions = this.task.regs.get(ICOUNT);
+    this.stats.wallMs = performance.now() - this.t0;
+    const ws = this.task.exitStatus ?? 0;
+    this.m.reap(this.task);
+    const sig = ws & 0x7f;
+    this.res = { status: sig ? 128 + sig : (ws >> 8) & 0xff, waitStatus: ws, stats: this.stats };
+    return true;
+  }
+
+  /** Sends a signal (default actions only until signal delivery exists). */
+  kill(sig: number): void {
+    if (!this.res) this.m.signal(this.task, sig);
+  }
+
+  result(): RunResult {
+    if (!this.res) throw new Error("process still running");
+    return this.res;
   }
 }

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Machine } from "../../src/kernel/machine";
+import { Machine, Process } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
 import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
 
@@ -19,12 +19,13 @@ let root: string;
 let m: Machine;
 
 const ASM = ["ud2", "div0", "badwrite", "textwrite", "int3", "exit7"];
+const EXTRA_ASM = ["spin"];
 const SIGNALS: Record<string, number> = { SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGFPE: 8, SIGSEGV: 11 };
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "hako-faults-"));
   mkdirSync(join(root, "bin"));
-  for (const p of ASM) execFileSync("gcc", ["-static", "-nostdlib", "-o", join(root, "bin", p), join(PROGS, `${p}.S`)]);
+  for (const p of [...ASM, ...EXTRA_ASM]) execFileSync("gcc", ["-static", "-nostdlib", "-o", join(root, "bin", p), join(PROGS, `${p}.S`)]);
   execFileSync("musl-gcc", ["-static", "-O1", "-o", join(root, "bin/mm"), join(PROGS, "mm.c")]);
   execFileSync("gcc", ["-static", "-O1", "-o", join(root, "bin/libc"), join(PROGS, "libc.c")]);
   m = await Machine.create({ root: new HostFs(root).root });
@@ -88,5 +89,25 @@ describe("a glibc-static program, native vs Hako", () => {
       stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice(() => {}) },
     });
     expect({ stdout: Buffer.concat(out).toString(), status: r.status }).toEqual({ stdout: n.stdout.toString(), status: n.status });
+  });
+});
+
+describe("a process run in slices", () => {
+  const stdio = () => ({ stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice(() => {}), stderr: sinkDevice(() => {}) });
+
+  it("yields after the time slice and ends with 137 on SIGKILL", () => {
+    const p = m.spawn({ argv: ["/bin/spin"], env: [], stdio: stdio() });
+    expect(p).toBeInstanceOf(Process);
+    const proc = p as Process;
+    expect(proc.step(20)).toBe(false);
+    expect(proc.step(20)).toBe(false);
+    proc.kill(9);
+    expect(proc.step(20)).toBe(true);
+    expect(proc.result().status).toBe(137);
+    expect(proc.result().stats.instructions).toBeGreaterThan(1000);
+  });
+
+  it("stops a runaway at the instruction limit with SIGXCPU (152)", () => {
+    expect(m.run({ argv: ["/bin/spin"], env: [], stdio: stdio(), maxInstructions: 5e6 }).status).toBe(152);
   });
 });

@@ -7,6 +7,7 @@
 // (MMX, SSE3 and later: CPUID does not advertise them) are #UD.
 import { pfx66, pfxF2, pfxF3, fault, rd32, wr32 } from "./core";
 import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT } from "./state";
+import { repPfx } from "./decode";
 import { pfxClass, setPfxClass, mxcsr, setMxcsr } from "./sse_common";
 import {
   movLoad10, movStore11, movAligned, movHalf, movNt, movMsk, movdToXmm, movd7E, movdq, movqD6,
@@ -22,7 +23,8 @@ export const MXCSR_WRITABLE: u32 = 0xffff;
 /** Executes an SSE-family opcode of map (1 = 0F, 2 = 0F38, 3 = 0F3A) after ModRM and immediate are decoded; returns 0 or an EXIT_* code. */
 export function sseExec(map: i32, op: i32): i32 {
   if (map != 1) return EXIT_UD; // SSSE3/SSE4 (0F 38, 0F 3A) are not advertised
-  setPfxClass(pfxF2 ? 3 : pfxF3 ? 2 : pfx66 ? 1 : 0);
+  // With both F2 and F3 present the later one is the mandatory prefix (as the hardware does).
+  setPfxClass(pfxF2 && pfxF3 ? (repPfx == 3 ? 2 : 3) : pfxF2 ? 3 : pfxF3 ? 2 : pfx66 ? 1 : 0);
   switch (op) {
     case 0x10: return movLoad10();
     case 0x11: return movStore11();

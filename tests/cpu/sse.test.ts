@@ -10,6 +10,13 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildCpu } from "../../scripts/build-cpu.mjs";
+import { newCase, type Case } from "./diff/case";
+import { DATA_ADDR, defaultFx } from "./diff/layout";
+import { runNative as runNativeDiff } from "./diff/native";
+import { Emulator, initialImage } from "./diff/emu";
+import { firstDifference } from "./diff/compare";
+import { pristineImage } from "./diff/harness";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const outDir = join(root, "build/test");
@@ -622,3 +629,103 @@ describe("SSE/SSE2 vs the native CPU", () => {
     expect(report).toBe("");
   }, 300_000);
 });
+
+// ---- the same instructions through the core decoder and run() ----
+// Uses the shared differential harness (tests/cpu/diff): whole snippets run
+// natively and in build/cpu.wasm. Covers what the per-instruction entry above
+// cannot: prefix order as the decoder sees it, and SSE inside real loops.
+function fxWith(rng: Rng, mxcsr: number, lanes: Lanes): Uint8Array {
+  const fx = defaultFx();
+  const v = new DataView(fx.buffer);
+  v.setUint32(24, mxcsr, true);
+  for (let r = 0; r < 16; r++) genXmm(rng, lanes, v, 160 + 16 * r);
+  return fx;
+}
+function snippet(code: number[], fx: Uint8Array, gpr: Record<number, bigint> = {}, inputs = ""): Case {
+  const c = newCase();
+  c.code = Uint8Array.from(code);
+  for (const [r, val] of Object.entries(gpr)) c.gpr[Number(r)] = val;
+  c.fx = fx;
+  c.wantFx = true;
+  c.inputs = inputs;
+  return c;
+}
+
+describe("SSE/SSE2 through the decoder and run()", () => {
+  beforeAll(async () => { await buildCpu(); }, 300_000);
+
+  it("agrees with the native CPU on prefix order, loops and scalar-double sequences", async () => {
+    const rng = new Rng(77);
+    const cases: Case[] = [];
+    // Mandatory prefixes: with F2 and F3 both present the later one counts; 66 yields to either.
+    const PREFIXES = [[0xf2, 0xf3], [0xf3, 0xf2], [0x66, 0xf3], [0xf3, 0x66], [0x66, 0xf2], [0xf2, 0x66], [0xf3, 0xf3], [0x66, 0x66, 0xf2], [0xf2, 0xf3, 0x66]];
+    for (const pf of PREFIXES) {
+      for (const op of [0x58, 0x59, 0x10, 0x5a, 0x51, 0x5d, 0xc2]) {
+        for (let i = 0; i < 20; i++) {
+          const code = [...pf, 0x0f, op, 0xc0 | (rng.int(8) << 3) | rng.int(8)];
+          if (op === 0xc2) code.push(rng.int(8));
+          cases.push(snippet(code, fxWith(rng, 0x1f80 | (rng.int(4) << 13), rng.chance(0.5) ? "f32" : "f64"), {}, `prefixes ${pf.map((b) => b.toString(16)).join(" ")}`));
+        }
+      }
+    }
+    // SSE2 strlen as glibc's baseline code does it: movdqa/pcmpeqb/pmovmskb/bsf over 16-byte blocks.
+    const strlen = [
+      0x48, 0xbf, ...le64(BigInt(DATA_ADDR)),   // mov rdi, DATA_ADDR
+      0x66, 0x0f, 0xef, 0xc0,                   // pxor xmm0, xmm0
+      0x66, 0x0f, 0x6f, 0x0f,                   // loop: movdqa xmm1, [rdi]
+      0x66, 0x0f, 0x74, 0xc8,                   // pcmpeqb xmm1, xmm0
+      0x66, 0x0f, 0xd7, 0xc1,                   // pmovmskb eax, xmm1
+      0x85, 0xc0,                               // test eax, eax
+      0x75, 0x06,                               // jnz done
+      0x48, 0x83, 0xc7, 0x10,                   // add rdi, 16
+      0xeb, 0xea,                               // jmp loop
+      0x0f, 0xbc, 0xc0,                         // done: bsf eax, eax
+    ];
+    for (let i = 0; i < 60; i++) {
+      const c = snippet(strlen, fxWith(rng, 0x1f80, "int"), {}, "strlen");
+      c.flagMask = 0x40; // BSF leaves CF, OF, SF, AF, PF undefined (SDM BSF)
+      const len = rng.int(400);
+      const bytes = new Uint8Array(len + 1);
+      for (let k = 0; k < len; k++) bytes[k] = 1 + rng.int(255);
+      c.patches.push({ addr: DATA_ADDR, bytes });
+      cases.push(c);
+    }
+    // Scalar double arithmetic and conversions under random MXCSR (unmasked exceptions end in SIGFPE).
+    const scalar = [
+      0xf2, 0x48, 0x0f, 0x2a, 0xc0,   // cvtsi2sd xmm0, rax
+      0xf2, 0x48, 0x0f, 0x2a, 0xcb,   // cvtsi2sd xmm1, rbx
+      0xf2, 0x0f, 0x5e, 0xc1,         // divsd xmm0, xmm1
+      0xf2, 0x0f, 0x51, 0xd0,         // sqrtsd xmm2, xmm0
+      0xf2, 0x0f, 0x59, 0xd2,         // mulsd xmm2, xmm2
+      0x66, 0x0f, 0x2e, 0xd0,         // ucomisd xmm2, xmm0
+      0xf2, 0x48, 0x0f, 0x2c, 0xca,   // cvttsd2si rcx, xmm2
+      0xf2, 0x0f, 0x5a, 0xda,         // cvtsd2ss xmm3, xmm2
+      0xf3, 0x0f, 0x5a, 0xe3,         // cvtss2sd xmm4, xmm3
+      0xf2, 0x0f, 0x5c, 0xe2,         // subsd xmm4, xmm2
+    ];
+    for (let i = 0; i < 300; i++) {
+      let mx = 0x1f80 | (rng.int(4) << 13) | (rng.chance(0.2) ? 0x8040 : 0);
+      if (rng.chance(0.1)) mx &= ~(1 << (7 + rng.int(6)));
+      const a = rng.chance(0.5) ? BigInt(rng.int(2000000)) : rng.pick(INT_SPECIAL64);
+      const b = rng.chance(0.5) ? BigInt(rng.int(1000)) : rng.pick(INT_SPECIAL64);
+      cases.push(snippet(scalar, fxWith(rng, mx, "f64"), { 0: a, 3: b }, `rax=${a} rbx=${b} mxcsr=${mx.toString(16)}`));
+    }
+    const image = pristineImage();
+    const nat = runNativeDiff(cases, image);
+    const emu = await Emulator.create();
+    const problems: string[] = [];
+    for (let i = 0; i < cases.length; i++) {
+      const e = await emu.run(cases[i], initialImage(image, cases[i]));
+      const d = firstDifference(cases[i], nat[i], e);
+      if (d !== null && problems.length < 10) problems.push(`${hexOf(cases[i].code)} (${cases[i].inputs}): ${d}`);
+    }
+    console.log(`SSE via run(): ${cases.length} snippets`);
+    expect(problems.join("\n")).toBe("");
+  }, 300_000);
+});
+
+function le64(v: bigint): number[] {
+  const out: number[] = [];
+  for (let i = 0n; i < 8n; i++) out.push(Number((v >> (8n * i)) & 0xffn));
+  return out;
+}

@@ -143,8 +143,12 @@ export function exec0f(): i32 {
       else setReg(r, 2, 0); // BSWAP r16 is undefined; hardware gives 0
       return 0;
     }
+    // 0F 01 with a register operand holds XGETBV, RDTSCP, XTEST, MONITOR,
+    // CLAC... none advertised or allowed at CPL 3: #UD. With memory it is
+    // SGDT/SIDT/LGDT..., which UMIP (on in Linux) makes #GP.
+    case 0x01: return modMod == 3 ? EXIT_UD : EXIT_GP;
     // System instructions: #GP at CPL 3 (Linux: SIGSEGV).
-    case 0x00: case 0x01: case 0x06: case 0x08: case 0x09: case 0x20: case 0x21: case 0x22: case 0x23:
+    case 0x00: case 0x06: case 0x08: case 0x09: case 0x20: case 0x21: case 0x22: case 0x23:
     case 0x30: case 0x32: case 0x33: case 0x07: case 0x35:
       return EXIT_GP;
     default:

@@ -245,8 +245,9 @@ export function sysIoctl(t: Task, a: Args): number {
       if (!tty) return -ENOTTY;
       const b = new Uint8Array(8);
       const v = new DataView(b.buffer);
-      v.setUint16(0, 24, true);
-      v.setUint16(2, 80, true);
+      const [rows, cols] = e.file.inode.device?.winsize?.() ?? [24, 80];
+      v.setUint16(0, rows, true);
+      v.setUint16(2, cols, true);
       return t.mm.copyOut(arg, b);
     }
     case TIOCSWINSZ: return tty ? 0 : -ENOTTY;

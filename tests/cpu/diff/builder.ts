@@ -92,7 +92,7 @@ export class Builder {
     let end = start;
     while (end < bytes.length && inData(addr + end)) end++;
     if (end > start) this.c.patches.push({ addr: addr + start, bytes: bytes.slice(start, end) });
-    if (label) this.note(`[${hex(addr)}]=${hexBytes(bytes)}`);
+    if (label) this.note(`[${hex(addr)}]=${hexBytes(bytes.subarray(0, 32))}${bytes.length > 32 ? ` ... (${bytes.length} bytes)` : ""}`);
   }
 
   /**

@@ -55,6 +55,14 @@ export function movForms(): Form[] {
       b.emit({ pre: w === 16 ? [0x66] : [], w: w === 64, op: [op], immBytes: le(BigInt(addr), 8) });
     }));
   }
+  // With 67h the moffs is 4 bytes (a 32-bit address, zero-extended).
+  for (const [op, w, store] of [[0xa1, 64, false], [0xa0, 8, false], [0xa3, 32, true]] as const) {
+    out.push(simple(f, `MOV ${store ? `moffs32, ${w === 32 ? "EAX" : "RAX"}` : `${w === 8 ? "AL" : "RAX"}, moffs32`} (67 ${w === 64 ? "REX.W " : ""}${hx(op)}, 4-byte address)`, 60, (b) => {
+      const addr = DATA_ADDR + b.rng.int(0x1ff0);
+      b.patch(addr, le(value(b.rng, w), w / 8));
+      b.emit({ pre: [0x67], w: w === 64, op: [op], immBytes: le(BigInt(addr), 4) });
+    }));
+  }
   // MOVZX / MOVSX / MOVSXD
   for (const [name, op] of [["MOVZX", 0xb6], ["MOVSX", 0xbe]] as const) {
     for (const rw of WIDTHS) {

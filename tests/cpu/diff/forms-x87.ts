@@ -124,6 +124,8 @@ interface X87Spec {
   n?: number;
   family?: string;
   informational?: string;
+  /** REX.W (FXSAVE64/FXRSTOR64). */
+  w?: boolean;
   /** Narrows the compared FSW bits for this case's inputs (stack ST0 first, control word). */
   fswFor?: (stack: F80[], fcw: number) => number;
 }
@@ -148,7 +150,7 @@ export function x87Form(s: X87Spec): Form {
           const { m, ea } = b.mem(size, { align: s.align });
           b.patch(ea, s.image ? s.image(b) : memBytes(rng, s.mem));
           if (s.ignore) b.c.memIgnore = s.ignore.map(([o, l]) => [ea + o, l]);
-          b.emit({ op: s.op, reg: s.digit, rm: m as Mem });
+          b.emit({ w: s.w, op: s.op, reg: s.digit, rm: m as Mem });
         } else {
           const i = s.fixed ? 0 : rng.int(8);
           b.raw([...s.op, (s.reg ?? 0) + i]);
@@ -239,6 +241,9 @@ export function x87Forms(): Form[] {
   // FXSAVE/FXRSTOR: 16-byte aligned (one in ten misaligned: #GP). FOP/FIP/FDP (+6..+23) and MXCSR_MASK (+28) are vendor-dependent.
   out.push(x87Form({ name: "FXSAVE m512 (0F AE /0)", op: [0x0f, 0xae], digit: 0, mem: "fx", align: 16, fsw: 0xffff, n: 80, ignore: [[6, 18], [28, 4], [464, 48]] }));
   out.push(x87Form({ name: "FXRSTOR m512 (0F AE /1)", op: [0x0f, 0xae], digit: 1, mem: "fx", align: 16, fsw: 0xffff, n: 80, image: fxImage }));
+  // REX.W forms (FXSAVE64/FXRSTOR64): 64-bit FIP/FDP layout, which is not compared anyway.
+  out.push(x87Form({ name: "FXSAVE64 m512 (REX.W 0F AE /0)", op: [0x0f, 0xae], w: true, digit: 0, mem: "fx", align: 16, fsw: 0xffff, n: 60, ignore: [[6, 18], [28, 4], [464, 48]] }));
+  out.push(x87Form({ name: "FXRSTOR64 m512 (REX.W 0F AE /1)", op: [0x0f, 0xae], w: true, digit: 1, mem: "fx", align: 16, fsw: 0xffff, n: 60, image: fxImage }));
   return out;
 }
 

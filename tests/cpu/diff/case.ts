@@ -61,6 +61,11 @@ export interface Case {
    * of `exact` (SDM vol. 2, RCPPS); other lanes and results are bit-exact.
    */
   approx?: { xmm: number; lanes: number; exact: number[] };
+  /**
+   * The snippet executes SYSCALL with an unknown number: natively Linux
+   * returns -ENOSYS; the emulator side plays that kernel (RAX = -38, resume).
+   */
+  syscallEnosys?: boolean;
   /** Human-readable inputs for the mismatch report. */
   inputs: string;
 }

@@ -174,6 +174,13 @@ export function miscForms(): Form[] {
       b.raw(bytes);
     }));
   }
+  // SYSCALL with an unknown number: Linux answers -ENOSYS; RCX = next RIP, R11 = RFLAGS (SDM: SYSCALL).
+  out.push(simple(f, "SYSCALL (0F 05, unknown number: -ENOSYS)", 60, (b) => {
+    b.claim(0);
+    b.setReg(0, 64, BigInt(1000 + b.rng.int(30000)), false, "rax");
+    b.c.syscallEnosys = true;
+    b.raw([0x0f, 0x05]);
+  }));
   out.push(simple(f, "XLAT (D7)", 60, (b) => {
     b.claim(0); b.claim(3);
     b.setReg(3, 64, BigInt(DATA_ADDR + b.rng.int(DATA_SIZE - 256)), false, "rbx");

@@ -22,14 +22,20 @@ export function ramBase(): u32 {
 
 export function flushTlb(): void { tlbFlush(); }
 
+/** CR3 of the last run(); the TLB holds translations of this address space only. */
+let lastCr3: u64 = <u64>-1;
+
 /** Drops cached decodes of [paddr, paddr+len): the kernel wrote guest frames. */
 export function invalidateCode(paddr: u32, len: u32): void {
   if (len == 0) return;
+  // A freed frame that was the last PML4 may come back as a new process's
+  // root with the same CR3 value: make the next run() flush the TLB then.
+  const root = lastCr3 & ~<u64>0xfff;
+  if (root >= <u64>paddr && root < <u64>paddr + <u64>len) lastCr3 = <u64>-1;
   const first = paddr >> 12, last = (paddr + len - 1) >> 12;
   for (let pg = first; pg <= last; pg++) dropCode(<usize>pg << 12);
 }
 
-let lastCr3: u64 = <u64>-1;
 
 /** LOCK is allowed only on read-modify-write instructions with a memory destination (SDM vol. 2 "LOCK"). */
 function lockAllowed(): bool {

@@ -476,6 +476,21 @@ describe("decode cache", () => {
     expect(m.run()).toBe(EXIT_BREAKPOINT);
     expect(m.reg(R.rbx)).toBe(0x33333333n);
   });
+  it("a new address space whose root reuses a freed PML4 frame does not see stale translations", () => {
+    const a = machine(h("48 8b 04 25 00 00 60 00")); // mov rax, [DATA]
+    a.write(DATA, [1]);
+    runToEnd(a);
+    expect(a.reg(R.rax)).toBe(1n);
+    // Free the root (the kernel calls invalidateCode on release), then build a
+    // different mapping whose root sits at the same physical address.
+    const root = a.pt.root;
+    cpu.invalidateCode(root, 4096);
+    new DataView(cpu.memory.buffer).setBigUint64(root, 0n, true); // empty PML4: nothing mapped
+    const b = new Machine(cpu, mem);
+    b.v.setBigUint64(b.state + CR3, BigInt(root), true);
+    b.rip = BigInt(CODE); // a stale TLB would still fetch and run the old code here
+    expect(b.run()).toBe(EXIT_PAGE_FAULT);
+  });
   it("invalidateCode() makes the CPU see bytes the kernel wrote", () => {
     const m = machine(h("b8 01 00 00 00"));
     runToEnd(m);

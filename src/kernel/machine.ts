@@ -23,7 +23,7 @@ import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
 import { Args, type Kernel } from "./syscall/types";
-import { isFatalByDefault, SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from "./syscall/signal";
+import { isFatalByDefault, SIGSEGV, SIGILL, SIGFPE, SIGTRAP } from "./syscall/signal";
 import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -258,9 +258,7 @@ export class Machine implements Kernel {
     const e = this.exec(t, file, o.argv, env);
     this.running = null;
     if (e < 0) {
-      this.live.delete(pid);
-      t.mm.destroy();
-      this.mem.release(statePa);
+      this.reap(t);
       const why = e === -ENOENT ? "no such file or directory" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
       return fail(`${file}: ${why}`, e === -ENOENT ? 127 : 126);
     }
@@ -280,6 +278,7 @@ export class Machine implements Kernel {
 
   /** Frees an exited task's memory and state block. */
   reap(t: Task): void {
+    for (let fd = 0; fd < 3; fd++) this.pipefs.remove(`fd${t.tid}-${fd}`);
     this.live.delete(t.tid);
     this.proc.forget(t);
     t.mm.destroy();
@@ -318,7 +317,7 @@ export class Machine implements Kernel {
 
   /** A synchronous fault signal: with no handler delivery yet, it always ends the process (force_sig). */
   private forceSignal(t: Task, sig: number): void {
-    this.exitGroup(t, sig === SIGKILL ? SIGKILL : sig);
+    this.exitGroup(t, sig);
   }
 
   private syscall(t: Task, args: Args, stats: RunStats): void {

@@ -65,6 +65,8 @@ describe("guest faults end the process with a signal status", () => {
     expect(hako(["ud2"], "").status).toBe(132);
     expect(hako(["exit7"], "")).toEqual({ stdout: "hi\n", status: 7 });
     expect(hako(["mm", "hole"], "x").status).toBe(139);
+    expect(hako(["../bin"], "").status).toBe(126); // a directory: execve fails with EACCES
+    expect(hako(["nothing-here"], "").status).toBe(127);
     expect(m.mem.usedFrames).toBe(frames);
   });
 });

@@ -288,7 +288,8 @@ export class Machine implements Kernel {
   private loop(t: Task, stats: RunStats, maxInstr: number, deadline: number): void {
     const cpu = this.cpu;
     const args = new Args(t);
-    const BUDGET = 1 << 22;
+    // Run to completion in big slices; under a deadline, slices of a few ms (at tens of MIPS).
+    const BUDGET = deadline === Infinity ? 1 << 22 : 1 << 18;
     while (t.exitStatus === null) {
       const c0 = performance.now();
       if (c0 > deadline) return;

@@ -2,12 +2,10 @@
 // and system forms; SSE forms are handed to sse.ts, 0F38/0F3A entirely.
 // Same contract as exec.ts: nothing committed on a fault.
 import {
-  S, fault, modMod, modReg, modRm, ea, imm, nextRip, setNextRip, pfxF3, pfxF2, pfx66, rexW,
-  gpr64, setGpr64, setGpr32, probeWrite, rd64, wr64,
+  fault, modMod, modReg, ea, imm, nextRip, setNextRip, pfxF3, pfxF2, pfx66, rexW, gpr64, setGpr64,
+  setGpr32, probeWrite, rd64, wr64,
 } from "./core";
-import {
-  EXIT_PAGE_FAULT, EXIT_UD, EXIT_GP, EXIT_SYSCALL, RCX, EXIT_DE,
-} from "./state";
+import { EXIT_PAGE_FAULT, EXIT_UD, EXIT_GP, EXIT_SYSCALL, RCX } from "./state";
 import { opByte, osz, rexRaw } from "./decode";
 import { getReg, setReg, readRM, writeRM, rmWritable, rdMem, wrMem } from "./operand";
 import { alu, ALU_ADD, ALU_CMP } from "./alu";

@@ -526,13 +526,16 @@ export function xtract80(se: u32, m: u64): void {
 /** Quotient bits for C0/C3/C1 and the C2 "incomplete" flag of the last FPREM/FPREM1. */
 export let remQ: u64 = 0;
 export let remPartial: bool = false;
+/** False when the result is a NaN (propagated or indefinite): no quotient bits are reported. */
+export let remValid: bool = false;
 
 export function prem80(aSE: u32, aM: u64, bSE: u32, bM: u64, nearest: bool): void {
-  remQ = 0; remPartial = false;
+  remQ = 0; remPartial = false; remValid = false;
   if (specials2(aSE, aM, bSE, bM)) return;
   const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
   const bz = isZero80(bSE, bM);
   if (aInf || bz) { exc |= IE; setIndefinite(); return; }
+  remValid = true;
   chkA(aSE, aM); chkB(bSE, bM);
   if (isZero80(aSE, aM)) { setResult(aSE, aM); return; }
   normalize(aSE, aM); const ea = nE, ma = nM;

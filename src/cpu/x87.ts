@@ -20,7 +20,7 @@ import {
 import { FCW, FSW, FTW, FOP, FIP, FDP, ST0, EXIT_UD, EXIT_MF, EXIT_PAGE_FAULT } from "./state";
 import {
   IE, DE, ZE, exc, raiseExc, roundedUp, rSE, rM, setCw, clearExc, INDEF_SE, INDEF_M,
-  add80, mul80, div80, sqrt80, cmp80, setDen, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
+  add80, mul80, div80, sqrt80, cmp80, setDen, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial, remValid,
   examine, isSNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
 import {
@@ -99,7 +99,8 @@ function signal(e: u32): bool {
   // an unmasked IE/DE/ZE stops the operation before it computes anything,
   // so no post-computation flag (OE, UE, PE) is reported with it
   const abort = (un & (IE | DE | ZE)) != 0;
-  if (abort) e &= IE | DE | ZE;
+  // nothing is computed, so no post-computation flag and no round-up report (C1 = 0, host)
+  if (abort) { e &= IE | DE | ZE; sw &= ~SW_C1; }
   sw |= e & 0x3f;
   if ((e & ~cwv & 0x3f) != 0) sw |= SW_ES | SW_B;
   return abort;
@@ -111,8 +112,9 @@ function underflow(): bool {
 }
 /** Stack overflow: IE+SF, C1=1. True when unmasked. */
 function overflow(): bool {
+  const abort = signal(IE);
   sw |= SW_SF | SW_C1;
-  return signal(IE);
+  return abort;
 }
 @inline function setC1(v: bool): void { sw = v ? sw | SW_C1 : sw & ~SW_C1; }
 
@@ -219,7 +221,7 @@ function compare(bSE: u32, bM: u64, quiet: bool, pops: i32): void {
 }
 /** FCOMI family: ZF PF CF (SDM FCOMI: OF, SF, AF cleared). */
 function compareFlags(i: i32, quiet: bool, popAfter: bool): void {
-  sw &= ~SW_C1;
+  // C1 is left alone on the host (the SDM says "set to 0"); a stack fault clears it
   if (empty(0) || empty(i)) {
     const abort = underflow();
     setStatusFlags(0x45);
@@ -227,8 +229,10 @@ function compareFlags(i: i32, quiet: bool, popAfter: bool): void {
     return;
   }
   const r = cmp80(se(0), mant(0), se(i), mant(i), quiet);
-  // the host sets the flags even when an unmasked exception stops the pop
+  // the host sets the flags even when an unmasked exception stops the pop, and keeps C1
+  const c1 = sw & SW_C1;
   const abort = signal(exc);
+  sw |= c1;
   setStatusFlags(r == CMP_GT ? 0 : r == CMP_LT ? 1 : r == CMP_EQ ? 0x40 : 0x45);
   if (popAfter && !abort) pop();
 }
@@ -256,7 +260,7 @@ function storeFloat(kind: i32, popAfter: bool): i32 {
   }
   if (kind == 0) toF32(s, m); else toF64(s, m);
   const abort = signal(exc);
-  if (abort || !storeOk) return 0;
+  if (abort || !storeOk) { setC1(false); return 0; }
   if (kind == 0) wr32(ea, <u32>outBits); else wr64(ea, outBits);
   setC1(roundedUp);
   if (popAfter) pop();
@@ -391,7 +395,7 @@ function fcmov(cc: i32, neg: bool, i: i32): void {
   else if (cc == 2) c = (f & 0x41) != 0;
   else c = (f & 4) != 0;
   if (neg) c = !c;
-  sw &= ~SW_C1;
+  // C1 is left alone unless the stack underflows (host)
   if (empty(0) || empty(i)) {
     // the masked response writes the indefinite whatever the condition (host)
     if (underflow()) return;
@@ -419,9 +423,11 @@ function opD9(op: i32): i32 {
       case 4: saveState(); envTouched = true; return fldenv(ea);
       case 5: { // FLDCW
         const v = rd16(ea); if (fault) return EXIT_PAGE_FAULT;
-        cwv = v; store<u16>(S + FCW, <u16>v); setCw(v);
+        // reserved bits 13-15 and 7 read back as 0, bit 6 as 1 (host)
+        const c = (v & 0x1f3f) | 0x40;
+        cwv = c; store<u16>(S + FCW, <u16>c); setCw(c);
         // unmasking a pending flag arms the deferred #MF (SDM §8.6)
-        if ((sw & ~v & 0x3f) != 0) sw |= SW_ES | SW_B; else sw &= ~(SW_ES | SW_B);
+        if ((sw & ~c & 0x3f) != 0) sw |= SW_ES | SW_B; else sw &= ~(SW_ES | SW_B);
         return 0;
       }
       case 6: saveState(); envTouched = true; return fnstenv(ea);
@@ -494,10 +500,12 @@ function opD9(op: i32): i32 {
       return 0;
     }
     case 0x35: case 0x38: { // FPREM1, FPREM
+      sw &= ~SW_C2; // cleared unless the reduction is incomplete (host, also on faults)
       if (empty(0) || empty(1)) { if (underflow()) return 0; put(0, INDEF_SE, INDEF_M); return 0; }
       prem80(se(0), mant(0), se(1), mant(1), b == 0x35);
       if (signal(exc)) return 0;
       put(0, rSE, rM);
+      if (!remValid) { sw &= ~SW_C1; return 0; } // NaN or invalid: C0 and C3 keep their values (host)
       sw &= ~SW_CC;
       if (remPartial) sw |= SW_C2;
       else {
@@ -537,6 +545,7 @@ function opD9(op: i32): i32 {
       return 0;
     case 0x32: case 0x3b: case 0x3e: case 0x3f: { // FPTAN, FSINCOS, FSIN, FCOS
       const pushes = b == 0x32 || b == 0x3b;
+      sw &= ~SW_C2;
       if (empty(0)) {
         if (underflow()) return 0;
         put(0, INDEF_SE, INDEF_M);
@@ -622,7 +631,7 @@ function opDD(op: i32): i32 {
   const i = modRm & 7;
   noteInsn(op);
   switch (r) {
-    case 0: freeTag(i); return 0; // FFREE
+    case 0: freeTag(i); sw &= ~SW_C1; return 0; // FFREE (C1 cleared on the host)
     case 1: fxch(i); return 0; // DD C8+i: FXCH4 alias
     case 2: case 3: fstReg(i, r == 3); return 0; // FST/FSTP ST(i)
     case 4: case 5: // FUCOM, FUCOMP
@@ -650,7 +659,8 @@ function opDF(op: i32): i32 {
       }
       case 7: noteInsn(op); return storeInt(64, false, true);
       case 4: { // FBLD: 18 packed BCD digits and a sign byte
-        const lo = rd64(ea); const hi = rd16(ea + 8); if (fault) return EXIT_PAGE_FAULT;
+        const lo = rd64(ea); if (fault) return EXIT_PAGE_FAULT;
+        const hi = rd16(ea + 8); if (fault) return EXIT_PAGE_FAULT;
         noteInsn(op);
         let v: u64 = 0;
         for (let k = 8; k >= 0; k--) {
@@ -691,7 +701,7 @@ function opDF(op: i32): i32 {
   if (r == 4) return EXIT_UD;
   noteInsn(op);
   if (r == 5 || r == 6) { compareFlags(i, r == 5, true); return 0; }
-  if (r == 0) { freeTag(i); pop(); return 0; } // FFREEP (AMD-documented)
+  if (r == 0) { freeTag(i); pop(); sw &= ~SW_C1; return 0; } // FFREEP (AMD-documented)
   if (r == 1) { fxch(i); return 0; } // FXCH7 alias
   fstReg(i, true); // DF D0+i / D8+i: FSTP8, FSTP9 aliases
   return 0;

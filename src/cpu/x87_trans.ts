@@ -417,7 +417,9 @@ function nan2(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
   if (an && bn) {
     const aq = (aM & QB) != 0, bq = (bM & QB) != 0;
     if (aq != bq) { if (aq) setResult80(aSE, aM); else setResult80(bSE, bM); return; }
-    if ((aM | QB) < (bM | QB)) setResult80(bSE, bM | QB); else setResult80(aSE, aM | QB);
+    // the larger significand wins; on a tie the positive one (as in f80.ts)
+    const qa = aM | QB, qb = bM | QB;
+    if (qa < qb || (qa == qb && (aSE & 0x8000) != 0 && (bSE & 0x8000) == 0)) setResult80(bSE, qb); else setResult80(aSE, qa);
     return;
   }
   if (an) setResult80(aSE, aM | QB); else setResult80(bSE, bM | QB);

@@ -13,7 +13,8 @@ import { decodeForms } from "./forms-decode";
 import { smcForms } from "./forms-smc";
 import { infoForms } from "./forms-info";
 import { fetchForms } from "./forms-fetch";
+import { busyboxForms } from "./forms-busybox";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...infoForms()];
+  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...busyboxForms(), ...infoForms()];
 }

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { ALL_FLAGS, AF, CF, OF, ZF, DF, type Case, type Form, type Rng } from "./case";
 import { Builder, le, mask } from "./builder";
 import { defaultFx, CODE_ADDR, DATA_ADDR, DATA_SIZE, STACK_ADDR } from "./layout";
-import { xmmValue } from "./fpvalues";
+import { mxcsrValue, xmmValue } from "./fpvalues";
+import { x87State } from "./forms-x87";
 import { shiftFlags } from "./forms-shift";
 import { repoRoot } from "./native";
 
@@ -168,9 +169,13 @@ function buildCase(rng: Rng, ins: Insn): Case | null {
   if (/xmm|%st|^f|^cvt|^p|^mov[ahlu]p|^movs[sd]|^movd|^movq|^ucomi|^comi|^ldmxcsr|^stmxcsr|^add[ps]|^sub[ps]|^mul[ps]|^div[ps]|^sqrt|^min|^max|^and[np]|^or[p]|^xor[p]|^unpck|^shuf|^emms/.test(ins.text)) {
     const fx = defaultFx();
     for (let x = 0; x < 16; x++) fx.set(xmmValue(rng, rng.pick(["int", "f32", "f64"] as const)), 160 + 16 * x);
+    new DataView(fx.buffer).setUint32(24, mxcsrValue(rng), true);
     b.c.fx = fx; b.c.wantFx = true;
-    // x87 arithmetic leaves C0..C3 undefined; the x87 family checks them per instruction.
-    if (/^f/.test(mn)) b.c.fswMask = 0xffff & ~0x4700;
+    if (/^f/.test(mn)) {
+      x87State(b, fx);
+      // x87 arithmetic leaves C0..C3 undefined; the x87 family checks them per instruction.
+      b.c.fswMask = 0xffff & ~0x4700;
+    }
   }
   b.raw(Array.from(code));
   b.note(ins.text);

@@ -10,11 +10,17 @@ export function mask(w: number): bigint { return (1n << BigInt(w)) - 1n; }
 export function signBit(w: number): bigint { return 1n << BigInt(w - 1); }
 export function toSigned(v: bigint, w: number): bigint { return v & signBit(w) ? v - (1n << BigInt(w)) : v; }
 
+const edgeCache = new Map<number, bigint[]>();
 /** Edge values for a width: 0, 1, 2, -1, -2, the sign boundaries and alternating patterns. */
 export function edges(w: number): bigint[] {
-  const m = mask(w), s = signBit(w);
-  const list = [0n, 1n, 2n, m, m - 1n, s - 1n, s, s + 1n, s - 2n, m / 3n, (m / 3n) * 2n, 0x7fn & m, 0x80n & m];
-  return [...new Set(list.map((v) => v & m))];
+  let list = edgeCache.get(w);
+  if (!list) {
+    const m = mask(w), s = signBit(w);
+    const all = [0n, 1n, 2n, m, m - 1n, s - 1n, s, s + 1n, s - 2n, m / 3n, (m / 3n) * 2n, 0x7fn & m, 0x80n & m];
+    list = [...new Set(all.map((v) => v & m))];
+    edgeCache.set(w, list);
+  }
+  return list;
 }
 
 /** An operand value: an edge value, a random one, a small one, or one near a sign boundary. */

@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import {
-  loadCpuNode, type CpuExports, CR3, RIP, RFLAGS, ICOUNT, FS_BASE, FAULT_ADDR, FAULT_CODE,
+  loadCpuNode, type CpuExports, CR3, RIP, RFLAGS, ICOUNT, FS_BASE, FAULT_ADDR, FAULT_CODE, XMM0,
   EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_GP, EXIT_BREAKPOINT, EXIT_BUDGET,
 } from "../../src/kernel/cpu";
 import { PhysMem } from "../../src/kernel/mm/physmem";
@@ -432,6 +432,17 @@ describe("more integer forms", () => {
     // CMPXCHG16B on an 8-byte aligned address: #GP
     const g = machine([...h("48 c7 c3"), ...le32(DATA + 8), ...h("48 0f c7 0b")]);
     expect(g.run()).toBe(EXIT_GP);
+  });
+  it("flags written by SSE (UCOMISD through setStatusFlags) drive Jcc/SETcc after lazy integer flags", () => {
+    // add eax,1 (lazy flags pending) ; ucomisd xmm0,xmm1 ; setb bl ; seta cl ; sete dl
+    const m = machine(h("83 c0 01 66 0f 2e c1 0f 92 c3 0f 97 c1 0f 94 c2"));
+    m.v.setFloat64(m.state + XMM0, 1.0, true);
+    m.v.setFloat64(m.state + XMM0 + 16, 2.0, true);
+    runToEnd(m);
+    expect(m.reg(R.rbx) & 0xffn).toBe(1n);
+    expect(m.reg(R.rcx) & 0xffn).toBe(0n);
+    expect(m.reg(R.rdx) & 0xffn).toBe(0n);
+    expect(m.flags & (CF | ZF | PF | OF | SF | AF)).toBe(CF);
   });
   it("a non-canonical address faults", () => {
     const m = machine(h("48 a1 00 00 00 00 00 80 00 00")); // mov rax, [0x0000800000000000]

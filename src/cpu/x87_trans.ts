@@ -12,7 +12,7 @@
 // Wide values live in static slots (no allocation): slot k holds sign (u32),
 // exponent (i32) and a 128-bit significand hi:lo with bit 127 set, the value
 // being hi:lo / 2^127 * 2^e; hi = lo = 0 is zero.
-import { roundExact, setResult80, raiseExc, IE, DE, ZE, UE, PE, isNaN80, isSNaN80, isUnsupported, isInf80, isZero80, isDenormal80, BIAS, INDEF_SE, INDEF_M, rSE, rM } from "./f80";
+import { roundExact, setResult80, setRoundedUp, raiseExc, IE, DE, ZE, UE, PE, isNaN80, isSNaN80, isUnsupported, isInf80, isZero80, isDenormal80, BIAS, INDEF_SE, INDEF_M, rSE, rM } from "./f80";
 
 const W: usize = memory.data(24 * 32, 16);
 @inline function ws(k: i32): u32 { return load<u32>(W + <usize>k * 24); }
@@ -310,11 +310,14 @@ export function f2xm1(se: u32, m: u64): void {
   if (isZero80(se, m)) { setResult80(se, 0); return; }
   if (isInf80(se, m)) { if ((se & 0x8000) != 0) setResult80(0xbfff, 0x8000_0000_0000_0000); else setResult80(se, m); return; }
   if (isDenormal80(se, m)) raiseExc(DE);
-  // the only exact results in range: 2^1 - 1 and 2^-1 - 1
+  // the only exact results in range: 2^1 - 1 and 2^-1 - 1 (the host still reports PE, and C1 for +1)
   if ((se & 0x7fff) == 0x3fff && m == 0x8000_0000_0000_0000) {
-    if ((se & 0x8000) != 0) setResult80(0xbffe, m); else setResult80(0x3fff, m);
+    raiseExc(PE);
+    if ((se & 0x8000) != 0) setResult80(0xbffe, m); else { setResult80(0x3fff, m); setRoundedUp(true); }
     return;
   }
+  // outside -1..+1 the result is undefined (SDM); the host returns the operand, with PE
+  if ((se & 0x7fff) >= 0x3fff) { raiseExc(PE); setResult80(se, m); return; }
   wfrom80(A, se, m);
   wconst(T, 0); wmul(A, A, T); // y = x ln 2
   // e^y - 1 = y + y^2/2! + ...
@@ -342,6 +345,16 @@ function lnOnePlus(t: i32): void {
   wadd(R, R, R);
 }
 
+/** R = log2 of the positive wide value in slot a: e + log2(m) with m in [sqrt(1/2), sqrt(2)). */
+function log2Wide(a: i32): void {
+  let e = we(a);
+  wset(a, 0, 0, wh(a), wl(a));
+  if (wh(a) > 0xb504f333f9de6484) { wset(a, 0, -1, wh(a), wl(a)); e++; }
+  wint(K, 1); wsub(a, a, K); lnOnePlus(a); // ln m
+  wconst(T, 1); wmul(R, R, T); // log2 m
+  if (e != 0) { wint(K, <u64>(e < 0 ? -e : e)); if (e < 0) wneg(K); wadd(R, R, K); }
+}
+
 /** FYL2X: ST1 * log2(ST0); a = ST0 (x), b = ST1 (y). */
 export function yl2x(xSE: u32, xM: u64, ySE: u32, yM: u64, plusOne: bool): void {
   if (isUnsupported(xSE, xM) || isUnsupported(ySE, yM)) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; }
@@ -366,18 +379,15 @@ export function yl2x(xSE: u32, xM: u64, ySE: u32, yM: u64, plusOne: bool): void 
       if (yi) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; }
       setResult80(ys << 15, 0); return;
     }
-    // log2 of x: e + log2(m) with m in [sqrt(1/2), sqrt(2))
-    wfrom80(A, xSE, xM);
-    let e = we(A);
-    wset(A, 0, 0, wh(A), wl(A));
-    if (wh(A) > 0xb504f333f9de6484) { wset(A, 0, -1, wh(A), wl(A)); e++; }
     const big = (xSE & 0x7fff) >= 0x3fff; // x > 1: log2 positive
     if (yi || yz) {
       const rs = ys ^ (big ? 0 : 1);
       setResult80((rs << 15) | (yi ? 0x7fff : 0), yi ? 0x8000_0000_0000_0000 : 0); return;
     }
-    if (wh(A) == 0x8000_0000_0000_0000 && wl(A) == 0) {
+    wfrom80(A, xSE, xM);
+    if (wh(A) == 0x8000_0000_0000_0000) {
       // a power of two: y * e is exact in 128 bits
+      const e = we(A);
       wint(R, <u64>(e < 0 ? -e : e)); if (e < 0) wneg(R);
       wfrom80(B, ySE, yM); wmul(R, R, B); wroundExact(R);
       // the host reports PE even for these exact products, and so UE when tiny
@@ -385,9 +395,7 @@ export function yl2x(xSE: u32, xM: u64, ySE: u32, yM: u64, plusOne: bool): void 
       if ((rSE & 0x7fff) == 0 && rM != 0) raiseExc(UE);
       return;
     }
-    wint(K, 1); wsub(A, A, K); lnOnePlus(A); // ln m
-    wconst(T, 1); wmul(R, R, T); // log2 m
-    if (e != 0) { wint(K, <u64>(e < 0 ? -e : e)); if (e < 0) wneg(K); wadd(R, R, K); }
+    log2Wide(A);
   } else {
     if (xz) {
       if (yi) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; }
@@ -401,9 +409,11 @@ export function yl2x(xSE: u32, xM: u64, ySE: u32, yM: u64, plusOne: bool): void 
     if (xi) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; }
     if (isDenormal80(xSE, xM) || isDenormal80(ySE, yM)) raiseExc(DE);
     if (yz) { setResult80((xs ^ ys) << 15, 0); return; }
+    // undefined below -1 (SDM domain is |x| < 1 - sqrt(2)/2); the host returns x there
+    if (xs != 0 && (xSE & 0x7fff) >= 0x3fff) { raiseExc(PE); setResult80(xSE, xM); return; }
     wfrom80(A, xSE, xM);
-    lnOnePlus(A);
-    wconst(T, 1); wmul(R, R, T);
+    if (we(A) < -2) { lnOnePlus(A); wconst(T, 1); wmul(R, R, T); }
+    else { wint(K, 1); wadd(A, A, K); log2Wide(A); } // far from 0: log2 of 1 + x directly
   }
   wfrom80(B, ySE, yM);
   wmul(R, R, B);

@@ -201,7 +201,7 @@ function describeCase(c: Case): string {
  * register may differ by one unit in the last place, and C1 (which reports
  * the rounding of the host's internal result) is not compared.
  */
-function loosen(line: string, other: string): string {
+function loosen(line: string, other: string, ulp = true): string {
   if (!line.includes(" ") || !other.includes(" ")) return line;
   const fx = line.split(" ")[0].match(/../g) ?? [];
   const ofx = other.split(" ")[0].match(/../g) ?? [];
@@ -212,7 +212,7 @@ function loosen(line: string, other: string): string {
     const se = v >> 64n, m = v & 0xffff_ffff_ffff_ffffn;
     return ((se & 0x8000n) << 64n) | ((se & 0x7fffn) << 63n) | (m & ~TOP);
   };
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 8 && ulp; i++) {
     const a = val(fx, i), o = val(ofx, i);
     const d = a > o ? a - o : o - a;
     if (d === 1n) ofx.slice(32 + 16 * i, 42 + 16 * i).forEach((x, k) => { fx[32 + 16 * i + k] = x; });
@@ -221,6 +221,7 @@ function loosen(line: string, other: string): string {
 }
 
 let ulpOff = 0;
+let c1Off = 0;
 /** Random starting condition codes C0-C3, so that what an instruction leaves in them is seen. */
 const rndCc = (): number => [0, 0x100, 0x200, 0x400, 0x4000][rndInt(5)] | (rndInt(2) ? 0x4700 & (rndInt(0x10000)) : 0);
 
@@ -228,13 +229,16 @@ function check(cases: Case[], tolerant = false): void {
   for (const c of cases) if (c.sw === undefined) c.sw = rndCc();
   const native = runNative(cases);
   const bad: string[] = [];
-  ulpOff = 0;
+  ulpOff = 0; c1Off = 0;
   cases.forEach((c, k) => {
     let n = normalize(native[k], c);
     let e = normalize(runEmu(c), c);
     if (tolerant && n !== e) {
       const n2 = normalize(loosen(native[k], native[k]), c), e2 = normalize(loosen(runEmu(c), native[k]), c);
-      if (n2 === e2) ulpOff++;
+      if (n2 === e2) {
+        ulpOff++;
+        if (normalize(loosen(native[k], native[k], false), c) === normalize(loosen(runEmu(c), native[k], false), c)) c1Off++;
+      }
       n = n2; e = e2;
     }
     if (n !== e && bad.length < (process.env.X87_SHOW ? 40 : 8)) bad.push(`${describeCase(c)}\n  native ${n}\n  emu    ${e}`);
@@ -346,7 +350,7 @@ describe("x87 vs native FPU", () => {
   });
   it("transcendentals: FSIN, FCOS, FSINCOS, FPTAN, F2XM1, FYL2X, FYL2XP1, FPATAN", () => {
     const cases: Case[] = [];
-    // F2XM1 and FYL2XP1 are undefined outside their domains: stay inside
+    // F2XM1 and FYL2XP1 are undefined outside their domains (mostly inside; outside, the host's choice is mimicked)
     const ranged = (maxExp: number, strict = false): bigint => {
       const v = rndValue();
       const se = Number(v >> 64n);
@@ -355,9 +359,9 @@ describe("x87 vs native FPU", () => {
     };
     for (let n = 0; n < 500 * SCALE; n++) {
       for (const b of [0xfe, 0xff, 0xfb, 0xf2]) cases.push({ name: `d9 ${b.toString(16)}`, cw: rndCw(), st: [ranged(0x3fff + 64)], insn: [0xd9, b] });
-      cases.push({ name: "f2xm1", cw: rndCw(), st: [ranged(0x3ffe, true)], insn: [0xd9, 0xf0] });
+      cases.push({ name: "f2xm1", cw: rndCw(), st: [ranged(0x3ffe)], insn: [0xd9, 0xf0] });
       cases.push({ name: "fyl2x", cw: rndCw(), st: [rndInt(4) ? ranged(0x7ffe) & ~(0x8000n << 64n) : rndValue(), rndValue()], insn: [0xd9, 0xf1] });
-      cases.push({ name: "fyl2xp1", cw: rndCw(), st: [ranged(0x3ffc, true), rndValue()], insn: [0xd9, 0xf9] });
+      cases.push({ name: "fyl2xp1", cw: rndCw(), st: [ranged(0x3ffc), rndValue()], insn: [0xd9, 0xf9] });
       cases.push({ name: "fpatan", cw: rndCw(), st: [rndValue(), rndValue()], insn: [0xd9, 0xf3] });
     }
     for (const v of EDGE) for (const b of [0xfe, 0xff, 0xfb, 0xf2]) cases.push({ name: `edge d9 ${b.toString(16)}`, cw: CWS[rndInt(12)], st: [v], insn: [0xd9, b] });
@@ -373,7 +377,7 @@ describe("x87 vs native FPU", () => {
       cases.push({ name: `stack d9 ${b.toString(16)}`, cw: rndCw(), st, top: rndInt(8), insn: [0xd9, b] });
     }
     check(cases, true);
-    console.log(`transcendentals: ${cases.length} cases, ${ulpOff} differ only by one ulp and/or C1, the rest bit-exact`);
+    console.log(`transcendentals: ${cases.length} cases; ${ulpOff - c1Off} differ by one ulp (and maybe C1), ${c1Off} only in C1, the rest bit-exact`);
   });
   it("stack: overflow/underflow responses, FXCH, FFREE, FINCSTP/FDECSTP, FNOP, FCMOVcc", () => {
     const cases: Case[] = [];

@@ -60,6 +60,21 @@ describe("the page", () => {
     await expect.poll(() => screen(page), { timeout: 30_000 }).toContain("no-such-command: command not found");
   });
 
+  it("stays responsive while the guest loops, and ^C stops the loop", async () => {
+    await command("awk 'BEGIN { while (1) {} }'");
+    await page.waitForTimeout(500);
+    // The main thread answers at once: the machine runs in the worker, in slices.
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      await page.evaluate(() => document.title);
+      expect(Date.now() - t0).toBeLessThan(100);
+    }
+    await page.keyboard.press("Control+C");
+    await expect.poll(() => screen(page), { timeout: 10_000 }).toMatch(/\^C\s+hako\$\s*$/);
+    await command("echo loop stopped");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(/\^C\s+hako\$ echo loop stopped\s+loop stopped\s+hako\$/);
+  });
+
   it("reports terminal resizes to the worker", async () => {
     const before = await page.getByTestId("term-size").innerText();
     await page.setViewportSize({ width: 900, height: 500 });

@@ -28,6 +28,7 @@ describe("launcher", () => {
   });
 
   function session(): { term: TerminalStream; screen: () => string; type: (s: string) => void } {
+    // Keys arrive as the page sends them: one chunk per keystroke or paste.
     let out = "";
     let input: (b: Uint8Array) => void = () => {};
     const dec = new TextDecoder();
@@ -38,24 +39,29 @@ describe("launcher", () => {
     return { term, screen: () => out, type: (s) => input(new TextEncoder().encode(s)) };
   }
 
-  it("echoes the typed line, runs it, and shows the output with CR LF", () => {
+  it("echoes the typed line, runs it, and shows the output with CR LF", async () => {
     const s = session();
-    new Launcher(s.term, machine, env).start("banner\n");
+    const l = new Launcher(s.term, machine, env);
+    l.start("banner\n");
     s.type("echo one   two\r");
+    await l.idle;
     expect(s.screen()).toBe("banner\r\nhako$ echo one   two\r\none two\r\nhako$ ");
   });
 
-  it("edits the line before running it and reports exit status", () => {
+  it("edits the line before running it and reports exit status", async () => {
     const s = session();
     const l = new Launcher(s.term, machine, env);
     l.start("");
     s.type("lsx\x7f -d /etc\r");
+    await l.idle;
     expect(s.screen()).toContain("/etc\r\nhako$ ");
     expect(l.lastStatus).toBe(0);
     s.type("ls /nonexistent\r");
+    await l.idle;
     expect(s.screen()).toContain("ls: /nonexistent: No such file or directory");
     expect(l.lastStatus).toBe(1);
     s.type("nope\r");
+    await l.idle;
     expect(s.screen()).toContain("nope: command not found");
     expect(l.lastStatus).toBe(127);
   });
@@ -67,5 +73,22 @@ describe("launcher", () => {
     s.type("false\x03");
     expect(s.screen()).toBe("hako$ false^C\r\nhako$ ");
     expect(l.lastStatus).toBe(0);
+  });
+
+  it("^C interrupts an endless loop and, as on Linux, discards what was typed ahead", async () => {
+    const s = session();
+    const l = new Launcher(s.term, machine, env);
+    l.start("");
+    // awk installs no SIGINT handler, so the default action ends it (handlers run once signals are delivered, issue 4).
+    s.type("awk 'BEGIN { while (1) {} }'\r");
+    s.type("echo typed ahead\r");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(s.screen()).not.toContain("typed ahead\r\ntyped ahead");
+    s.type("\x03");
+    await l.idle;
+    expect(l.lastStatus).toBe(130);
+    s.type("echo after\r");
+    await l.idle;
+    expect(s.screen()).toMatch(/echo typed ahead\r\n\^C\r\nhako\$ echo after\r\nafter\r\nhako\$ $/);
   });
 });

@@ -40,7 +40,7 @@ export interface DiffReport {
 export function pristineImage(): Uint8Array { return new Rng(`${SEED}:image`).bytes(IMAGE_SIZE); }
 
 const GPRS = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"];
-function describe(f: Form, c: Case, n: Outcome, e: Outcome, diff: string): string {
+function describe(c: Case, n: Outcome, e: Outcome, diff: string): string {
   const regs = GPRS.map((r, i) => `${r}=${c.gpr[i].toString(16)}`).join(" ");
   return `  ${diff}\n    bytes: ${hexBytes(c.code)}\n    inputs: ${c.inputs}\n    all GPRs in: ${regs}\n` +
     `    native: ${n.kind}${n.detail ? ` (${n.detail})` : ""}, emu: ${e.kind} (${e.detail})`;
@@ -81,7 +81,7 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
       const d = firstDifference(c, n, e);
       if (d) {
         fr.mismatches++;
-        if (fr.details.length < DETAILS_PER_FORM) fr.details.push(describe(fr.form, c, n, e, d));
+        if (fr.details.length < DETAILS_PER_FORM) fr.details.push(describe(c, n, e, d));
       }
     }
     tNative += tb - ta;
@@ -128,10 +128,8 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
   for (const fr of results) if (!fr.mismatches && fr.cases) detail.push(`  [${fr.form.family}] ${fr.form.name} (${fr.cases} cases, ${fr.nativeFaults} fault natively)`);
   mkdirSync(testBuildDir, { recursive: true });
   writeFileSync(join(testBuildDir, "diff-report.txt"), detail.join("\n") + "\n");
-  const t2 = performance.now();
   return {
     forms: results, families, totalForms, totalCases, totalMismatches, suspicious, text: summary,
     seconds: { generate: (t1 - t0) / 1000, native: tNative / 1000, emulator: tEmu / 1000 },
   };
-  void t2;
 }

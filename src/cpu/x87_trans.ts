@@ -406,7 +406,13 @@ export function yl2x(xSE: u32, xM: u64, ySE: u32, yM: u64, plusOne: bool): void 
       if (isDenormal80(xSE, xM)) raiseExc(DE);
       setResult80(((xs ^ ys) << 15) | 0x7fff, 0x8000_0000_0000_0000); return;
     }
-    if (xi) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; }
+    if (xi && xs == 0) {
+      // outside the domain; the host gives y * log2(+inf) = +-inf (0 * inf is invalid)
+      if (yz) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; }
+      if (isDenormal80(ySE, yM)) raiseExc(DE);
+      setResult80((ys << 15) | 0x7fff, 0x8000_0000_0000_0000); return;
+    }
+    if (xi) { raiseExc(IE); setResult80(INDEF_SE, INDEF_M); return; } // -inf: invalid (host)
     if (isDenormal80(xSE, xM) || isDenormal80(ySE, yM)) raiseExc(DE);
     if (yz) { setResult80((xs ^ ys) << 15, 0); return; }
     // undefined below -1 (SDM domain is |x| < 1 - sqrt(2)/2); the host returns x there

@@ -66,6 +66,8 @@ export interface Case {
    * returns -ENOSYS; the emulator side plays that kernel (RAX = -38, resume).
    */
   syscallEnosys?: boolean;
+  /** Emulator side: run one instruction per run() call (budget 1), resuming after each EXIT_BUDGET. */
+  singleStep?: boolean;
   /** Human-readable inputs for the mismatch report. */
   inputs: string;
 }
@@ -88,6 +90,8 @@ export interface Form {
    * while CPUID reports MMX) or whose results are implementation-specific.
    */
   informational?: string;
+  /** A re-run of another form in a different emulator mode: its mismatches count, but not as a new form or new cases. */
+  rerun?: boolean;
   /** Faulting natively is the point of this form (invalid encodings); otherwise most cases must run to the end. */
   faults?: boolean;
 }

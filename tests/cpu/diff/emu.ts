@@ -114,11 +114,19 @@ export class Emulator {
     v.setBigUint64(s + GS_BASE, c.gsBase ?? 0n, true);
     u8.set(c.fx ?? defaultFx(), s + FXAREA);
 
-    let exit = cpu.run(s, BUDGET);
+    // Single-step cases run with a budget of 1 and resume after every EXIT_BUDGET, so the
+    // state block must carry the exact state (lazy flags, REP progress) across every exit.
+    const step = (): number => {
+      if (!c.singleStep) return cpu.run(s, BUDGET);
+      let x = EXIT_BUDGET;
+      for (let n = 0; x === EXIT_BUDGET && n < BUDGET; n++) x = cpu.run(s, 1);
+      return x;
+    };
+    let exit = step();
     // A minimal kernel for SYSCALL cases: every number is unknown, so the result is -ENOSYS.
     for (let n = 0; exit === EXIT_SYSCALL && c.syscallEnosys && n < 16; n++) {
       new DataView(cpu.memory.buffer).setBigInt64(s, -38n, true);
-      exit = cpu.run(s, BUDGET);
+      exit = step();
     }
     // The CPU never grows memory today, but refetch views in case it ever does.
     u8 = new Uint8Array(cpu.memory.buffer);

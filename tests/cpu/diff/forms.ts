@@ -14,7 +14,9 @@ import { smcForms } from "./forms-smc";
 import { infoForms } from "./forms-info";
 import { fetchForms } from "./forms-fetch";
 import { busyboxForms } from "./forms-busybox";
+import { stepForms } from "./forms-step";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...busyboxForms(), ...infoForms()];
+  const forms = [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...busyboxForms(), ...infoForms()];
+  return [...forms, ...stepForms(forms)];
 }

@@ -23,7 +23,7 @@ export interface FormResult {
   nativeFaults: number;
   details: string[];
 }
-export interface FamilyTotals { family: string; forms: number; cases: number; mismatches: number; nativeFaults: number; informational: boolean }
+export interface FamilyTotals { family: string; forms: number; cases: number; mismatches: number; nativeFaults: number; informational: boolean; rerun: boolean }
 export interface DiffReport {
   forms: FormResult[];
   families: FamilyTotals[];
@@ -91,7 +91,7 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
   const fams = new Map<string, FamilyTotals>();
   for (const fr of results) {
     if (fr.cases === 0) continue;
-    const t = fams.get(fr.form.family) ?? { family: fr.form.family, forms: 0, cases: 0, mismatches: 0, nativeFaults: 0, informational: !!fr.form.informational };
+    const t = fams.get(fr.form.family) ?? { family: fr.form.family, forms: 0, cases: 0, mismatches: 0, nativeFaults: 0, informational: !!fr.form.informational, rerun: !!fr.form.rerun };
     t.forms++; t.cases += fr.cases; t.mismatches += fr.mismatches; t.nativeFaults += fr.nativeFaults;
     fams.set(fr.form.family, t);
   }
@@ -99,15 +99,17 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
   // A form that could not build a single case (e.g. a busybox shape with an absolute address) is not counted.
   const empty = results.filter((f) => f.cases === 0);
   const asserted = results.filter((f) => !f.form.informational && f.cases > 0);
-  const totalForms = asserted.length;
-  const totalCases = asserted.reduce((s, f) => s + f.cases, 0);
+  // Re-runs (single-stepped repeats) must match too, but are not new forms or new cases.
+  const distinct = asserted.filter((f) => !f.form.rerun);
+  const totalForms = distinct.length;
+  const totalCases = distinct.reduce((s, f) => s + f.cases, 0);
   const totalMismatches = asserted.reduce((s, f) => s + f.mismatches, 0);
   const lines: string[] = [];
   lines.push(`Differential CPU test (seed ${seed}${filter ? `, filter "${filter}"` : ""})`);
   const row = (t: FamilyTotals): string =>
     `${t.family.padEnd(9)} ${String(t.forms).padStart(4)} forms ${String(t.cases).padStart(7)} cases ${String(t.mismatches).padStart(7)} mismatches  (${t.nativeFaults} cases fault natively)`;
-  for (const t of families) if (!t.informational) lines.push(row(t));
-  const passingForms = asserted.filter((f) => f.mismatches === 0).length;
+  for (const t of families) if (!t.informational) lines.push(row(t) + (t.rerun ? "  [re-runs, not counted as forms/cases]" : ""));
+  const passingForms = distinct.filter((f) => f.mismatches === 0).length;
   lines.push(`TOTAL     ${String(totalForms).padStart(4)} forms ${String(totalCases).padStart(7)} cases ${String(totalMismatches).padStart(7)} mismatches; ${passingForms} forms fully match`);
   const suspicious = asserted.filter((f) => !f.form.faults && f.nativeFaults * 2 > f.cases);
   for (const f of suspicious) lines.push(`WARNING: ${f.nativeFaults}/${f.cases} cases of "${f.form.name}" fault natively (generator bug?)`);

@@ -89,7 +89,9 @@ export function infoForms(): Form[] {
   out.push(mmxForm("CVTPS2PI mm, xmm/m64 (0F 2D /r)", [0x2d], "mm", "xm"));
   out.push(mmxForm("CVTTPS2PI mm, xmm/m64 (0F 2C /r)", [0x2c], "mm", "xm"));
   out.push(mmxForm("CVTPI2PD xmm, mm/m64 (66 0F 2A /r)", [0x2a], "x", "mmm", { pfx: 0x66 }));
-  // EMMS is implemented, so it is asserted (in the x87 family): all tags empty and TOP = 0 (SDM vol. 1 table 9-2).
+  // EMMS is implemented, so it is asserted (in the x87 family): all tags empty, and TOP = 0 — SDM vol. 3
+  // §12.2: "each time an MMX instruction is executed, the TOS value is set to 000B" (the EMMS page itself
+  // only mentions the tag word; the native CPU clears TOP as well).
   out.push(mmxForm("EMMS (0F 77)", [0x77], 0, "mm", { asserted: true }));
   const why = "transcendental results are implementation-specific in the last bits";
   for (const [mn, byte] of [["F2XM1", 0xf0], ["FYL2X", 0xf1], ["FPTAN", 0xf2], ["FPATAN", 0xf3], ["FYL2XP1", 0xf9], ["FSINCOS", 0xfb], ["FSIN", 0xfe], ["FCOS", 0xff]] as const) {

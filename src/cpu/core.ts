@@ -89,6 +89,9 @@ function pageFault(addr: u64, code: u32): usize {
 export function translate(addr: u64, acc: u32): usize {
   if ((<i64>(addr << 16) >> 16) != <i64>addr) return pageFault(addr, acc);
   let table = <usize>load<u64>(S + CR3) & ~<usize>0xfff;
+  // A root inside the CPU's own tables is a kernel bug (CR3 never set):
+  // treat it as an empty address space rather than walk our private data.
+  if (table < <usize>__heap_base) return pageFault(addr, acc);
   let nx = false;
   let writable = true;
   for (let shift: u64 = 39; shift >= 12; shift -= 9) {

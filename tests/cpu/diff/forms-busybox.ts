@@ -52,6 +52,8 @@ function splitOps(s: string): string[] {
 
 /** The busybox instructions, one list per shape key, parsed once. */
 let corpus: Map<string, Insn[]> | null = null;
+/** Instruction counts of the disassembly: all, left out (control flow, CPUID...), and per shape key. */
+const stats = { total: 0, skipped: 0, perKey: new Map<string, number>() };
 function loadCorpus(): Map<string, Insn[]> {
   if (corpus) return corpus;
   corpus = new Map();
@@ -65,9 +67,10 @@ function loadCorpus(): Map<string, Insn[]> {
     pending = null;
     const m = /^((?:(?:lock|rep|repz|repnz|data16|cs|ds|addr32|rex\.?\w*)\s+)*)(\S+)\s*(.*)$/.exec(t);
     if (!m) return;
+    stats.total++;
     const pre = m[1].trim();
     const mn = (pre ? pre + " " : "") + m[2];
-    if (SKIP.test(m[2]) || SKIP.test(mn) || /rex/.test(pre)) return;
+    if (SKIP.test(m[2]) || SKIP.test(mn) || /rex/.test(pre)) { stats.skipped++; return; }
     const ops = m[3] ? splitOps(m[3]) : [];
     const shape = ops.map((o) => o.startsWith("$") ? "i" : isReg(o) ? o.replace(/^%(r\d+[dwb]?|[re]?[a-d]x|[re]?[sd]i|[re]?[sb]p|[a-d][lh]|[sd]il|[sb]pl|xmm\d+|st\(?\d?\)?|mm\d)$/, (_x, r: string) =>
       /^xmm/.test(r) ? "x" : /^st/.test(r) ? "st" : /^mm/.test(r) ? "mm" : /^r\d+$|^r[a-d]x$|^r[sd]i$|^r[sb]p$/.test(r) ? "r64" : /d$|^e/.test(r) ? "r32" : /w$|^[a-d]x$|^[sd]i$|^[sb]p$/.test(r) ? "r16" : "r8") : "m");
@@ -75,6 +78,7 @@ function loadCorpus(): Map<string, Insn[]> {
     const list = corpus!.get(key) ?? [];
     if (list.length < 4 && !list.some((x) => x.text === t)) list.push({ bytes: Uint8Array.from(bytes), text: t, mn, ops });
     corpus!.set(key, list);
+    stats.perKey.set(key, (stats.perKey.get(key) ?? 0) + 1);
   };
   for (const line of text.split("\n")) {
     const m = /^\s*[0-9a-f]+:\t([0-9a-f ]+?)\s*(?:\t(.*))?$/.exec(line);
@@ -180,6 +184,18 @@ function buildCase(rng: Rng, ins: Insn): Case | null {
   b.raw(Array.from(code));
   b.note(ins.text);
   return b.done();
+}
+
+/** How much of busybox the family covers: instructions in shapes tested here, left to other families, or unadvertised. */
+export function busyboxCoverage(): { total: number; skipped: number; tested: number; elsewhere: number; unadvertised: number; shapes: number } {
+  loadCorpus();
+  let tested = 0, elsewhere = 0, unadvertised = 0, shapes = 0;
+  for (const [key, n] of stats.perKey) {
+    if (ELSEWHERE.test(key)) elsewhere += n;
+    else if (UNADVERTISED.test(key.replace(/^(lock|rep|repz|repnz|data16)\s+/, ""))) unadvertised += n;
+    else { tested += n; shapes++; }
+  }
+  return { total: stats.total, skipped: stats.skipped, tested, elsewhere, unadvertised, shapes };
 }
 
 export function busyboxForms(): Form[] {

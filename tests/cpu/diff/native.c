@@ -1,6 +1,8 @@
 // Native side of the differential CPU test: runs instruction snippets on the
 // build machine's own CPU from a given register/flag/FPU/memory state and
-// reports the resulting state. Built by native.ts with `gcc -O1`; reads the
+// reports the resulting state. Built by native.ts with `gcc -O1
+// -fno-stack-protector` (the signal handler must not touch TLS before it
+// restores FS); reads the
 // case file (format in layout.ts) on stdin, writes results on stdout.
 //
 // Each snippet runs at a fixed address (CODE_ADDR) with a data region and a

@@ -2,8 +2,8 @@
 // build machine's own CPU from a given register/flag/FPU/memory state and
 // reports the resulting state. Built by native.ts with `gcc -O1
 // -fno-stack-protector` (the signal handler must not touch TLS before it
-// restores FS); reads the
-// case file (format in layout.ts) on stdin, writes results on stdout.
+// restores FS); reads the case file (format in layout.ts) on stdin, writes
+// results on stdout.
 //
 // Each snippet runs at a fixed address (CODE_ADDR) with a data region and a
 // stack region at fixed addresses, exactly where the emulator maps them, so

@@ -12,7 +12,6 @@ import { exec0 } from "./exec";
 import { exec0f } from "./exec0f";
 import { sseExec } from "./sse";
 import { materialize, setFlagsWord } from "./flags";
-import { setStringRip } from "./string";
 
 // The kernel's RAM starts after the CPU's static data (TLB, tables), page aligned.
 export function ramBase(): u32 {
@@ -63,7 +62,6 @@ function step(rip: u64): i32 {
   const d = decode(rip);
   if (d != DEC_OK) return d == DEC_FAULT ? EXIT_PAGE_FAULT : (d == DEC_UD ? EXIT_UD : EXIT_GP);
   if (lockPfx && !lockAllowed()) return EXIT_UD;
-  setStringRip(rip);
   const map = opMap;
   if (map == 0) return exec0();
   if (map == 1) return exec0f();

@@ -243,6 +243,20 @@ describe("memory, stack, control flow", () => {
     expect(m.u64(FAULT_ADDR)).toBe(BigInt(DATA + 0x2000));
     expect(m.v.getUint32(m.state + FAULT_CODE, true)).toBe(2 | 4); // write, user, not present
   });
+  it("a long REP yields between slices with RIP on it, so the budget holds and it resumes", () => {
+    const m = machine([...h("48 c7 c7"), ...le32(0x1000000), ...h("b9 40 0d 03 00 b0 77 f3 aa")]); // rep stosb, 200000 bytes
+    m.map(0x1000000, 49, PROT_READ | PROT_WRITE);
+    expect(m.run(3)).toBe(EXIT_BUDGET); // mov, mov, mov
+    expect(m.run(1)).toBe(EXIT_BUDGET); // one slice of the REP
+    expect(m.rip).toBe(BigInt(CODE + 14));
+    const left = m.reg(R.rcx);
+    expect(left).toBeGreaterThan(0n);
+    expect(left).toBeLessThan(200000n);
+    expect(m.reg(R.rdi)).toBe(BigInt(0x1000000) + 200000n - left);
+    runToEnd(m);
+    expect(m.reg(R.rcx)).toBe(0n);
+    expect(m.read64(0x1000000 + 200000 - 8)).toBe(0x7777777777777777n);
+  });
   it("LOCK CMPXCHG and XADD", () => {
     // mov rbx,DATA ; mov dword [rbx],5 ; mov eax,5 ; mov ecx,9 ; lock cmpxchg [rbx],ecx ; mov edx,1 ; lock xadd [rbx],edx
     const m = machine([...h("48 c7 c3"), ...le32(DATA), ...h("c7 03 05 00 00 00 b8 05 00 00 00 b9 09 00 00 00 f0 0f b1 0b ba 01 00 00 00 f0 0f c1 13")]);

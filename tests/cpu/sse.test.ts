@@ -424,6 +424,7 @@ function makeCase(f: Form, rng: Rng): TestCase {
     let off = 16 * rng.int(7);
     if (k < 12) off += 1 + rng.int(15);
     else if (k < 17) off = 128 - rng.pick([4, 8, 12, 16]) + rng.pick([0, 4, 8]);
+    else if (k < 20) off = 127 - rng.int(16); // any alignment, often straddling the page end
     ea = BigInt(MEM_BASE + off);
     v.setBigUint64(6 * 8, ea, true);
     bytes.push(((reg & 7) << 3) | 6);
@@ -482,10 +483,15 @@ interface Emu {
   memory: WebAssembly.Memory;
   exec(state: number, map: number, op: number, prefixes: number, mod: number, reg: number, rm: number, ea: bigint, imm: bigint, flags: number): number;
   flagsNow(): number;
+  freeBase(): number;
 }
-const STATE = 0x200000, PML4 = 0x201000, PDPT = 0x202000, PD = 0x203000, PT = 0x204000, FRAME = 0x205000;
+// State block, page tables and the data frame, above the CPU's static data.
+let STATE = 0, PML4 = 0, PDPT = 0, PD = 0, PT = 0, FRAME = 0;
 
 function emuSetup(emu: Emu): void {
+  STATE = emu.freeBase(); PML4 = STATE + 0x1000; PDPT = STATE + 0x2000; PD = STATE + 0x3000; PT = STATE + 0x4000; FRAME = STATE + 0x5000;
+  const need = FRAME + 0x1000 - emu.memory.buffer.byteLength;
+  if (need > 0) emu.memory.grow(Math.ceil(need / 65536));
   const m = new DataView(emu.memory.buffer);
   for (let a = PML4; a < FRAME + 0x1000; a += 8) m.setBigUint64(a, 0n, true);
   m.setBigUint64(PML4, BigInt(PDPT | 7), true);

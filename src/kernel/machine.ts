@@ -23,7 +23,8 @@ import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
 import { Args, type Kernel } from "./syscall/types";
-import { isFatalByDefault, SIGSEGV, SIGILL, SIGFPE, SIGTRAP } from "./syscall/signal";
+import { SI_USER } from "./signal/info";
+import { beforeUserMode, faultSignal, sendSignal } from "./signal/deliver";
 import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -147,7 +148,7 @@ export class Machine implements Kernel {
   }
 
   signal(t: Task, sig: number): void {
-    if (isFatalByDefault(t, sig)) this.exitGroup(t, sig);
+    sendSignal(t, { signo: sig, code: SI_USER, pid: 0, uid: 0 });
   }
 
   /**
@@ -204,6 +205,7 @@ export class Machine implements Kernel {
     // Close-on-exec descriptors go; caught signals return to their default action.
     t.files.fds.forEach((e, fd) => { if (e?.cloexec) t.files.fds[fd] = undefined; });
     for (const [sig, act] of t.sig.actions) if (act.handler > 1n) t.sig.actions.delete(sig);
+    t.sig.altStack = { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n };
     return 0;
   }
 
@@ -290,7 +292,11 @@ export class Machine implements Kernel {
     const args = new Args(t);
     // Run to completion in big slices; under a deadline, slices of a few ms (at tens of MIPS).
     const BUDGET = deadline === Infinity ? 1 << 22 : 1 << 18;
+    let sysnr = -1;
     while (t.exitStatus === null) {
+      // Return to user mode: timers, syscall restart, signal delivery (signal/deliver.ts).
+      if (!beforeUserMode(t, this, sysnr)) break;
+      sysnr = -1;
       const c0 = performance.now();
       if (c0 > deadline) return;
       const exit = cpu.run(t.regs.base, BUDGET);
@@ -298,27 +304,19 @@ export class Machine implements Kernel {
       this.cpuMs += dt;
       stats.cpuMs += dt;
       switch (exit) {
-        case EXIT_SYSCALL: this.syscall(t, args, stats); break;
+        case EXIT_SYSCALL: sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);
-          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) this.forceSignal(t, SIGSEGV);
+          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) faultSignal(t, exit);
           break;
         }
-        case EXIT_UD: this.forceSignal(t, SIGILL); break;
-        case EXIT_DE: case EXIT_MF: case EXIT_XM: this.forceSignal(t, SIGFPE); break;
-        case EXIT_GP: this.forceSignal(t, SIGSEGV); break;
-        case EXIT_BREAKPOINT: this.forceSignal(t, SIGTRAP); break;
+        case EXIT_UD: case EXIT_DE: case EXIT_MF: case EXIT_XM: case EXIT_GP: case EXIT_BREAKPOINT: faultSignal(t, exit); break;
         case EXIT_BUDGET: break;
         default: throw new Error(`cpu.run returned unknown exit ${exit} (state says ${t.regs.u32(EXIT_REASON)}) at rip ${t.regs.get(RIP).toString(16)}`);
       }
       if (t.regs.get(ICOUNT) > maxInstr && t.exitStatus === null) this.exitGroup(t, SIGXCPU);
     }
-  }
-
-  /** A synchronous fault signal: with no handler delivery yet, it always ends the process (force_sig). */
-  private forceSignal(t: Task, sig: number): void {
-    this.exitGroup(t, sig);
   }
 
   private syscall(t: Task, args: Args, stats: RunStats): void {
@@ -363,7 +361,7 @@ export class Process {
     return true;
   }
 
-  /** Sends a signal (default actions only until signal delivery exists). */
+  /** Sends a signal from the host (as kill(2) from outside the machine). */
   kill(sig: number): void {
     if (!this.res) this.m.signal(this.task, sig);
   }

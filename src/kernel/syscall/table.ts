@@ -229,13 +229,20 @@ const IMPL: Record<string, Impl> = {
   times: [time.sysTimes, "partial", "user time only"],
   getrusage: [time.sysGetrusage, "partial", "user time only"],
 
-  rt_sigaction: [sig.sysRtSigaction, "partial", "recorded; handlers run once signal delivery exists (issue 4)"],
+  rt_sigaction: [sig.sysRtSigaction, "full"],
   rt_sigprocmask: [sig.sysRtSigprocmask, "full"],
-  sigaltstack: [sig.sysSigaltstack, "partial", "recorded"],
-  kill: [sig.sysKill, "partial", "the caller only; default actions only"],
-  tgkill: [sig.sysTgkill, "partial", "the caller only; default actions only"],
-  tkill: [sig.sysTkill, "partial", "the caller only; default actions only"],
-  rt_sigreturn: [sig.sysRtSigreturn, "unsupported", "no signal frames yet (issue 4)"],
+  rt_sigpending: [sig.sysRtSigpending, "full"],
+  rt_sigreturn: [sig.sysRtSigreturn, "partial", "FXSAVE-format FPU state only (no XSAVE area)"],
+  sigaltstack: [sig.sysSigaltstack, "full"],
+  kill: [sig.sysKill, "partial", "the caller's own process only"],
+  tgkill: [sig.sysTgkill, "partial", "the calling thread only"],
+  tkill: [sig.sysTkill, "partial", "the calling thread only"],
+  rt_sigsuspend: [sig.sysRtSigsuspend, "partial", "only a timer or the caller itself can wake it"],
+  pause: [sig.sysPause, "partial", "only a timer or the caller itself can wake it"],
+  rt_sigtimedwait: [sig.sysRtSigtimedwait, "partial", "only a timer or the caller itself can wake it"],
+  alarm: [sig.sysAlarm, "full"],
+  setitimer: [sig.sysSetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF never fire"],
+  getitimer: [sig.sysGetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF never fire"],
 };
 
 /** One row per number 0..NAMES.length-1. */

@@ -19,11 +19,14 @@ const root = join(here, "../..");
 interface Harness {
   memory: WebAssembly.Memory;
   setup(): void;
+  stateAddr(): number;
+  dataAddr(): number;
   exec(op: number, modrm: number, ea: bigint, p66: number, w: number, len: number): number;
 }
-const STATE = 0x80000;
-const DATA = 0x100000;
-const MEMOP = DATA + 0x1000;
+// placed by the harness above the CPU's static data
+let STATE = 0;
+let DATA = 0;
+let MEMOP = 0;
 const EXIT_MF = 8;
 
 let h: Harness;
@@ -48,6 +51,8 @@ beforeAll(async () => {
     env: { abort(): never { throw new Error("abort in x87 harness"); } },
   });
   h = instance.exports as unknown as Harness;
+  h.setup();
+  STATE = h.stateAddr(); DATA = h.dataAddr(); MEMOP = DATA + 0x1000;
 });
 
 // ---- values: 80-bit as bigint (se << 64 | significand) ----
@@ -152,7 +157,8 @@ function runEmu(c: Case): string {
   dv.setUint32(STATE + MXCSR, 0x1f80, true);
   dv.setUint32(STATE + MXCSR_MASK, 0xffff, true);
   mem.set(image(c), DATA);
-  if (h.exec(0xdd, 0x27, BigInt(DATA), 0, 0, 2) !== 0) return "frstor failed";
+  const rc0 = h.exec(0xdd, 0x27, BigInt(DATA), 0, 0, 2);
+  if (rc0 !== 0) return `frstor-failed:${rc0}`;
   if (c.mem) mem.set(c.mem, MEMOP);
   let fxLen = 160;
   let i = 0;
@@ -179,7 +185,7 @@ function runEmu(c: Case): string {
 
 /** Blanks what is not compared: FOP/FIP/FDP, MXCSR_MASK, XMM unless asked, flags outside the status bits. */
 function normalize(line: string, c: Case): string {
-  if (!line.includes(" ")) return line;
+  if (line.split(" ").length !== 4) return line; // "MF", "exit N", a crash
   const [fx, fl, ax, m] = line.split(" ");
   const b = fx.match(/../g) ?? [];
   for (let k = 6; k < 24; k++) b[k] = "..";
@@ -202,7 +208,7 @@ function describeCase(c: Case): string {
  * the rounding of the host's internal result) is not compared.
  */
 function loosen(line: string, other: string, ulp = true): string {
-  if (!line.includes(" ") || !other.includes(" ")) return line;
+  if (line.split(" ").length !== 4 || other.split(" ").length !== 4) return line;
   const fx = line.split(" ")[0].match(/../g) ?? [];
   const ofx = other.split(" ")[0].match(/../g) ?? [];
   fx[3] = (Number.parseInt(fx[3], 16) & ~0x02).toString(16).padStart(2, "0");
@@ -448,7 +454,7 @@ describe("x87 vs native FPU", () => {
 
 describe("x87 faults", () => {
   it("a faulting memory operand changes nothing", () => {
-    const unmapped = BigInt(DATA + 0xff000);
+    const unmapped = BigInt(DATA + 0xff000); // the window's last page is not mapped
     for (const [op, modrm] of [[0xd9, M(0)], [0xdd, M(3)], [0xdb, M(7)], [0xdf, M(7)], [0xd9, M(6)], [0xdd, M(6)], [0xdd, M(4)], [0xd8, M(0)]]) {
       h.setup();
       const mem = new Uint8Array(h.memory.buffer);

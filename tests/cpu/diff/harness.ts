@@ -54,21 +54,15 @@ export function selectForms(filter = ""): Form[] {
 
 /** Runs the forms selected by `filter`; `seed` changes the random cases (the pristine memory image stays the same). */
 export async function runDiff(filter = "", log: (s: string) => void = () => {}, seed = SEED): Promise<DiffReport> {
-  const t0 = performance.now();
   const forms = selectForms(filter);
   const image = pristineImage();
-  const all: { fr: FormResult; c: Case }[] = [];
   const results: FormResult[] = [];
-  for (const form of forms) {
-    const fr: FormResult = { form, cases: 0, mismatches: 0, nativeFaults: 0, details: [] };
-    results.push(fr);
-    for (const c of form.cases(new Rng(`${seed}:${form.family}:${form.name}`))) all.push({ fr, c });
-  }
-  const t1 = performance.now();
-  let tNative = 0, tEmu = 0;
+  let tGen = 0, tNative = 0, tEmu = 0, done = 0;
   const emu = await Emulator.create();
-  for (let start = 0; start < all.length; start += BATCH) {
-    const batch = all.slice(start, start + BATCH);
+  // Cases are generated form by form and run in batches, so memory stays bounded.
+  let batch: { fr: FormResult; c: Case }[] = [];
+  const flush = async (): Promise<void> => {
+    if (!batch.length) return;
     const ta = performance.now();
     const native = runNative(batch.map((x) => x.c), image);
     const tb = performance.now();
@@ -86,8 +80,20 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
     }
     tNative += tb - ta;
     tEmu += performance.now() - tb;
-    log(`  ${Math.min(start + BATCH, all.length)}/${all.length} cases`);
+    done += batch.length;
+    log(`  ${done} cases`);
+    batch = [];
+  };
+  for (const form of forms) {
+    const fr: FormResult = { form, cases: 0, mismatches: 0, nativeFaults: 0, details: [] };
+    results.push(fr);
+    const tg = performance.now();
+    const cases = form.cases(new Rng(`${seed}:${form.family}:${form.name}`));
+    tGen += performance.now() - tg;
+    for (const c of cases) batch.push({ fr, c });
+    if (batch.length >= BATCH) await flush();
   }
+  await flush();
   const fams = new Map<string, FamilyTotals>();
   for (const fr of results) {
     if (fr.cases === 0) continue;
@@ -132,6 +138,6 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
   writeFileSync(join(testBuildDir, "diff-report.txt"), detail.join("\n") + "\n");
   return {
     forms: results, families, totalForms, totalCases, totalMismatches, suspicious, text: summary,
-    seconds: { generate: (t1 - t0) / 1000, native: tNative / 1000, emulator: tEmu / 1000 },
+    seconds: { generate: tGen / 1000, native: tNative / 1000, emulator: tEmu / 1000 },
   };
 }

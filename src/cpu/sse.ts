@@ -17,7 +17,6 @@ import { intBinary, shiftImm, pshuf, shufp, pinsrw, pextrw, pmovmskb } from "./s
 import { fpArith, fpComi, fpLogic, fpApprox, K_ADD, K_SUB, K_MUL, K_DIV, K_MIN, K_MAX, K_SQRT, K_CMP } from "./sse_fp";
 import { cvtIntToScalar, cvtScalarToInt, cvtFloatFloat, cvtPackedSingle, cvtPackedDouble } from "./sse_cvt";
 
-
 /** Executes an SSE-family opcode of map (1 = 0F, 2 = 0F38, 3 = 0F3A) after ModRM and immediate are decoded; returns 0 or an EXIT_* code. */
 export function sseExec(map: i32, op: i32): i32 {
   if (map != 1) return EXIT_UD; // SSSE3/SSE4 (0F 38, 0F 3A) are not advertised

@@ -698,12 +698,12 @@ function opDF(op: i32): i32 {
   }
   const i = modRm & 7;
   if (r == 4 && i == 0) { setGpr16(0, sw); return 0; } // FNSTSW AX
-  if (r == 4) return EXIT_UD;
+  if (r == 4 || r == 7) return EXIT_UD;
   noteInsn(op);
   if (r == 5 || r == 6) { compareFlags(i, r == 5, true); return 0; }
   if (r == 0) { freeTag(i); pop(); sw &= ~SW_C1; return 0; } // FFREEP (AMD-documented)
   if (r == 1) { fxch(i); return 0; } // FXCH7 alias
-  fstReg(i, true); // DF D0+i / D8+i: FSTP8, FSTP9 aliases
+  fstReg(i, true); // DF D0+i / D8+i: FSTP8, FSTP9 aliases (DF F8-FF is undefined, above)
   return 0;
 }
 

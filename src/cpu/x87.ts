@@ -475,7 +475,7 @@ function opD9(op: i32): i32 {
       return 0;
     }
     case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:
-      constant(b - 0x28 == 6 ? 6 : b - 0x28);
+      constant(b - 0x28); // FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ
       sw &= ~SW_C1;
       pushChecked(rSE, rM);
       return 0;

@@ -2,7 +2,7 @@
 // A description holds the inode, the offset and the status flags; several
 // descriptors (dup, fork) may share one description and so its offset.
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
-import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE } from "../errno";
+import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS } from "../errno";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -57,10 +57,28 @@ export class OpenFile {
     return ino.read(off, len);
   }
 
+  /** write(2) at the current offset, or at the end with O_APPEND (checked at each write, as Linux does). */
   write(data: Uint8Array): number {
     if (!this.writable) return -EBADF;
     if (this.inode.device) return this.inode.device.write(data);
-    return -EBADF;
+    const ino = this.inode;
+    if ((ino.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+    if (this.flags & O_APPEND) this.offset = ino.size;
+    const n = this.pwrite(this.offset, data);
+    if (n > 0) this.offset += n;
+    return n;
+  }
+
+  /** pwrite64(2): at `off`, leaving the offset alone (Linux appends anyway under O_APPEND). */
+  pwrite(off: number, data: Uint8Array): number {
+    if (!this.writable) return -EBADF;
+    const ino = this.inode;
+    if (ino.device) return ino.device.write(data);
+    if (isDir(ino)) return -EISDIR;
+    if ((ino.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+    if (data.length === 0) return 0;
+    if (!ino.write) return -EROFS;
+    return ino.write(off, data);
   }
 
   lseek(off: number, whence: number): number {

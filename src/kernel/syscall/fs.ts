@@ -1,18 +1,25 @@
 // File and directory syscalls over the VFS: paths (open(2), stat(2),
-// access(2), readlink(2), chdir(2)), directories (getdents64(2), getcwd(2)),
-// statfs(2) and extended attributes. The root filesystem of this issue is
-// read-only: every call that would change it fails with EROFS, as on a
-// read-only mount. Descriptor I/O is in io.ts.
+// access(2), readlink(2), chdir(2), chroot(2)), directories (getdents64(2),
+// getcwd(2)), statfs(2) and extended attributes. Calls that change the tree
+// (mkdir, unlink, rename, chmod, …) are in fs-modify.ts; descriptor I/O is
+// in io.ts. Paths are resolved with the caller's credentials: every
+// directory walked needs search permission (path_resolution(7)).
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
 import { type Inode, type FsStats, isDir, isLink, isReg, dtype, S_IFMT, S_IFREG, S_IFCHR, TMPFS_MAGIC, ST_RDONLY } from "../fs/inode";
 import {
-  OpenFile, O_ACCMODE, O_RDONLY, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH,
+  OpenFile, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH,
   O_TMPFILE,
 } from "../fs/file";
+import { type FsCred, permission, MAY_READ, MAY_WRITE, MAY_EXEC } from "../fs/permission";
+import { vfsCreate, setattr } from "../fs/namei";
+import type { ParentLookup } from "../fs/vfs";
 import {
   EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, EACCES, ELOOP, ERANGE, EISDIR, ENAMETOOLONG, ENODATA,
+  ENXIO, EPERM, EOPNOTSUPP,
 } from "../errno";
+
+export * from "./fs-modify";
 
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -34,7 +41,7 @@ export function userPath(t: Task, ptr: number, allowEmpty = false): string | num
 }
 
 /** The directory a *at() call starts from. */
-function startDir(t: Task, dirfd: number, path: string): Inode | number {
+export function startDir(t: Task, dirfd: number, path: string): Inode | number {
   if (path.startsWith("/") || dirfd === AT_FDCWD) return t.fs.cwd;
   const f = t.files.get(dirfd);
   if (!f) return -EBADF;
@@ -43,7 +50,7 @@ function startDir(t: Task, dirfd: number, path: string): Inode | number {
 }
 
 /** Resolves (dirfd, path) as the *at() calls do; AT_EMPTY_PATH with "" names dirfd itself. */
-export function lookupAt(t: Task, k: Kernel, dirfd: number, path: string, follow: boolean, emptyPath = false): Inode | number {
+export function lookupAt(t: Task, k: Kernel, dirfd: number, path: string, follow: boolean, emptyPath = false, cred: FsCred = t.cred): Inode | number {
   if (path === "" && emptyPath) {
     if (dirfd === AT_FDCWD) return t.fs.cwd;
     const f = t.files.get(dirfd);
@@ -51,8 +58,15 @@ export function lookupAt(t: Task, k: Kernel, dirfd: number, path: string, follow
   }
   const dir = startDir(t, dirfd, path);
   if (typeof dir === "number") return dir;
-  const r = k.vfs.resolve(t.fs.root, dir, path, follow);
+  const r = k.vfs.resolve(t.fs.root, dir, path, follow, cred);
   return typeof r === "number" ? r : r.inode;
+}
+
+/** Resolves the directory part of (dirfd, path): the directory and the last name. */
+export function parentAt(t: Task, k: Kernel, dirfd: number, path: string): ParentLookup | number {
+  const dir = startDir(t, dirfd, path);
+  if (typeof dir === "number") return dir;
+  return k.vfs.resolveParent(t.fs.root, dir, path, t.cred);
 }
 
 // ---- stat ----
@@ -112,16 +126,22 @@ export function sysFstat(t: Task, a: Args): number {
   return putStat(t, a.u(1), f.inode);
 }
 
-/** statx(2): the basic fields (STATX_BASIC_STATS); no birth time. */
+const AT_STATX_SYNC_TYPE = 0x6000, STATX__RESERVED = 0x80000000;
+const STATX_BASIC_STATS = 0x7ff, STATX_MNT_ID = 0x1000;
+
+/** statx(2): every basic field and the mount id, whatever the mask asks (as Linux may); no birth time. */
 export function sysStatx(t: Task, a: Args, k: Kernel): number {
   const flags = a.i(2);
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) return -EINVAL;
+  if ((flags & AT_STATX_SYNC_TYPE) === AT_STATX_SYNC_TYPE) return -EINVAL;
+  if ((a.u(3) >>> 0) & STATX__RESERVED) return -EINVAL;
   const path = userPath(t, a.u(1), (flags & AT_EMPTY_PATH) !== 0);
   if (typeof path === "number") return path;
   const i = lookupAt(t, k, a.i(0), path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
   if (typeof i === "number") return i;
   const b = new Uint8Array(256);
   const v = new DataView(b.buffer);
-  v.setUint32(0, 0x7ff, true); // stx_mask: STATX_BASIC_STATS
+  v.setUint32(0, STATX_BASIC_STATS | STATX_MNT_ID, true);
   v.setUint32(4, 4096, true);
   v.setUint32(16, i.nlink, true);
   v.setUint32(20, i.uid, true);
@@ -134,35 +154,79 @@ export function sysStatx(t: Task, a: Args, k: Kernel): number {
   ts(64, i.atime); ts(96, i.ctime); ts(112, i.mtime);
   v.setUint32(128, i.rdev >> 8, true); v.setUint32(132, i.rdev & 0xff, true);
   v.setUint32(136, i.dev >> 8, true); v.setUint32(140, i.dev & 0xff, true);
+  v.setBigUint64(144, BigInt(i.dev), true); // stx_mnt_id: one mount per filesystem here
   return t.mm.copyOut(a.u(4), b);
 }
 
 // ---- open / close ----
 
 /** open(2) */
-export function sysOpen(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), a.i(1)); }
-/** openat(2): read-only tree, so O_CREAT of a new file, O_TRUNC and write access give EROFS. */
-export function sysOpenat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, a.i(0), a.u(1), a.i(2)); }
+export function sysOpen(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), a.i(1), a.u(2)); }
+/** openat(2): no O_TMPFILE (EOPNOTSUPP, as filesystems without it answer). */
+export function sysOpenat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, a.i(0), a.u(1), a.i(2), a.u(3)); }
+/** creat(2): open(O_CREAT|O_WRONLY|O_TRUNC). */
+export function sysCreat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), O_CREAT | O_WRONLY | O_TRUNC, a.u(1)); }
 
-function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: number): number {
+/** Finds or makes the file O_CREAT names; [inode, created]. */
+function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: number, mode: number): [Inode, boolean] | number {
+  const p = parentAt(t, k, dirfd, path);
+  if (typeof p === "number") return p;
+  if (p.name === "" || p.name === "." || p.name === "..") return -EISDIR;
+  const existing = k.vfs.child(p.dir, p.name);
+  if (!existing) {
+    if (p.trailingSlash) return -EISDIR;
+    const e = permission(p.dir, MAY_EXEC, t.cred);
+    if (e < 0) return e;
+    const made = vfsCreate(k.vfs, p.dir, p.name, { mode: S_IFREG | (mode & ~t.fs.umask & 0o7777), uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
+    return typeof made === "number" ? made : [made, true];
+  }
+  if (flags & O_EXCL) return -EEXIST;
+  if (isLink(existing)) {
+    if (flags & O_NOFOLLOW) return -ELOOP;
+    const r = lookupAt(t, k, dirfd, path, true);
+    return typeof r === "number" ? r : [r, false];
+  }
+  if (isDir(existing)) return -EISDIR;
+  return [existing, false];
+}
+
+function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: number, mode: number): number {
   const path = userPath(t, pathPtr);
   if (typeof path === "number") return path;
-  if ((flags & O_TMPFILE) === O_TMPFILE) return -EROFS;
-  const follow = !(flags & O_NOFOLLOW);
-  const i = lookupAt(t, k, dirfd, path, follow);
-  if (i === -ENOENT && (flags & O_CREAT)) return -EROFS;
-  if (typeof i === "number") return i;
-  if ((flags & O_CREAT) && (flags & O_EXCL)) return -EEXIST;
-  if (isLink(i)) {
-    if (!(flags & O_PATH)) return -ELOOP;
+  if ((flags & O_TMPFILE) === O_TMPFILE) return -EOPNOTSUPP;
+  const acc = flags & O_ACCMODE;
+  if (acc === 3 && !(flags & O_PATH)) return -EINVAL;
+  let i: Inode;
+  let created = false;
+  if ((flags & O_CREAT) && !(flags & O_PATH)) {
+    const r = openCreate(t, k, dirfd, path, flags, mode);
+    if (typeof r === "number") return r;
+    [i, created] = r;
+  } else {
+    const r = lookupAt(t, k, dirfd, path, !(flags & O_NOFOLLOW));
+    if (typeof r === "number") return r;
+    i = r;
+    if (isLink(i) && !(flags & O_PATH)) return -ELOOP;
   }
   if ((flags & O_DIRECTORY) && !isDir(i)) return -ENOTDIR;
-  const acc = flags & O_ACCMODE;
   if (!(flags & O_PATH)) {
-    if (isDir(i) && (acc !== O_RDONLY || (flags & O_CREAT))) return -EISDIR;
-    if (!i.device && (acc !== O_RDONLY || (flags & O_TRUNC))) return -EROFS;
+    const writes = acc === O_WRONLY || acc === O_RDWR;
+    if (isDir(i) && (writes || (flags & O_TRUNC))) return -EISDIR;
+    // The creator of a file may open it however it asked, whatever the new mode says.
+    if (!created) {
+      const mask = (acc === O_RDONLY ? MAY_READ : acc === O_WRONLY ? MAY_WRITE : MAY_READ | MAY_WRITE) | (flags & O_TRUNC ? MAY_WRITE : 0);
+      const e = permission(i, mask, t.cred);
+      if (e < 0) return e;
+    }
+    const kind = i.mode & S_IFMT;
+    if (kind === S_IFCHR && !i.device) return -ENXIO;
+    if ((writes || (flags & O_TRUNC)) && kind === S_IFREG && !i.write) return -EROFS;
+    if ((flags & O_TRUNC) && kind === S_IFREG && !created) {
+      const e = setattr(i, { size: 0 });
+      if (e < 0) return e;
+    }
   }
-  const f = new OpenFile(i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC), path);
+  const f = new OpenFile(i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW), path);
   return t.files.install(f, (flags & O_CLOEXEC) !== 0);
 }
 
@@ -221,7 +285,23 @@ export function sysChdir(t: Task, a: Args, k: Kernel): number {
   const i = lookupAt(t, k, AT_FDCWD, path, true);
   if (typeof i === "number") return i;
   if (!isDir(i)) return -ENOTDIR;
+  const e = permission(i, MAY_EXEC, t.cred);
+  if (e < 0) return e;
   t.fs.cwd = i;
+  return 0;
+}
+
+/** chroot(2): root only (CAP_SYS_CHROOT); the new root is per task, cwd unchanged as on Linux. */
+export function sysChroot(t: Task, a: Args, k: Kernel): number {
+  const path = userPath(t, a.u(0));
+  if (typeof path === "number") return path;
+  const i = lookupAt(t, k, AT_FDCWD, path, true);
+  if (typeof i === "number") return i;
+  if (!isDir(i)) return -ENOTDIR;
+  const e = permission(i, MAY_EXEC, t.cred);
+  if (e < 0) return e;
+  if (t.cred.euid !== 0) return -EPERM;
+  t.fs.root = i;
   return 0;
 }
 
@@ -230,6 +310,8 @@ export function sysFchdir(t: Task, a: Args): number {
   const f = t.files.get(a.i(0));
   if (!f) return -EBADF;
   if (!isDir(f.inode)) return -ENOTDIR;
+  const e = permission(f.inode, MAY_EXEC, t.cred);
+  if (e < 0) return e;
   t.fs.cwd = f.inode;
   return 0;
 }
@@ -252,7 +334,7 @@ function readlinkAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, buf: num
   return e < 0 ? e : b.length;
 }
 
-const W_OK = 2, X_OK = 1; // R_OK (4) is checked with them through the permission bits below.
+const W_OK = 2;
 
 /** access(2) */
 export function sysAccess(t: Task, a: Args, k: Kernel): number { return accessAt(t, k, AT_FDCWD, a.u(0), a.i(1), 0); }
@@ -261,23 +343,19 @@ export function sysFaccessat(t: Task, a: Args, k: Kernel): number { return acces
 /** faccessat2(2) */
 export function sysFaccessat2(t: Task, a: Args, k: Kernel): number { return accessAt(t, k, a.i(0), a.u(1), a.i(2), a.i(3)); }
 
+/** access checks with the real ids (the effective ones with AT_EACCESS), root bypass as permission(). */
 function accessAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, mode: number, flags: number): number {
   if (mode & ~7) return -EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
   const path = userPath(t, pathPtr, (flags & AT_EMPTY_PATH) !== 0);
   if (typeof path === "number") return path;
-  const i = lookupAt(t, k, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0);
+  const c = t.cred;
+  const cred = flags & AT_EACCESS ? c : { fsuid: c.uid, fsgid: c.gid, groups: c.groups };
+  // The walk itself also uses the ids being checked.
+  const i = lookupAt(t, k, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), (flags & AT_EMPTY_PATH) !== 0, cred);
   if (typeof i === "number") return i;
-  if ((mode & W_OK) && !i.device) return -EROFS;
-  const uid = flags & AT_EACCESS ? t.cred.euid : t.cred.uid;
-  const gid = flags & AT_EACCESS ? t.cred.egid : t.cred.gid;
-  if (uid === 0) {
-    // Root passes every check but X_OK on a file with no execute bit at all.
-    if ((mode & X_OK) && !isDir(i) && !(i.mode & 0o111)) return -EACCES;
-    return 0;
-  }
-  const bits = i.uid === uid ? (i.mode >> 6) & 7 : i.gid === gid || t.cred.groups.includes(i.gid) ? (i.mode >> 3) & 7 : i.mode & 7;
-  return (bits & mode) === mode ? 0 : -EACCES;
+  if ((mode & W_OK) && (isReg(i) || isDir(i)) && (i.readOnly || !(isDir(i) ? i.create : i.write))) return -EROFS;
+  return permission(i, mode, cred);
 }
 
 /** umask(2) */
@@ -287,19 +365,9 @@ export function sysUmask(t: Task, a: Args): number {
   return old;
 }
 
-/** Calls that would modify the read-only root filesystem. */
-export function sysReadOnlyFs(): number { return -EROFS; }
-
 /** fsync(2), fdatasync(2), syncfs(2): nothing is buffered. */
 export function sysFsync(t: Task, a: Args): number { return t.files.get(a.i(0)) ? 0 : -EBADF; }
 
-/** ftruncate(2) */
-export function sysFtruncate(t: Task, a: Args): number {
-  const f = t.files.get(a.i(0));
-  if (!f) return -EBADF;
-  if (!f.writable) return -EINVAL;
-  return (f.inode.mode & S_IFMT) === S_IFREG ? -EROFS : -EINVAL;
-}
 
 /** Character devices get a synthetic stat; used by the machine for stdio. */
 export const isCharDev = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFCHR;
@@ -309,9 +377,10 @@ export const isCharDev = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFCHR;
 /** struct statfs of x86-64 (asm/statfs.h): 120 bytes. */
 function encodeStatfs(i: Inode, k: Kernel): Uint8Array {
   const st: FsStats = i.fsStats?.() ?? {
-    // In-memory trees: sized like the machine's RAM, as tmpfs is; read-only in this issue.
+    // In-memory trees without a size limit: sized like the machine's RAM, whose free frames they use.
     type: TMPFS_MAGIC, bsize: 4096, blocks: Math.floor(k.totalRam / 4096), bfree: Math.floor(k.freeRam() / 4096),
-    bavail: Math.floor(k.freeRam() / 4096), files: 65536, ffree: 65536 - 1024, namelen: 255, flags: ST_RDONLY,
+    bavail: Math.floor(k.freeRam() / 4096), files: 65536, ffree: 65536 - 1024, namelen: 255,
+    flags: (isDir(i) ? i.create : i.write) && !i.readOnly ? 0 : ST_RDONLY,
   };
   const b = new Uint8Array(120);
   const v = new DataView(b.buffer);

@@ -2,7 +2,7 @@
 // A description holds the inode, the offset and the status flags; several
 // descriptors (dup, fork) may share one description and so its offset.
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
-import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS } from "../errno";
+import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -90,8 +90,14 @@ export class OpenFile {
       case SEEK_SET: base = 0; break;
       case SEEK_CUR: base = this.offset; break;
       case SEEK_END: base = this.inode.size; break;
-      case SEEK_DATA: if (off >= this.inode.size) return -6 /* ENXIO */; base = 0; break;
-      case SEEK_HOLE: if (off >= this.inode.size) return -6; return (this.offset = this.inode.size);
+      case SEEK_DATA: case SEEK_HOLE: {
+        // The next data or hole at or after `off` (lseek(2)); a file is data up to its end unless the filesystem knows holes.
+        const ino = this.inode;
+        if (off < 0 || off >= ino.size) return -ENXIO;
+        const r = ino.seekData ? ino.seekData(off, whence === SEEK_HOLE) : whence === SEEK_DATA ? off : ino.size;
+        if (r < 0) return -ENXIO;
+        return (this.offset = r);
+      }
       default: return -EINVAL;
     }
     const pos = base + off;

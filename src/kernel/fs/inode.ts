@@ -77,6 +77,8 @@ export interface Inode {
   rename?(name: string, newDir: Inode, newName: string, flags: number): number;
   /** Changes attributes; `size` truncates or extends a regular file. */
   setattr?(a: SetAttr): number;
+  /** Regular files with holes: the next data (or hole) offset at or after `off`, -1 when none (lseek SEEK_DATA/SEEK_HOLE). */
+  seekData?(off: number, hole: boolean): number;
   /** Regular files: writes `data` at `offset`, extending the file; bytes written or an errno. */
   write?(offset: number, data: Uint8Array): number;
 }

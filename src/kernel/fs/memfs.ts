@@ -1,9 +1,10 @@
 // An in-memory filesystem: the tree an image's layers unpack into and, made
 // writable, tmpfs (fs/tmpfs.ts) and the overlay's upper layer. Inodes hold
-// their data in growable buffers; the filesystem counts the pages and inodes
-// it uses against its limits, so a full tmpfs gives ENOSPC as on Linux
-// (mm/shmem.c charges whole pages) and a cgroup can later be charged through
-// `charge`. A read-only MemFs (the shared image lower layer) refuses every
+// their data in growable buffers and remember which 4 KiB pages were ever
+// written: as in mm/shmem.c, extending a file with truncate leaves holes that
+// take no space (st_blocks, SEEK_HOLE), and the filesystem charges only
+// written pages against its size limit, so a full tmpfs gives ENOSPC, and a
+// cgroup can later be charged through `chargeHook`. A read-only MemFs (the shared image lower layer) refuses every
 // change with EROFS.
 import {
   type Inode, type Timespec, type NewNode, type SetAttr, type FsStats, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFMT,
@@ -18,6 +19,12 @@ const PAGE = 4096;
 const MAX_FILE = 2 ** 31;
 
 const pages = (n: number): number => Math.ceil(n / PAGE);
+
+function grow(a: Uint8Array, min: number): Uint8Array {
+  const b = new Uint8Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
 
 export class MemInode implements Inode {
   nlink = 1;
@@ -34,6 +41,9 @@ export class MemInode implements Inode {
   opaque = false;
   private buf: Uint8Array = new Uint8Array(0);
   private len = 0;
+  /** One byte per page of the file: 1 when the page holds data (not a hole). */
+  private present: Uint8Array = new Uint8Array(0);
+  private presentPages = 0;
 
   constructor(readonly fs: MemFs, readonly ino: number, public mode: number, public uid: number, public gid: number, time: Timespec) {
     this.atime = time; this.mtime = time; this.ctime = time;
@@ -45,7 +55,23 @@ export class MemInode implements Inode {
 
   /** The file's bytes (a view; valid until the next write). */
   get data(): Uint8Array { return this.buf.subarray(0, this.len); }
-  set data(d: Uint8Array) { this.buf = d; this.len = d.length; }
+  set data(d: Uint8Array) {
+    this.buf = d; this.len = d.length;
+    this.present = new Uint8Array(pages(d.length)).fill(1);
+    this.presentPages = this.present.length;
+  }
+
+  /** st_blocks: 512-byte blocks of the pages that hold data. */
+  get blocks(): number { return isDir(this) ? 8 : this.presentPages * (PAGE / 512); }
+
+  /** SEEK_DATA / SEEK_HOLE (lseek(2)): the next data or hole offset at or after `off`, or -1 (ENXIO). */
+  seekData(off: number, hole: boolean): number {
+    if (off >= this.len) return -1;
+    for (let p = Math.floor(off / PAGE); p * PAGE < this.len; p++) {
+      if ((this.present[p] === 1) !== hole) return Math.max(off, p * PAGE);
+    }
+    return hole ? this.len : -1;
+  }
 
   get size(): number {
     switch (this.mode & S_IFMT) {
@@ -169,22 +195,31 @@ export class MemInode implements Inode {
     if (this.fs.readOnly) return -EROFS;
     if ((this.mode & S_IFMT) !== S_IFREG) return -EINVAL;
     const end = offset + data.length;
-    if (end > this.len) {
-      const r = this.resize(end);
-      if (r < 0) return r;
-    }
+    if (end > MAX_FILE) return -EFBIG;
+    // Pages the write fills for the first time take space.
+    const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
+    let fresh = 0;
+    for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
+    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (end > this.len) this.resize(end);
+    if (this.present.length < last) this.present = grow(this.present, last);
+    for (let p = first; p < last; p++) this.present[p] = 1;
+    this.presentPages += fresh;
     this.buf.set(data, offset);
     const now = currentTime();
     this.mtime = now; this.ctime = now;
     return data.length;
   }
 
-  /** Sets the length, charging or releasing whole pages; new bytes read as zeros. */
+  /** Sets the length; growing leaves a hole, shrinking gives back the pages past the end. New bytes read as zeros. */
   private resize(size: number): number {
     if (size > MAX_FILE) return -EFBIG;
-    const delta = pages(size) - pages(this.len);
-    if (delta > 0 && !this.fs.charge(delta)) return -ENOSPC;
-    if (delta < 0) this.fs.charge(delta);
+    if (size < this.len) {
+      let freed = 0;
+      for (let p = pages(size); p < this.present.length; p++) if (this.present[p] === 1) { this.present[p] = 0; freed++; }
+      this.presentPages -= freed;
+      this.fs.charge(-freed);
+    }
     if (size > this.buf.length) {
       const next = new Uint8Array(Math.min(MAX_FILE, Math.max(size, this.buf.length * 2, 64)));
       next.set(this.buf.subarray(0, this.len));
@@ -196,9 +231,11 @@ export class MemInode implements Inode {
 
   /** Frees the data of an inode with no names left (open descriptors keep reading what they have). */
   freeData(): void {
-    this.fs.charge(-pages(this.len));
+    this.fs.charge(-this.presentPages);
     this.buf = new Uint8Array(0);
     this.len = 0;
+    this.present = new Uint8Array(0);
+    this.presentPages = 0;
   }
 }
 

@@ -112,6 +112,11 @@ export class OverlayInode implements Inode, CopyUpTarget {
   }
 
   read(offset: number, len: number): Uint8Array { return this.real.read(offset, len); }
+  seekData(off: number, hole: boolean): number {
+    const r = this.real;
+    if (r.seekData) return r.seekData(off, hole);
+    return off >= r.size ? -1 : hole ? r.size : off;
+  }
   readlink(): string { return this.real.readlink(); }
   fsStats(): FsStats | null {
     const s = this.ofs.upper.stats();

@@ -292,11 +292,9 @@ export class Machine implements Kernel {
     const args = new Args(t);
     // Run to completion in big slices; under a deadline, slices of a few ms (at tens of MIPS).
     const BUDGET = deadline === Infinity ? 1 << 22 : 1 << 18;
-    let sysnr = -1;
     while (t.exitStatus === null) {
       // Return to user mode: timers, syscall restart, signal delivery (signal/deliver.ts).
-      if (!beforeUserMode(t, this, sysnr)) break;
-      sysnr = -1;
+      if (!beforeUserMode(t, this)) break;
       const c0 = performance.now();
       if (c0 > deadline) return;
       const exit = cpu.run(t.regs.base, BUDGET);
@@ -304,7 +302,7 @@ export class Machine implements Kernel {
       this.cpuMs += dt;
       stats.cpuMs += dt;
       switch (exit) {
-        case EXIT_SYSCALL: sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
+        case EXIT_SYSCALL: t.sig.sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);

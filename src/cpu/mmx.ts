@@ -17,7 +17,7 @@ import {
   gpr32, gpr64, setGpr32, setGpr64,
 } from "./core";
 import { asz32 } from "./decode";
-import { EXIT_UD, EXIT_GP, EXIT_MF, EXIT_PAGE_FAULT, FSW, FTW, ST0, RDI } from "./state";
+import { EXIT_UD, EXIT_GP, EXIT_MF, EXIT_XM, EXIT_PAGE_FAULT, FSW, FTW, ST0, RDI } from "./state";
 import { retop } from "./x87_env";
 import { xmm, xreg, pfxClass } from "./sse_common";
 import { intOp, shiftW, shiftD, shiftQ } from "./sse_int";
@@ -55,6 +55,8 @@ export function mmxExec(op: i32): i32 {
   // CVTPI2PS/CVTPI2PD with a memory source touch no MMX register: plain SSE
   // instructions, no #MF check and no transition (SDM CVTPI2PS/CVTPI2PD).
   if (op == 0x2a && modMod != 3) return cvtPi2(op);
+  // invalid encodings are #UD before the pending-exception check (decode comes first)
+  if (!encodingValid(op)) return EXIT_UD;
   const sw = <u32>load<u16>(S + FSW);
   if ((sw & FSW_ES) != 0) return EXIT_MF;
   const tw = load<u8>(S + FTW);
@@ -63,12 +65,33 @@ export function mmxExec(op: i32): i32 {
   store<u16>(S + FSW, <u16>(sw & ~0x3800));
   store<u8>(S + FTW, 0xff);
   const rc = dispatch(op);
-  if (rc != 0) { // undo: nothing of a faulting instruction is committed
+  // A fault (#PF, #GP) commits nothing; but an unmasked SIMD exception (#XM)
+  // and MASKMOVQ's page fault on its store come after the transition, as the
+  // reference CPU shows (TOP is 0 in the signal context).
+  if (rc != 0 && rc != EXIT_XM && op != 0xf7) {
     retop(0, top);
     store<u16>(S + FSW, <u16>sw);
     store<u8>(S + FTW, tw);
   }
   return rc;
+}
+
+/** False for the register/memory forms and /digit extensions that have no MMX instruction. */
+function encodingValid(op: i32): bool {
+  const reg = modMod == 3;
+  switch (op) {
+    case 0x71: case 0x72: {
+      const e = modReg & 7;
+      return reg && (e == 2 || e == 4 || e == 6);
+    }
+    case 0x73: {
+      const e = modReg & 7;
+      return reg && (e == 2 || e == 6);
+    }
+    case 0xc5: case 0xd6: case 0xd7: case 0xf7: return reg;
+    case 0xe7: return !reg;
+    default: return true;
+  }
 }
 
 function dispatch(op: i32): i32 {

@@ -14,11 +14,12 @@ import { PhysMem, PAGE_SIZE } from "./mm/physmem";
 import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
 import { Task, rootCredentials } from "./task";
-import { Vfs } from "./fs/vfs";
+import type { Vfs } from "./fs/vfs";
+import { createRootVfs } from "./fs/rootfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
 import { type Inode, isDir, isReg, S_IFIFO, S_IFCHR } from "./fs/inode";
-import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./fs/device";
+import { type CharDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
@@ -95,24 +96,18 @@ export class Machine implements Kernel {
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);
     this.hostname = o.hostname ?? "hako";
-    this.vfs = new Vfs(o.root);
-    const dev = new MemFs({ mode: 0o755 });
-    dev.mknod("null", nullDevice, { mode: 0o666 });
-    dev.mknod("zero", zeroDevice, { mode: 0o666 });
-    dev.mknod("full", fullDevice, { mode: 0o666 });
-    dev.mknod("urandom", urandomDevice, { mode: 0o666 });
-    dev.mknod("random", { ...urandomDevice, rdev: makedev(1, 8) }, { mode: 0o666 });
-    this.vfs.mount(o.root, "dev", dev.root);
+    // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp are mounted (fs/rootfs.ts).
+    this.vfs = createRootVfs(o.root);
     this.proc = new ProcFs(this);
     this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
-    this.vfs.mount(o.root, "proc", this.proc.root);
+    this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
   }
 
   /** The task being served (what /proc/self names). */
   current(): Task | null { return this.running; }
   tasks(): Task[] { return [...this.live.values()]; }
   mounts(): string[] {
-    return ["overlay / overlay ro,relatime 0 0", "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0", "devtmpfs /dev devtmpfs rw,nosuid,relatime 0 0"];
+    return this.vfs.mountsText();
   }
 
   static async create(o: MachineOptions): Promise<Machine> {

@@ -116,6 +116,29 @@ function maskmovqForm(addr32: boolean): Form {
   };
 }
 
+/**
+ * A short MMX sequence handed back to x87 code: PADDB, PMADDWD, MOVD r32,
+ * PSHUFW, then (EMMS or not) FLD1 and FWAIT. Without EMMS the stack is full
+ * of valid registers, so FLD1 overflows (masked: the indefinite is pushed).
+ */
+function chainForm(): Form {
+  const base = mmxForm("MMX sequence then x87: PADDB, PMADDWD, MOVD r32, PSHUFW, [EMMS], FLD1, FWAIT", [], "mm", "none");
+  return {
+    ...base,
+    cases(rng: Rng): Case[] {
+      return base.cases(rng).map((c) => {
+        const emms = rng.bool(0.6);
+        c.code = Uint8Array.from([
+          0x0f, 0xfc, 0xc1, 0x0f, 0xf5, 0xd0, 0x0f, 0x7e, 0xd0, 0x0f, 0x70, 0xda, rng.int(256),
+          ...(emms ? [0x0f, 0x77] : []), 0xd9, 0xe8, 0x9b,
+        ]);
+        c.inputs += emms ? " with EMMS" : " without EMMS";
+        return c;
+      });
+    },
+  };
+}
+
 export function mmxForms(): Form[] {
   const out: Form[] = [];
   const h = (v: number): string => v.toString(16).toUpperCase().padStart(2, "0");
@@ -167,6 +190,7 @@ export function mmxForms(): Form[] {
   // EMMS: all tags empty, and TOP = 0 — SDM vol. 3 §12.2: "each time an MMX instruction is executed, the
   // TOS value is set to 000B" (the EMMS page itself only mentions the tag word; the native CPU clears TOP as well).
   out.push(mmxForm("EMMS (0F 77)", [0x0f, 0x77], 0, "none"));
+  out.push(chainForm());
   // Encodings without an MMX form: #UD.
   out.push(mmxForm("#UD PSRLDQ/PSLLDQ on mm (0F 73 /3, /7)", [0x73], 3, "mm", { imm: true, faults: true, n: 20 }));
   out.push(mmxForm("#UD PSRAQ on mm (0F 73 /4)", [0x73], 4, "mm", { imm: true, faults: true, n: 20 }));

@@ -159,6 +159,7 @@ int main(void) {
   T("readlink file", readlink("r1", buf, sizeof buf));
   T("mknod fifo", mknod("fifo", S_IFIFO | 0644, 0));
   mode_of("fifo", "fifo");
+  T("open fifo for writing, no reader", open("fifo", O_WRONLY | O_NONBLOCK));
   T("mknod null", mknod("null2", S_IFCHR | 0666, makedev(1, 3)));
   fd = open("null2", O_WRONLY);
   T("write null2", write(fd, "abc", 3));

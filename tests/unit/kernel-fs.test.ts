@@ -4,7 +4,7 @@
 // on one lower), and the permission rules of path_resolution(7) and
 // unlink(2)'s sticky-directory rule, checked on the functions directly.
 import { describe, it, expect } from "vitest";
-import { MemFs, MemInode } from "../../src/kernel/fs/memfs";
+import { MemFs, MemInode, hostBudget } from "../../src/kernel/fs/memfs";
 import { createTmpfs } from "../../src/kernel/fs/tmpfs";
 import { OverlayFs, isWhiteout } from "../../src/kernel/fs/overlay/overlayfs";
 import { Vfs } from "../../src/kernel/fs/vfs";
@@ -75,6 +75,18 @@ describe("tmpfs", () => {
     expect(fs.usedPages).toBe(1);
     expect(fs.root.remove("f")).toBe(0);
     expect(fs.usedPages).toBe(0);
+  });
+
+  it("all in-memory filesystems together stay within the host budget", () => {
+    const fs = createTmpfs();
+    const f = must(fs.root.create("f", file()));
+    const saved = hostBudget.maxPages;
+    hostBudget.maxPages = hostBudget.usedPages + 2;
+    try {
+      expect(f.write!(0, new Uint8Array(3 * 4096))).toBe(-ENOSPC);
+      expect(f.write!(0, new Uint8Array(2 * 4096))).toBe(2 * 4096);
+    } finally { hostBudget.maxPages = saved; }
+    expect(fs.root.remove("f")).toBe(0);
   });
 
   it("a read-only MemFs refuses every change", () => {

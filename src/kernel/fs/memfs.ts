@@ -256,6 +256,13 @@ export interface MemFsLimits {
   magic?: number;
 }
 
+/**
+ * Pages all writable in-memory filesystems of this host process may hold
+ * together (1 GiB): a guard for the worker, so that a guest filling an
+ * unlimited tmpfs meets ENOSPC instead of exhausting the host's memory.
+ */
+export const hostBudget = { maxPages: (1 << 30) / PAGE, usedPages: 0 };
+
 /** Builds a tree by path; parents are created as 0755 root directories when missing. */
 export class MemFs {
   readonly dev = nextDev++;
@@ -282,8 +289,10 @@ export class MemFs {
   /** Takes (positive) or gives back (negative) pages of data; false when the limit is reached. */
   charge(delta: number): boolean {
     if (delta > 0 && this.usedPages + delta > this.maxPages) return false;
+    if (delta > 0 && hostBudget.usedPages + delta > hostBudget.maxPages) return false;
     if (this.chargeHook && !this.chargeHook(delta) && delta > 0) return false;
     this.usedPages += delta;
+    hostBudget.usedPages = Math.max(0, hostBudget.usedPages + delta);
     return true;
   }
 

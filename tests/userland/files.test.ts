@@ -91,6 +91,12 @@ const CASES: Case[] = [
     ["chmod", "600", "src/b.txt"], ["rm", "src/sub/c.txt"], ["mkdir", "src/new"], { argv: ["ls", "-la", "src", "src/sub"] },
     ["ls", "-ln", "src"], ["ls", "-1F", "src"],
   ] },
+  { name: "fallocate, mkfifo, mknod, gzip, shred", files: { "t.txt": TEXT }, steps: [
+    ["fallocate", "-l", "10000", "fa"], ["stat", "-c", "%s %b", "fa"], ["fallocate", "-o", "20000", "-l", "100", "fa"], ["stat", "-c", "%s %b", "fa"],
+    ["mkfifo", "p"], ["stat", "-c", "%F %a", "p"], ["mkfifo", "-m", "600", "p2"], ["stat", "-c", "%F %a", "p2"], ["mknod", "n", "c", "1", "3"],
+    ["stat", "-c", "%F %t %T %a", "n"], ["gzip", "-k", "t.txt"], ["gzip", "-t", "t.txt.gz"], ["rm", "t.txt"], ["gunzip", "t.txt.gz"],
+    ["cat", "t.txt"], ["sync"], ["shred", "-u", "t.txt"], ["ls"],
+  ] },
   { name: "error messages", files: { "f": "x", "d/e": "y" }, steps: [
     ["cat", "d"], ["rmdir", "d"], ["mkdir", "f"], ["ln", "f", "d/e"], ["touch", "nodir/x"], ["rm", "d"], ["mv", "d", "f"],
     ["mv", "f", "d/e/x"], ["cp", "f", "d/e/x"], ["ls", "nothere"], ["cat", "f/x"], ["ln", "-s", "x", "f"], ["rmdir", "f"],

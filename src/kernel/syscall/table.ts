@@ -164,6 +164,7 @@ const IMPL: Record<string, Impl> = {
   utimes: [fs.sysUtimes, "full"],
   utime: [fs.sysUtime, "full"],
   chroot: [fs.sysChroot, "full"],
+  fallocate: [fs.sysFallocate, "partial", "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP"],
 
   brk: [mm.sysBrk, "full"],
   mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],

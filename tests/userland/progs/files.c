@@ -118,6 +118,16 @@ int main(void) {
   struct stat st;
   fstat(fd, &st);
   printf("sparse blocks: %lld size %lld\n", (long long)st.st_blocks, (long long)st.st_size);
+  T("fallocate keep size", fallocate(fd, FALLOC_FL_KEEP_SIZE, 40000, 10000));
+  fstat(fd, &st);
+  printf("allocated blocks: %lld size %lld\n", (long long)st.st_blocks, (long long)st.st_size);
+  T("fallocate punch", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 36864, 8192));
+  fstat(fd, &st);
+  printf("punched blocks: %lld size %lld\n", (long long)st.st_blocks, (long long)st.st_size);
+  T("fallocate punch without keep", fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+  T("fallocate grow", fallocate(fd, 0, 100000, 5000));
+  fstat(fd, &st);
+  printf("grown size %lld\n", (long long)st.st_size);
   close(fd);
 
   // ---- rename, link, unlink, rmdir ----

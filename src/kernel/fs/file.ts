@@ -3,6 +3,7 @@
 // descriptors (dup, fork) may share one description and so its offset.
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
 import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
+import { releaseLocks } from "./locks";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -124,6 +125,12 @@ export class FdTable {
   limit = 1024;
   /** Tasks sharing this table (CLONE_FILES); the descriptors close when the last one exits. */
   users = 1;
+  /**
+   * The process whose POSIX record locks closing a descriptor drops (any
+   * close of the file releases them, fcntl(2)); set when it takes one. A
+   * table cloned by fork starts without: the child owns none of them.
+   */
+  lockOwner = 0;
 
   /** fork(2): a new table whose descriptors share the same open file descriptions. */
   clone(): FdTable {
@@ -169,6 +176,7 @@ export class FdTable {
     const e = this.entry(fd);
     if (!e) return -EBADF;
     this.fds[fd] = undefined;
+    if (this.lockOwner) releaseLocks(e.file.inode, this.lockOwner);
     putFile(e.file);
     return 0;
   }

@@ -5,7 +5,10 @@
 import type { Task } from "../task";
 import type { Args } from "./types";
 import type { OpenFile } from "../fs/file";
-import { F_RDLCK, F_WRLCK, F_UNLCK, findConflict, setLock, type FileLock } from "../fs/locks";
+import { F_RDLCK, F_WRLCK, F_UNLCK, findConflict, setLock, releaseLocks, type FileLock } from "../fs/locks";
+
+/** Descriptions whose release already drops their OFD locks. */
+const releasers = new WeakSet<OpenFile>();
 import { isDir, isReg } from "../fs/inode";
 import { EBADF, EFAULT, EINVAL, ESPIPE, EOPNOTSUPP, EISDIR, ENODEV } from "../errno";
 
@@ -157,6 +160,15 @@ export function fcntlLock(t: Task, f: OpenFile, cmd: number, ptr: number): numbe
     return t.mm.copyOut(ptr, out);
   }
   if ((type === F_RDLCK && !f.readable) || (type === F_WRLCK && !f.writable)) return -EBADF;
-  if (setLock(f.inode, want)) return 0;
+  if (setLock(f.inode, want)) {
+    if (!ofd) t.files.lockOwner = t.tgid;
+    else if (!releasers.has(f)) {
+      // An OFD lock lives until the description's last descriptor closes.
+      releasers.add(f);
+      const prev = f.onRelease;
+      f.onRelease = () => { releaseLocks(f.inode, f); prev?.(); };
+    }
+    return 0;
+  }
   return cmd === F_SETLKW || cmd === F_OFD_SETLKW ? -EDEADLK : -11 /* EAGAIN */;
 }

@@ -228,6 +228,22 @@ int main(void) {
   fd = open("r1", O_RDONLY);
   T("wrlck on rdonly", fcntl(fd, F_SETLK, &fl));
   close(fd);
+  // Closing any descriptor of the file drops the process's POSIX locks; OFD locks go with the description's last close.
+  fd = open("r1", O_RDWR); fd2 = open("r1", O_RDONLY);
+  struct flock pw = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+  T("posix lock again", fcntl(fd, F_SETLK, &pw));
+  int fd3 = open("r1", O_RDWR);
+  struct flock ow2 = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+  T("ofd vs posix", fcntl(fd3, F_OFD_SETLK, &ow2));
+  close(fd2);
+  T("ofd after close released posix", fcntl(fd3, F_OFD_SETLK, &ow2));
+  int fd4 = open("r1", O_RDWR);
+  int fd3b = dup(fd3);
+  close(fd3);
+  T("ofd still held through dup", fcntl(fd4, F_OFD_SETLK, &ow2));
+  close(fd3b);
+  T("ofd after last close", fcntl(fd4, F_OFD_SETLK, &ow2));
+  close(fd); close(fd4);
 
   // ---- permissions as an unprivileged user ----
   mkdir("priv", 0700); put("priv/secret", "s", 0644);

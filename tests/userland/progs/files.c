@@ -296,5 +296,14 @@ int main(void) {
   T("chown clears suid", chown("open/suid", 5, 5));
   mode_of("after chown", "open/suid");
   T("root faccessat", faccessat(AT_FDCWD, "mine", R_OK, AT_EACCESS));
+
+  // ---- chroot: the root moves for path lookups; ".." stops there ----
+  T("chroot", chroot("sgid"));
+  T("chdir root", chdir("/"));
+  mode_of("chroot /sub", "/sub");
+  mode_of("chroot /../../sub", "/../../sub");
+  T("chroot old path", access("/priv", F_OK));
+  T("symlink absolute in chroot", symlink("/sub", "/abs"));
+  mode_of("through absolute link", "/abs/.");
   return 0;
 }

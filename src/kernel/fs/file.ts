@@ -4,6 +4,7 @@
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
 import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
 import { releaseLocks } from "./locks";
+import { type FsCred, inGroup, S_ISUID, S_ISGID } from "./permission";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -38,6 +39,13 @@ export class OpenFile {
   refs = 0;
   /** Runs when the last descriptor goes (pipes count their readers and writers this way). */
   onRelease: (() => void) | null = null;
+  /**
+   * The opener's ids when it was not root (no CAP_FSETID): writing then
+   * clears the file's set-user-ID bit, and set-group-ID when the file is
+   * group-executable or the writer is not in its group (file_remove_privs).
+   * Linux asks the writer's credentials at each write; the opener's stand in.
+   */
+  unprivileged: FsCred | null = null;
 
   constructor(readonly inode: Inode, public flags: number, readonly path: string) {}
 
@@ -83,7 +91,14 @@ export class OpenFile {
     if ((ino.mode & S_IFMT) !== S_IFREG) return -EINVAL;
     if (data.length === 0) return 0;
     if (!ino.write) return -EROFS;
-    return ino.write(off, data);
+    const n = ino.write(off, data);
+    const c = this.unprivileged;
+    if (n > 0 && c && ino.mode & (S_ISUID | S_ISGID)) {
+      let kill = ino.mode & S_ISUID;
+      if ((ino.mode & S_ISGID) && ((ino.mode & 0o010) || !inGroup(c, ino.gid))) kill |= S_ISGID;
+      if (kill) ino.setattr?.({ mode: ino.mode & 0o7777 & ~kill });
+    }
+    return n;
   }
 
   lseek(off: number, whence: number): number {

@@ -236,6 +236,7 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
 /** A new description for `i` in the lowest free descriptor; the inode knows it is open until the last close. */
 function installFile(t: Task, i: Inode, flags: number, path: string, cloexec: boolean): number {
   const f = new OpenFile(i, flags, path);
+  if (t.cred.fsuid !== 0) f.unprivileged = { fsuid: t.cred.fsuid, fsgid: t.cred.fsgid, groups: [...t.cred.groups] };
   const fd = t.files.install(f, cloexec);
   if (fd < 0 || !i.open) return fd;
   i.open();

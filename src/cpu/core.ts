@@ -140,6 +140,13 @@ export const HAS_CODE: u32 = 0x8000_0000;
   const pg = pa >> 12;
   return pg < GEN_PAGES ? load<u32>(GEN + (pg << 2)) : 0xffff_ffff;
 }
+// Generation word for pages beyond GEN_PAGES: matches no cached entry.
+const GEN_NONE: usize = memory.data<u32>([0xffff_ffff]);
+/** Address of the generation word of the page holding `pa` (run() keeps it for the current code page). */
+export function codeGenAddr(pa: usize): usize {
+  const pg = pa >> 12;
+  return pg < GEN_PAGES ? GEN + (pg << 2) : GEN_NONE;
+}
 /** Marks the page of `pa` as holding cached code; returns the generation word to store in entries. */
 export function markCode(pa: usize): u32 {
   const pg = pa >> 12;

@@ -185,7 +185,7 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
  * Executes the annotated instruction of entry `e` at `rip` (kind `k`);
  * returns the next RIP, or `rip` itself with `fault` set on a page fault.
  */
-export function execFast(k: i32, e: usize, rip: u64): u64 {
+@inline export function execFast(k: i32, e: usize, rip: u64): u64 {
   const next = rip + <u64>load<u8>(e, FE_LEN);
   const sz = <i32>load<u8>(e, FE_SZ);
   switch (k) {

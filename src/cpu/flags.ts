@@ -115,7 +115,7 @@ export function materialize(): u32 {
 export function setFlagsWord(v: u32): void { fl = v | 2; lfOp = LF_NONE; }
 
 /** Evaluates condition code cc (0..15) as Jcc/SETcc/CMOVcc encode it (SDM vol. 1 appendix B). */
-export function cond(cc: i32): bool {
+@inline export function cond(cc: i32): bool {
   let r: bool;
   // Fast paths for the common compare-and-branch pairs.
   if (lfOp == LF_SUB && cc >= 2) {

@@ -171,12 +171,12 @@ export function dropCode(pa: usize): void {
 }
 
 /** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */
-@inline function hitR(a: u64, size: u64): usize {
+@inline export function hitR(a: u64, size: u64): usize {
   const e = TLB_R + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
   return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
 }
-@inline function hitW(a: u64, size: u64): usize {
+@inline export function hitW(a: u64, size: u64): usize {
   const e = TLB_W + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
   return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);

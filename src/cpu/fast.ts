@@ -11,7 +11,7 @@
 // Each handler uses the same helpers in the same order as the generic code
 // in exec.ts / exec0f.ts, so results, flags and faults are identical: on a
 // fault nothing is committed and the current RIP is returned with `fault` set.
-import { S, fault, probeWrite, rd64, wr64, modMod, modReg, modRm, rexPresent, pfx66, pfxF2, pfxF3 } from "./core";
+import { S, fault, probeWrite, hitR, hitW, modMod, modReg, modRm, rexPresent, pfx66, pfxF2, pfxF3 } from "./core";
 import { RSP } from "./state";
 import { rdMem, wrMem } from "./operand";
 import { alu, incdec, ALU_CMP, ALU_AND } from "./alu";
@@ -171,6 +171,28 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
   else if (sz == 1) store<u8>(S + off, <u8>v);
   else store<u16>(S + off, <u16>v);
 }
+/** Memory read through the TLB fast path (inline); misses, page crossings and faults go to operand.ts. */
+@inline function rdF(a: u64, sz: i32): u64 {
+  const h = hitR(a, <u64>sz);
+  if (h) {
+    if (sz == 8) return load<u64>(h);
+    if (sz == 4) return <u64>load<u32>(h);
+    if (sz == 1) return <u64>load<u8>(h);
+    return <u64>load<u16>(h);
+  }
+  return rdMem(a, sz);
+}
+@inline function wrF(a: u64, sz: i32, v: u64): void {
+  const h = hitW(a, <u64>sz);
+  if (h) {
+    if (sz == 8) store<u64>(h, v);
+    else if (sz == 4) store<u32>(h, <u32>v);
+    else if (sz == 1) store<u8>(h, <u8>v);
+    else store<u16>(h, <u16>v);
+    return;
+  }
+  wrMem(a, sz, v);
+}
 /** Effective address from the entry's recipe (no segment, 64-bit addressing: guaranteed by fastAnnotate). */
 @inline function eaOf(e: usize, next: u64): u64 {
   let a = <u64>(<i64>load<i32>(e, FE_DISP));
@@ -199,18 +221,18 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
         return next;
       }
       const a = eaOf(e, next);
-      if (aop != ALU_CMP && !probeWrite(a, <u64>sz)) return rip;
-      const v = rdMem(a, sz);
+      if (aop != ALU_CMP && !hitW(a, <u64>sz) && !probeWrite(a, <u64>sz)) return rip;
+      const v = rdF(a, sz);
       if (fault) return rip;
       const r = alu(aop, v, b, sz);
-      if (aop != ALU_CMP) wrMem(a, sz, r);
+      if (aop != ALU_CMP) wrF(a, sz, r);
       return next;
     }
     case K_ALU_R_RM: {
       const aop = <i32>load<u8>(e, FE_SUB);
       let b: u64;
       if (load<u8>(e, FE_MEM) == 0) b = getR(<usize>load<u8>(e, FE_RM), sz);
-      else { b = rdMem(eaOf(e, next), sz); if (fault) return rip; }
+      else { b = rdF(eaOf(e, next), sz); if (fault) return rip; }
       const off = <usize>load<u8>(e, FE_REG);
       const r = alu(aop, getR(off, sz), b, sz);
       if (aop != ALU_CMP) setR(off, sz, r);
@@ -219,7 +241,7 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
     case K_TEST_RM_R: case K_TEST_RM_I: {
       let a: u64;
       if (load<u8>(e, FE_MEM) == 0) a = getR(<usize>load<u8>(e, FE_RM), sz);
-      else { a = rdMem(eaOf(e, next), sz); if (fault) return rip; }
+      else { a = rdF(eaOf(e, next), sz); if (fault) return rip; }
       const b = k == K_TEST_RM_R ? getR(<usize>load<u8>(e, FE_REG), sz) : load<u64>(e, FE_IMM);
       alu(ALU_AND, a, b, sz);
       return next;
@@ -227,13 +249,13 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
     case K_MOV_RM_R: case K_MOV_RM_I: {
       const v = k == K_MOV_RM_R ? getR(<usize>load<u8>(e, FE_REG), sz) : load<u64>(e, FE_IMM);
       if (load<u8>(e, FE_MEM) == 0) { setR(<usize>load<u8>(e, FE_RM), sz, v); return next; }
-      wrMem(eaOf(e, next), sz, v);
+      wrF(eaOf(e, next), sz, v);
       return fault ? rip : next;
     }
     case K_MOV_R_RM: {
       let v: u64;
       if (load<u8>(e, FE_MEM) == 0) v = getR(<usize>load<u8>(e, FE_RM), sz);
-      else { v = rdMem(eaOf(e, next), sz); if (fault) return rip; }
+      else { v = rdF(eaOf(e, next), sz); if (fault) return rip; }
       setR(<usize>load<u8>(e, FE_REG), sz, v);
       return next;
     }
@@ -246,14 +268,14 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       return next + load<u64>(e, FE_IMM);
     case K_CALL: {
       const sp = load<u64>(S + RSP) - 8;
-      wr64(sp, next);
+      wrF(sp, 8, next);
       if (fault) return rip;
       store<u64>(S + RSP, sp);
       return next + load<u64>(e, FE_IMM);
     }
     case K_RET: {
       const sp = load<u64>(S + RSP);
-      const t = rd64(sp);
+      const t = rdF(sp, 8);
       if (fault) return rip;
       store<u64>(S + RSP, sp + 8);
       return t;
@@ -261,14 +283,14 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
     case K_PUSH: {
       const v = load<u64>(S + <usize>load<u8>(e, FE_REG));
       const sp = load<u64>(S + RSP) - 8;
-      wr64(sp, v);
+      wrF(sp, 8, v);
       if (fault) return rip;
       store<u64>(S + RSP, sp);
       return next;
     }
     case K_POP: {
       const sp = load<u64>(S + RSP);
-      const v = rd64(sp);
+      const v = rdF(sp, 8);
       if (fault) return rip;
       store<u64>(S + RSP, sp + 8);
       store<u64>(S + <usize>load<u8>(e, FE_REG), v); // POP RSP: the popped value wins
@@ -279,7 +301,7 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       const ssz = sub == 5 ? 4 : ((sub & 1) != 0 ? 1 : 2);
       let v: u64;
       if (load<u8>(e, FE_MEM) == 0) v = getR(<usize>load<u8>(e, FE_RM), ssz);
-      else { v = rdMem(eaOf(e, next), ssz); if (fault) return rip; }
+      else { v = rdF(eaOf(e, next), ssz); if (fault) return rip; }
       if (sub == 3) v = <u64>(<i64>(<i8>(<u8>v)));
       else if (sub == 4) v = <u64>(<i64>(<i16>(<u16>v)));
       else if (sub == 5) v = <u64>(<i64>(<i32>(<u32>v)));
@@ -295,17 +317,17 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
         return next;
       }
       const a = eaOf(e, next);
-      if (!probeWrite(a, <u64>sz)) return rip;
-      const v = rdMem(a, sz);
+      if (!hitW(a, <u64>sz) && !probeWrite(a, <u64>sz)) return rip;
+      const v = rdF(a, sz);
       if (fault) return rip;
-      wrMem(a, sz, shift(kind, v, cnt, sz));
+      wrF(a, sz, shift(kind, v, cnt, sz));
       return next;
     }
     case K_CMOV: {
       // CMOVcc reads its source even when false; a 32-bit form always zero-extends.
       let v: u64;
       if (load<u8>(e, FE_MEM) == 0) v = getR(<usize>load<u8>(e, FE_RM), sz);
-      else { v = rdMem(eaOf(e, next), sz); if (fault) return rip; }
+      else { v = rdF(eaOf(e, next), sz); if (fault) return rip; }
       const off = <usize>load<u8>(e, FE_REG);
       if (cond(<i32>load<u8>(e, FE_SUB))) setR(off, sz, v);
       else if (sz == 4) store<u64>(S + off, <u64>load<u32>(S + off));
@@ -314,13 +336,13 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
     case K_SETCC: {
       const v: u64 = cond(<i32>load<u8>(e, FE_SUB)) ? 1 : 0;
       if (load<u8>(e, FE_MEM) == 0) { store<u8>(S + <usize>load<u8>(e, FE_RM), <u8>v); return next; }
-      wrMem(eaOf(e, next), 1, v);
+      wrF(eaOf(e, next), 1, v);
       return fault ? rip : next;
     }
     case K_IMUL: case K_IMUL_I: {
       let b: u64;
       if (load<u8>(e, FE_MEM) == 0) b = getR(<usize>load<u8>(e, FE_RM), sz);
-      else { b = rdMem(eaOf(e, next), sz); if (fault) return rip; }
+      else { b = rdF(eaOf(e, next), sz); if (fault) return rip; }
       const off = <usize>load<u8>(e, FE_REG);
       // Same operand order as exec.ts / exec0f.ts: IMUL r, r/m and IMUL r, r/m, imm.
       const r = k == K_IMUL ? imul2(getR(off, sz), b, sz) : imul2(b, load<u64>(e, FE_IMM), sz);
@@ -335,10 +357,10 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
         return next;
       }
       const a = eaOf(e, next);
-      if (!probeWrite(a, <u64>sz)) return rip;
-      const v = rdMem(a, sz);
+      if (!hitW(a, <u64>sz) && !probeWrite(a, <u64>sz)) return rip;
+      const v = rdF(a, sz);
       if (fault) return rip;
-      wrMem(a, sz, incdec(dec, v, sz));
+      wrF(a, sz, incdec(dec, v, sz));
       return next;
     }
     default: // K_NOP

@@ -98,13 +98,18 @@ export function getAF(): bool {
 /** Current flags as an RFLAGS value; also folds the lazy state into `fl`. */
 export function materialize(): u32 {
   if (lfOp != LF_NONE) {
+    // ZF, SF, PF come from the result for every lazy kind (see getZF/getSF/getPF);
+    // logic ops clear CF, OF and AF, which the common XOR/AND → rotate pairs use.
     let f = fl & ~F_STATUS;
-    if (getCF()) f |= F_CF;
-    if (getPF()) f |= F_PF;
-    if (getAF()) f |= F_AF;
-    if (getZF()) f |= F_ZF;
-    if (getSF()) f |= F_SF;
-    if (getOF()) f |= F_OF;
+    const r = lfR & szMask(lfSz);
+    if (r == 0) f |= F_ZF;
+    if (r & szSign(lfSz)) f |= F_SF;
+    if ((popcnt<u32>(<u32>r & 0xff) & 1) == 0) f |= F_PF;
+    if (lfOp != LF_LOGIC) {
+      if (getCF()) f |= F_CF;
+      if (getAF()) f |= F_AF;
+      if (getOF()) f |= F_OF;
+    }
     fl = f;
     lfOp = LF_NONE;
   }

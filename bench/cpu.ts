@@ -1,7 +1,7 @@
 // CPU-bound busybox workloads, natively and in Hako, in one run: prints the
 // guest instructions, emulated MIPS and the slowdown factor against native.
 // Run: npx tsx bench/cpu.ts   (not a test: numbers vary with the machine)
-import { writeFileSync } from "node:fs";
+import { writeFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { makeScratch, runNative, runHako, scratchMachine } from "../tests/userland/harness";
 
@@ -41,4 +41,5 @@ for (const w of WORKLOADS) {
 rows.push(["all", "", "", "", `${(totalInstr / 1e6).toFixed(1)} M`, (totalInstr / totalCpu / 1000).toFixed(1)]);
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
+rmSync(s.dir, { recursive: true, force: true });
 console.log("\nnative ms include process start-up (~1 ms); hako ms include exec and teardown.");

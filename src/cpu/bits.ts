@@ -7,7 +7,7 @@ import { fault, modMod, modReg, modRm, ea, imm } from "./core";
 import { EXIT_PAGE_FAULT } from "./state";
 import { getReg, setReg, rdMem, wrMem } from "./operand";
 import { probeWrite } from "./core";
-import { setCF, setResFlags, materialize, setFlagsWord, F_CF, F_ZF, F_STATUS, szMask } from "./flags";
+import { setCF, materialize, setFlagsWord, F_CF, F_ZF, F_STATUS, szMask } from "./flags";
 
 /** kind: 0 BT, 1 BTS, 2 BTR, 3 BTC. `immForm`: the offset is imm8 (masked), else register modReg. */
 export function bitTest(kind: i32, sz: i32, immForm: bool): i32 {

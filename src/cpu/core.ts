@@ -89,6 +89,9 @@ function pageFault(addr: u64, code: u32): usize {
 export function translate(addr: u64, acc: u32): usize {
   if ((<i64>(addr << 16) >> 16) != <i64>addr) return pageFault(addr, acc);
   let table = <usize>load<u64>(S + CR3) & ~<usize>0xfff;
+  // A root inside the CPU's own tables is a kernel bug (CR3 never set):
+  // treat it as an empty address space rather than walk our private data.
+  if (table < <usize>__heap_base) return pageFault(addr, acc);
   let nx = false;
   let writable = true;
   for (let shift: u64 = 39; shift >= 12; shift -= 9) {
@@ -182,7 +185,7 @@ export function dropCode(pa: usize): void {
   return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
 }
 /** Host address of the code byte at `a` (fetch permission), or 0 with `fault` set. */
-export function fetchAddr(a: u64): usize {
+@inline export function fetchAddr(a: u64): usize {
   const e = TLB_X + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) == ((a & ~<u64>0xfff) | 1)) return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
   return translate(a, ACC_FETCH);

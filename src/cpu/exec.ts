@@ -8,23 +8,17 @@
 // registers change); on success return 0 with core.nextRip set to the
 // next instruction (branches overwrite it).
 import {
-  S, fault, modMod, modReg, modRm, ea, imm, nextRip, setNextRip, rexPresent, pfxF3,
-  gpr64, setGpr64, probeWrite, rd64, rd16,
+  S, fault, modMod, modReg, modRm, ea, imm, nextRip, setNextRip, gpr64, setGpr64, probeWrite, rd64,
 } from "./core";
-import {
-  RAX, RCX, RSP, RBP, EXIT_PAGE_FAULT, EXIT_UD, EXIT_GP, EXIT_BREAKPOINT,
-} from "./state";
-import { opByte, osz, asz32, lockPfx, segPfx, eaBase, rexRaw } from "./decode";
+import { RAX, EXIT_PAGE_FAULT, EXIT_UD, EXIT_GP, EXIT_BREAKPOINT, FS_BASE, GS_BASE } from "./state";
+import { opByte, osz, asz32, segPfx, eaBase, rexRaw } from "./decode";
 import { getReg, setReg, readRM, writeRM, rmWritable, rdMem, wrMem, push, peek, popCommit } from "./operand";
 import { alu, incdec, neg, ALU_CMP, ALU_AND } from "./alu";
 import { shift } from "./shift";
 import { mul1, imul1, imul2, div1, idiv1 } from "./muldiv";
 import { stringOp } from "./string";
-import {
-  cond, materialize, setFlagsWord, setLazy, getCF, setCF, fl, F_DF, F_CF, LF_LOGIC,
-} from "./flags";
+import { cond, materialize, setFlagsWord, getCF, setCF, fl, F_DF } from "./flags";
 import { x87Exec, fwait } from "./x87";
-import { FS_BASE, GS_BASE } from "./state";
 
 const PF = EXIT_PAGE_FAULT;
 
@@ -385,31 +379,28 @@ function group5(): i32 {
 function enter(): i32 {
   const size = imm & 0xffff;
   const level = <i32>((imm >> 16) & 31);
-  let sp = gpr64(4);
   const rbp = gpr64(5);
-  // Probe the whole frame-pointer area first so a fault commits nothing.
+  // Probe everything ENTER pushes first, so a fault on the stack commits nothing.
   const bytes = <u64>(8 * (level + 1));
-  if (!probeWrite(sp - bytes, bytes)) return PF;
-  sp -= 8;
-  const frame = sp;
-  const saved: u64 = rbp;
-  let p = rbp;
-  const base = sp;
-  // Write the old RBP, then level-1 copied frame pointers, then the new frame pointer.
-  let w = base;
-  writeQ(w, saved);
-  if (fault) return PF;
-  for (let i = 1; i < level; i++) {
-    p -= 8;
-    const v = rd64(p);
-    if (fault) return PF;
+  if (!probeWrite(gpr64(4) - bytes, bytes)) return PF;
+  // Push the old RBP; the new frame pointer is where it went.
+  const frame = gpr64(4) - 8;
+  wrMem(frame, 8, rbp);
+  let w = frame;
+  if (level > 0) {
+    // Copy level-1 frame pointers from the enclosing frame's display, then push the new one.
+    let p = rbp;
+    for (let i = 1; i < level; i++) {
+      p -= 8;
+      const v = rd64(p);
+      if (fault) return PF;
+      w -= 8;
+      wrMem(w, 8, v);
+    }
     w -= 8;
-    writeQ(w, v);
-    if (fault) return PF;
+    wrMem(w, 8, frame);
   }
-  if (level > 0) { w -= 8; writeQ(w, frame); if (fault) return PF; }
   setGpr64(5, frame);
   setGpr64(4, w - size);
   return 0;
 }
-@inline function writeQ(a: u64, v: u64): void { wrMem(a, 8, v); }

@@ -2,12 +2,10 @@
 // and system forms; SSE forms are handed to sse.ts, 0F38/0F3A entirely.
 // Same contract as exec.ts: nothing committed on a fault.
 import {
-  S, fault, modMod, modReg, modRm, ea, imm, nextRip, setNextRip, pfxF3, pfxF2, pfx66, rexW,
-  gpr64, setGpr64, setGpr32, probeWrite, rd64, wr64,
+  fault, modMod, modReg, ea, imm, nextRip, setNextRip, pfxF3, pfxF2, pfx66, rexW, gpr64, setGpr64,
+  setGpr32, probeWrite, rd64, wr64,
 } from "./core";
-import {
-  EXIT_PAGE_FAULT, EXIT_UD, EXIT_GP, EXIT_SYSCALL, RCX, EXIT_DE,
-} from "./state";
+import { EXIT_PAGE_FAULT, EXIT_UD, EXIT_GP, EXIT_SYSCALL, RCX } from "./state";
 import { opByte, osz, rexRaw } from "./decode";
 import { getReg, setReg, readRM, writeRM, rmWritable, rdMem, wrMem } from "./operand";
 import { alu, ALU_ADD, ALU_CMP } from "./alu";
@@ -143,8 +141,12 @@ export function exec0f(): i32 {
       else setReg(r, 2, 0); // BSWAP r16 is undefined; hardware gives 0
       return 0;
     }
+    // 0F 01 with a register operand holds XGETBV, RDTSCP, XTEST, MONITOR,
+    // CLAC... none advertised or allowed at CPL 3: #UD. With memory it is
+    // SGDT/SIDT/LGDT..., which UMIP (on in Linux) makes #GP.
+    case 0x01: return modMod == 3 ? EXIT_UD : EXIT_GP;
     // System instructions: #GP at CPL 3 (Linux: SIGSEGV).
-    case 0x00: case 0x01: case 0x06: case 0x08: case 0x09: case 0x20: case 0x21: case 0x22: case 0x23:
+    case 0x00: case 0x06: case 0x08: case 0x09: case 0x20: case 0x21: case 0x22: case 0x23:
     case 0x30: case 0x32: case 0x33: case 0x07: case 0x35:
       return EXIT_GP;
     default:

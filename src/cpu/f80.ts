@@ -24,7 +24,7 @@ export const PE: u32 = 32;
 
 export const BIAS: i32 = 16383;
 const WRAP: i32 = 24576; // exponent bias adjust for unmasked OE/UE (SDM vol. 1 §8.5.4-8.5.5)
-const TOP_BIT: u64 = 0x8000_0000_0000_0000;
+export const TOP_BIT: u64 = 0x8000_0000_0000_0000;
 /** The real indefinite QNaN: sign 1, exponent all ones, significand 1100...0. */
 export const INDEF_SE: u32 = 0xffff;
 export const INDEF_M: u64 = 0xc000_0000_0000_0000;
@@ -38,6 +38,8 @@ export let rM: u64 = 0;
 export function setCw(v: u32): void { cw = v; }
 export function clearExc(): void { exc = 0; roundedUp = false; denA = false; denB = false; }
 export function raiseExc(e: u32): void { exc |= e; }
+export function setExc(e: u32): void { exc = e; }
+export function setRoundedUp(v: bool): void { roundedUp = v; }
 
 // ---- classification (SDM vol. 1 table 8-3, §8.2.2 unsupported formats) ----
 @inline export function expOf(se: u32): u32 { return se & 0x7fff; }
@@ -63,9 +65,9 @@ export function setIndefinite(): void { rSE = INDEF_SE; rM = INDEF_M; }
 
 // ---- normalisation ----
 // Finite non-zero operand -> unbiased exponent nE and significand nM with bit 63 set.
-let nE: i32 = 0;
-let nM: u64 = 0;
-function normalize(se: u32, m: u64): void {
+export let nE: i32 = 0;
+export let nM: u64 = 0;
+export function normalize(se: u32, m: u64): void {
   let e = <i32>(se & 0x7fff);
   if (e == 0) e = 1; // denormals and pseudo-denormals share the minimum exponent
   const s = <i32>clz(m);
@@ -106,9 +108,9 @@ function mul64(a: u64, b: u64): void {
 // ---- rounding (SDM vol. 1 §4.8.4, §8.1.5.2 precision control) ----
 // Outputs of roundCore: oM with oBiased exponent in the destination format's
 // bias, or oInf. Denormal results have oBiased = 0.
-let oBiased: i32 = 0;
-let oM: u64 = 0;
-let oInf: bool = false;
+export let oBiased: i32 = 0;
+export let oM: u64 = 0;
+export let oInf: bool = false;
 
 /**
  * Rounds sign/e/m/x to p significand bits for a destination whose normal
@@ -117,7 +119,7 @@ let oInf: bool = false;
  * exponent-wrapped result (SDM §8.5.4); for memory destinations the caller
  * stores nothing when those are unmasked.
  */
-function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i32, bias: i32, reg: bool): void {
+export function roundCore(sign: u32, e: i32, m: u64, x: u64, p: i32, emin: i32, emax: i32, bias: i32, reg: bool): void {
   const rc = (cw >> 10) & 3;
   oInf = false;
   let tiny = false;
@@ -229,6 +231,9 @@ function precisionBits(): i32 {
 export function roundToReg(sign: u32, e: i32, m: u64, x: u64): void {
   roundPrec(sign, e, m, x, precisionBits());
 }
+/** Rounds to the register format at full 64-bit precision (PC does not apply), for transcendentals. */
+export function roundExact(sign: u32, e: i32, m: u64, x: u64): void { roundPrec(sign, e, m, x, 64); }
+export function setResult80(se: u32, m: u64): void { rSE = se; rM = m; }
 function roundPrec(sign: u32, e: i32, m: u64, x: u64, p: i32): void {
   roundCore(sign, e, m, x, p, 1 - BIAS, BIAS, BIAS, true);
   const s = sign << 15;
@@ -255,7 +260,7 @@ function specials2(aSE: u32, aM: u64, bSE: u32, bM: u64): bool {
   else setResult(bSE, bM | QB);
   return true;
 }
-function specials1(aSE: u32, aM: u64): bool {
+export function specials1(aSE: u32, aM: u64): bool {
   if (isUnsupported(aSE, aM)) { exc |= IE; setIndefinite(); return true; }
   if (!isNaN80(aSE, aM)) return false;
   if (isSNaN80(aSE, aM)) exc |= IE;
@@ -269,8 +274,6 @@ function specials1(aSE: u32, aM: u64): bool {
  */
 export let denA: bool = false;
 export let denB: bool = false;
-/** Set by fromF32/fromF64 when the source was a denormal. */
-export let srcDen: bool = false;
 export function setDen(a: bool, b: bool): void { denA = a; denB = b; }
 @inline function chkA(se: u32, m: u64): void { if (denA || isDenormal80(se, m)) exc |= DE; }
 @inline function chkB(se: u32, m: u64): void { if (denB || isDenormal80(se, m)) exc |= DE; }
@@ -470,191 +473,6 @@ export function cmp80(aSE: u32, aM: u64, bSE: u32, bM: u64, quiet: bool): i32 {
   return mag < 0 ? CMP_LT : CMP_GT;
 }
 
-// ---- conversions from memory formats (exact; a denormal source raises DE, SNaNs are kept for the consumer) ----
-export function fromF32(v: u32): void {
-  srcDen = false;
-  const s = (v >> 31) << 15;
-  const e = (v >> 23) & 0xff;
-  const f = <u64>(v & 0x7fffff);
-  if (e == 0xff) {
-    if (f == 0) { setResult(s | 0x7fff, TOP_BIT); return; }
-    setResult(s | 0x7fff, TOP_BIT | (f << 40)); // an SNaN stays signalling: the consumer decides
-
-    return;
-  }
-  if (e == 0) {
-    if (f == 0) { setResult(s, 0); return; }
-    srcDen = true;
-    const z = <i32>clz(f);
-    setResult(s | <u32>(BIAS - 126 - (z - 40)), f << <u64>z);
-    return;
-  }
-  setResult(s | <u32>(e - 127 + BIAS), TOP_BIT | (f << 40));
-}
-export function fromF64(v: u64): void {
-  srcDen = false;
-  const s = <u32>(v >> 63) << 15;
-  const e = <i32>((v >> 52) & 0x7ff);
-  const f = v & 0xf_ffff_ffff_ffff;
-  if (e == 0x7ff) {
-    if (f == 0) { setResult(s | 0x7fff, TOP_BIT); return; }
-    setResult(s | 0x7fff, TOP_BIT | (f << 11));
-
-    return;
-  }
-  if (e == 0) {
-    if (f == 0) { setResult(s, 0); return; }
-    srcDen = true;
-    const z = <i32>clz(f);
-    setResult(s | <u32>(BIAS - 1022 - (z - 11)), f << <u64>z);
-    return;
-  }
-  setResult(s | <u32>(e - 1023 + BIAS), TOP_BIT | (f << 11));
-}
-/** Signed integer (FILD, FIADD...): always exact. */
-export function fromInt(v: i64): void {
-  if (v == 0) { setResult(0, 0); return; }
-  const s: u32 = v < 0 ? 0x8000 : 0;
-  const a: u64 = v < 0 ? <u64>(0 - v) : <u64>v;
-  const z = <i32>clz(a);
-  setResult(s | <u32>(BIAS + 63 - z), a << <u64>z);
-}
-
-// ---- conversions to memory formats (FST/FSTP m32/m64: RC applies, PC does not) ----
-/** Result of toF32/toF64; `storeOk` false when an unmasked exception forbids the store. */
-export let outBits: u64 = 0;
-export let storeOk: bool = true;
-
-function toFloat(se: u32, m: u64, p: i32, ebits: i32): void {
-  const fbits = p - 1;
-  const bias = (1 << (ebits - 1)) - 1;
-  const s = <u64>(se >> 15);
-  const signBit = s << <u64>(ebits + fbits);
-  const expAll = <u64>((1 << ebits) - 1) << <u64>fbits;
-  storeOk = true;
-  if (isUnsupported(se, m)) {
-    exc |= IE;
-    storeOk = (cw & IE) != 0;
-    outBits = (<u64>1 << <u64>(ebits + fbits)) | expAll | (<u64>1 << <u64>(fbits - 1)); // indefinite
-    return;
-  }
-  if (isNaN80(se, m)) {
-    if (((m >> 62) & 1) == 0) { exc |= IE; storeOk = (cw & IE) != 0; }
-    outBits = signBit | expAll | (<u64>1 << <u64>(fbits - 1)) | ((m << 1) >> <u64>(64 - fbits));
-    return;
-  }
-  if (isInf80(se, m)) { outBits = signBit | expAll; return; }
-  if (isZero80(se, m)) { outBits = signBit; return; }
-  // no DE here: the host does not report it for FST m32/m64 of a denormal
-  normalize(se, m);
-  const save = exc;
-  roundCore(<u32>s, nE, nM, 0, p, 1 - bias, bias, bias, false);
-  const now = exc & ~save;
-  // unmasked overflow/underflow on a memory destination: nothing is stored (SDM §4.9.1.4-5)
-  if (((now & OE) != 0 && (cw & OE) == 0) || ((now & UE) != 0 && (cw & UE) == 0)) {
-    storeOk = false;
-    exc = save | (now & (OE | UE)); // nothing stored: no precision report either
-    roundedUp = false;
-  }
-  if (oInf) { outBits = signBit | expAll; return; }
-  const frac = (oM >> <u64>(64 - p)) & ((<u64>1 << <u64>fbits) - 1);
-  outBits = signBit | (<u64>oBiased << <u64>fbits) | frac;
-}
-export function toF32(se: u32, m: u64): void { toFloat(se, m, 24, 8); }
-export function toF64(se: u32, m: u64): void { toFloat(se, m, 53, 11); }
-
-// ---- integers ----
-/** Rounds |value| to an integer magnitude under `rc`; out: intMag, intOverflow (>= 2^64), sets PE/roundedUp. */
-export let intMag: u64 = 0;
-let intBig: bool = false;
-function roundInt(se: u32, m: u64, rc: u32): void {
-  intBig = false;
-  const sign = se >> 15;
-  if (isZero80(se, m)) { intMag = 0; roundedUp = false; return; }
-  normalize(se, m);
-  const e = nE, mm = nM;
-  if (e >= 64) { intBig = true; intMag = 0; return; }
-  if (e == 63) { intMag = mm; roundedUp = false; return; }
-  let q: u64, r: u64, half: u64, gt: bool, eq: bool;
-  const sh = 63 - e; // >= 1
-  if (sh >= 65) { q = 0; gt = false; eq = false; r = 1; half = 0; }
-  else if (sh == 64) { q = 0; r = mm; gt = mm > TOP_BIT; eq = mm == TOP_BIT; half = 0; }
-  else {
-    q = mm >> <u64>sh;
-    r = mm << <u64>(64 - sh);
-    gt = r > TOP_BIT; eq = r == TOP_BIT; half = 0;
-  }
-  const nz = r != 0;
-  let inc = false;
-  if (rc == 0) inc = gt || (eq && (q & 1) != 0);
-  else if (rc == 1) inc = nz && sign != 0;
-  else if (rc == 2) inc = nz && sign == 0;
-  if (nz) exc |= PE;
-  roundedUp = inc;
-  if (inc) { q++; if (q == 0) intBig = true; }
-  intMag = q;
-}
-
-/**
- * FIST/FISTP/FISTTP: converts to a signed `bits`-bit integer (truncating when
- * `trunc`). Out of range, NaN, infinity or unsupported -> IE and the integer
- * indefinite (sign bit only); storeOk false when IE is unmasked.
- */
-export function toInt(se: u32, m: u64, bits: i32, trunc: bool): void {
-  storeOk = true;
-  const indef = <u64>1 << <u64>(bits - 1);
-  if (isUnsupported(se, m) || isNaN80(se, m) || isInf80(se, m)) {
-    exc |= IE; storeOk = (cw & IE) != 0; outBits = indef; roundedUp = false; return;
-  }
-  // no DE for a denormal source (measured on the host)
-  const save = exc;
-  roundInt(se, m, trunc ? 3 : (cw >> 10) & 3);
-  const neg = (se >> 15) != 0;
-  const lim = neg ? indef : indef - 1;
-  if (intBig || intMag > lim) {
-    exc = save | IE; // an invalid result reports IE only
-    roundedUp = false;
-    storeOk = (cw & IE) != 0;
-    outBits = indef;
-    return;
-  }
-  outBits = neg ? 0 - intMag : intMag;
-  if (bits < 64) outBits &= (<u64>1 << <u64>bits) - 1;
-}
-
-/** FRNDINT: rounds to an integral value under RC (PC does not apply). */
-export function rndint80(se: u32, m: u64): void {
-  if (specials1(se, m)) return;
-  if (isInf80(se, m) || isZero80(se, m)) { setResult(se, m); return; }
-  chkA(se, m);
-  normalize(se, m);
-  if (nE >= 63) { setResult(se, m); return; }
-  roundInt(se, m, (cw >> 10) & 3);
-  if (intMag == 0) { setResult(se & 0x8000, 0); return; }
-  if (intBig) { setResult((se & 0x8000) | <u32>(BIAS + 64), TOP_BIT); return; }
-  const z = <i32>clz(intMag);
-  setResult((se & 0x8000) | <u32>(BIAS + 63 - z), intMag << <u64>z);
-}
-
-// ---- constants (SDM FLD1/FLDL2T/...: the internal 66-bit constant rounded per RC) ----
-/** Loads constant k (0 one, 1 l2t, 2 l2e, 3 pi, 4 lg2, 5 ln2, 6 zero). */
-export function constant(k: i32): void {
-  const rc = (cw >> 10) & 3;
-  let se: u32 = 0, m: u64 = 0, nearestUp = false;
-  switch (k) {
-    case 0: se = 0x3fff; m = TOP_BIT; break;
-    case 1: se = 0x4000; m = 0xd49a784bcd1b8afe; break;
-    case 2: se = 0x3fff; m = 0xb8aa3b295c17f0bb; nearestUp = true; break;
-    case 3: se = 0x4000; m = 0xc90fdaa22168c234; nearestUp = true; break;
-    case 4: se = 0x3ffd; m = 0x9a209a84fbcff798; nearestUp = true; break;
-    case 5: se = 0x3ffe; m = 0xb17217f7d1cf79ab; nearestUp = true; break;
-    default: setResult(0, 0); return;
-  }
-  // m is the truncated value; every constant but 1 is irrational
-  if (k != 0 && (rc == 2 || (rc == 0 && nearestUp))) m++;
-  setResult(se, m);
-}
-
 // ---- FSCALE, FXTRACT, FPREM ----
 /** ST0 * 2^trunc(ST1). */
 export function scale80(aSE: u32, aM: u64, bSE: u32, bM: u64): void {
@@ -695,21 +513,29 @@ export function xtract80(se: u32, m: u64): void {
   const e = nE;
   setResult((se & 0x8000) | <u32>BIAS, nM);
   const sm = rM, sse = rSE;
-  fromInt(<i64>e);
-  xtSE = rSE; xtM = rM;
+  // the exponent as a value (exact: |e| < 2^15)
+  const a = <u64>(e < 0 ? -e : e);
+  if (a == 0) { xtSE = 0; xtM = 0; }
+  else {
+    const z = <i32>clz(a);
+    xtSE = (e < 0 ? 0x8000 : 0) | <u32>(BIAS + 63 - z); xtM = a << <u64>z;
+  }
   rSE = sse; rM = sm;
 }
 
 /** Quotient bits for C0/C3/C1 and the C2 "incomplete" flag of the last FPREM/FPREM1. */
 export let remQ: u64 = 0;
 export let remPartial: bool = false;
+/** False when the result is a NaN (propagated or indefinite): no quotient bits are reported. */
+export let remValid: bool = false;
 
 export function prem80(aSE: u32, aM: u64, bSE: u32, bM: u64, nearest: bool): void {
-  remQ = 0; remPartial = false;
+  remQ = 0; remPartial = false; remValid = false;
   if (specials2(aSE, aM, bSE, bM)) return;
   const aInf = isInf80(aSE, aM), bInf = isInf80(bSE, bM);
   const bz = isZero80(bSE, bM);
   if (aInf || bz) { exc |= IE; setIndefinite(); return; }
+  remValid = true;
   chkA(aSE, aM); chkB(bSE, bM);
   if (isZero80(aSE, aM)) { setResult(aSE, aM); return; }
   normalize(aSE, aM); const ea = nE, ma = nM;

@@ -14,7 +14,6 @@ import { exec0 } from "./exec";
 import { exec0f } from "./exec0f";
 import { sseExec } from "./sse";
 import { materialize, setFlagsWord } from "./flags";
-import { setStringRip } from "./string";
 
 // The kernel's RAM starts after the CPU's static data (TLB, tables), page aligned.
 export function ramBase(): u32 {
@@ -24,14 +23,20 @@ export function ramBase(): u32 {
 
 export function flushTlb(): void { tlbFlush(); }
 
+/** CR3 of the last run(); the TLB holds translations of this address space only. */
+let lastCr3: u64 = <u64>-1;
+
 /** Drops cached decodes of [paddr, paddr+len): the kernel wrote guest frames. */
 export function invalidateCode(paddr: u32, len: u32): void {
   if (len == 0) return;
+  // A freed frame that was the last PML4 may come back as a new process's
+  // root with the same CR3 value: make the next run() flush the TLB then.
+  const root = lastCr3 & ~<u64>0xfff;
+  if (root >= <u64>paddr && root < <u64>paddr + <u64>len) lastCr3 = <u64>-1;
   const first = paddr >> 12, last = (paddr + len - 1) >> 12;
   for (let pg = first; pg <= last; pg++) dropCode(<usize>pg << 12);
 }
 
-let lastCr3: u64 = <u64>-1;
 
 /** LOCK is allowed only on read-modify-write instructions with a memory destination (SDM vol. 2 "LOCK"). */
 function lockAllowed(): bool {
@@ -59,7 +64,6 @@ function step(rip: u64): i32 {
   const d = decode(rip);
   if (d != DEC_OK) return d == DEC_FAULT ? EXIT_PAGE_FAULT : (d == DEC_UD ? EXIT_UD : EXIT_GP);
   if (lockPfx && !lockAllowed()) return EXIT_UD;
-  setStringRip(rip);
   const map = opMap;
   if (map == 0) return exec0();
   if (map == 1) return exec0f();
@@ -107,7 +111,9 @@ export function run(state: u32, budget: u32): i32 {
     }
     setRetired(n);
     const r = step(rip);
-    if (r != 0) {
+    // A handler that faulted must return an exit code; treat a 0 with the
+    // fault state set as the page fault it is rather than run on.
+    if (r != 0 || fault) {
       if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
       // Traps retire the instruction and leave RIP after it.
       if (r == EXIT_SYSCALL || r == EXIT_BREAKPOINT) { rip = nextRip; n++; }

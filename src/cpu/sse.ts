@@ -5,8 +5,9 @@
 // Families live in sse_move.ts, sse_int.ts, sse_fp.ts and sse_cvt.ts; the
 // IEEE arithmetic under MXCSR in sse_float.ts. Forms we do not implement
 // (MMX, SSE3 and later: CPUID does not advertise them) are #UD.
-import { pfx66, pfxF2, pfxF3, fault, rd32, wr32 } from "./core";
-import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT } from "./state";
+import { S, pfx66, pfxF2, pfxF3, fault, rd32, wr32 } from "./core";
+import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT, MXCSR_MASK } from "./state";
+import { repPfx } from "./decode";
 import { pfxClass, setPfxClass, mxcsr, setMxcsr } from "./sse_common";
 import {
   movLoad10, movStore11, movAligned, movHalf, movNt, movMsk, movdToXmm, movd7E, movdq, movqD6,
@@ -16,13 +17,11 @@ import { intBinary, shiftImm, pshuf, shufp, pinsrw, pextrw, pmovmskb } from "./s
 import { fpArith, fpComi, fpLogic, fpApprox, K_ADD, K_SUB, K_MUL, K_DIV, K_MIN, K_MAX, K_SQRT, K_CMP } from "./sse_fp";
 import { cvtIntToScalar, cvtScalarToInt, cvtFloatFloat, cvtPackedSingle, cvtPackedDouble } from "./sse_cvt";
 
-/** MXCSR bits that exist (MXCSR_MASK as FXSAVE reports it): setting others is #GP. */
-export const MXCSR_WRITABLE: u32 = 0xffff;
-
 /** Executes an SSE-family opcode of map (1 = 0F, 2 = 0F38, 3 = 0F3A) after ModRM and immediate are decoded; returns 0 or an EXIT_* code. */
 export function sseExec(map: i32, op: i32): i32 {
   if (map != 1) return EXIT_UD; // SSSE3/SSE4 (0F 38, 0F 3A) are not advertised
-  setPfxClass(pfxF2 ? 3 : pfxF3 ? 2 : pfx66 ? 1 : 0);
+  // With both F2 and F3 present the later one is the mandatory prefix (as the hardware does).
+  setPfxClass(pfxF2 && pfxF3 ? (repPfx == 3 ? 2 : 3) : pfxF2 ? 3 : pfxF3 ? 2 : pfx66 ? 1 : 0);
   switch (op) {
     case 0x10: return movLoad10();
     case 0x11: return movStore11();
@@ -75,7 +74,10 @@ export function sseExec(map: i32, op: i32): i32 {
 export function ldmxcsr(addr: u64): i32 {
   const v = rd32(addr);
   if (fault) return EXIT_PAGE_FAULT;
-  if ((v & ~MXCSR_WRITABLE) != 0) return EXIT_GP;
+  // Writable bits = MXCSR_MASK from the state block (0 means the default 0xFFFF), as FXRSTOR checks.
+  let mask = load<u32>(S + MXCSR_MASK);
+  if (mask == 0) mask = 0xffff;
+  if ((v & ~mask) != 0) return EXIT_GP;
   setMxcsr(v);
   return 0;
 }

@@ -530,7 +530,9 @@ export function frcp(a: u32): u32 {
   if ((a & 0x7f80_0000) == 0) return sign | 0x7f80_0000; // zero or denormal -> inf
   if ((a & 0x7fff_ffff) == 0x7f80_0000) return sign;
   const r = 1.0 / <f64>reinterpret<f32>(a);
-  if (Math.abs(r) < reinterpret<f64>(0x3810_0000_0000_0000)) return sign; // tiny (< 2^-126): flushed to zero
+  // Tiny results are flushed to zero. The SDM leaves inputs close to 2^126
+  // open either way; like the hardware we flush from 2^126 (result <= 2^-126) up.
+  if (Math.abs(r) <= reinterpret<f64>(0x3810_0000_0000_0000)) return sign;
   return reinterpret<u32>(<f32>r);
 }
 export function frsqrt(a: u32): u32 {

@@ -13,7 +13,8 @@ import { SRC, RES, xmm, xreg, loadSrc, pfxClass } from "./sse_common";
 export function intBinary(op: i32): i32 {
   if (op == 0x14 || op == 0x15) { if (pfxClass >= 2) return EXIT_UD; }
   else if (pfxClass != 1) return EXIT_UD;
-  if (op == 0xff || op == 0xd0 || op == 0xd6 || op == 0xd7 || op == 0xe6 || op == 0xe7 || op == 0xf0 || op == 0xf7) return EXIT_UD;
+  // ADDSUBPD (D0) and LDDQU (F0) are SSE3, FF is UD0: #UD before any memory access.
+  if (op == 0xd0 || op == 0xf0 || op == 0xff) return EXIT_UD;
   const r = loadSrc(16, true);
   if (r != 0) return r;
   const D = xreg();

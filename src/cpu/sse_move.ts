@@ -3,11 +3,12 @@
 // MOVMSKPS/PD, the non-temporal stores (plain stores here) and MASKMOVDQU.
 // Register and memory forms differ: a load of MOVSS/MOVSD from memory zeroes
 // the rest of the register, the register form keeps it (SDM vol. 2 MOVSS).
+import { retop } from "./x87_env";
 import {
   modMod, modRm, modReg, ea, rexW, fault, gpr32, gpr64, setGpr32, setGpr64,
   rd32, rd64, wr32, wr64, wr128, probeWrite, wr8, S,
 } from "./core";
-import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT, FTW, RDI } from "./state";
+import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT, FSW, FTW, RDI } from "./state";
 import { SRC, xmm, xreg, loadSrc, pfxClass } from "./sse_common";
 
 /** Stores `size` bytes from register address `from` to the r/m operand (memory or XMM[rm]). */
@@ -157,26 +158,34 @@ export function movqD6(): i32 {
 
 /**
  * 66 0F F7: MASKMOVDQU xmm1, xmm2 stores the bytes of xmm1 whose mask byte
- * in xmm2 has its top bit set to [RDI]. Every selected byte is checked for
- * writability before any is written, so a fault leaves memory unchanged.
+ * in xmm2 has its top bit set to [RDI]. Whether masked-off bytes can fault is
+ * implementation-dependent (SDM MASKMOVDQU); like the reference CPU we check
+ * the whole 16-byte destination first, even with an all-zero mask, so a
+ * fault leaves memory unchanged.
  */
 export function maskMovdqu(): i32 {
   if (pfxClass != 1 || modMod != 3) return EXIT_UD;
   const D = xreg();
   const mask = <u32>i8x16.bitmask(v128.load(xmm(modRm)));
   const base = load<u64>(S + RDI);
-  for (let i = 0; i < 16; i++) {
-    if ((mask >> i) & 1) { if (!probeWrite(base + <u64>i, 1)) return EXIT_PAGE_FAULT; }
-  }
+  if (!probeWrite(base, 16)) return EXIT_PAGE_FAULT;
   for (let i = 0; i < 16; i++) {
     if ((mask >> i) & 1) wr8(base + <u64>i, <u32>load<u8>(D + <usize>i));
   }
   return 0;
 }
 
-/** 0F 77: EMMS marks every x87 register empty (abridged tag word 0; SDM EMMS). */
+/**
+ * 0F 77: EMMS marks every x87 register empty (abridged tag word 0; SDM EMMS)
+ * and, as the reference CPU shows, leaves TOP at 0 like every MMX
+ * instruction: the registers keep their physical places, so the
+ * stack-ordered slots rotate.
+ */
 export function emms(): i32 {
   if (pfxClass != 0) return EXIT_UD;
+  const sw = <u32>load<u16>(S + FSW);
+  retop((sw >> 11) & 7, 0);
+  store<u16>(S + FSW, <u16>(sw & ~0x3800));
   store<u8>(S + FTW, 0);
   return 0;
 }

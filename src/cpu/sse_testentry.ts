@@ -27,3 +27,5 @@ export function repeat(map: i32, op: i32, n: i32): i32 {
   for (let i = 0; i < n; i++) r = sseExec(map, op);
   return r;
 }
+/** First byte above the CPU's static data (TLB, decode cache...): where the test may put its state and page tables. */
+export function freeBase(): u32 { return (<u32>__heap_base + 0xfff) & ~0xfff; }

@@ -6,18 +6,16 @@
 // next run() resumes them) to keep the instruction budget meaningful.
 // Forward REP MOVS/STOS copy page-sized chunks at a time.
 import {
-  S, fault, setNextRip, hostAddr,
+  S, fault, setNextRip, hostAddr, nextRip,
 } from "./core";
 import { RSI, RDI, RCX, FS_BASE, GS_BASE, EXIT_PAGE_FAULT } from "./state";
-import { osz, asz32, repPfx, segPfx } from "./decode";
+import { osz, asz32, repPfx, segPfx, instLen } from "./decode";
 import { getReg, setReg, rdMem, wrMem } from "./operand";
 import { alu, ALU_CMP } from "./alu";
 import { fl, F_DF, getZF } from "./flags";
 
 const REP_SLICE: u64 = 1 << 16;
 
-let instRip: u64 = 0;
-export function setStringRip(r: u64): void { instRip = r; }
 
 @inline function areg(off: i32): u64 {
   const v = load<u64>(S + <usize>off);
@@ -33,6 +31,7 @@ export function setStringRip(r: u64): void { instRip = r; }
 }
 
 export function stringOp(op: i32): i32 {
+  const instRip = nextRip - <u64>instLen; // to yield a long REP: RIP stays on it
   const sz = (op & 1) == 0 ? 1 : osz;
   const kind = op & 0xfe; // A4 movs, A6 cmps, AA stos, AC lods, AE scas
   const rep = repPfx != 0;

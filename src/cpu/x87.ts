@@ -10,7 +10,9 @@
 // operands and TOP unchanged; any unmasked one sets ES and B, and the next
 // waiting x87 instruction (or FWAIT) reports EXIT_MF before doing anything,
 // as the deferred #MF of real hardware. Environment/save formats live in
-// x87_env.ts.
+// x87_env.ts, transcendentals in x87_trans.ts, conversions in f80_convert.ts.
+// This file is long because it is the one decoder of the eight escape
+// opcodes (SDM vol. 2 appendix A.4); the arithmetic lives elsewhere.
 import {
   S, modMod, modReg, modRm, ea, nextRip, fault, clearFault,
   rd16, rd32, rd64, wr16, wr32, wr64, probeWrite, setGpr16, setStatusFlags, getFlags,
@@ -18,11 +20,14 @@ import {
 import { FCW, FSW, FTW, FOP, FIP, FDP, ST0, EXIT_UD, EXIT_MF, EXIT_PAGE_FAULT } from "./state";
 import {
   IE, DE, ZE, exc, raiseExc, roundedUp, rSE, rM, setCw, clearExc, INDEF_SE, INDEF_M,
-  add80, mul80, div80, sqrt80, cmp80, fromF32, fromF64, fromInt, toF32, toF64, toInt,
-  outBits, storeOk, rndint80, srcDen, setDen, constant, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial,
-  examine, isSNaN80, isDenormal80, isNaN80, CMP_GT, CMP_LT, CMP_EQ,
+  add80, mul80, div80, sqrt80, cmp80, setDen, scale80, xtract80, xtSE, xtM, prem80, remQ, remPartial, remValid,
+  examine, isSNaN80, CMP_GT, CMP_LT, CMP_EQ,
 } from "./f80";
+import {
+  fromF32, fromF64, fromInt, toF32, toF64, toInt, toBcd, bcdIndef, outBits, storeOk, srcDen, rndint80, constant,
+} from "./f80_convert";
 import { instLen } from "./decode";
+import { trig, trigOutOfRange, res2SE, res2M, f2xm1, yl2x, patan } from "./x87_trans";
 import { fldenv, fnstenv, frstor, fnsave, fxsaveImpl, fxrstorImpl, retop } from "./x87_env";
 
 // FSW bits (SDM vol. 1 §8.1.3)
@@ -94,7 +99,8 @@ function signal(e: u32): bool {
   // an unmasked IE/DE/ZE stops the operation before it computes anything,
   // so no post-computation flag (OE, UE, PE) is reported with it
   const abort = (un & (IE | DE | ZE)) != 0;
-  if (abort) e &= IE | DE | ZE;
+  // nothing is computed, so no post-computation flag and no round-up report (C1 = 0, host)
+  if (abort) { e &= IE | DE | ZE; sw &= ~SW_C1; }
   sw |= e & 0x3f;
   if ((e & ~cwv & 0x3f) != 0) sw |= SW_ES | SW_B;
   return abort;
@@ -106,8 +112,9 @@ function underflow(): bool {
 }
 /** Stack overflow: IE+SF, C1=1. True when unmasked. */
 function overflow(): bool {
+  const abort = signal(IE);
   sw |= SW_SF | SW_C1;
-  return signal(IE);
+  return abort;
 }
 @inline function setC1(v: bool): void { sw = v ? sw | SW_C1 : sw & ~SW_C1; }
 
@@ -170,6 +177,26 @@ function finishArith(dst: i32, popAfter: bool): void {
   if (popAfter) pop();
 }
 
+function fxch(i: i32): void {
+  sw &= ~SW_C1;
+  let as = se(0), am = mant(0), bs = se(i), bm = mant(i);
+  if (empty(0) || empty(i)) {
+    if (underflow()) return;
+    if (empty(0)) { as = INDEF_SE; am = INDEF_M; }
+    if (empty(i)) { bs = INDEF_SE; bm = INDEF_M; }
+  }
+  put(0, bs, bm); put(i, as, am);
+}
+/** FST/FSTP ST(i): a plain copy, no conversion and no exception but underflow. */
+function fstReg(i: i32, popAfter: bool): void {
+  sw &= ~SW_C1;
+  if (empty(0)) {
+    if (underflow()) return;
+    put(i, INDEF_SE, INDEF_M);
+  } else put(i, se(0), mant(0));
+  if (popAfter) pop();
+}
+
 /** Sets C3 C2 C0 from a comparison result (C1 cleared). */
 function setCompare(r: i32): void {
   sw &= ~SW_CC;
@@ -194,7 +221,7 @@ function compare(bSE: u32, bM: u64, quiet: bool, pops: i32): void {
 }
 /** FCOMI family: ZF PF CF (SDM FCOMI: OF, SF, AF cleared). */
 function compareFlags(i: i32, quiet: bool, popAfter: bool): void {
-  sw &= ~SW_C1;
+  // C1 is left alone on the host (the SDM says "set to 0"); a stack fault clears it
   if (empty(0) || empty(i)) {
     const abort = underflow();
     setStatusFlags(0x45);
@@ -202,8 +229,10 @@ function compareFlags(i: i32, quiet: bool, popAfter: bool): void {
     return;
   }
   const r = cmp80(se(0), mant(0), se(i), mant(i), quiet);
-  // the host sets the flags even when an unmasked exception stops the pop
+  // the host sets the flags even when an unmasked exception stops the pop, and keeps C1
+  const c1 = sw & SW_C1;
   const abort = signal(exc);
+  sw |= c1;
   setStatusFlags(r == CMP_GT ? 0 : r == CMP_LT ? 1 : r == CMP_EQ ? 0x40 : 0x45);
   if (popAfter && !abort) pop();
 }
@@ -231,7 +260,7 @@ function storeFloat(kind: i32, popAfter: bool): i32 {
   }
   if (kind == 0) toF32(s, m); else toF64(s, m);
   const abort = signal(exc);
-  if (abort || !storeOk) return 0;
+  if (abort || !storeOk) { setC1(false); return 0; }
   if (kind == 0) wr32(ea, <u32>outBits); else wr64(ea, outBits);
   setC1(roundedUp);
   if (popAfter) pop();
@@ -289,7 +318,7 @@ function opD8DC(op: i32): i32 {
   const i = modRm & 7;
   noteInsn(op);
   if (kind == 2 || kind == 3) {
-    if (op == 0xdc) return EXIT_UD; // DC D0-DF: undocumented aliases of FCOM/FCOMP
+    // DC D0+i / D8+i are the FCOM2/FCOMP3 aliases of FCOM/FCOMP ST(i)
     if (empty(0) || empty(i)) { cmpUnderflow(kind == 3 ? 1 : 0); return 0; }
     compare(se(i), mant(i), false, kind == 3 ? 1 : 0);
     return 0;
@@ -330,7 +359,12 @@ function opDADE(op: i32): i32 {
     return EXIT_UD;
   }
   // DE: the popping forms
-  if (kind == 2) return EXIT_UD;
+  if (kind == 2) { // DE D0+i: FCOMP5, an alias of FCOMP ST(i)
+    noteInsn(op);
+    if (empty(0) || empty(i)) { cmpUnderflow(1); return 0; }
+    compare(se(i), mant(i), false, 1);
+    return 0;
+  }
   if (kind == 3) {
     if (i != 1) return EXIT_UD;
     noteInsn(op); fcompp(false); return 0; // FCOMPP
@@ -361,7 +395,7 @@ function fcmov(cc: i32, neg: bool, i: i32): void {
   else if (cc == 2) c = (f & 0x41) != 0;
   else c = (f & 4) != 0;
   if (neg) c = !c;
-  sw &= ~SW_C1;
+  // C1 is left alone unless the stack underflows (host)
   if (empty(0) || empty(i)) {
     // the masked response writes the indefinite whatever the condition (host)
     if (underflow()) return;
@@ -389,9 +423,11 @@ function opD9(op: i32): i32 {
       case 4: saveState(); envTouched = true; return fldenv(ea);
       case 5: { // FLDCW
         const v = rd16(ea); if (fault) return EXIT_PAGE_FAULT;
-        cwv = v; store<u16>(S + FCW, <u16>v); setCw(v);
+        // reserved bits 13-15 and 7 read back as 0, bit 6 as 1 (host)
+        const c = (v & 0x1f3f) | 0x40;
+        cwv = c; store<u16>(S + FCW, <u16>c); setCw(c);
         // unmasking a pending flag arms the deferred #MF (SDM §8.6)
-        if ((sw & ~v & 0x3f) != 0) sw |= SW_ES | SW_B; else sw &= ~(SW_ES | SW_B);
+        if ((sw & ~c & 0x3f) != 0) sw |= SW_ES | SW_B; else sw &= ~(SW_ES | SW_B);
         return 0;
       }
       case 6: saveState(); envTouched = true; return fnstenv(ea);
@@ -413,19 +449,9 @@ function opD9(op: i32): i32 {
     pushChecked(se(i), mant(i));
     return 0;
   }
-  if (r == 1) { // FXCH
-    noteInsn(op);
-    sw &= ~SW_C1;
-    let as = se(0), am = mant(0), bs = se(i), bm = mant(i);
-    if (empty(0) || empty(i)) {
-      if (underflow()) return 0;
-      if (empty(0)) { as = INDEF_SE; am = INDEF_M; }
-      if (empty(i)) { bs = INDEF_SE; bm = INDEF_M; }
-    }
-    put(0, bs, bm); put(i, as, am);
-    return 0;
-  }
-  if (r == 3) return EXIT_UD; // D9 D8-DF: undocumented FSTP1 alias
+  if (r == 1) { noteInsn(op); fxch(i); return 0; } // FXCH
+  // D9 D8+i ("FSTP1") differs between vendors (this AMD host skips the empty check): left undefined
+  if (r == 3) return EXIT_UD;
   if (b == 0x10) { noteInsn(op); return 0; } // FNOP
   if (r == 2) return EXIT_UD;
   noteInsn(op);
@@ -449,7 +475,7 @@ function opD9(op: i32): i32 {
       return 0;
     }
     case 0x28: case 0x29: case 0x2a: case 0x2b: case 0x2c: case 0x2d: case 0x2e:
-      constant(b - 0x28 == 6 ? 6 : b - 0x28);
+      constant(b - 0x28); // FLD1, FLDL2T, FLDL2E, FLDPI, FLDLG2, FLDLN2, FLDZ
       sw &= ~SW_C1;
       pushChecked(rSE, rM);
       return 0;
@@ -474,10 +500,12 @@ function opD9(op: i32): i32 {
       return 0;
     }
     case 0x35: case 0x38: { // FPREM1, FPREM
+      sw &= ~SW_C2; // cleared unless the reduction is incomplete (host, also on faults)
       if (empty(0) || empty(1)) { if (underflow()) return 0; put(0, INDEF_SE, INDEF_M); return 0; }
       prem80(se(0), mant(0), se(1), mant(1), b == 0x35);
       if (signal(exc)) return 0;
       put(0, rSE, rM);
+      if (!remValid) { sw &= ~SW_C1; return 0; } // NaN or invalid: C0 and C3 keep their values (host)
       sw &= ~SW_CC;
       if (remPartial) sw |= SW_C2;
       else {
@@ -504,9 +532,43 @@ function opD9(op: i32): i32 {
       scale80(se(0), mant(0), se(1), mant(1));
       finishArith(0, false);
       return 0;
-    default:
-      // F2XM1, FYL2X, FPTAN, FPATAN, FYL2XP1, FSINCOS, FSIN, FCOS: not implemented yet
-      return EXIT_UD;
+    case 0x30: // F2XM1
+      if (empty(0)) { if (underflow()) return 0; put(0, INDEF_SE, INDEF_M); return 0; }
+      f2xm1(se(0), mant(0));
+      finishArith(0, false);
+      return 0;
+    case 0x31: case 0x39: case 0x33: // FYL2X, FYL2XP1, FPATAN: ST1 = f(ST1, ST0), pop
+      if (empty(0) || empty(1)) { if (underflow()) return 0; put(1, INDEF_SE, INDEF_M); pop(); return 0; }
+      if (b == 0x33) patan(se(0), mant(0), se(1), mant(1));
+      else yl2x(se(0), mant(0), se(1), mant(1), b == 0x39);
+      finishArith(1, true);
+      return 0;
+    case 0x32: case 0x3b: case 0x3e: case 0x3f: { // FPTAN, FSINCOS, FSIN, FCOS
+      const pushes = b == 0x32 || b == 0x3b;
+      sw &= ~SW_C2;
+      if (empty(0)) {
+        if (underflow()) return 0;
+        put(0, INDEF_SE, INDEF_M);
+        if (pushes) push(INDEF_SE, INDEF_M);
+        return 0;
+      }
+      if (pushes && !empty(7)) {
+        if (overflow()) return 0;
+        put(0, INDEF_SE, INDEF_M); push(INDEF_SE, INDEF_M);
+        return 0;
+      }
+      trig(se(0), mant(0), b == 0x32 ? 3 : b == 0x3b ? 2 : b == 0x3e ? 0 : 1);
+      if (trigOutOfRange) { sw |= SW_C2; return 0; } // |x| >= 2^63: operand unchanged
+      if (signal(exc)) return 0;
+      sw &= ~SW_C2;
+      setC1(roundedUp);
+      if (pushes) {
+        if (b == 0x32) { put(0, rSE, rM); push(res2SE, res2M); }
+        else { const s2 = rSE, m2 = rM; put(0, s2, m2); push(res2SE, res2M); }
+      } else put(0, rSE, rM);
+      return 0;
+    }
+    default: return EXIT_UD;
   }
 }
 
@@ -569,16 +631,9 @@ function opDD(op: i32): i32 {
   const i = modRm & 7;
   noteInsn(op);
   switch (r) {
-    case 0: freeTag(i); return 0; // FFREE
-    case 2: case 3: { // FST/FSTP ST(i)
-      sw &= ~SW_C1;
-      if (empty(0)) {
-        if (underflow()) return 0;
-        put(i, INDEF_SE, INDEF_M);
-      } else put(i, se(0), mant(0));
-      if (r == 3) pop();
-      return 0;
-    }
+    case 0: freeTag(i); sw &= ~SW_C1; return 0; // FFREE (C1 cleared on the host)
+    case 1: fxch(i); return 0; // DD C8+i: FXCH4 alias
+    case 2: case 3: fstReg(i, r == 3); return 0; // FST/FSTP ST(i)
     case 4: case 5: // FUCOM, FUCOMP
       if (empty(0) || empty(i)) { cmpUnderflow(r == 5 ? 1 : 0); return 0; }
       compare(se(i), mant(i), true, r == 5 ? 1 : 0);
@@ -603,14 +658,57 @@ function opDF(op: i32): i32 {
         noteInsn(op); fromInt(<i64>v); loadValue(rSE, rM); return 0;
       }
       case 7: noteInsn(op); return storeInt(64, false, true);
-      default: return EXIT_UD; // FBLD/FBSTP not implemented
+      case 4: { // FBLD: 18 packed BCD digits and a sign byte
+        const lo = rd64(ea); if (fault) return EXIT_PAGE_FAULT;
+        const hi = rd16(ea + 8); if (fault) return EXIT_PAGE_FAULT;
+        noteInsn(op);
+        let v: u64 = 0;
+        for (let k = 8; k >= 0; k--) {
+          const byte = k == 8 ? hi & 0xff : <u32>(lo >> <u64>(k * 8)) & 0xff;
+          v = v * 100 + <u64>((byte >> 4) * 10 + (byte & 15));
+        }
+        fromInt(<i64>v);
+        loadValue(rSE | ((hi & 0x8000) != 0 ? 0x8000 : 0), rM);
+        return 0;
+      }
+      case 6: { // FBSTP
+        if (!probeWrite(ea, 10)) return EXIT_PAGE_FAULT;
+        noteInsn(op);
+        let neg = (se(0) & 0x8000) != 0;
+        if (empty(0)) {
+          if (underflow()) return 0;
+          bcdIndefStore(); pop(); return 0;
+        }
+        toBcd(se(0), mant(0));
+        if (signal(exc) || !storeOk) return 0;
+        setC1(roundedUp);
+        if (bcdIndef) { bcdIndefStore(); pop(); return 0; }
+        let v = outBits, lo: u64 = 0, hi: u32 = 0;
+        for (let k = 0; k < 9; k++) {
+          const d = <u32>(v % 100); v /= 100;
+          const byte = ((d / 10) << 4) | (d % 10);
+          if (k == 8) hi = byte; else lo |= <u64>byte << <u64>(k * 8);
+        }
+        wr64(ea, lo); wr16(ea + 8, hi | (neg ? 0x8000 : 0));
+        pop();
+        return 0;
+      }
+      default: return EXIT_UD;
     }
   }
   const i = modRm & 7;
   if (r == 4 && i == 0) { setGpr16(0, sw); return 0; } // FNSTSW AX
-  if (r == 5 || r == 6) { noteInsn(op); compareFlags(i, r == 5, true); return 0; }
-  return EXIT_UD;
+  if (r == 4 || r == 7) return EXIT_UD;
+  noteInsn(op);
+  if (r == 5 || r == 6) { compareFlags(i, r == 5, true); return 0; }
+  if (r == 0) { freeTag(i); pop(); sw &= ~SW_C1; return 0; } // FFREEP (AMD-documented)
+  if (r == 1) { fxch(i); return 0; } // FXCH7 alias
+  fstReg(i, true); // DF D0+i / D8+i: FSTP8, FSTP9 aliases (DF F8-FF is undefined, above)
+  return 0;
 }
+
+/** The packed-BCD indefinite FFFF C000 0000 0000 0000 (SDM vol. 1 table 4-4). */
+function bcdIndefStore(): void { wr64(ea, 0xc000_0000_0000_0000); wr16(ea + 8, 0xffff); }
 
 /** FNINIT (SDM FINIT): default control word, everything else cleared, all tags empty. */
 function fninit(): void {

@@ -79,19 +79,27 @@ let eFop: u32 = 0;
 let eFip: u64 = 0;
 let eFdp: u64 = 0;
 function readEnv(addr: u64): bool {
+  // every read is checked at once, so FAULT_ADDR names the first inaccessible byte
   if (pfx66) {
-    eCw = rd16(addr); eSw = rd16(addr + 2); eTw = rd16(addr + 4);
-    eFip = <u64>rd16(addr + 6); eFop = 0; eFdp = <u64>rd16(addr + 10);
-    rd16(addr + 12);
+    eCw = rd16(addr); if (fault) return false;
+    eSw = rd16(addr + 2); eTw = rd16(addr + 4); eFip = <u64>rd16(addr + 6); eFop = 0;
+    eFdp = <u64>rd16(addr + 10); rd16(addr + 12); // one page or two: only the last can fault now
   } else {
-    eCw = rd16(addr); eSw = rd16(addr + 4); eTw = rd16(addr + 8);
-    eFip = <u64>rd32(addr + 12); eFop = (rd32(addr + 16) >> 16) & 0x7ff;
-    eFdp = <u64>rd32(addr + 20); rd32(addr + 24);
+    eCw = rd16(addr); if (fault) return false;
+    eSw = rd16(addr + 4); if (fault) return false;
+    eTw = rd16(addr + 8); if (fault) return false;
+    eFip = <u64>rd32(addr + 12); if (fault) return false;
+    eFop = (rd32(addr + 16) >> 16) & 0x7ff; if (fault) return false;
+    eFdp = <u64>rd32(addr + 20); if (fault) return false;
+    rd32(addr + 24);
   }
   return !fault;
 }
+/** FCW as loaded: reserved bits 13-15 and 7 read back as 0, bit 6 as 1 (host). */
+@inline function cwIn(v: u32): u32 { return (v & 0x1f3f) | 0x40; }
 function commitEnv(rotate: bool): void {
   if (rotate) retop((<u32>load<u16>(S + FSW) >> 11) & 7, (eSw >> 11) & 7);
+  eCw = cwIn(eCw);
   store<u16>(S + FCW, <u16>eCw);
   store<u16>(S + FSW, <u16>fixEs(eSw, eCw));
   store<u8>(S + FTW, <u8>abridge(eTw));
@@ -119,9 +127,10 @@ export function frstor(addr: u64): i32 {
   const base = addr + envSize();
   for (let i: u64 = 0; i < 8; i++) {
     store<u64>(SCRATCH + <usize>(i << 4), rd64(base + i * 10));
+    if (fault) return EXIT_PAGE_FAULT;
     store<u64>(SCRATCH + <usize>(i << 4) + 8, <u64>rd16(base + i * 10 + 8));
+    if (fault) return EXIT_PAGE_FAULT;
   }
-  if (fault) return EXIT_PAGE_FAULT;
   commitEnv(false); // the image holds the registers in the new stack order
   memory.copy(S + ST0, SCRATCH, 128);
   return 0;
@@ -166,15 +175,17 @@ export function fxsaveImpl(addr: u64): i32 {
 /** FXRSTOR: #GP for misalignment or MXCSR bits outside MXCSR_MASK. */
 export function fxrstorImpl(addr: u64): i32 {
   if ((addr & 15) != 0) return EXIT_GP;
-  for (let o: u64 = 0; o < 416; o += 8) {
-    store<u64>(SCRATCH + <usize>o, rd64(addr + o));
+  // the whole 512-byte area must be readable, though bytes 416-511 are not loaded
+  for (let o: u64 = 0; o < 512; o += 8) {
+    const v = rd64(addr + o);
     if (fault) return EXIT_PAGE_FAULT;
+    if (o < 416) store<u64>(SCRATCH + <usize>o, v);
   }
   const mxcsr = load<u32>(SCRATCH + 24);
   let mask = load<u32>(S + MXCSR_MASK);
   if (mask == 0) mask = 0xffff;
   if ((mxcsr & ~mask) != 0) return EXIT_GP;
-  const cw = <u32>load<u16>(SCRATCH);
+  const cw = cwIn(<u32>load<u16>(SCRATCH));
   store<u16>(S + FCW, <u16>cw);
   store<u16>(S + FSW, <u16>fixEs(<u32>load<u16>(SCRATCH + 2), cw));
   store<u8>(S + FTW, load<u8>(SCRATCH + 4));

@@ -5,7 +5,11 @@ import { Machine, DEFAULT_PATH, type RunStats } from "../kernel/machine";
 import { hostStdio } from "./stdio";
 import { imageRoot, hostRoot, type RootFs } from "./rootfs";
 
-const USAGE = `usage: hako run [--image NAME] [--root DIR] [--stats] [--] CMD [ARGS...]
+const USAGE = `usage: hako run [--image NAME] [--root DIR] [--stats] [--] [CMD [ARGS...]]
+
+  Runs CMD (looked up in PATH when it has no slash) in a fresh machine and
+  exits with its status (128+N after signal N). Without CMD, the image's
+  Entrypoint and Cmd run.
 
   --image NAME   root filesystem from images/NAME (default: busybox)
   --root DIR     root filesystem from a host directory (read-only)
@@ -29,7 +33,6 @@ function parseRun(argv: string[]): RunArgs | string {
     else break;
   }
   o.cmd = argv.slice(i);
-  if (o.cmd.length === 0) return "no command given";
   return o;
 }
 
@@ -65,10 +68,16 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hako: ${(e as Error).message}\n`);
     return 125;
   }
-  const env = fs.config?.Env ?? [`PATH=${DEFAULT_PATH}`];
+  // Without a command, the image's Entrypoint + Cmd run, as `docker run IMAGE` does.
+  const cmd = o.cmd.length > 0 ? [...(fs.config?.Entrypoint ?? []), ...o.cmd] : [...(fs.config?.Entrypoint ?? []), ...(fs.config?.Cmd ?? [])];
+  if (cmd.length === 0) {
+    process.stderr.write(`hako run: no command given and the image has none\n${USAGE}`);
+    return 2;
+  }
+  const env = [...(fs.config?.Env ?? [`PATH=${DEFAULT_PATH}`])];
   if (!env.some((e) => e.startsWith("HOME="))) env.push("HOME=/root");
   const m = await Machine.create({ root: fs.root });
-  const r = m.run({ argv: o.cmd, env, cwd: fs.config?.WorkingDir || "/", stdio: hostStdio() });
+  const r = m.run({ argv: cmd, env, cwd: fs.config?.WorkingDir || "/", stdio: hostStdio() });
   if (o.stats) process.stderr.write(formatStats(r.stats));
   return r.status;
 }

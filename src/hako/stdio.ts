@@ -27,10 +27,17 @@ function hostReader(fd: number): CharDevice {
   };
 }
 
+/** The host terminal's size, when `fd` is one. */
+function hostWinsize(fd: number): [number, number] {
+  const s = fd === 1 ? process.stdout : fd === 2 ? process.stderr : null;
+  return s && s.isTTY ? [s.rows || 24, s.columns || 80] : [24, 80];
+}
+
 function hostWriter(fd: number): CharDevice {
   return {
     rdev: 0,
     isTty: isatty(fd),
+    winsize: () => hostWinsize(fd),
     read: () => new Uint8Array(0),
     write(d: Uint8Array): number {
       let off = 0;

@@ -8,22 +8,24 @@
 import {
   type CpuExports, loadCpuNode, RAX, ICOUNT, EXIT_REASON, FAULT_ADDR, FAULT_CODE,
   EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_GP, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_MF, EXIT_XM,
-  STATE_SIZE, RIP,
+  RIP,
 } from "./cpu";
 import { PhysMem, PAGE_SIZE } from "./mm/physmem";
+import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
 import { Task, rootCredentials } from "./task";
 import { Vfs } from "./fs/vfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
-import { type Inode, isDir, isReg, S_IFMT, S_IFIFO, S_IFCHR } from "./fs/inode";
+import { type Inode, isDir, isReg, S_IFIFO, S_IFCHR } from "./fs/inode";
 import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
 import { Args, type Kernel } from "./syscall/types";
-import { isFatalByDefault, SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL } from "./syscall/signal";
-import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EISDIR } from "./errno";
+import { SI_USER } from "./signal/info";
+import { beforeUserMode, faultSignal, sendSignal } from "./signal/deliver";
+import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SIGXCPU = 24;
@@ -146,7 +148,7 @@ export class Machine implements Kernel {
   }
 
   signal(t: Task, sig: number): void {
-    if (isFatalByDefault(t, sig)) this.exitGroup(t, sig);
+    sendSignal(t, { signo: sig, code: SI_USER, pid: 0, uid: 0 });
   }
 
   /**
@@ -203,11 +205,24 @@ export class Machine implements Kernel {
     // Close-on-exec descriptors go; caught signals return to their default action.
     t.files.fds.forEach((e, fd) => { if (e?.cloexec) t.files.fds[fd] = undefined; });
     for (const [sig, act] of t.sig.actions) if (act.handler > 1n) t.sig.actions.delete(sig);
+    t.sig.altStack = { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n };
     return 0;
   }
 
   /** Creates the process for `o.argv` and runs it to completion. */
   run(o: SpawnOptions): RunResult {
+    const p = this.spawn(o);
+    if (!(p instanceof Process)) return p;
+    while (!p.step(Infinity)) { /* runs to the end */ }
+    return p.result();
+  }
+
+  /**
+   * Creates the process for `o.argv` (PATH lookup, stdio, execve) without
+   * running it; drive it with `Process.step`. A RunResult means it could not
+   * start (status 127: not found, 126: not executable, 125: other).
+   */
+  spawn(o: SpawnOptions): Process | RunResult {
     const stats: RunStats = { instructions: 0, wallMs: 0, cpuMs: 0, syscalls: new Map(), enosys: new Map(), pageFaults: 0 };
     const t0 = performance.now();
     const root = this.vfs.root;
@@ -238,67 +253,70 @@ export class Machine implements Kernel {
       files.installAt(fd, new OpenFile(ino, dev.isTty ? O_RDWR : acc, `pipe:[${ino.ino}]`), false);
     });
     // The task starts with an empty address space that exec replaces.
-    const placeholder = { vmas: [], root: -1, destroy: () => {} } as unknown as Task["mm"];
-    const t = new Task(pid, pid, 0, rootCredentials(), { root, cwd, umask: 0o022 }, files, placeholder, regs);
+    const t = new Task(pid, pid, 0, rootCredentials(), { root, cwd, umask: 0o022 }, files, new AddressSpace(this.mem), regs);
     t.startNs = this.monotonicNs();
     this.live.set(pid, t);
     this.running = t;
     const e = this.exec(t, file, o.argv, env);
+    this.running = null;
     if (e < 0) {
-      this.live.delete(pid);
-      this.running = null;
-      this.mem.release(statePa);
+      this.reap(t);
       const why = e === -ENOENT ? "no such file or directory" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
       return fail(`${file}: ${why}`, e === -ENOENT ? 127 : 126);
     }
-    try {
-      this.loop(t, stats, o.maxInstructions ?? Infinity);
-    } finally {
-      this.live.delete(pid);
-      this.proc.forget(t);
-      this.running = null;
-    }
-    stats.instructions = regs.get(ICOUNT);
-    stats.wallMs = performance.now() - t0;
-    t.mm.destroy();
-    this.mem.release(statePa);
-    const ws = t.exitStatus ?? 0;
-    const sig = ws & 0x7f;
-    return { status: sig ? 128 + sig : (ws >> 8) & 0xff, waitStatus: ws, stats };
+    return new Process(this, t, stats, t0, o.maxInstructions ?? Infinity);
   }
 
-  private loop(t: Task, stats: RunStats, maxInstr: number): void {
+  /** Runs `t` until it exits or `deadline` (performance.now() ms) passes; true when it has exited. */
+  runUntil(t: Task, stats: RunStats, maxInstr: number, deadline: number): boolean {
+    this.running = t;
+    try {
+      this.loop(t, stats, maxInstr, deadline);
+    } finally {
+      this.running = null;
+    }
+    return t.exitStatus !== null;
+  }
+
+  /** Frees an exited task's memory and state block. */
+  reap(t: Task): void {
+    for (let fd = 0; fd < 3; fd++) this.pipefs.remove(`fd${t.tid}-${fd}`);
+    this.live.delete(t.tid);
+    this.proc.forget(t);
+    t.mm.destroy();
+    this.mem.release(t.regs.base);
+  }
+
+  private loop(t: Task, stats: RunStats, maxInstr: number, deadline: number): void {
     const cpu = this.cpu;
     const args = new Args(t);
-    const BUDGET = 1 << 22;
+    // Run to completion in big slices; under a deadline, slices of a few ms (at tens of MIPS).
+    const BUDGET = deadline === Infinity ? 1 << 22 : 1 << 18;
+    let sysnr = -1;
     while (t.exitStatus === null) {
+      // Return to user mode: timers, syscall restart, signal delivery (signal/deliver.ts).
+      if (!beforeUserMode(t, this, sysnr)) break;
+      sysnr = -1;
       const c0 = performance.now();
+      if (c0 > deadline) return;
       const exit = cpu.run(t.regs.base, BUDGET);
       const dt = performance.now() - c0;
       this.cpuMs += dt;
       stats.cpuMs += dt;
       switch (exit) {
-        case EXIT_SYSCALL: this.syscall(t, args, stats); break;
+        case EXIT_SYSCALL: sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);
-          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) this.signal(t, SIGSEGV);
+          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) faultSignal(t, exit);
           break;
         }
-        case EXIT_UD: this.forceSignal(t, SIGILL); break;
-        case EXIT_DE: case EXIT_MF: case EXIT_XM: this.forceSignal(t, SIGFPE); break;
-        case EXIT_GP: this.forceSignal(t, SIGSEGV); break;
-        case EXIT_BREAKPOINT: this.forceSignal(t, SIGTRAP); break;
+        case EXIT_UD: case EXIT_DE: case EXIT_MF: case EXIT_XM: case EXIT_GP: case EXIT_BREAKPOINT: faultSignal(t, exit); break;
         case EXIT_BUDGET: break;
         default: throw new Error(`cpu.run returned unknown exit ${exit} (state says ${t.regs.u32(EXIT_REASON)}) at rip ${t.regs.get(RIP).toString(16)}`);
       }
       if (t.regs.get(ICOUNT) > maxInstr && t.exitStatus === null) this.exitGroup(t, SIGXCPU);
     }
-  }
-
-  /** A synchronous fault signal: with no handler delivery yet, it always ends the process (force_sig). */
-  private forceSignal(t: Task, sig: number): void {
-    this.exitGroup(t, sig === SIGKILL ? SIGKILL : sig);
   }
 
   private syscall(t: Task, args: Args, stats: RunStats): void {
@@ -317,4 +335,39 @@ export class Machine implements Kernel {
   }
 }
 
-export { STATE_SIZE, S_IFMT, EISDIR };
+/**
+ * A started process. `step(ms)` runs it for at most about `ms` milliseconds
+ * of wall time so that a caller (the Worker) can interleave other work;
+ * once it returns true, `result()` gives the status and statistics.
+ */
+export class Process {
+  private res: RunResult | null = null;
+
+  constructor(private m: Machine, readonly task: Task, private stats: RunStats, private t0: number, private maxInstr: number) {}
+
+  get pid(): number { return this.task.tgid; }
+  get done(): boolean { return this.res !== null; }
+
+  step(ms: number): boolean {
+    if (this.res) return true;
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    if (!this.m.runUntil(this.task, this.stats, this.maxInstr, deadline)) return false;
+    this.stats.instructions = this.task.regs.get(ICOUNT);
+    this.stats.wallMs = performance.now() - this.t0;
+    const ws = this.task.exitStatus ?? 0;
+    this.m.reap(this.task);
+    const sig = ws & 0x7f;
+    this.res = { status: sig ? 128 + sig : (ws >> 8) & 0xff, waitStatus: ws, stats: this.stats };
+    return true;
+  }
+
+  /** Sends a signal from the host (as kill(2) from outside the machine). */
+  kill(sig: number): void {
+    if (!this.res) this.m.signal(this.task, sig);
+  }
+
+  result(): RunResult {
+    if (!this.res) throw new Error("process still running");
+    return this.res;
+  }
+}

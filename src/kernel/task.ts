@@ -7,6 +7,7 @@ import type { AddressSpace } from "./mm/addrspace";
 import type { Inode } from "./fs/inode";
 import type { FdTable } from "./fs/file";
 import type { Regs } from "./regs";
+import { Pending, GroupSignals } from "./signal/queue";
 
 export interface Credentials {
   uid: number; euid: number; suid: number; fsuid: number;
@@ -28,7 +29,23 @@ export interface SignalState {
   /** Blocked signals, bit (n-1) for signal n. */
   blocked: bigint;
   altStack: { sp: bigint; flags: number; size: bigint };
+  /** Signals pending for this thread (src/kernel/signal/queue.ts). */
+  pending: Pending;
+  /** Shared by the thread group (CLONE_THREAD): process-wide pending set, ITIMER_REAL, stop state. */
+  group: GroupSignals;
+  /** Set by whoever puts the task to sleep interruptibly; called when a signal arrives (signal_wake_up). */
+  wake: (() => void) | null;
+  /** rt_sigsuspend/ppoll/pselect: the mask to restore after the handler runs (or at once if none runs). */
+  savedMask: bigint | null;
+  /** rt_sigreturn: the full 64-bit RAX of the restored context, written back after the syscall returns. */
+  sigreturnRax: bigint | null;
 }
+
+/** A new task's signal state: no handlers, nothing blocked or pending. */
+export const newSignalState = (): SignalState => ({
+  actions: new Map(), blocked: 0n, altStack: { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n },
+  pending: new Pending(), group: new GroupSignals(), wake: null, savedMask: null, sigreturnRax: null,
+});
 
 /** Resource limits as [soft, hard]; Infinity is RLIM_INFINITY. */
 export type Rlimits = Map<number, [number, number]>;
@@ -64,7 +81,7 @@ export class Task {
   robustList = 0;
   robustLen = 0;
   personality = 0;
-  sig: SignalState = { actions: new Map(), blocked: 0n, altStack: { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n } };
+  sig: SignalState = newSignalState();
   rlimits: Rlimits = defaultRlimits();
   /** Set when the task has exited: the wait status (exit code << 8, or the signal number). */
   exitStatus: number | null = null;

@@ -3,8 +3,13 @@
 // so a busy guest printing a lot never queues behind RPC calls.
 
 export interface MachineStatus {
-  /** "echo" until the kernel boots a shell; later "running". */
-  mode: "echo" | "running";
+  /**
+   * "starting" while the machine boots; "commands" while the terminal runs
+   * one command per line (no processes yet); "echo" when the machine could
+   * not start (see `error`).
+   */
+  mode: "starting" | "commands" | "echo";
+  error: string | null;
   /** Size of the CPU module the worker instantiated, in bytes. */
   cpuWasmBytes: number;
   /** Terminal size as last reported by the page. */

@@ -1,16 +1,13 @@
-// Stand-in for the kernel's shell until it boots: a tiny line editor that
-// echoes what is typed and answers each line, so the whole path (keys →
-// worker → screen) is exercised for real.
+// Fallback when the machine cannot start: a tiny line editor that echoes what
+// is typed and answers each line, so the terminal path (keys → worker →
+// screen) still works and the reason is on screen.
 import type { TerminalPort } from "./terminal-port";
 
 const PROMPT = "echo$ ";
 
-export function startEcho(term: TerminalPort, cpuWasmBytes: number): void {
-  term.write(
-    "Hako machine worker is running.\r\n" +
-      `CPU module loaded (${cpuWasmBytes} bytes of WebAssembly); the kernel has not booted yet,\r\n` +
-      "so this terminal only echoes: type a line and press Enter.\r\n" + PROMPT,
-  );
+export function startEcho(term: TerminalPort, reason: string): void {
+  term.write(`Hako machine worker is running, but ${reason.replace(/\n/g, "\r\n")}\r\n` +
+    "This terminal only echoes: type a line and press Enter.\r\n" + PROMPT);
   let line = "";
   const dec = new TextDecoder();
   term.onInput((bytes) => {

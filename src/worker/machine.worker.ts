@@ -1,27 +1,52 @@
-// The Web Worker that holds the machine. For now it loads the CPU module and
-// runs the echo stand-in on the terminal stream; the kernel takes over the
-// same stream (as a pty master) when it exists.
+// The Web Worker that holds the machine: it instantiates the CPU, builds the
+// root filesystem from the busybox image the app serves, boots the kernel
+// model and connects it to the terminal stream. Until the kernel has
+// processes, the terminal runs one command per line (launcher.ts); if the
+// machine cannot start, it falls back to an echo that says why.
 import * as Comlink from "comlink";
 import cpuWasmUrl from "../../build/cpu.wasm?url";
 import { instantiateCpu } from "../kernel/cpu";
+import { Machine } from "../kernel/machine";
+import { imageRootFs } from "../kernel/fs/imagefs";
+import { loadImage } from "../store/oci";
+import { fetchSource } from "../store/fetchsource";
 import type { MachineApi, MachineStatus } from "./api";
 import { TerminalPort } from "./terminal-port";
 import { startEcho } from "./echo";
+import { Launcher } from "./launcher";
 
-const status: MachineStatus = { mode: "echo", cpuWasmBytes: 0, cols: 80, rows: 24 };
+const status: MachineStatus = { mode: "starting", cpuWasmBytes: 0, cols: 80, rows: 24, error: null };
 
-const cpuReady = (async () => {
+async function boot(): Promise<{ machine: Machine; env: string[] }> {
   const bytes = await (await fetch(cpuWasmUrl)).arrayBuffer();
-  await instantiateCpu(bytes);
+  const cpu = await instantiateCpu(bytes);
   status.cpuWasmBytes = bytes.byteLength;
-})();
+  const image = await loadImage(fetchSource(new URL("/images/busybox/", self.location.href).href));
+  const machine = await Machine.create({ root: imageRootFs(image).root, cpu, hostname: "hako" });
+  const env = [...(image.config.config?.Env ?? []), "HOME=/root", "TERM=xterm-256color", "HOSTNAME=hako"];
+  return { machine, env };
+}
+
+const booted = boot();
 
 const api: MachineApi = {
   async attachTerminal(port, cols, rows) {
     status.cols = cols;
     status.rows = rows;
-    await cpuReady;
-    startEcho(new TerminalPort(port), status.cpuWasmBytes);
+    const term = new TerminalPort(port);
+    try {
+      const { machine, env } = await booted;
+      status.mode = "commands";
+      new Launcher(term, machine, env).start(
+        "Hako: an x86-64 CPU in WebAssembly running Debian's busybox on a Linux kernel model.\n" +
+          "There is no shell yet (processes come next): each line runs one command, e.g.\n" +
+          "  uname -a    ls -l /bin    sha256sum /etc/passwd    awk 'BEGIN { print 6*7 }'\n",
+      );
+    } catch (e) {
+      status.mode = "echo";
+      status.error = String(e);
+      startEcho(term, `the machine did not start: ${String(e)}`);
+    }
   },
   async resize(cols, rows) {
     status.cols = cols;

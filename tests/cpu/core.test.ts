@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import {
-  loadCpuNode, type CpuExports, CR3, RIP, RFLAGS, ICOUNT, FS_BASE, FAULT_ADDR, FAULT_CODE,
+  loadCpuNode, type CpuExports, CR3, RIP, RFLAGS, ICOUNT, FS_BASE, FAULT_ADDR, FAULT_CODE, XMM0,
   EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_GP, EXIT_BREAKPOINT, EXIT_BUDGET,
 } from "../../src/kernel/cpu";
 import { PhysMem } from "../../src/kernel/mm/physmem";
@@ -243,6 +243,20 @@ describe("memory, stack, control flow", () => {
     expect(m.u64(FAULT_ADDR)).toBe(BigInt(DATA + 0x2000));
     expect(m.v.getUint32(m.state + FAULT_CODE, true)).toBe(2 | 4); // write, user, not present
   });
+  it("a long REP yields between slices with RIP on it, so the budget holds and it resumes", () => {
+    const m = machine([...h("48 c7 c7"), ...le32(0x1000000), ...h("b9 40 0d 03 00 b0 77 f3 aa")]); // rep stosb, 200000 bytes
+    m.map(0x1000000, 49, PROT_READ | PROT_WRITE);
+    expect(m.run(3)).toBe(EXIT_BUDGET); // mov, mov, mov
+    expect(m.run(1)).toBe(EXIT_BUDGET); // one slice of the REP
+    expect(m.rip).toBe(BigInt(CODE + 14));
+    const left = m.reg(R.rcx);
+    expect(left).toBeGreaterThan(0n);
+    expect(left).toBeLessThan(200000n);
+    expect(m.reg(R.rdi)).toBe(BigInt(0x1000000) + 200000n - left);
+    runToEnd(m);
+    expect(m.reg(R.rcx)).toBe(0n);
+    expect(m.read64(0x1000000 + 200000 - 8)).toBe(0x7777777777777777n);
+  });
   it("LOCK CMPXCHG and XADD", () => {
     // mov rbx,DATA ; mov dword [rbx],5 ; mov eax,5 ; mov ecx,9 ; lock cmpxchg [rbx],ecx ; mov edx,1 ; lock xadd [rbx],edx
     const m = machine([...h("48 c7 c3"), ...le32(DATA), ...h("c7 03 05 00 00 00 b8 05 00 00 00 b9 09 00 00 00 f0 0f b1 0b ba 01 00 00 00 f0 0f c1 13")]);
@@ -322,6 +336,153 @@ describe("exits, faults, budget", () => {
   });
 });
 
+describe("more integer forms", () => {
+  it("ENTER/LEAVE with nesting levels (SDM ENTER, 64-bit)", () => {
+    // mov rbp, 0x7fe000+... : rbp = STACK_TOP-0x100 holding a fake outer frame pointer
+    // enter 0x20, 2 ; mov rbx, rbp ; leave
+    const m = machine([...h("48 c7 c5"), ...le32(STACK_TOP - 0x100), ...h("c8 20 00 02 48 89 eb c9")]);
+    m.write(STACK_TOP - 0x108, [0x88, 0x77, 0, 0, 0, 0, 0, 0]); // [rbp - 8]: copied as the level-1 display entry
+    runToEnd(m);
+    const frame = BigInt(STACK_TOP - 8);
+    expect(m.reg(R.rbx)).toBe(frame);
+    expect(m.read64(STACK_TOP - 8)).toBe(BigInt(STACK_TOP - 0x100)); // old rbp
+    expect(m.read64(STACK_TOP - 16)).toBe(0x7788n);                 // copied frame pointer
+    expect(m.read64(STACK_TOP - 24)).toBe(frame);                   // new frame pointer
+    // after LEAVE: rsp = frame + 8, rbp = old rbp
+    expect(m.reg(R.rsp)).toBe(BigInt(STACK_TOP));
+    expect(m.reg(R.rbp)).toBe(BigInt(STACK_TOP - 0x100));
+  });
+  it("XLAT, LOOP, JRCXZ", () => {
+    // mov rbx,DATA ; mov al,3 ; xlat ; mov ecx,5 ; xor edx,edx ; L: inc edx ; loop L ; jrcxz +1 ; int3(skipped) ; nop
+    const m = machine([...h("48 c7 c3"), ...le32(DATA), ...h("b0 03 d7 b9 05 00 00 00 31 d2 ff c2 e2 fc e3 01 cc 90")]);
+    m.write(DATA, [10, 11, 12, 13]);
+    runToEnd(m);
+    expect(m.reg(R.rax) & 0xffn).toBe(13n);
+    expect(m.reg(R.rdx)).toBe(5n);
+    expect(m.rip).toBe(BigInt(CODE + 26)); // after the final int3 (offset 25), not the skipped one (23)
+  });
+  it("67h truncates the address to 32 bits; moffs64 loads", () => {
+    // mov rbx, 0x1_0000_0000 + DATA ; mov eax, [ebx] ; movabs rcx? -> mov rax, [moffs64]
+    const m = machine([...h("48 bb"), ...le32(DATA), ...h("01 00 00 00 67 8b 03 48 a1"), ...le32(DATA + 8), 0, 0, 0, 0]);
+    m.write(DATA, [1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+    // the second load overwrites rax; check the first via a copy: use ecx instead
+    runToEnd(m);
+    expect(m.reg(R.rax)).toBe(0x8877665544332211n);
+    const n = machine([...h("48 bb"), ...le32(DATA), ...h("01 00 00 00 67 8b 0b")]);
+    n.write(DATA, [1, 2, 3, 4]);
+    runToEnd(n);
+    expect(n.reg(R.rcx)).toBe(0x04030201n);
+  });
+  it("16-bit PUSH/POP, PUSHF/POPF (IF not user-settable), LAHF/SAHF", () => {
+    // push word -1 ; pop ax  (rax upper kept)
+    const m = machine(h("48 c7 c0 00 00 00 00 66 6a ff 66 58"));
+    runToEnd(m);
+    expect(m.reg(R.rax)).toBe(0xffffn);
+    expect(m.reg(R.rsp)).toBe(BigInt(STACK_TOP));
+    // stc ; pushf ; pop rax ; push 0 ; popf ; pushf ; pop rbx
+    const f = machine(h("f9 9c 58 6a 00 9d 9c 5b"));
+    runToEnd(f);
+    expect(f.reg(R.rax)).toBe(0x203n);
+    expect(f.reg(R.rbx)).toBe(0x202n);
+    // mov ah, 0xd5 ; sahf ; lahf -> ah = 0xd7 (bit 1 always set); flags CF PF AF ZF SF
+    const l = machine(h("b4 d5 9e b4 00 9f"));
+    runToEnd(l);
+    expect((l.reg(R.rax) >> 8n) & 0xffn).toBe(0xd7n);
+    expect(l.flags & STATUS).toBe(CF | PF | AF | ZF | SF);
+  });
+  it("REX before a legacy prefix is ignored; REX.W beats 66h", () => {
+    // 48 66 b8 34 12 -> mov ax, 0x1234 (REX cancelled)
+    const a = machine(h("48 c7 c0 ff ff ff ff 48 66 b8 34 12"));
+    runToEnd(a);
+    expect(a.reg(R.rax)).toBe(0xffffffffffff1234n);
+    // 66 48 b8 imm64 -> mov rax, imm64
+    const b = machine(h("66 48 b8 08 07 06 05 04 03 02 01"));
+    runToEnd(b);
+    expect(b.reg(R.rax)).toBe(0x0102030405060708n);
+  });
+  it("RCL through carry, SHLD, BSR of zero, MOVSXD, CQO", () => {
+    // stc ; mov al,0x80 ; rcl al,1 -> al = 1, CF = 1
+    const r = machine(h("f9 b0 80 d0 d0"));
+    runToEnd(r);
+    expect(r.reg(R.rax) & 0xffn).toBe(1n);
+    expect(r.flags & CF).toBe(CF);
+    // mov eax,0x80000000 ; mov edx,0x80000000 ; shld eax,edx,1 -> 1, CF=1
+    const d = machine(h("b8 00 00 00 80 ba 00 00 00 80 0f a4 d0 01"));
+    runToEnd(d);
+    expect(d.reg(R.rax)).toBe(1n);
+    expect(d.flags & CF).toBe(CF);
+    // mov ebx,7 ; xor eax,eax ; bsr ebx,eax -> ZF=1, ebx unchanged
+    const z = machine(h("bb 07 00 00 00 31 c0 0f bd d8"));
+    runToEnd(z);
+    expect(z.reg(R.rbx)).toBe(7n);
+    expect(z.flags & ZF).toBe(ZF);
+    // mov eax,-2 ; movsxd rbx,eax ; cqo (rax = 0xfffffffe -> rdx = 0)
+    const x = machine(h("b8 fe ff ff ff 48 63 d8 48 99"));
+    runToEnd(x);
+    expect(x.reg(R.rbx)).toBe(BigInt.asUintN(64, -2n));
+    expect(x.reg(R.rdx)).toBe(0n);
+  });
+  it("string ops backwards (DF=1) and overlapping forward REP MOVSB replicates", () => {
+    // std ; mov rsi,DATA+3 ; mov rdi,DATA+0x103 ; mov ecx,4 ; rep movsb ; cld
+    const m = machine([...h("fd 48 c7 c6"), ...le32(DATA + 3), ...h("48 c7 c7"), ...le32(DATA + 0x103), ...h("b9 04 00 00 00 f3 a4 fc")]);
+    m.write(DATA, [1, 2, 3, 4]);
+    runToEnd(m);
+    expect(m.read64(DATA + 0x100) & 0xffffffffn).toBe(0x04030201n);
+    expect(m.reg(R.rsi)).toBe(BigInt(DATA - 1));
+    // mov rsi,DATA ; mov rdi,DATA+1 ; mov ecx,8 ; rep movsb -> 9 copies of byte 0
+    const o = machine([...h("48 c7 c6"), ...le32(DATA), ...h("48 c7 c7"), ...le32(DATA + 1), ...h("b9 08 00 00 00 f3 a4")]);
+    o.write(DATA, [0xab, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    runToEnd(o);
+    expect(o.read64(DATA + 1)).toBe(0xababababababababn);
+  });
+  it("NOP family, fences and hints run; privileged and undefined forms exit", () => {
+    const m = machine(h("f3 0f 1e fa 0f 1f 44 00 00 66 2e 0f 1f 84 00 00 00 00 00 0f ae e8 0f ae f0 0f ae f8 f3 90 0f 18 0c 24 0f 0d 0c 24 90"));
+    runToEnd(m);
+    expect(machine(h("cd 80")).run()).toBe(EXIT_GP);
+    expect(machine(h("e4 60")).run()).toBe(EXIT_GP);
+    expect(machine(h("0f c7 f0")).run()).toBe(EXIT_UD); // RDRAND: not advertised
+    expect(machine(h("f0 89 03")).run()).toBe(EXIT_UD); // LOCK MOV
+    expect(machine(h("06")).run()).toBe(EXIT_UD);       // PUSH ES: invalid in 64-bit mode
+    // CMPXCHG16B on an 8-byte aligned address: #GP
+    const g = machine([...h("48 c7 c3"), ...le32(DATA + 8), ...h("48 0f c7 0b")]);
+    expect(g.run()).toBe(EXIT_GP);
+  });
+  it("flags written by SSE (UCOMISD through setStatusFlags) drive Jcc/SETcc after lazy integer flags", () => {
+    // add eax,1 (lazy flags pending) ; ucomisd xmm0,xmm1 ; setb bl ; seta cl ; sete dl
+    const m = machine(h("83 c0 01 66 0f 2e c1 0f 92 c3 0f 97 c1 0f 94 c2"));
+    m.v.setFloat64(m.state + XMM0, 1.0, true);
+    m.v.setFloat64(m.state + XMM0 + 16, 2.0, true);
+    runToEnd(m);
+    expect(m.reg(R.rbx) & 0xffn).toBe(1n);
+    expect(m.reg(R.rcx) & 0xffn).toBe(0n);
+    expect(m.reg(R.rdx) & 0xffn).toBe(0n);
+    expect(m.flags & (CF | ZF | PF | OF | SF | AF)).toBe(CF);
+  });
+  it("a non-canonical address faults", () => {
+    const m = machine(h("48 a1 00 00 00 00 00 80 00 00")); // mov rax, [0x0000800000000000]
+    expect(m.run()).toBe(EXIT_PAGE_FAULT);
+    expect(m.rip).toBe(BigInt(CODE));
+  });
+  it("CPUID: vendor, SSE2 without SSE3, brand string with Hako; RDTSC is monotonic", () => {
+    const m = machine(h("31 c0 0f a2"));
+    runToEnd(m);
+    const vendor = [R.rbx, R.rdx, R.rcx].map((r) => Buffer.from(new BigUint64Array([m.reg(r)]).buffer).subarray(0, 4).toString("latin1")).join("");
+    expect(vendor).toBe("GenuineIntel");
+    const f = machine(h("b8 01 00 00 00 0f a2"));
+    runToEnd(f);
+    expect(Number(f.reg(R.rdx)) & (1 << 26)).not.toBe(0); // SSE2
+    expect(Number(f.reg(R.rcx)) & 1).toBe(0);             // no SSE3
+    const b = machine(h("b8 02 00 00 80 0f a2"));
+    runToEnd(b);
+    const brand = [R.rax, R.rbx, R.rcx, R.rdx].map((r) => Buffer.from(new BigUint64Array([b.reg(r)]).buffer).subarray(0, 4).toString("latin1")).join("");
+    expect(brand).toContain("Hako");
+    // rdtsc ; mov rbx,rax ; rdtsc ; sub eax,ebx
+    const t = machine(h("0f 31 48 89 c3 0f 31 29 d8"));
+    runToEnd(t);
+    expect(Number(t.reg(R.rax))).toBeGreaterThan(0);
+  });
+});
+
 describe("decode cache", () => {
   it("self-modifying code: a write to a cached instruction is seen by the next execution", () => {
     // On an RWX page at DATA: loop twice over `mov eax, imm32`, patching the immediate in between.
@@ -339,6 +500,21 @@ describe("decode cache", () => {
     m.rip = BigInt(DATA);
     expect(m.run()).toBe(EXIT_BREAKPOINT);
     expect(m.reg(R.rbx)).toBe(0x33333333n);
+  });
+  it("a new address space whose root reuses a freed PML4 frame does not see stale translations", () => {
+    const a = machine(h("48 8b 04 25 00 00 60 00")); // mov rax, [DATA]
+    a.write(DATA, [1]);
+    runToEnd(a);
+    expect(a.reg(R.rax)).toBe(1n);
+    // Free the root (the kernel calls invalidateCode on release), then build a
+    // different mapping whose root sits at the same physical address.
+    const root = a.pt.root;
+    cpu.invalidateCode(root, 4096);
+    new DataView(cpu.memory.buffer).setBigUint64(root, 0n, true); // empty PML4: nothing mapped
+    const b = new Machine(cpu, mem);
+    b.v.setBigUint64(b.state + CR3, BigInt(root), true);
+    b.rip = BigInt(CODE); // a stale TLB would still fetch and run the old code here
+    expect(b.run()).toBe(EXIT_PAGE_FAULT);
   });
   it("invalidateCode() makes the CPU see bytes the kernel wrote", () => {
     const m = machine(h("b8 01 00 00 00"));

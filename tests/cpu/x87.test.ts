@@ -5,7 +5,14 @@
 // FCW, FSW, abridged FTW, MXCSR, the eight registers (FXSAVE image),
 // RFLAGS status bits, AX and the memory operand. FOP/FIP/FDP are not
 // compared (this AMD host leaves them zero in FXSAVE unless ES is set).
-import { describe, it, expect, beforeAll } from "vitest";
+// Transcendentals are the one exception: the host's results are not always
+// correctly rounded, so they may differ by one ulp, and C1 is not compared
+// for them; the test prints how many cases needed that allowance.
+// Values are biased towards edges (zeros, denormals, pseudo-denormals,
+// unnormals, infinities, NaNs, range limits of every format); control words
+// cover every precision and rounding control, one case in six unmasks
+// exceptions. X87_SEED and X87_SCALE widen the search.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
@@ -19,11 +26,14 @@ const root = join(here, "../..");
 interface Harness {
   memory: WebAssembly.Memory;
   setup(): void;
+  stateAddr(): number;
+  dataAddr(): number;
   exec(op: number, modrm: number, ea: bigint, p66: number, w: number, len: number): number;
 }
-const STATE = 0x80000;
-const DATA = 0x100000;
-const MEMOP = DATA + 0x1000;
+// placed by the harness above the CPU's static data
+let STATE = 0;
+let DATA = 0;
+let MEMOP = 0;
 const EXIT_MF = 8;
 
 let h: Harness;
@@ -48,6 +58,8 @@ beforeAll(async () => {
     env: { abort(): never { throw new Error("abort in x87 harness"); } },
   });
   h = instance.exports as unknown as Harness;
+  h.setup();
+  STATE = h.stateAddr(); DATA = h.dataAddr(); MEMOP = DATA + 0x1000;
 });
 
 // ---- values: 80-bit as bigint (se << 64 | significand) ----
@@ -152,7 +164,8 @@ function runEmu(c: Case): string {
   dv.setUint32(STATE + MXCSR, 0x1f80, true);
   dv.setUint32(STATE + MXCSR_MASK, 0xffff, true);
   mem.set(image(c), DATA);
-  if (h.exec(0xdd, 0x27, BigInt(DATA), 0, 0, 2) !== 0) return "frstor failed";
+  const rc0 = h.exec(0xdd, 0x27, BigInt(DATA), 0, 0, 2);
+  if (rc0 !== 0) return `frstor-failed:${rc0}`;
   if (c.mem) mem.set(c.mem, MEMOP);
   let fxLen = 160;
   let i = 0;
@@ -179,7 +192,7 @@ function runEmu(c: Case): string {
 
 /** Blanks what is not compared: FOP/FIP/FDP, MXCSR_MASK, XMM unless asked, flags outside the status bits. */
 function normalize(line: string, c: Case): string {
-  if (!line.includes(" ")) return line;
+  if (line.split(" ").length !== 4) return line; // "MF", "exit N", a crash
   const [fx, fl, ax, m] = line.split(" ");
   const b = fx.match(/../g) ?? [];
   for (let k = 6; k < 24; k++) b[k] = "..";
@@ -196,13 +209,56 @@ function describeCase(c: Case): string {
   return `${c.name} cw=${c.cw.toString(16)} st=[${st}] mem=${c.mem ? hex(c.mem) : "-"} insn=${hex(c.insn)}`;
 }
 
-function check(cases: Case[]): void {
+/**
+ * Transcendentals: the host's results are not always correctly rounded, so a
+ * register may differ by one unit in the last place, and C1 (which reports
+ * the rounding of the host's internal result) is not compared.
+ */
+function loosen(line: string, other: string, ulp = true): string {
+  if (line.split(" ").length !== 4 || other.split(" ").length !== 4) return line;
+  const fx = line.split(" ")[0].match(/../g) ?? [];
+  const ofx = other.split(" ")[0].match(/../g) ?? [];
+  fx[3] = (Number.parseInt(fx[3], 16) & ~0x02).toString(16).padStart(2, "0");
+  // adjacent values of the same sign, also across an exponent boundary
+  const val = (b: string[], i: number): bigint => {
+    const v = BigInt("0x" + b.slice(32 + 16 * i, 42 + 16 * i).reverse().join(""));
+    const se = v >> 64n, m = v & 0xffff_ffff_ffff_ffffn;
+    return ((se & 0x8000n) << 64n) | ((se & 0x7fffn) << 63n) | (m & ~TOP);
+  };
+  for (let i = 0; i < 8 && ulp; i++) {
+    const a = val(fx, i), o = val(ofx, i);
+    const d = a > o ? a - o : o - a;
+    if (d === 1n) ofx.slice(32 + 16 * i, 42 + 16 * i).forEach((x, k) => { fx[32 + 16 * i + k] = x; });
+  }
+  return [fx.join(""), ...line.split(" ").slice(1)].join(" ");
+}
+
+let ulpOff = 0;
+let c1Off = 0;
+/** Random starting condition codes C0-C3, so that what an instruction leaves in them is seen. */
+const rndCc = (): number => [0, 0x100, 0x200, 0x400, 0x4000][rndInt(5)] | (rndInt(2) ? 0x4700 & (rndInt(0x10000)) : 0);
+
+let totalCases = 0;
+afterAll(() => { console.log(`x87: ${totalCases} cases compared with the host FPU`); });
+
+function check(cases: Case[], tolerant = false): void {
+  totalCases += cases.length;
+  for (const c of cases) if (c.sw === undefined) c.sw = rndCc();
   const native = runNative(cases);
   const bad: string[] = [];
+  ulpOff = 0; c1Off = 0;
   cases.forEach((c, k) => {
-    const n = normalize(native[k], c);
-    const e = normalize(runEmu(c), c);
-    if (n !== e && bad.length < 8) bad.push(`${describeCase(c)}\n  native ${n}\n  emu    ${e}`);
+    let n = normalize(native[k], c);
+    let e = normalize(runEmu(c), c);
+    if (tolerant && n !== e) {
+      const n2 = normalize(loosen(native[k], native[k]), c), e2 = normalize(loosen(runEmu(c), native[k]), c);
+      if (n2 === e2) {
+        ulpOff++;
+        if (normalize(loosen(native[k], native[k], false), c) === normalize(loosen(runEmu(c), native[k], false), c)) c1Off++;
+      }
+      n = n2; e = e2;
+    }
+    if (n !== e && bad.length < (process.env.X87_SHOW ? 40 : 8)) bad.push(`${describeCase(c)}\n  native ${n}\n  emu    ${e}`);
     else if (n !== e) bad.push("");
   });
   if (bad.length) console.log(`${bad.length} of ${cases.length} differ\n${bad.filter((s) => s).join("\n")}`);
@@ -274,7 +330,13 @@ describe("x87 vs native FPU", () => {
       cases.push({ name: "fld m80", cw: rndCw(), st: [], mem: f80Bytes(rndValue()), insn: [0xdb, M(5)] });
       cases.push({ name: "fild", cw: rndCw(), st: [], mem: bytesLE(rnd64() >> BigInt(rndInt(64)), 8), insn: [[0xdf, M(0)], [0xdb, M(0)], [0xdf, M(5)]][rndInt(3)] });
     }
-    const stores: number[][] = [[0xd9, M(2)], [0xd9, M(3)], [0xdd, M(2)], [0xdd, M(3)], [0xdb, M(7)],
+    for (let n = 0; n < 800 * SCALE; n++) {
+      let bcd = 0n;
+      for (let d = 0; d < 18; d++) bcd |= BigInt(rndInt(3) == 0 ? 9 : rndInt(10)) << BigInt(4 * d);
+      if (rndInt(4) == 0) bcd >>= BigInt(4 * rndInt(18));
+      cases.push({ name: "fbld", cw: rndCw(), st: [rndValue()], mem: bytesLE(bcd | (BigInt(rndInt(2)) << 79n), 10), insn: [0xdf, M(4)] });
+    }
+    const stores: number[][] = [[0xdf, M(6)],[0xd9, M(2)], [0xd9, M(3)], [0xdd, M(2)], [0xdd, M(3)], [0xdb, M(7)],
       [0xdf, M(2)], [0xdf, M(3)], [0xdb, M(2)], [0xdb, M(3)], [0xdf, M(7)], [0xdf, M(1)], [0xdb, M(1)], [0xdd, M(1)],
       [0xdd, R(2, 3)], [0xdd, R(3, 3)], [0xd9, R(0, 2)], [0xd9, R(1, 2)]];
     for (const insn of stores) {
@@ -303,6 +365,37 @@ describe("x87 vs native FPU", () => {
     }
     check(cases);
   });
+  it("transcendentals: FSIN, FCOS, FSINCOS, FPTAN, F2XM1, FYL2X, FYL2XP1, FPATAN", () => {
+    const cases: Case[] = [];
+    // F2XM1 and FYL2XP1 are undefined outside their domains (mostly inside; outside, the host's choice is mimicked)
+    const ranged = (maxExp: number, strict = false): bigint => {
+      const v = rndValue();
+      const se = Number(v >> 64n);
+      if ((se & 0x7fff) <= maxExp || (!strict && rndInt(8) == 0)) return v;
+      return f80((se & 0x8000) | (maxExp - rndInt(70)), (v & 0xffff_ffff_ffff_ffffn) | TOP);
+    };
+    for (let n = 0; n < 500 * SCALE; n++) {
+      for (const b of [0xfe, 0xff, 0xfb, 0xf2]) cases.push({ name: `d9 ${b.toString(16)}`, cw: rndCw(), st: [ranged(0x3fff + 64)], insn: [0xd9, b] });
+      cases.push({ name: "f2xm1", cw: rndCw(), st: [ranged(0x3ffe)], insn: [0xd9, 0xf0] });
+      cases.push({ name: "fyl2x", cw: rndCw(), st: [rndInt(4) ? ranged(0x7ffe) & ~(0x8000n << 64n) : rndValue(), rndValue()], insn: [0xd9, 0xf1] });
+      cases.push({ name: "fyl2xp1", cw: rndCw(), st: [ranged(0x3ffc), rndValue()], insn: [0xd9, 0xf9] });
+      cases.push({ name: "fpatan", cw: rndCw(), st: [rndValue(), rndValue()], insn: [0xd9, 0xf3] });
+    }
+    for (const v of EDGE) for (const b of [0xfe, 0xff, 0xfb, 0xf2]) cases.push({ name: `edge d9 ${b.toString(16)}`, cw: CWS[rndInt(12)], st: [v], insn: [0xd9, b] });
+    for (const a of EDGE) for (const c of EDGE) if (rndInt(3) == 0) {
+      cases.push({ name: "edge fpatan", cw: CWS[rndInt(12)], st: [a, c], insn: [0xd9, 0xf3] });
+      cases.push({ name: "edge fyl2x", cw: CWS[rndInt(12)], st: [a, c], insn: [0xd9, 0xf1] });
+    }
+    // stack faults: empty operands, full ST(7) for the pushing forms
+    for (let n = 0; n < 300 * SCALE; n++) {
+      const st: (bigint | null)[] = [];
+      for (let i = 0; i < 8; i++) st.push(rndInt(3) == 0 ? null : ranged(0x3ffc, true));
+      const b = [0xfe, 0xff, 0xfb, 0xf2, 0xf0, 0xf1, 0xf9, 0xf3][rndInt(8)];
+      cases.push({ name: `stack d9 ${b.toString(16)}`, cw: rndCw(), st, top: rndInt(8), insn: [0xd9, b] });
+    }
+    check(cases, true);
+    console.log(`transcendentals: ${cases.length} cases; ${ulpOff - c1Off} differ by one ulp (and maybe C1), ${c1Off} only in C1, the rest bit-exact`);
+  });
   it("stack: overflow/underflow responses, FXCH, FFREE, FINCSTP/FDECSTP, FNOP, FCMOVcc", () => {
     const cases: Case[] = [];
     for (let n = 0; n < 3000 * SCALE; n++) {
@@ -311,7 +404,12 @@ describe("x87 vs native FPU", () => {
       const forms: number[][] = [[0xd9, 0xe8], [0xd9, R(0, rndInt(8))], [0xd9, R(1, rndInt(8))], [0xdd, R(0, rndInt(8))],
         [0xd9, 0xf6], [0xd9, 0xf7], [0xd9, 0xd0], [0xd8, R(0, rndInt(8))], [0xde, R(1, rndInt(8))], [0xd9, 0xfa],
         [0xda, R(rndInt(4), rndInt(8))], [0xdb, R(rndInt(4), rndInt(8))], [0xdd, R(3, rndInt(8))], [0xd9, M(3)],
-        [0xdf, M(3)], [0xd8, M(2)], [0xdb, R(6, rndInt(8))], [0xd9, 0xe5], [0xd9, 0xf4], [0xd9, 0xf8]];
+        [0xdf, M(3)], [0xd8, M(2)], [0xdb, R(6, rndInt(8))], [0xd9, 0xe5], [0xd9, 0xf4], [0xd9, 0xf8],
+        // undocumented aliases and FFREEP
+        [0xdc, R(2, rndInt(8))], [0xdc, R(3, rndInt(8))], [0xdd, R(1, rndInt(8))],
+        [0xde, R(2, rndInt(8))], [0xdf, R(0, rndInt(8))], [0xdf, R(1, rndInt(8))], [0xdf, R(2, rndInt(8))], [0xdf, R(3, rndInt(8))],
+        // FENI, FDISI, FSETPM: no-ops since the 387
+        [0xdb, 0xe0], [0xdb, 0xe1], [0xdb, 0xe4]];
       cases.push({ name: "stack", cw: rndCw(), st, top: rndInt(8), flags: rndInt(0x900), mem: new Array<number>(8).fill(0), insn: forms[rndInt(forms.length)] });
     }
     check(cases);
@@ -369,7 +467,7 @@ describe("x87 vs native FPU", () => {
 
 describe("x87 faults", () => {
   it("a faulting memory operand changes nothing", () => {
-    const unmapped = BigInt(DATA + 0xff000);
+    const unmapped = BigInt(DATA + 0xff000); // the window's last page is not mapped
     for (const [op, modrm] of [[0xd9, M(0)], [0xdd, M(3)], [0xdb, M(7)], [0xdf, M(7)], [0xd9, M(6)], [0xdd, M(6)], [0xdd, M(4)], [0xd8, M(0)]]) {
       h.setup();
       const mem = new Uint8Array(h.memory.buffer);

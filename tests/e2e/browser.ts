@@ -6,8 +6,9 @@ import { existsSync } from "node:fs";
 
 export const CHROMIUM = process.env.HAKO_CHROMIUM ?? "/usr/bin/chromium";
 
+/** The page under test must not reload mid-test because a source changed: no file watching. */
 export async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
-  const server = await createServer({ configFile: "vite.config.ts", logLevel: "warn", server: { port: 0, host: "127.0.0.1" } });
+  const server = await createServer({ configFile: "vite.config.ts", logLevel: "warn", server: { port: 0, host: "127.0.0.1", watch: null } });
   await server.listen();
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error("vite did not report a local URL");

@@ -1,9 +1,11 @@
 // The page in a real browser: the terminal appears, keys reach the worker
-// over the byte stream and its answer comes back, resizes reach the worker,
-// and the console stays free of errors.
+// over the byte stream, the machine in the worker runs real busybox on the
+// emulated CPU and its output comes back, resizes reach the worker, and the
+// console stays free of errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ViteDevServer } from "vite";
 import type { Browser, Page } from "playwright-core";
+import { createHash } from "node:crypto";
 import { launchChromium, startServer } from "./browser";
 
 let server: ViteDevServer;
@@ -32,18 +34,45 @@ const screen = (p: Page) => p.locator(".xterm-rows").innerText();
 describe("the page", () => {
   it("shows the terminal and the labelled panels", async () => {
     await page.locator(".xterm-rows").waitFor();
-    await expect.poll(() => screen(page), { timeout: 30_000 }).toContain("Hako machine worker is running");
+    await expect.poll(() => screen(page), { timeout: 60_000 }).toContain("hako$");
+    expect(await screen(page)).toContain("x86-64 CPU in WebAssembly");
     for (const title of ["Layers", "Processes", "Resources", "API", "Lessons"]) {
       await expect(page.getByRole("heading", { name: title, exact: true }).count()).resolves.toBe(1);
     }
-    await expect.poll(() => page.getByTestId("machine-state").innerText()).toBe("machine: echo");
+    await expect.poll(() => page.getByTestId("machine-state").innerText()).toBe("machine: commands");
   });
 
-  it("sends typed keys to the worker and shows its answer", async () => {
-    await page.locator(".xterm").click();
-    await page.keyboard.type("hello hako 箱");
+  async function command(line: string): Promise<void> {
+    await page.keyboard.type(line);
     await page.keyboard.press("Enter");
-    await expect.poll(() => screen(page), { timeout: 10_000 }).toContain("worker echo: hello hako 箱");
+  }
+
+  it("runs busybox on the emulated CPU when a line is typed", async () => {
+    await page.locator(".xterm").click();
+    await command("uname -m");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(/uname -m\s+x86_64\s+hako\$/);
+    await command("echo 'hello   hako' 箱");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toContain("hello   hako 箱");
+    const digest = createHash("sha256").update("hako\n").digest("hex");
+    await command("sha256sum /etc/hostname");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toContain(`${digest}  /etc/hostname`);
+    await command("no-such-command");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toContain("no-such-command: command not found");
+  });
+
+  it("stays responsive while the guest loops, and ^C stops the loop", async () => {
+    await command("awk 'BEGIN { while (1) {} }'");
+    await page.waitForTimeout(500);
+    // The main thread answers at once: the machine runs in the worker, in slices.
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      await page.evaluate(() => document.title);
+      expect(Date.now() - t0).toBeLessThan(100);
+    }
+    await page.keyboard.press("Control+C");
+    await expect.poll(() => screen(page), { timeout: 10_000 }).toMatch(/\^C\s+hako\$\s*$/);
+    await command("echo loop stopped");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(/\^C\s+hako\$ echo loop stopped\s+loop stopped\s+hako\$/);
   });
 
   it("reports terminal resizes to the worker", async () => {

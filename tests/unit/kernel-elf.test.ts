@@ -3,7 +3,7 @@
 // argc/argv/envp/auxv block (x86-64 psABI §3.4.1) read back from guest memory.
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
-import { readFileSync, mkdtempSync, writeFileSync, mkdirSync } from "node:fs";
+import { readFileSync, mkdtempSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nativeBusybox } from "../../scripts/build-images";
@@ -159,6 +159,7 @@ describe("static-PIE", () => {
     const m = await Machine.create({ root: new HostFs(dir).root, cpu });
     const out: Uint8Array[] = [];
     const res = m.run({ argv: ["/bin/pie", "arg"], env: [], stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice((d) => out.push(d)) } });
+    rmSync(dir, { recursive: true, force: true });
     expect(Buffer.concat(out).toString()).toBe("pie arg 2\n");
     expect(res.status).toBe(5);
   }, 60000);

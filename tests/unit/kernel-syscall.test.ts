@@ -3,11 +3,11 @@
 // every partial one a note, and an unknown or unsupported number returns
 // ENOSYS to the guest and is counted.
 import { describe, it, expect } from "vitest";
-import { readFileSync, existsSync, mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { readFileSync, existsSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SYSCALLS } from "../../src/kernel/syscall/table";
+import { SYSCALLS, syscallsMarkdown } from "../../src/kernel/syscall/table";
 import { Machine } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
 import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
@@ -36,6 +36,11 @@ describe("syscall table", () => {
       else expect(r.handler).toBeTypeOf("function");
       if (r.status === "partial") expect(r.note).not.toBe("");
     }
+  });
+
+  it("renders the compatibility page with every named row", () => {
+    const md = syscallsMarkdown();
+    for (const r of SYSCALLS) if (r.name) expect(md).toContain(`| ${r.nr} | ${r.name} | ${r.status} |`);
   });
 
   it("covers the start-up of every glibc-static process", () => {
@@ -71,6 +76,7 @@ describe("syscall table", () => {
     execFileSync("gcc", ["-static", "-nostdlib", "-o", join(dir, "bin/t"), join(dir, "t.S")]);
     const m = await Machine.create({ root: new HostFs(dir).root });
     const r = m.run({ argv: ["/bin/t"], env: [], stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice(() => {}), stderr: sinkDevice(() => {}) } });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.status).toBe(38); // ENOSYS
     expect(r.stats.enosys.get("syscall_1000")).toBe(1);
     expect(r.stats.enosys.get("rseq")).toBe(1);

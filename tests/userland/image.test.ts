@@ -3,9 +3,9 @@
 // the in-memory tree built from the OCI layout, must agree. A few cases go
 // through the real `hako run` command (stdin passthrough, exit status,
 // 128+N after a signal).
-import { describe, it, expect, beforeAll } from "vitest";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, lutimesSync, utimesSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, lutimesSync, utimesSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { buildImages } from "../../scripts/build-images";
@@ -45,6 +45,8 @@ beforeAll(async () => {
   utimesSync(chrootDir, 0, 0);
   m = await Machine.create({ root: imageRootFs(img).root });
 }, 120000);
+
+afterAll(() => rmSync(chrootDir, { recursive: true, force: true }));
 
 interface Out { stdout: string; stderr: string; status: number }
 
@@ -122,6 +124,18 @@ describe("the hako command", () => {
     expect(r.stderr).toMatch(/\d+ instructions in [\d.]+ ms wall .* MIPS/);
     expect(r.stderr).toMatch(/exit_group×1/);
     expect(r.stderr).toMatch(/ENOSYS: rseq×1/);
+  }, 60000);
+
+  it("runs the hello-world image's Cmd like the program runs natively", async () => {
+    if (!existsSync(join(IMAGES_DIR, "hello-world/index.json"))) await buildImages();
+    const img = await loadImage(dirSource(join(IMAGES_DIR, "hello-world")));
+    const cmd = [...(img.config.config?.Entrypoint ?? []), ...(img.config.config?.Cmd ?? [])];
+    const prog = img.layers.flatMap((l) => l.entries).find((e) => e.path === cmd[0].replace(/^\//, ""));
+    expect(prog?.type).toBe("file");
+    const dir = mkdtempSync(join(tmpdir(), "hako-hello-"));
+    writeFileSync(join(dir, "prog"), prog!.data, { mode: 0o755 });
+    const n = spawnSync(join(dir, "prog"), cmd.slice(1));
+    expect(hakoCmd(["--image", "hello-world"])).toEqual({ stdout: n.stdout.toString(), stderr: n.stderr.toString(), status: n.status });
   }, 60000);
 
   it.skipIf(!isRoot)("--root runs from a host directory", () => {

@@ -2,8 +2,8 @@
 // binary, PATH holding only its applet links) and in Hako (the same binary,
 // the same directory as root filesystem through hostfs) must give identical
 // stdout, stderr and exit status.
-import { describe, it, expect, beforeAll } from "vitest";
-import { writeFileSync, mkdirSync, symlinkSync, utimesSync } from "node:fs";
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { writeFileSync, mkdirSync, symlinkSync, utimesSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { makeScratch, runNative, runHako, scratchMachine, type Scratch } from "./harness";
@@ -33,6 +33,8 @@ beforeAll(async () => {
   spawnSync("chmod", ["640", join(s.work, "dir/b")]);
   m = await scratchMachine(s);
 }, 120000);
+
+afterAll(() => rmSync(s.dir, { recursive: true, force: true }));
 
 interface Case { argv: string[]; stdin?: string }
 const c = (argv: string[], stdin?: string): Case => ({ argv, stdin });

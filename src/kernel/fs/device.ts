@@ -13,6 +13,8 @@ export interface CharDevice {
   read(len: number): Uint8Array | number;
   /** Bytes written, or a negative errno. */
   write(data: Uint8Array): number;
+  /** Terminals: the window size as [rows, columns] (TIOCGWINSZ); 24×80 when absent. */
+  winsize?(): [number, number];
 }
 
 /** makedev(3) for the old 8:8 encoding, enough for the devices we model. */

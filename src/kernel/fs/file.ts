@@ -2,7 +2,7 @@
 // A description holds the inode, the offset and the status flags; several
 // descriptors (dup, fork) may share one description and so its offset.
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
-import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE } from "../errno";
+import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -57,10 +57,28 @@ export class OpenFile {
     return ino.read(off, len);
   }
 
+  /** write(2) at the current offset, or at the end with O_APPEND (checked at each write, as Linux does). */
   write(data: Uint8Array): number {
     if (!this.writable) return -EBADF;
     if (this.inode.device) return this.inode.device.write(data);
-    return -EBADF;
+    const ino = this.inode;
+    if ((ino.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+    if (this.flags & O_APPEND) this.offset = ino.size;
+    const n = this.pwrite(this.offset, data);
+    if (n > 0) this.offset += n;
+    return n;
+  }
+
+  /** pwrite64(2): at `off`, leaving the offset alone (Linux appends anyway under O_APPEND). */
+  pwrite(off: number, data: Uint8Array): number {
+    if (!this.writable) return -EBADF;
+    const ino = this.inode;
+    if (ino.device) return ino.device.write(data);
+    if (isDir(ino)) return -EISDIR;
+    if ((ino.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+    if (data.length === 0) return 0;
+    if (!ino.write) return -EROFS;
+    return ino.write(off, data);
   }
 
   lseek(off: number, whence: number): number {
@@ -72,8 +90,14 @@ export class OpenFile {
       case SEEK_SET: base = 0; break;
       case SEEK_CUR: base = this.offset; break;
       case SEEK_END: base = this.inode.size; break;
-      case SEEK_DATA: if (off >= this.inode.size) return -6 /* ENXIO */; base = 0; break;
-      case SEEK_HOLE: if (off >= this.inode.size) return -6; return (this.offset = this.inode.size);
+      case SEEK_DATA: case SEEK_HOLE: {
+        // The next data or hole at or after `off` (lseek(2)); a file is data up to its end unless the filesystem knows holes.
+        const ino = this.inode;
+        if (off < 0 || off >= ino.size) return -ENXIO;
+        const r = ino.seekData ? ino.seekData(off, whence === SEEK_HOLE) : whence === SEEK_DATA ? off : ino.size;
+        if (r < 0) return -ENXIO;
+        return (this.offset = r);
+      }
       default: return -EINVAL;
     }
     const pos = base + off;

@@ -1,7 +1,8 @@
 // The root filesystem of an OCI image: its layers unpacked in order into one
 // in-memory tree, applying the OCI image-spec whiteouts (".wh.NAME" deletes
 // NAME from the layers below, ".wh..wh..opq" empties its directory).
-// The overlay filesystem of issue 5 will keep the layers apart instead.
+// The tree is read-only: it is the shared lower layer of the overlay root
+// (fs/rootfs.ts). Issue 5's overlay mounts will keep the layers apart.
 import type { LoadedImage } from "../../store/oci";
 import type { TarEntry } from "../../store/tar";
 import { MemFs } from "./memfs";
@@ -40,5 +41,6 @@ export function imageRootFs(img: LoadedImage): MemFs {
       if (!base.startsWith(WH)) applyEntry(fs, e);
     }
   }
+  fs.readOnly = true;
   return fs;
 }

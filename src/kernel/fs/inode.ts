@@ -1,6 +1,10 @@
-// The VFS's view of a file: an inode with Linux's attributes and the few
-// operations a read-only tree needs. Every filesystem (the in-memory image
-// tree, the Node host directory, device nodes) implements this one shape.
+// The VFS's view of a file: an inode with Linux's attributes and its
+// operations (inode_operations + file_operations in one). Every filesystem
+// (tmpfs, the image tree, overlay, the Node host directory, procfs, device
+// nodes) implements this one shape. The write operations are optional: a
+// filesystem without them is read-only and the VFS answers EROFS. They are
+// called after the VFS has checked permissions, names and types
+// (fs/namei.ts), so they only fail for reasons of their own (ENOSPC).
 import type { CharDevice } from "./device";
 
 export const S_IFMT = 0o170000;
@@ -57,8 +61,59 @@ export interface Inode {
   readlink(): string;
   /** Character devices: the driver. */
   device?: CharDevice;
-  /** statfs(2) of the filesystem, when it has its own figures. */
-  fsStats?(): FsStats;
+  /** statfs(2) of the filesystem, when it has its own figures (null: sized by the machine's RAM). */
+  fsStats?(): FsStats | null;
+
+  // ---- writable filesystems (absent: EROFS) ----
+  /** True when the filesystem refuses changes although it has the operations (a read-only MemFs). */
+  readonly readOnly?: boolean;
+  /** Directories: makes `name` (a file, directory, symlink, device, FIFO or socket as `n.mode` says). */
+  create?(name: string, n: NewNode): Inode | number;
+  /** Directories: a new name for the non-directory `target` (same filesystem). */
+  link?(name: string, target: Inode): number;
+  /** Directories: removes the entry `name` (a directory only when empty). */
+  remove?(name: string): number;
+  /** Directories: moves `name` to `newName` in `newDir` (same filesystem), replacing or exchanging as `flags` say. */
+  rename?(name: string, newDir: Inode, newName: string, flags: number): number;
+  /** Changes attributes; `size` truncates or extends a regular file. */
+  setattr?(a: SetAttr): number;
+  /** Regular files with holes: the next data (or hole) offset at or after `off`, -1 when none (lseek SEEK_DATA/SEEK_HOLE). */
+  seekData?(off: number, hole: boolean): number;
+  /** Regular files: writes `data` at `offset`, extending the file; bytes written or an errno. */
+  write?(offset: number, data: Uint8Array): number;
+}
+
+/** What create() makes. */
+export interface NewNode {
+  /** File type and permission bits (already masked by the umask). */
+  mode: number;
+  uid: number;
+  gid: number;
+  rdev?: number;
+  /** Symlinks: the target. */
+  target?: string;
+  device?: CharDevice;
+}
+
+/** setattr: the fields to change (notify_change's iattr). */
+export interface SetAttr {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  atime?: Timespec;
+  mtime?: Timespec;
+  ctime?: Timespec;
+}
+
+// renameat2(2) flags.
+export const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+
+/** Current wall-clock time as inode timestamps carry it. */
+export function currentTime(): Timespec {
+  const ms = performance.timeOrigin + performance.now();
+  const sec = Math.floor(ms / 1000);
+  return { sec, nsec: Math.min(999999999, Math.floor((ms - sec * 1000) * 1e6)) };
 }
 
 export const isDir = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFDIR;

@@ -1,13 +1,30 @@
-// An in-memory, read-only-to-the-guest filesystem: the tree an image's
-// layers unpack into (files, directories, symlinks, hard links, devices),
-// with the modes, owners and times the layers recorded.
+// An in-memory filesystem: the tree an image's layers unpack into and, made
+// writable, tmpfs (fs/tmpfs.ts) and the overlay's upper layer. Inodes hold
+// their data in growable buffers and remember which 4 KiB pages were ever
+// written: as in mm/shmem.c, extending a file with truncate leaves holes that
+// take no space (st_blocks, SEEK_HOLE), and the filesystem charges only
+// written pages against its size limit, so a full tmpfs gives ENOSPC, and a
+// cgroup can later be charged through `chargeHook`. A read-only MemFs (the shared image lower layer) refuses every
+// change with EROFS.
 import {
-  type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFMT, isDir,
+  type Inode, type Timespec, type NewNode, type SetAttr, type FsStats, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFMT,
+  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC,
 } from "./inode";
 import type { CharDevice } from "./device";
-import { ENOENT, ENOTDIR, EEXIST } from "../errno";
+import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL } from "../errno";
 
 let nextDev = 0x30;
+const PAGE = 4096;
+/** Largest file we keep in memory (a JS typed array's practical limit). */
+const MAX_FILE = 2 ** 31;
+
+const pages = (n: number): number => Math.ceil(n / PAGE);
+
+function grow(a: Uint8Array, min: number): Uint8Array {
+  const b = new Uint8Array(Math.max(min, a.length * 2));
+  b.set(a);
+  return b;
+}
 
 export class MemInode implements Inode {
   nlink = 1;
@@ -17,19 +34,48 @@ export class MemInode implements Inode {
   ctime: Timespec;
   parent: Inode | null = null;
   name = "";
-  data: Uint8Array = new Uint8Array(0);
   target = "";
   children: Map<string, MemInode> | null = null;
   device?: CharDevice;
+  /** Overlay upper directories: hides the lower layer (trusted.overlay.opaque). */
+  opaque = false;
+  private buf: Uint8Array = new Uint8Array(0);
+  private len = 0;
+  /** One byte per page of the file: 1 when the page holds data (not a hole). */
+  private present: Uint8Array = new Uint8Array(0);
+  private presentPages = 0;
 
-  constructor(readonly dev: number, readonly ino: number, public mode: number, public uid: number, public gid: number, time: Timespec) {
+  constructor(readonly fs: MemFs, readonly ino: number, public mode: number, public uid: number, public gid: number, time: Timespec) {
     this.atime = time; this.mtime = time; this.ctime = time;
     if (isDir(this)) { this.children = new Map(); this.nlink = 2; }
   }
 
+  get dev(): number { return this.fs.dev; }
+  get readOnly(): boolean { return this.fs.readOnly; }
+
+  /** The file's bytes (a view; valid until the next write). */
+  get data(): Uint8Array { return this.buf.subarray(0, this.len); }
+  set data(d: Uint8Array) {
+    this.buf = d; this.len = d.length;
+    this.present = new Uint8Array(pages(d.length)).fill(1);
+    this.presentPages = this.present.length;
+  }
+
+  /** st_blocks: 512-byte blocks of the pages that hold data. */
+  get blocks(): number { return isDir(this) ? 8 : this.presentPages * (PAGE / 512); }
+
+  /** SEEK_DATA / SEEK_HOLE (lseek(2)): the next data or hole offset at or after `off`, or -1 (ENXIO). */
+  seekData(off: number, hole: boolean): number {
+    if (off >= this.len) return -1;
+    for (let p = Math.floor(off / PAGE); p * PAGE < this.len; p++) {
+      if ((this.present[p] === 1) !== hole) return Math.max(off, p * PAGE);
+    }
+    return hole ? this.len : -1;
+  }
+
   get size(): number {
     switch (this.mode & S_IFMT) {
-      case S_IFREG: return this.data.length;
+      case S_IFREG: return this.len;
       case S_IFLNK: return new TextEncoder().encode(this.target).length;
       case S_IFDIR: return 4096;
       default: return 0;
@@ -37,8 +83,160 @@ export class MemInode implements Inode {
   }
   lookup(name: string): Inode | null { return this.children?.get(name) ?? null; }
   entries(): Array<[string, Inode]> { return this.children ? [...this.children] : []; }
-  read(offset: number, len: number): Uint8Array { return this.data.subarray(offset, offset + len); }
+  read(offset: number, len: number): Uint8Array { return this.buf.subarray(Math.min(offset, this.len), Math.min(this.len, offset + len)); }
   readlink(): string { return this.target; }
+  fsStats(): FsStats | null { return this.fs.stats(); }
+
+  // ---- writes ----
+
+  private touchDir(now: Timespec): void { this.mtime = now; this.ctime = now; }
+
+  create(name: string, n: NewNode): Inode | number {
+    if (this.fs.readOnly) return -EROFS;
+    if (!this.children) return -ENOTDIR;
+    if (this.children.has(name)) return -EEXIST;
+    const now = currentTime();
+    const c = this.fs.allocInode(n.mode, n.uid, n.gid, now);
+    if (typeof c === "number") return c;
+    if ((n.mode & S_IFMT) === S_IFLNK) c.target = n.target ?? "";
+    c.rdev = n.rdev ?? 0;
+    if (n.device) c.device = n.device;
+    this.children.set(name, c);
+    if (c.children) { c.parent = this; c.name = name; this.nlink++; }
+    this.touchDir(now);
+    return c;
+  }
+
+  link(name: string, target: Inode): number {
+    if (this.fs.readOnly) return -EROFS;
+    if (!this.children) return -ENOTDIR;
+    if (!(target instanceof MemInode) || target.fs !== this.fs) return -EXDEV;
+    if (this.children.has(name)) return -EEXIST;
+    const now = currentTime();
+    this.children.set(name, target);
+    target.nlink++;
+    target.ctime = now;
+    this.touchDir(now);
+    return 0;
+  }
+
+  remove(name: string): number {
+    if (this.fs.readOnly) return -EROFS;
+    const c = this.children?.get(name);
+    if (!c) return -ENOENT;
+    this.children!.delete(name);
+    const now = currentTime();
+    this.detach(c, now);
+    this.touchDir(now);
+    return 0;
+  }
+
+  /** Drops one name of `c` (already out of this directory's map). */
+  private detach(c: MemInode, now: Timespec): void {
+    if (c.children) { this.nlink--; c.nlink = 0; } else c.nlink--;
+    c.ctime = now;
+    if (c.nlink <= 0) this.fs.release(c);
+  }
+
+  rename(name: string, newDir: Inode, newName: string, flags: number): number {
+    if (this.fs.readOnly) return -EROFS;
+    if (!(newDir instanceof MemInode) || newDir.fs !== this.fs) return -EXDEV;
+    const src = this.children?.get(name);
+    if (!src || !newDir.children) return -ENOENT;
+    const dst = newDir.children.get(newName);
+    const now = currentTime();
+    if (flags & RENAME_EXCHANGE) {
+      if (!dst) return -ENOENT;
+      this.children!.set(name, dst);
+      newDir.children.set(newName, src);
+      this.reparent(dst, newDir, this, name);
+      newDir.reparent(src, this, newDir, newName);
+      src.ctime = now; dst.ctime = now;
+    } else {
+      if (dst === src) return 0;
+      this.children!.delete(name);
+      if (dst) { newDir.children.delete(newName); newDir.detach(dst, now); }
+      newDir.children.set(newName, src);
+      newDir.reparent(src, this, newDir, newName);
+      src.ctime = now;
+    }
+    this.touchDir(now);
+    newDir.touchDir(now);
+    return 0;
+  }
+
+  /** A directory `c` moved from `from` to `to` under `name`: ".." counts follow it. */
+  private reparent(c: MemInode, from: MemInode, to: MemInode, name: string): void {
+    if (!c.children) return;
+    if (from !== to) { from.nlink--; to.nlink++; }
+    c.parent = to;
+    c.name = name;
+  }
+
+  setattr(a: SetAttr): number {
+    if (this.fs.readOnly) return -EROFS;
+    if (a.size !== undefined) {
+      if ((this.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+      const r = this.resize(a.size);
+      if (r < 0) return r;
+      const now = currentTime();
+      this.mtime = now; this.ctime = now;
+    }
+    if (a.mode !== undefined) this.mode = (this.mode & S_IFMT) | (a.mode & 0o7777);
+    if (a.uid !== undefined) this.uid = a.uid;
+    if (a.gid !== undefined) this.gid = a.gid;
+    if (a.atime) this.atime = a.atime;
+    if (a.mtime) this.mtime = a.mtime;
+    this.ctime = a.ctime ?? currentTime();
+    return 0;
+  }
+
+  write(offset: number, data: Uint8Array): number {
+    if (this.fs.readOnly) return -EROFS;
+    if ((this.mode & S_IFMT) !== S_IFREG) return -EINVAL;
+    const end = offset + data.length;
+    if (end > MAX_FILE) return -EFBIG;
+    // Pages the write fills for the first time take space.
+    const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
+    let fresh = 0;
+    for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
+    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (end > this.len) this.resize(end);
+    if (this.present.length < last) this.present = grow(this.present, last);
+    for (let p = first; p < last; p++) this.present[p] = 1;
+    this.presentPages += fresh;
+    this.buf.set(data, offset);
+    const now = currentTime();
+    this.mtime = now; this.ctime = now;
+    return data.length;
+  }
+
+  /** Sets the length; growing leaves a hole, shrinking gives back the pages past the end. New bytes read as zeros. */
+  private resize(size: number): number {
+    if (size > MAX_FILE) return -EFBIG;
+    if (size < this.len) {
+      let freed = 0;
+      for (let p = pages(size); p < this.present.length; p++) if (this.present[p] === 1) { this.present[p] = 0; freed++; }
+      this.presentPages -= freed;
+      this.fs.charge(-freed);
+    }
+    if (size > this.buf.length) {
+      const next = new Uint8Array(Math.min(MAX_FILE, Math.max(size, this.buf.length * 2, 64)));
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    } else if (size < this.len) this.buf.fill(0, size, this.len);
+    this.len = size;
+    return 0;
+  }
+
+  /** Frees the data of an inode with no names left (open descriptors keep reading what they have). */
+  freeData(): void {
+    this.fs.charge(-this.presentPages);
+    this.buf = new Uint8Array(0);
+    this.len = 0;
+    this.present = new Uint8Array(0);
+    this.presentPages = 0;
+  }
 }
 
 export interface NodeAttrs {
@@ -49,19 +247,71 @@ export interface NodeAttrs {
   mtime?: number;
 }
 
+export interface MemFsLimits {
+  /** Bytes of file data (whole pages), like tmpfs's size= option. */
+  maxBytes?: number;
+  /** Inodes, like tmpfs's nr_inodes= option. */
+  maxInodes?: number;
+  /** statfs f_type. */
+  magic?: number;
+}
+
 /** Builds a tree by path; parents are created as 0755 root directories when missing. */
 export class MemFs {
   readonly dev = nextDev++;
   private nextIno = 1;
   readonly root: MemInode;
+  /** A read-only filesystem (the image's shared lower layer): every change is EROFS. */
+  readOnly = false;
+  readonly maxPages: number;
+  readonly maxInodes: number;
+  readonly magic: number;
+  usedPages = 0;
+  usedInodes = 0;
+  /** Charging hook for a memory cgroup (issue 5): false refuses the pages. */
+  chargeHook: ((pages: number) => boolean) | null = null;
 
-  constructor(rootAttrs: NodeAttrs = { mode: 0o755 }) {
+  constructor(rootAttrs: NodeAttrs = { mode: 0o755 }, limits: MemFsLimits = {}) {
+    this.maxPages = limits.maxBytes === undefined ? Infinity : Math.floor(limits.maxBytes / PAGE);
+    this.maxInodes = limits.maxInodes ?? Infinity;
+    this.magic = limits.magic ?? TMPFS_MAGIC;
     this.root = this.node(S_IFDIR | (rootAttrs.mode & 0o7777), rootAttrs);
     this.root.parent = this.root;
   }
 
+  /** Takes (positive) or gives back (negative) pages of data; false when the limit is reached. */
+  charge(delta: number): boolean {
+    if (delta > 0 && this.usedPages + delta > this.maxPages) return false;
+    if (this.chargeHook && !this.chargeHook(delta) && delta > 0) return false;
+    this.usedPages += delta;
+    return true;
+  }
+
+  allocInode(mode: number, uid: number, gid: number, time: Timespec): MemInode | number {
+    if (this.usedInodes >= this.maxInodes) return -ENOSPC;
+    this.usedInodes++;
+    return new MemInode(this, this.nextIno++, mode, uid, gid, time);
+  }
+
+  release(n: MemInode): void {
+    this.usedInodes--;
+    n.freeData();
+  }
+
+  /** statfs figures; null without a size limit (the kernel then reports the machine's RAM, as tmpfs's default does). */
+  stats(): FsStats | null {
+    if (!Number.isFinite(this.maxPages)) return null;
+    const blocks = this.maxPages;
+    const files = Number.isFinite(this.maxInodes) ? this.maxInodes : Math.max(65536, this.usedInodes * 2);
+    return {
+      type: this.magic, bsize: PAGE, blocks, bfree: Math.max(0, blocks - this.usedPages), bavail: Math.max(0, blocks - this.usedPages),
+      files, ffree: Math.max(0, files - this.usedInodes), namelen: 255, flags: this.readOnly ? 1 : 0,
+    };
+  }
+
   private node(mode: number, a: Partial<NodeAttrs>): MemInode {
-    return new MemInode(this.dev, this.nextIno++, mode, a.uid ?? 0, a.gid ?? 0, { sec: a.mtime ?? 0, nsec: 0 });
+    this.usedInodes++;
+    return new MemInode(this, this.nextIno++, mode, a.uid ?? 0, a.gid ?? 0, { sec: a.mtime ?? 0, nsec: 0 });
   }
 
   private parentOf(path: string, create: boolean): [MemInode, string] | number {
@@ -110,6 +360,7 @@ export class MemFs {
     if (typeof p === "number") throw new Error(`bad path ${path}`);
     const n = this.node(S_IFREG | (a.mode & 0o7777), a);
     n.data = data;
+    this.usedPages += pages(data.length);
     return this.attach(p[0], p[1], n);
   }
 

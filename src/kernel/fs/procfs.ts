@@ -159,7 +159,8 @@ export class ProcFs {
       ["AnonPages", total - free], ["Mapped", 0], ["Shmem", 0], ["Slab", 0], ["SReclaimable", 0], ["SUnreclaim", 0],
       ["PageTables", 0], ["CommitLimit", total], ["Committed_AS", total - free], ["VmallocTotal", 0], ["VmallocUsed", 0],
     ];
-    return rows.map(([n, v]) => `${(n + ":").padEnd(15)}${kB(v)}\n`).join("");
+    // fs/proc/meminfo.c: the name padded to 16 columns, the value to 8.
+    return rows.map(([n, v]) => `${(n + ":").padEnd(16)}${kB(v)}\n`).join("");
   }
 
   private stat(): string {
@@ -177,7 +178,7 @@ export class ProcFs {
     const f: Array<string | number | bigint> = [
       t.tgid, `(${t.comm})`, t.exitStatus === null ? "R" : "Z", t.ppid, t.tgid, t.tgid, 0, -1, 0x400000,
       0, 0, 0, 0, run, 0, 0, 0, 20, 0, 1, 0, ticks(t.startNs), vsize, this.vmPages(t), "18446744073709551615",
-      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
     return f.join(" ") + "\n";
   }

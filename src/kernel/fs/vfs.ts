@@ -1,8 +1,12 @@
 // Path resolution over a tree of inodes (path_resolution(7)): absolute and
 // relative paths, "." and "..", symlinks (at most 40 per lookup, ELOOP after),
 // trailing slashes, and mounts — a directory (or a name in a directory) can
-// be covered by another filesystem's root, as /dev and /proc are.
+// be covered by another filesystem's root, as /dev and /proc are. With
+// credentials, every directory walked through needs search (x) permission.
+// The mount table records what /proc/mounts shows; a Vfs is one mount
+// namespace's view (issue 5 clones it for CLONE_NEWNS).
 import { type Inode, isDir, isLink } from "./inode";
+import { type FsCred, permission, MAY_EXEC } from "./permission";
 import { ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG } from "../errno";
 
 const MAX_SYMLINKS = 40;
@@ -22,24 +26,39 @@ export interface ParentLookup {
   trailingSlash: boolean;
 }
 
+/** One line of /proc/mounts. */
+export interface MountEntry { source: string; target: string; fstype: string; options: string; root: Inode }
+
 export class Vfs {
   /** Mounted roots keyed by the directory they cover. */
   private covers = new Map<Inode, Inode>();
   /** Names grafted into a directory that does not have them (mount points that do not exist in the image). */
   private grafts = new Map<Inode, Map<string, Inode>>();
+  /** Mounted roots, for EBUSY on their mount points. */
+  private mountRoots = new Set<Inode>();
+  /** The mount table in mount order (the root first when the machine records it). */
+  readonly table: MountEntry[] = [];
 
   constructor(readonly root: Inode) {}
 
   /** Mounts `fsRoot` at the directory `name` inside `dir` (creating the mount point if the tree lacks it). */
-  mount(dir: Inode, name: string, fsRoot: Inode): void {
+  mount(dir: Inode, name: string, fsRoot: Inode, info?: Omit<MountEntry, "root">): void {
     const under = dir.lookup(name);
     fsRoot.parent = dir;
     fsRoot.name = name;
+    this.mountRoots.add(fsRoot);
+    if (info) this.table.push({ ...info, root: fsRoot });
     if (under && isDir(under)) { this.covers.set(under, fsRoot); return; }
     let g = this.grafts.get(dir);
     if (!g) this.grafts.set(dir, (g = new Map()));
     g.set(name, fsRoot);
   }
+
+  /** Whether `i` is the root of a mounted filesystem (rmdir/rename of it: EBUSY). */
+  isMountRoot(i: Inode): boolean { return this.mountRoots.has(i) || i === this.root; }
+
+  /** /proc/mounts lines. */
+  mountsText(): string[] { return this.table.map((m) => `${m.source} ${m.target} ${m.fstype} ${m.options} 0 0`); }
 
   /** The child `name` of directory `dir`, seeing through mounts. */
   child(dir: Inode, name: string): Inode | null {
@@ -67,7 +86,7 @@ export class Vfs {
    * Resolves the directory part of `path` and returns it with the last
    * component; symlinks in the directory part are followed.
    */
-  resolveParent(root: Inode, cwd: Inode, path: string): ParentLookup | number {
+  resolveParent(root: Inode, cwd: Inode, path: string, cred?: FsCred): ParentLookup | number {
     if (path.length === 0) return -ENOENT;
     if (path.length >= PATH_MAX) return -ENAMETOOLONG;
     const trailingSlash = path.length > 1 && path.endsWith("/");
@@ -78,26 +97,26 @@ export class Vfs {
       if (!isDir(start)) return -ENOTDIR;
       return { dir: start, name, trailingSlash };
     }
-    const r = this.walk(root, start, parts, true, { links: 0 });
+    const r = this.walk(root, start, parts, true, { links: 0 }, cred);
     if (typeof r === "number") return r;
     if (!isDir(r.inode)) return -ENOTDIR;
     return { dir: r.inode, name, trailingSlash };
   }
 
   /** Resolves `path` to an inode; the last component is followed only when `follow` (or a trailing slash). */
-  resolve(root: Inode, cwd: Inode, path: string, follow: boolean): Lookup | number {
+  resolve(root: Inode, cwd: Inode, path: string, follow: boolean, cred?: FsCred): Lookup | number {
     if (path.length === 0) return -ENOENT;
     if (path.length >= PATH_MAX) return -ENAMETOOLONG;
     const parts = path.split("/").filter((p) => p !== "");
     const trailing = path.endsWith("/") && parts.length > 0;
     const start = path.startsWith("/") ? root : cwd;
-    const r = this.walk(root, start, parts, follow || trailing, { links: 0 });
+    const r = this.walk(root, start, parts, follow || trailing, { links: 0 }, cred);
     if (typeof r === "number") return r;
     if (trailing && !isDir(r.inode)) return -ENOTDIR;
     return r;
   }
 
-  private walk(root: Inode, start: Inode, parts: string[], followLast: boolean, count: { links: number }): Lookup | number {
+  private walk(root: Inode, start: Inode, parts: string[], followLast: boolean, count: { links: number }, cred?: FsCred): Lookup | number {
     let cur = start;
     let parent = start;
     let name = ".";
@@ -105,6 +124,7 @@ export class Vfs {
       const p = parts[i];
       const last = i === parts.length - 1;
       if (!isDir(cur)) return -ENOTDIR;
+      if (cred) { const e = permission(cur, MAY_EXEC, cred); if (e < 0) return e; }
       if (p === ".") { parent = cur; name = p; continue; }
       if (p === "..") { parent = cur; cur = this.up(cur, root); name = p; continue; }
       if (p.length > 255) return -ENAMETOOLONG;
@@ -117,10 +137,10 @@ export class Vfs {
         const tparts = target.split("/").filter((q) => q !== "");
         const from = target.startsWith("/") ? root : cur;
         const rest = parts.slice(i + 1);
-        const r = this.walk(root, from, tparts, rest.length > 0 || followLast, count);
+        const r = this.walk(root, from, tparts, rest.length > 0 || followLast, count, cred);
         if (typeof r === "number") return r;
         if (rest.length === 0) return r;
-        return this.walk(root, r.inode, rest, followLast, count);
+        return this.walk(root, r.inode, rest, followLast, count, cred);
       }
       parent = cur;
       cur = next;

@@ -1,9 +1,9 @@
 // Memory syscalls: brk(2), mmap(2) (anonymous, and private file mappings
 // filled by copying), munmap(2), mprotect(2), mremap(2), madvise(2).
 import type { Task } from "../task";
-import type { Args, Kernel } from "./types";
+import type { Args } from "./types";
 import { checkRange, pageUp, pageDown, TASK_SIZE } from "../mm/addrspace";
-import { EINVAL, ENOMEM, EBADF, EACCES, ENODEV, EFAULT } from "../errno";
+import { EINVAL, ENOMEM, EBADF, EACCES, ENODEV, EFAULT, EEXIST, EOPNOTSUPP } from "../errno";
 import { isReg } from "../fs/inode";
 
 export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
@@ -23,7 +23,7 @@ export function sysMmap(t: Task, a: Args): number {
   const addr = a.u(0), len = a.u(1), prot = a.i(2), flags = a.i(3), fd = a.i(4), off = a.l(5);
   const type = flags & MAP_SHARED_VALIDATE;
   if (type === 0) return -EINVAL;
-  if (type === MAP_SHARED_VALIDATE && (flags & ~KNOWN_FLAGS)) return -EOPNOTSUPP_;
+  if (type === MAP_SHARED_VALIDATE && (flags & ~KNOWN_FLAGS)) return -EOPNOTSUPP;
   if (prot & ~7) return -EINVAL;
   if (len === 0 || len > TASK_SIZE) return len === 0 ? -EINVAL : -ENOMEM;
   if (off % 4096 !== 0 || off < 0) return -EINVAL;
@@ -43,7 +43,7 @@ export function sysMmap(t: Task, a: Args): number {
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (checkRange(addr, size) < 0) return -EINVAL;
     if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED)) {
-      for (let p = addr; p < addr + size; p += 4096) if (t.mm.find(p)) return -17; // EEXIST
+      for (let p = addr; p < addr + size; p += 4096) if (t.mm.find(p)) return -EEXIST;
     }
     start = addr;
   } else {
@@ -54,7 +54,6 @@ export function sysMmap(t: Task, a: Args): number {
   if (data && data.length > 0 && !t.mm.poke(start, data)) { t.mm.unmap(start, start + size); return -ENOMEM; }
   return start;
 }
-const EOPNOTSUPP_ = 95;
 
 /** munmap(2) */
 export function sysMunmap(t: Task, a: Args): number {
@@ -108,7 +107,7 @@ export function sysMadvise(t: Task, a: Args): number {
   if (addr % 4096 !== 0) return -EINVAL;
   if (advice === 4 /* MADV_DONTNEED */ && len > 0) {
     const v = t.mm.find(addr);
-    if (v && v.name === "" ) {
+    if (v && v.name === "") {
       const end = Math.min(v.end, addr + pageUp(len));
       const { prot, name } = v;
       t.mm.map(addr, end, prot, name);
@@ -119,5 +118,3 @@ export function sysMadvise(t: Task, a: Args): number {
 
 /** msync(2), mlock(2), munlock(2) and friends: nothing to do in memory-only RAM. */
 export function sysMemNoop(): number { return 0; }
-
-export { ENOMEM };

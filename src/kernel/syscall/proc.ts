@@ -328,3 +328,53 @@ export function sysExecveat(t: Task, a: Args, k: Kernel): number {
   if (!f) return -9; // EBADF
   return k.exec(t, path === "" ? f.path : `${f.path.replace(/\/$/, "")}/${path}`, argv, envp);
 }
+
+/** setresuid(2): -1 keeps a field; without capabilities only root may set arbitrary ids. */
+export function sysSetresuid(t: Task, a: Args): number {
+  const ids = [a.i(0), a.i(1), a.i(2)];
+  const c = t.cred;
+  const allowed = [c.uid, c.euid, c.suid];
+  if (c.euid !== 0 && ids.some((x) => x !== -1 && !allowed.includes(x >>> 0))) return -EPERM;
+  if (ids[0] !== -1) c.uid = ids[0] >>> 0;
+  if (ids[1] !== -1) c.euid = c.fsuid = ids[1] >>> 0;
+  if (ids[2] !== -1) c.suid = ids[2] >>> 0;
+  return 0;
+}
+
+/** setresgid(2) */
+export function sysSetresgid(t: Task, a: Args): number {
+  const ids = [a.i(0), a.i(1), a.i(2)];
+  const c = t.cred;
+  const allowed = [c.gid, c.egid, c.sgid];
+  if (c.euid !== 0 && ids.some((x) => x !== -1 && !allowed.includes(x >>> 0))) return -EPERM;
+  if (ids[0] !== -1) c.gid = ids[0] >>> 0;
+  if (ids[1] !== -1) c.egid = c.fsgid = ids[1] >>> 0;
+  if (ids[2] !== -1) c.sgid = ids[2] >>> 0;
+  return 0;
+}
+
+/** setgroups(2) */
+export function sysSetgroups(t: Task, a: Args): number {
+  const n = a.i(0);
+  if (n < 0 || n > 65536) return -EINVAL;
+  if (t.cred.euid !== 0) return -EPERM;
+  const raw = t.mm.copyIn(a.u(1), n * 4);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer);
+  t.cred.groups = Array.from({ length: n }, (_, i) => v.getUint32(i * 4, true));
+  return 0;
+}
+
+/** sched_getscheduler(2): SCHED_OTHER. */
+export function sysSchedGetscheduler(t: Task, a: Args): number {
+  const pid = a.i(0);
+  return pid === 0 || pid === t.tid ? 0 : pid < 0 ? -EINVAL : -ESRCH;
+}
+
+/** sched_getparam(2): priority 0. */
+export function sysSchedGetparam(t: Task, a: Args): number {
+  const pid = a.i(0);
+  if (pid < 0) return -EINVAL;
+  if (pid !== 0 && pid !== t.tid) return -ESRCH;
+  return t.mm.copyOut(a.u(1), new Uint8Array(4));
+}

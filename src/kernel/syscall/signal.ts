@@ -1,42 +1,50 @@
-// Signal syscalls, recording state only: rt_sigaction(2), rt_sigprocmask(2),
-// sigaltstack(2). Delivery to handlers (frames, rt_sigreturn) comes with
-// issue 4; until then kill/tgkill to oneself applies the default action, so
-// abort() ends the process with SIGABRT as on Linux.
+// Signal syscalls: rt_sigaction(2), rt_sigprocmask(2), rt_sigpending(2),
+// rt_sigreturn(2), sigaltstack(2), kill(2), tkill/tgkill(2),
+// rt_sigsuspend(2), pause(2), rt_sigtimedwait(2); alarm/setitimer/getitimer
+// live in signal/itimer.ts. Delivery itself is signal/deliver.ts.
 import type { Task, SigAction } from "../task";
 import type { Args, Kernel } from "./types";
-import { EINVAL, EFAULT, ESRCH, ENOSYS } from "../errno";
+import { RSP } from "../regs-offsets";
+import { EINVAL, EFAULT, ESRCH, EAGAIN, EINTR } from "../errno";
+import {
+  NSIG, SIGKILL, SIGSTOP, SI_USER, SI_TKILL, SIGSEGV, SI_KERNEL, UNBLOCKABLE, sigBit, defaultAction, encodeSigInfo,
+} from "../signal/info";
+import { SIG_DFL, SIG_IGN, isIgnored, signalPending, dequeue, deliverable } from "../signal/queue";
+import { sendSignal, forceSignal, ERESTARTNOHAND } from "../signal/deliver";
+import { restoreFrame, setAltStack, altStackFlags } from "../signal/frame";
+import { checkTimers, timerRemainingNs } from "../signal/itimer";
 
-export const SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGILL = 4, SIGTRAP = 5, SIGABRT = 6, SIGBUS = 7, SIGFPE = 8,
-  SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11, SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17,
-  SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20, SIGTTIN = 21, SIGTTOU = 22, SIGURG = 23, SIGWINCH = 28;
-
-const SIG_DFL = 0n, SIG_IGN = 1n;
-const NSIG = 64;
-
-/** Signals whose default action is to be ignored (signal(7)). */
-const DEFAULT_IGNORE = new Set([SIGCHLD, SIGURG, SIGWINCH, SIGCONT]);
+export {
+  SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
+  SIGALRM, SIGTERM, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH,
+} from "../signal/info";
+export { sysAlarm, sysSetitimer, sysGetitimer } from "../signal/itimer";
 
 /** Whether delivering `sig` now would end the process by its default action. */
 export function isFatalByDefault(t: Task, sig: number): boolean {
-  if (sig === SIGKILL || sig === SIGSTOP) return true;
-  const act = t.sig.actions.get(sig);
-  const h = act?.handler ?? SIG_DFL;
-  if (h === SIG_IGN) return false;
-  if (h !== SIG_DFL) return false; // a handler: delivered once signal frames exist
-  return !DEFAULT_IGNORE.has(sig) && sig !== SIGTSTP && sig !== SIGTTIN && sig !== SIGTTOU;
+  if (sig === SIGKILL) return true;
+  const h = t.sig.actions.get(sig)?.handler ?? SIG_DFL;
+  if (h !== SIG_DFL) return false;
+  const d = defaultAction(sig);
+  return d === "term" || d === "core";
 }
 
-/** rt_sigaction(2) */
+const validSig = (sig: number): boolean => sig >= 1 && sig <= NSIG;
+
+/** rt_sigaction(2): struct kernel_sigaction {handler, flags, restorer, mask}. */
 export function sysRtSigaction(t: Task, a: Args): number {
   const sig = a.i(0), act = a.u(1), old = a.u(2), size = a.u(3);
-  if (size !== 8 || sig < 1 || sig > NSIG) return -EINVAL;
+  if (size !== 8 || !validSig(sig)) return -EINVAL;
   if (act && (sig === SIGKILL || sig === SIGSTOP)) return -EINVAL;
   let next: SigAction | null = null;
   if (act) {
     const raw = t.mm.copyIn(act, 32);
     if (!raw) return -EFAULT;
-    const v = new DataView(raw.buffer);
-    next = { handler: v.getBigUint64(0, true), flags: v.getBigUint64(8, true), restorer: v.getBigUint64(16, true), mask: v.getBigUint64(24, true) };
+    const v = new DataView(raw.buffer, raw.byteOffset);
+    next = {
+      handler: v.getBigUint64(0, true), flags: v.getBigUint64(8, true), restorer: v.getBigUint64(16, true),
+      mask: v.getBigUint64(24, true) & ~UNBLOCKABLE,
+    };
   }
   if (old) {
     const cur = t.sig.actions.get(sig);
@@ -48,22 +56,39 @@ export function sysRtSigaction(t: Task, a: Args): number {
     }
     if (t.mm.copyOut(old, b) < 0) return -EFAULT;
   }
-  if (next) t.sig.actions.set(sig, next);
+  if (next) {
+    if (next.handler === SIG_DFL && next.flags === 0n && next.mask === 0n) t.sig.actions.delete(sig);
+    else t.sig.actions.set(sig, next);
+    // POSIX: setting a pending signal's action to ignore discards it (do_sigaction).
+    const tmpBlocked = t.sig.blocked;
+    t.sig.blocked &= ~sigBit(sig);
+    if (isIgnored(t, sig)) { t.sig.pending.flush(sigBit(sig)); t.sig.group.pending.flush(sigBit(sig)); }
+    t.sig.blocked = tmpBlocked;
+  }
   return 0;
 }
 
 const SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
-const UNBLOCKABLE = (1n << BigInt(SIGKILL - 1)) | (1n << BigInt(SIGSTOP - 1));
 
-/** rt_sigprocmask(2) */
+function readMask(t: Task, ptr: number): bigint | null {
+  const raw = t.mm.copyIn(ptr, 8);
+  return raw ? new DataView(raw.buffer, raw.byteOffset).getBigUint64(0, true) : null;
+}
+function writeMask(t: Task, ptr: number, m: bigint): number {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, m, true);
+  return t.mm.copyOut(ptr, b) < 0 ? -EFAULT : 0;
+}
+
+/** rt_sigprocmask(2): SIGKILL and SIGSTOP are silently left unblocked. */
 export function sysRtSigprocmask(t: Task, a: Args): number {
   const how = a.i(0), set = a.u(1), old = a.u(2), size = a.u(3);
   if (size !== 8) return -EINVAL;
   let next: bigint | null = null;
   if (set) {
-    const raw = t.mm.copyIn(set, 8);
-    if (!raw) return -EFAULT;
-    const m = new DataView(raw.buffer).getBigUint64(0, true) & ~UNBLOCKABLE;
+    const m0 = readMask(t, set);
+    if (m0 === null) return -EFAULT;
+    const m = m0 & ~UNBLOCKABLE;
     switch (how) {
       case SIG_BLOCK: next = t.sig.blocked | m; break;
       case SIG_UNBLOCK: next = t.sig.blocked & ~m; break;
@@ -71,63 +96,156 @@ export function sysRtSigprocmask(t: Task, a: Args): number {
       default: return -EINVAL;
     }
   }
-  if (old) {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, t.sig.blocked, true);
-    if (t.mm.copyOut(old, b) < 0) return -EFAULT;
-  }
+  if (old && writeMask(t, old, t.sig.blocked) < 0) return -EFAULT;
   if (next !== null) t.sig.blocked = next;
   return 0;
 }
 
-/** sigaltstack(2) */
+/** rt_sigpending(2): pending signals that are blocked (the others are being delivered). */
+export function sysRtSigpending(t: Task, a: Args): number {
+  if (a.u(1) > 8) return -EINVAL;
+  const m = (t.sig.pending.mask | t.sig.group.pending.mask) & t.sig.blocked;
+  return writeMask(t, a.u(0), m);
+}
+
+/** rt_sigreturn(2): restores the context of the frame the handler returns through; a bad frame is SIGSEGV. */
+export function sysRtSigreturn(t: Task): number {
+  const rax = restoreFrame(t);
+  if (rax === null) {
+    forceSignal(t, { signo: SIGSEGV, code: SI_KERNEL, addr: 0 });
+    t.sig.sigreturnRax = null;
+    return 0;
+  }
+  t.sig.sigreturnRax = rax; // written back exactly by beforeUserMode (64 bits do not fit a JS number)
+  return Number(BigInt.asIntN(64, rax));
+}
+
+/** sigaltstack(2): stack_t {ss_sp, ss_flags, ss_size}. */
 export function sysSigaltstack(t: Task, a: Args): number {
   const ss = a.u(0), old = a.u(1);
-  if (old) {
-    const b = new Uint8Array(24);
-    const v = new DataView(b.buffer);
-    v.setBigUint64(0, t.sig.altStack.sp, true);
-    v.setInt32(8, t.sig.altStack.flags, true);
-    v.setBigUint64(16, t.sig.altStack.size, true);
-    if (t.mm.copyOut(old, b) < 0) return -EFAULT;
-  }
+  let next: { sp: bigint; flags: number; size: bigint } | null = null;
   if (ss) {
     const raw = t.mm.copyIn(ss, 24);
     if (!raw) return -EFAULT;
-    const v = new DataView(raw.buffer);
-    const flags = v.getInt32(8, true);
-    if (flags & ~(2 | 0x80000000)) return -EINVAL;
-    t.sig.altStack = { sp: v.getBigUint64(0, true), flags, size: v.getBigUint64(16, true) };
+    const v = new DataView(raw.buffer, raw.byteOffset);
+    next = { sp: v.getBigUint64(0, true), flags: v.getInt32(8, true), size: v.getBigUint64(16, true) };
+  }
+  if (old) {
+    const cur = t.sig.altStack;
+    const b = new Uint8Array(24);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(0, cur.sp, true);
+    v.setInt32(8, altStackFlags(t, t.regs.big(RSP)) | (cur.flags & 0x80000000), true);
+    v.setBigUint64(16, cur.size, true);
+    if (t.mm.copyOut(old, b) < 0) return -EFAULT;
+  }
+  if (next) {
+    const e = setAltStack(t, next.sp, next.flags, next.size);
+    if (e < 0) return e;
   }
   return 0;
 }
 
-/** kill(2): only the caller itself can be signalled while it is the only process. */
-export function sysKill(t: Task, a: Args, k: Kernel): number {
+/**
+ * kill(2). Until the process list exists only the caller's own process can
+ * be named (its PID, 0 for its group, -1 for everyone it may signal).
+ */
+export function sysKill(t: Task, a: Args): number {
   const pid = a.i(0), sig = a.i(1);
   if (sig < 0 || sig > NSIG) return -EINVAL;
-  if (pid !== t.tgid && pid !== 0 && pid !== -1) return -ESRCH;
-  if (sig !== 0) k.signal(t, sig);
+  if (pid !== t.tgid && pid !== 0 && pid !== -1 && pid !== -t.tgid) return -ESRCH;
+  if (sig !== 0) sendSignal(t, { signo: sig, code: SI_USER, pid: t.tgid, uid: t.cred.uid });
   return 0;
 }
 
 /** tgkill(2) */
-export function sysTgkill(t: Task, a: Args, k: Kernel): number {
+export function sysTgkill(t: Task, a: Args): number {
   const tgid = a.i(0), tid = a.i(1), sig = a.i(2);
   if (sig < 0 || sig > NSIG || tgid <= 0 || tid <= 0) return -EINVAL;
   if (tgid !== t.tgid || tid !== t.tid) return -ESRCH;
-  if (sig !== 0) k.signal(t, sig);
+  if (sig !== 0) sendSignal(t, { signo: sig, code: SI_TKILL, pid: t.tgid, uid: t.cred.uid }, true);
   return 0;
 }
 
 /** tkill(2) */
-export function sysTkill(t: Task, a: Args, k: Kernel): number {
+export function sysTkill(t: Task, a: Args): number {
   const tid = a.i(0), sig = a.i(1);
   if (sig < 0 || sig > NSIG || tid <= 0) return -EINVAL;
   if (tid !== t.tid) return -ESRCH;
-  if (sig !== 0) k.signal(t, sig);
+  if (sig !== 0) sendSignal(t, { signo: sig, code: SI_TKILL, pid: t.tgid, uid: t.cred.uid }, true);
   return 0;
 }
 
-/** rt_sigreturn(2): no signal frames exist yet. */
-export const sysRtSigreturn = (): number => -ENOSYS;
+/**
+ * Sleeps the caller until a signal it does not block is pending or
+ * `limitNs` passes (null: no limit); the process's real timer fires while
+ * it waits. Returns true if a signal is pending.
+ * One task runs at a time for now, so only a timer can end an unbounded wait.
+ */
+export function waitForSignal(t: Task, k: Kernel, limitNs: bigint | null, wanted = 0n): boolean {
+  const end = limitNs === null ? null : k.monotonicNs() + limitNs;
+  for (;;) {
+    checkTimers(t, k);
+    if (signalPending(t) || ((t.sig.pending.mask | t.sig.group.pending.mask) & wanted)) return true;
+    const now = k.monotonicNs();
+    if (end !== null && now >= end) return false;
+    let nap = timerRemainingNs(t, k) ?? 1000000000n;
+    if (end !== null && end - now < nap) nap = end - now;
+    k.sleep(nap > 0n ? nap : 1000000n);
+  }
+}
+
+/** pause(2): sleeps until a signal is delivered; returns EINTR after its handler. */
+export function sysPause(t: Task, _a: Args, k: Kernel): number {
+  waitForSignal(t, k, null);
+  return -ERESTARTNOHAND;
+}
+
+/** rt_sigsuspend(2): waits with a temporary mask; the old one comes back after the handler (restore_saved_sigmask). */
+export function sysRtSigsuspend(t: Task, a: Args, k: Kernel): number {
+  if (a.u(1) !== 8) return -EINVAL;
+  const m = readMask(t, a.u(0));
+  if (m === null) return -EFAULT;
+  t.sig.savedMask = t.sig.blocked;
+  t.sig.blocked = m & ~UNBLOCKABLE;
+  waitForSignal(t, k, null);
+  return -ERESTARTNOHAND;
+}
+
+/** rt_sigtimedwait(2): takes one of `set` (normally blocked) synchronously, writing its siginfo. */
+export function sysRtSigtimedwait(t: Task, a: Args, k: Kernel): number {
+  const setp = a.u(0), infop = a.u(1), tsp = a.u(2);
+  if (a.u(3) !== 8) return -EINVAL;
+  const set0 = readMask(t, setp);
+  if (set0 === null) return -EFAULT;
+  const set = set0 & ~UNBLOCKABLE;
+  let limit: bigint | null = null;
+  if (tsp) {
+    const raw = t.mm.copyIn(tsp, 16);
+    if (!raw) return -EFAULT;
+    const v = new DataView(raw.buffer, raw.byteOffset);
+    const s = v.getBigInt64(0, true), ns = v.getBigInt64(8, true);
+    if (s < 0n || ns < 0n || ns >= 1000000000n) return -EINVAL;
+    limit = s * 1000000000n + ns;
+  }
+  const take = (): number => {
+    const m = (t.sig.pending.mask | t.sig.group.pending.mask) & set;
+    if (!m) return 0;
+    let sig = 1;
+    while (!(m & sigBit(sig))) sig++;
+    const info = dequeue(t, sig);
+    if (infop && t.mm.copyOut(infop, encodeSigInfo(info)) < 0) return -EFAULT;
+    return sig;
+  };
+  const got = take();
+  if (got) return got;
+  // Wait with the set temporarily unblocked for the wake-up test, as Linux does.
+  const blocked = t.sig.blocked;
+  t.sig.blocked &= ~set;
+  const woke = waitForSignal(t, k, limit, set);
+  t.sig.blocked = blocked;
+  const again = take();
+  if (again) return again;
+  if (!woke) return -EAGAIN;
+  return deliverable(t) ? -EINTR : -EAGAIN;
+}

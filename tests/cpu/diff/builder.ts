@@ -3,18 +3,24 @@
 // shape placed inside (or, for fault cases, across the end of) the data region.
 import { newCase, hex, hexBytes, type Case, type Rng, STATUS } from "./case";
 import { assemble, le, type Insn, type Mem, type Width } from "./encode";
-import { CODE_ADDR, DATA_ADDR, DATA_SIZE, GUARD_ADDR, STACK_ADDR, STACK_SIZE } from "./layout";
+import { CODE_ADDR, DATA_ADDR, DATA_SIZE, GUARD_ADDR, RO_ADDR, STACK_ADDR, STACK_SIZE } from "./layout";
 
 export const RSP = 4;
 export function mask(w: number): bigint { return (1n << BigInt(w)) - 1n; }
 export function signBit(w: number): bigint { return 1n << BigInt(w - 1); }
 export function toSigned(v: bigint, w: number): bigint { return v & signBit(w) ? v - (1n << BigInt(w)) : v; }
 
+const edgeCache = new Map<number, bigint[]>();
 /** Edge values for a width: 0, 1, 2, -1, -2, the sign boundaries and alternating patterns. */
 export function edges(w: number): bigint[] {
-  const m = mask(w), s = signBit(w);
-  const list = [0n, 1n, 2n, m, m - 1n, s - 1n, s, s + 1n, s - 2n, m / 3n, (m / 3n) * 2n, 0x7fn & m, 0x80n & m];
-  return [...new Set(list.map((v) => v & m))];
+  let list = edgeCache.get(w);
+  if (!list) {
+    const m = mask(w), s = signBit(w);
+    const all = [0n, 1n, 2n, m, m - 1n, s - 1n, s, s + 1n, s - 2n, m / 3n, (m / 3n) * 2n, 0x7fn & m, 0x80n & m];
+    list = [...new Set(all.map((v) => v & m))];
+    edgeCache.set(w, list);
+  }
+  return list;
 }
 
 /** An operand value: an edge value, a random one, a small one, or one near a sign boundary. */
@@ -92,7 +98,7 @@ export class Builder {
     let end = start;
     while (end < bytes.length && inData(addr + end)) end++;
     if (end > start) this.c.patches.push({ addr: addr + start, bytes: bytes.slice(start, end) });
-    if (label) this.note(`[${hex(addr)}]=${hexBytes(bytes)}`);
+    if (label) this.note(`[${hex(addr)}]=${hexBytes(bytes.subarray(0, 32))}${bytes.length > 32 ? ` ... (${bytes.length} bytes)` : ""}`);
   }
 
   /**
@@ -108,6 +114,8 @@ export class Builder {
     const roll = rng.int(100);
     if (o.faults !== false && roll < 3) {
       ea = GUARD_ADDR - rng.int(size + 8) + (roll === 0 ? 64 : 0);
+    } else if (o.faults !== false && roll === 3) {
+      ea = RO_ADDR + rng.int(0x1000 - size); // read-only page: reads work (zeros), writes are protection faults
     } else if (roll < 15) {
       ea = DATA_ADDR + 0x1000 - rng.int(size + 1) + (size > 1 ? 1 : 0); // around the page boundary
     } else {
@@ -115,7 +123,7 @@ export class Builder {
     }
     if (o.margin) ea = Math.min(Math.max(ea, DATA_ADDR + o.margin), DATA_ADDR + DATA_SIZE - o.margin - size);
     if (o.align) ea -= ea % o.align;
-    if (ea + size > DATA_ADDR + DATA_SIZE && !(o.faults !== false && roll < 3)) ea = DATA_ADDR + 0x100;
+    if (ea + size > DATA_ADDR + DATA_SIZE && !(o.faults !== false && roll < 4)) ea = DATA_ADDR + 0x100;
     // With an FS/GS override the registers address ea - segment base (a signed offset, like TLS's fs:[-8]).
     const linear = ea;
     ea = Number(BigInt.asIntN(64, BigInt(ea) - (o.segBase ?? 0n)));

@@ -61,6 +61,13 @@ export interface Case {
    * of `exact` (SDM vol. 2, RCPPS); other lanes and results are bit-exact.
    */
   approx?: { xmm: number; lanes: number; exact: number[] };
+  /**
+   * The snippet executes SYSCALL with an unknown number: natively Linux
+   * returns -ENOSYS; the emulator side plays that kernel (RAX = -38, resume).
+   */
+  syscallEnosys?: boolean;
+  /** Emulator side: run one instruction per run() call (budget 1), resuming after each EXIT_BUDGET. */
+  singleStep?: boolean;
   /** Human-readable inputs for the mismatch report. */
   inputs: string;
 }
@@ -77,6 +84,16 @@ export interface Form {
   /** Mnemonic and encoding as in the SDM, e.g. "ADD r/m32, r32 (01 /r)". */
   name: string;
   cases(rng: Rng): Case[];
+  /**
+   * Run and reported, but not part of the asserted totals, with the reason:
+   * forms the emulator does not claim to implement (e.g. MMX arithmetic
+   * while CPUID reports MMX) or whose results are implementation-specific.
+   */
+  informational?: string;
+  /** A re-run of another form in a different emulator mode: its mismatches count, but not as a new form or new cases. */
+  rerun?: boolean;
+  /** Faulting natively is the point of this form (invalid encodings); otherwise most cases must run to the end. */
+  faults?: boolean;
 }
 
 /** Small seeded PRNG (sfc32) so every run generates the same cases. */

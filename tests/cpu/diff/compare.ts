@@ -62,8 +62,14 @@ function compareFx(c: Case, n: Uint8Array, e: Uint8Array): string | null {
 /** The first field in which the emulator differs from the native CPU, or null when they agree. */
 export function firstDifference(c: Case, n: Outcome, e: Outcome): string | null {
   if (!sameKind(n, e)) return `outcome: native ${n.kind}${n.detail ? ` (${n.detail})` : ""}, emu ${e.kind} (${e.detail})`;
+  // #PF and #GP both become SIGSEGV, but the kernel handles them differently (demand paging vs signal).
+  if (n.kind === "SIGSEGV" && n.pageFault !== e.pageFault) return `fault type: native ${n.pageFault ? "#PF" : "#GP"}, emu ${e.pageFault ? "#PF" : "#GP"} (${e.detail})`;
   if (n.rip !== e.rip) return `rip: native ${hex(n.rip)}, emu ${hex(e.rip)}`;
-  if (c.exactFaultAddr !== false && n.pageFault && e.pageFault && n.faultAddr !== e.faultAddr) return `page-fault address: native ${hex(n.faultAddr)}, emu ${hex(e.faultAddr)}`;
+  if (c.exactFaultAddr !== false && n.pageFault && e.pageFault) {
+    if (n.faultAddr !== e.faultAddr) return `page-fault address: native ${hex(n.faultAddr)}, emu ${hex(e.faultAddr)}`;
+    // Error code bits P (protection), W (write), U (user), I (fetch) — what the kernel's fault handler (CoW) reads.
+    if ((n.faultCode & 0x17) !== (e.faultCode & 0x17)) return `page-fault error code: native ${hex(n.faultCode & 0x17)}, emu ${hex(e.faultCode & 0x17)} (bit0 P, bit1 W, bit2 U, bit4 I)`;
+  }
   for (let i = 0; i < 16; i++) {
     if ((c.undefRegs >> i) & 1) continue;
     const m = ((c.lowRegs ?? 0) >> i) & 1 ? 0xffffffffn : 0xffffffffffffffffn;

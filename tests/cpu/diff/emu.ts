@@ -4,12 +4,12 @@
 import {
   loadCpuNode, type CpuExports,
   CR3, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_DE, EXIT_GP, EXIT_MF, EXIT_PAGE_FAULT, EXIT_SYSCALL, EXIT_UD, EXIT_XM,
-  FAULT_ADDR, FS_BASE, FXAREA, GS_BASE, RFLAGS, RIP, STATE_SIZE,
+  FAULT_ADDR, FAULT_CODE, FS_BASE, FXAREA, GS_BASE, RFLAGS, RIP, STATE_SIZE,
 } from "../../../src/kernel/cpu";
 import { PhysMem, PAGE_SIZE } from "../../../src/kernel/mm/physmem";
 import { PageTable, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../../src/kernel/mm/pagetable";
 import type { Case } from "./case";
-import { CODE_ADDR, DATA_ADDR, DATA_SIZE, IMAGE_SIZE, STACK_ADDR, STACK_SIZE, defaultFx, imageOffset } from "./layout";
+import { CODE_ADDR, CODE_SIZE, DATA_ADDR, DATA_SIZE, IMAGE_SIZE, RO_ADDR, STACK_ADDR, STACK_SIZE, defaultFx, imageOffset } from "./layout";
 import type { Outcome } from "./outcome";
 
 /** Instructions allowed per case; snippets are a handful of instructions (REP counts stay small). */
@@ -28,7 +28,8 @@ export function initialImage(image: Uint8Array, c: Case): Uint8Array {
 export class Emulator {
   private cpu!: CpuExports;
   private state = 0;
-  private codePa = 0;
+  /** Physical address of each code page. */
+  private codePa: number[] = [];
   /** Physical address of each 4 KiB page of the memory image (data pages, then the stack page). */
   private imagePa: number[] = [];
 
@@ -50,9 +51,13 @@ export class Emulator {
     };
     this.state = frame();
     if (STATE_SIZE > PAGE_SIZE) throw new Error("state block larger than a page");
-    this.codePa = frame();
-    // RWX like the native code page, so self-modifying snippets behave the same.
-    pt.map(CODE_ADDR, this.codePa, PROT_READ | PROT_WRITE | PROT_EXEC);
+    // RWX like the native code pages, so self-modifying snippets behave the same.
+    this.codePa = [];
+    for (let off = 0; off < CODE_SIZE; off += PAGE_SIZE) {
+      const pa = frame();
+      pt.map(CODE_ADDR + off, pa, PROT_READ | PROT_WRITE | PROT_EXEC);
+      this.codePa.push(pa);
+    }
     this.imagePa = [];
     for (let off = 0; off < DATA_SIZE; off += PAGE_SIZE) {
       const pa = frame();
@@ -64,6 +69,7 @@ export class Emulator {
       pt.map(STACK_ADDR + off, pa, PROT_READ | PROT_WRITE);
       this.imagePa.push(pa);
     }
+    pt.map(RO_ADDR, frame(), PROT_READ);
     this.cpu.flushTlb();
     const v = new DataView(this.cpu.memory.buffer);
     v.setBigUint64(this.state + CR3, BigInt(pt.root), true);
@@ -76,17 +82,21 @@ export class Emulator {
     } catch (e) {
       await this.reset();
       const zero = new BigUint64Array(16);
-      return { kind: "crash", detail: `emulator threw: ${(e as Error).message}`, faultAddr: 0n, pageFault: false, gpr: zero, rip: 0n, rflags: 0, diffs: new Uint32Array(0) };
+      return { kind: "crash", detail: `emulator threw: ${(e as Error).message}`, faultAddr: 0n, pageFault: false, faultCode: 0, gpr: zero, rip: 0n, rflags: 0, diffs: new Uint32Array(0) };
     }
   }
 
   private runOnce(c: Case, initial: Uint8Array): Outcome {
     const cpu = this.cpu;
     let u8 = new Uint8Array(cpu.memory.buffer);
-    u8.fill(0, this.codePa, this.codePa + PAGE_SIZE);
-    u8.set(c.code, this.codePa);
-    u8[this.codePa + c.code.length] = 0xcc; // int3 ends the snippet
-    cpu.invalidateCode(this.codePa, PAGE_SIZE);
+    if (c.code.length > CODE_SIZE) throw new Error("snippet too long");
+    const code = new Uint8Array(CODE_SIZE);
+    code.set(c.code);
+    if (c.code.length < CODE_SIZE) code[c.code.length] = 0xcc; // int3 ends the snippet
+    for (let i = 0; i < this.codePa.length; i++) {
+      u8.set(code.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), this.codePa[i]);
+      cpu.invalidateCode(this.codePa[i], PAGE_SIZE);
+    }
     for (let i = 0; i < this.imagePa.length; i++) {
       u8.set(initial.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE), this.imagePa[i]);
       cpu.invalidateCode(this.imagePa[i], PAGE_SIZE);
@@ -104,7 +114,20 @@ export class Emulator {
     v.setBigUint64(s + GS_BASE, c.gsBase ?? 0n, true);
     u8.set(c.fx ?? defaultFx(), s + FXAREA);
 
-    const exit = cpu.run(s, BUDGET);
+    // Single-step cases run with a budget of 1 and resume after every EXIT_BUDGET, so the
+    // state block must carry the exact state (lazy flags, REP progress) across every exit.
+    const step = (): number => {
+      if (!c.singleStep) return cpu.run(s, BUDGET);
+      let x = EXIT_BUDGET;
+      for (let n = 0; x === EXIT_BUDGET && n < BUDGET; n++) x = cpu.run(s, 1);
+      return x;
+    };
+    let exit = step();
+    // A minimal kernel for SYSCALL cases: every number is unknown, so the result is -ENOSYS.
+    for (let n = 0; exit === EXIT_SYSCALL && c.syscallEnosys && n < 16; n++) {
+      new DataView(cpu.memory.buffer).setBigInt64(s, -38n, true);
+      exit = step();
+    }
     // The CPU never grows memory today, but refetch views in case it ever does.
     u8 = new Uint8Array(cpu.memory.buffer);
     v = new DataView(cpu.memory.buffer);
@@ -130,6 +153,7 @@ export class Emulator {
     }
     const pageFault = exit === EXIT_PAGE_FAULT;
     const faultAddr = pageFault ? v.getBigUint64(s + FAULT_ADDR, true) : 0n;
+    const faultCode = pageFault ? v.getUint32(s + FAULT_CODE, true) : 0;
 
     const diffs: number[] = [];
     for (let i = 0; i < this.imagePa.length; i++) {
@@ -141,6 +165,6 @@ export class Emulator {
       for (let j = 0; j < PAGE_SIZE; j++) if (now[j] !== was[j]) diffs.push((base + j) | (now[j] << 24));
     }
     if (this.imagePa.length * PAGE_SIZE !== IMAGE_SIZE) throw new Error("image layout mismatch");
-    return { kind, detail: `exit ${EXIT_NAMES[exit] ?? exit}`, faultAddr, pageFault, gpr, rip, rflags, fx, diffs: Uint32Array.from(diffs, (d) => d >>> 0) };
+    return { kind, detail: `exit ${EXIT_NAMES[exit] ?? exit}`, faultAddr, pageFault, faultCode, gpr, rip, rflags, fx, diffs: Uint32Array.from(diffs, (d) => d >>> 0) };
   }
 }

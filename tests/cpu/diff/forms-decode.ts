@@ -9,7 +9,7 @@ import { Builder, value } from "./builder";
 
 function fixed(name: string, n: number, bytes: (b: Builder) => number[]): Form {
   return {
-    family: "decode", name,
+    family: "decode", name, faults: true,
     cases(rng) {
       const out = [];
       for (let k = 0; k < n; k++) {

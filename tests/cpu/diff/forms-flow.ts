@@ -8,7 +8,7 @@ import { CODE_ADDR, DATA_ADDR, DATA_SIZE, GUARD_ADDR, STACK_RSP } from "./layout
 
 function simple(family: string, name: string, n: number, body: (b: Builder) => void): Form {
   return {
-    family, name,
+    family, name, faults: name.startsWith("UD2") || undefined,
     cases(rng) {
       const cs = [];
       for (let k = 0; k < n; k++) { const b = new Builder(rng); body(b); cs.push(b.done()); }
@@ -95,15 +95,24 @@ function stringCase(b: Builder, name: string, op: number, rep: string, size: num
   for (const r of [0, 1, 6, 7]) b.claim(r);
   const down = rng.bool(0.3);
   if (down) b.c.rflags |= DF;
-  const count = rep ? rng.pick([0, 1, 2, 3, 7, rng.int(25)]) : rng.int(4);
+  // Long runs (bulk-copy fast paths) for MOVS/STOS/LODS, short ones where each element is patched.
+  const bulk = name === "MOVS" || name === "STOS" || name === "LODS";
+  const count = rep ? rng.pick([0, 1, 2, 3, 7, rng.int(25), ...(bulk ? [rng.int(700 / size), 4096 / size] : [])]) : rng.int(4);
   const span = Math.max(count, 1) * size;
   const place = (fault: boolean): number => {
     if (fault && !down) return GUARD_ADDR - size * (1 + rng.int(3));
-    const lo = DATA_ADDR + 64 + rng.int(DATA_SIZE - 128 - span);
+    // One case in five runs across the boundary between the two data pages.
+    const lo = span < 0x1000 && rng.int(5) === 0
+      ? DATA_ADDR + 0x1000 - rng.int(span + 1)
+      : DATA_ADDR + 64 + rng.int(Math.max(1, DATA_SIZE - 128 - span));
     return down ? lo + span - size : lo;
   };
   const fault = rng.int(100) < 4;
-  const src = place(false), dst = place(fault);
+  const src = place(false);
+  // MOVS sometimes overlaps source and destination by a few elements (REP MOVS copies element by element).
+  const dst = name === "MOVS" && !fault && rng.int(4) === 0
+    ? Math.min(Math.max(src + (rng.int(9) - 4) * size + rng.int(size), DATA_ADDR + 64), DATA_ADDR + DATA_SIZE - 64 - span)
+    : place(fault);
   const hi = (): bigint => (a32 ? rng.u64() & ~mask(32) : 0n);
   b.setReg(6, 64, hi() | BigInt(src), false, "rsi");
   b.setReg(7, 64, hi() | BigInt(dst), false, "rdi");
@@ -165,6 +174,13 @@ export function miscForms(): Form[] {
       b.raw(bytes);
     }));
   }
+  // SYSCALL with an unknown number: Linux answers -ENOSYS; RCX = next RIP, R11 = RFLAGS (SDM: SYSCALL).
+  out.push(simple(f, "SYSCALL (0F 05, unknown number: -ENOSYS)", 60, (b) => {
+    b.claim(0);
+    b.setReg(0, 64, BigInt(1000 + b.rng.int(30000)), false, "rax");
+    b.c.syscallEnosys = true;
+    b.raw([0x0f, 0x05]);
+  }));
   out.push(simple(f, "XLAT (D7)", 60, (b) => {
     b.claim(0); b.claim(3);
     b.setReg(3, 64, BigInt(DATA_ADDR + b.rng.int(DATA_SIZE - 256)), false, "rbx");
@@ -172,6 +188,18 @@ export function miscForms(): Form[] {
     b.raw([0xd7]);
   }));
   out.push(rmForm({ family: f, name: "NOP r/m32 (0F 1F /0)", w: 32, op: [0x0f, 0x1f], digit: 0, n: 40 }));
+  out.push(rmForm({ family: f, name: "CLFLUSH m8 (0F AE /7)", w: 8, op: [0x0f, 0xae], digit: 7, rm: "mem", r8: "rex", n: 40 }));
+  out.push(rmForm({ family: f, name: "PREFETCHW m8 (0F 0D /1)", w: 8, op: [0x0f, 0x0d], digit: 1, rm: "mem", r8: "rex", n: 40 }));
+  // Selectors of a 64-bit Linux process: CS 0x33, SS 0x2b, DS/ES/FS/GS 0.
+  out.push(simple(f, "MOV m16, Sreg (8C /r, memory destination)", 60, (b) => {
+    const { m, ea } = b.mem(2);
+    b.patch(ea, b.rng.bytes(2));
+    b.emit({ op: [0x8c], reg: b.rng.int(6), rm: m });
+  }));
+  out.push(simple(f, "MOV r32/r64, Sreg (8C /r, register destination)", 60, (b) => {
+    const r = b.pick();
+    b.emit({ w: b.rng.bool(), op: [0x8c], reg: b.rng.int(6), rm: r });
+  }));
   for (const d of [0, 1, 2, 3]) out.push(rmForm({ family: f, name: `PREFETCH${["NTA", "T0", "T1", "T2"][d]} m8 (0F 18 /${d})`, w: 8, op: [0x0f, 0x18], digit: d, rm: "mem", r8: "rex", n: 40 }));
   return out;
 }

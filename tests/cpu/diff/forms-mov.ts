@@ -55,6 +55,14 @@ export function movForms(): Form[] {
       b.emit({ pre: w === 16 ? [0x66] : [], w: w === 64, op: [op], immBytes: le(BigInt(addr), 8) });
     }));
   }
+  // With 67h the moffs is 4 bytes (a 32-bit address, zero-extended).
+  for (const [op, w, store] of [[0xa1, 64, false], [0xa0, 8, false], [0xa3, 32, true]] as const) {
+    out.push(simple(f, `MOV ${store ? `moffs32, ${w === 32 ? "EAX" : "RAX"}` : `${w === 8 ? "AL" : "RAX"}, moffs32`} (67 ${w === 64 ? "REX.W " : ""}${hx(op)}, 4-byte address)`, 60, (b) => {
+      const addr = DATA_ADDR + b.rng.int(0x1ff0);
+      b.patch(addr, le(value(b.rng, w), w / 8));
+      b.emit({ pre: [0x67], w: w === 64, op: [op], immBytes: le(BigInt(addr), 4) });
+    }));
+  }
   // MOVZX / MOVSX / MOVSXD
   for (const [name, op] of [["MOVZX", 0xb6], ["MOVSX", 0xbe]] as const) {
     for (const rw of WIDTHS) {
@@ -170,3 +178,21 @@ export function ccForms(): Form[] {
 
 export { DF };
 export type { Width };
+
+/** Backward branches: small loops (Jcc rel8/rel32, LOOP, CALL/RET inside a loop), RCX iterations. */
+export function loopForms(): Form[] {
+  const loop = (name: string, body: number[]): Form => simple("cc", name, 60, (b) => {
+    for (const r of [0, 1, 2, 3, 6]) b.claim(r);
+    b.setReg(1, 64, BigInt(1 + b.rng.int(200)), false, "rcx");
+    b.setReg(0, 64, b.rng.u64(), false, "rax");
+    b.setReg(3, 64, value(b.rng, 64), false, "rbx");
+    b.raw(body);
+  });
+  return [
+    loop("loop: ADD; DEC; JNZ rel8 backwards", [0x48, 0x01, 0xd8, 0x48, 0xff, 0xc9, 0x75, 0xf8]),
+    loop("loop: IMUL; ADD; LOOP rel8 backwards", [0x48, 0x0f, 0xaf, 0xc3, 0x48, 0x01, 0xd8, 0xe2, 0xf7]),
+    loop("loop: INC; DEC; JNZ rel32 backwards", [0x48, 0xff, 0xc0, 0x48, 0xff, 0xc9, 0x0f, 0x85, 0xf4, 0xff, 0xff, 0xff]),
+    // L: call F; dec ecx; jnz L; jmp end; F: add rax, rbx; ret; end:
+    loop("loop: CALL/RET inside a loop", [0xe8, 0x06, 0, 0, 0, 0xff, 0xc9, 0x75, 0xf7, 0xeb, 0x04, 0x48, 0x01, 0xd8, 0xc3]),
+  ];
+}

@@ -98,6 +98,10 @@ export function sseForm(s: SseSpec): Form {
           }
           b.c.approx = { xmm: reg, lanes: s.approx.lanes, exact };
         }
+        const xmmHex = (x: number): string => Array.from(fx.slice(160 + 16 * x, 176 + 16 * x)).reverse().map((v) => v.toString(16).padStart(2, "0")).join("");
+        if (s.reg === "x") b.note(`xmm${reg}=0x${xmmHex(reg)}`);
+        if (typeof rm === "number" && (s.rm === "x" || s.rm === "xm" || s.rm === "xonly") && rm !== reg) b.note(`xmm${rm}=0x${xmmHex(rm)}`);
+        if (typeof s.reg === "number") b.note(`xmm${rm as number}=0x${xmmHex(rm as number)}`);
         const imm = s.imm ? s.imm(rng) : undefined;
         if (imm !== undefined) b.note(`imm=0x${imm.toString(16)}`);
         b.emit({ pre: s.pfx ? [s.pfx] : [], w: s.w, op: [0x0f, ...s.op], reg, rm, immBytes: imm === undefined ? undefined : Uint8Array.of(imm) });
@@ -237,7 +241,7 @@ export function sseForms(): Form[] {
   add(si, "PSHUFHW xmm, xmm/m128, imm8", P.F3, [0x70], "x", "xm", "int", { align: true, imm: (r) => r.int(256) });
   add(si, "PSHUFLW xmm, xmm/m128, imm8", P.F2, [0x70], "x", "xm", "int", { align: true, imm: (r) => r.int(256) });
   // ---- MXCSR ----
-  out.push(mxcsrForm(true), mxcsrForm(false));
+  out.push(mxcsrForm(true), mxcsrForm(false), maskmovForm());
   return out;
 }
 
@@ -256,6 +260,32 @@ function mxcsrForm(load: boolean): Form {
         const val = rng.int(10) === 0 ? rng.u32() : mxcsrValue(rng) | (rng.bool(0.3) ? rng.int(64) : 0);
         b.patch(ea, le(BigInt(val), 4));
         b.emit({ op: [0x0f, 0xae], reg: load ? 2 : 3, rm: m });
+        out.push(b.done());
+      }
+      return out;
+    },
+  };
+}
+
+/** MASKMOVDQU xmm1, xmm2 (66 0F F7 /r): byte-masked store to [RDI] (non-temporal hint ignored). */
+export function maskmovForm(): Form {
+  return {
+    family: "sse-mov", name: "MASKMOVDQU xmm, xmm (66 0F F7 /r, store to [RDI])",
+    cases(rng) {
+      const out: Case[] = [];
+      for (let k = 0; k < 100; k++) {
+        const b = new Builder(rng);
+        const fx = defaultFx();
+        for (let x = 0; x < 16; x++) fx.set(xmmValue(rng, "int"), 160 + 16 * x);
+        b.c.fx = fx; b.c.wantFx = true;
+        b.claim(7);
+        const fault = rng.int(30) === 0;
+        const rdi = fault ? 0x2000_2000 - rng.int(16) : 0x2000_0000 + rng.int(0x1ff0);
+        b.setReg(7, 64, BigInt(rdi), false, "rdi");
+        const mask = rng.int(16);
+        // Whether masked-off bytes can fault is implementation-specific (SDM): fault cases write every byte.
+        if (fault) for (let i = 0; i < 16; i++) fx[160 + 16 * mask + i] |= 0x80;
+        b.emit({ pre: [0x66], op: [0x0f, 0xf7], reg: rng.int(16), rm: mask });
         out.push(b.done());
       }
       return out;

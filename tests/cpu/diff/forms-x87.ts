@@ -98,7 +98,8 @@ export function x87State(b: Builder, fx: Uint8Array, minValid = 0): F80[] {
   v.setUint16(0, cw, true);
   v.setUint16(2, sw, true);
   fx[4] = ftw;
-  b.note(`fcw=0x${cw.toString(16)} fsw=0x${sw.toString(16)} ftw=0x${ftw.toString(16)} ${valid ? `st0..${valid - 1} valid` : "stack empty"}`);
+  const f80Hex = (x: F80): string => `${x[0].toString(16).padStart(4, "0")}:${x[1].toString(16).padStart(16, "0")}`;
+  b.note(`fcw=0x${cw.toString(16)} fsw=0x${sw.toString(16)} ftw=0x${ftw.toString(16)} ${valid ? stack.map((x, i) => `st${i}=${f80Hex(x)}`).join(" ") : "stack empty"}`);
   return stack;
 }
 
@@ -121,13 +122,17 @@ interface X87Spec {
   /** Fill the memory operand with a whole valid image (FRSTOR/FLDENV/FXRSTOR sources). */
   image?: (b: Builder) => Uint8Array;
   n?: number;
+  family?: string;
+  informational?: string;
+  /** REX.W (FXSAVE64/FXRSTOR64). */
+  w?: boolean;
   /** Narrows the compared FSW bits for this case's inputs (stack ST0 first, control word). */
   fswFor?: (stack: F80[], fcw: number) => number;
 }
 
-function x87Form(s: X87Spec): Form {
+export function x87Form(s: X87Spec): Form {
   return {
-    family: "x87", name: s.name,
+    family: s.family ?? "x87", name: s.name, informational: s.informational,
     cases(rng: Rng): Case[] {
       const out: Case[] = [];
       for (let k = 0; k < (s.n ?? 200); k++) {
@@ -145,7 +150,7 @@ function x87Form(s: X87Spec): Form {
           const { m, ea } = b.mem(size, { align: s.align });
           b.patch(ea, s.image ? s.image(b) : memBytes(rng, s.mem));
           if (s.ignore) b.c.memIgnore = s.ignore.map(([o, l]) => [ea + o, l]);
-          b.emit({ op: s.op, reg: s.digit, rm: m as Mem });
+          b.emit({ w: s.w, op: s.op, reg: s.digit, rm: m as Mem });
         } else {
           const i = s.fixed ? 0 : rng.int(8);
           b.raw([...s.op, (s.reg ?? 0) + i]);
@@ -218,6 +223,10 @@ export function x87Forms(): Form[] {
     reg(name, 0xd9, byte, { fixed: true, fsw: fsw ?? ARITH_FSW, n: name.startsWith("FPREM") || name === "FSCALE" ? 300 : 200, fswFor: name.startsWith("FPREM") ? premFsw : undefined });
   }
   // Control and state.
+  reg("FFREEP ST(i)", 0xdf, 0xc0, { fsw: ~(C0 | C1 | C2 | C3) & 0xffff });
+  // Packed BCD: 18 digits and a sign byte; only valid digits (invalid ones give an undefined result).
+  mem("FBLD m80bcd", 0xdf, 4, "m80fp", { image: (b) => bcd(b.rng) });
+  mem("FBSTP m80bcd", 0xdf, 6, "m80fp");
   reg("FNSTSW AX", 0xdf, 0xe0, { fixed: true, fsw: 0xffff });
   reg("FNCLEX", 0xdb, 0xe2, { fixed: true });
   reg("FNINIT", 0xdb, 0xe3, { fixed: true, fsw: 0xffff });
@@ -232,6 +241,9 @@ export function x87Forms(): Form[] {
   // FXSAVE/FXRSTOR: 16-byte aligned (one in ten misaligned: #GP). FOP/FIP/FDP (+6..+23) and MXCSR_MASK (+28) are vendor-dependent.
   out.push(x87Form({ name: "FXSAVE m512 (0F AE /0)", op: [0x0f, 0xae], digit: 0, mem: "fx", align: 16, fsw: 0xffff, n: 80, ignore: [[6, 18], [28, 4], [464, 48]] }));
   out.push(x87Form({ name: "FXRSTOR m512 (0F AE /1)", op: [0x0f, 0xae], digit: 1, mem: "fx", align: 16, fsw: 0xffff, n: 80, image: fxImage }));
+  // REX.W forms (FXSAVE64/FXRSTOR64): 64-bit FIP/FDP layout, which is not compared anyway.
+  out.push(x87Form({ name: "FXSAVE64 m512 (REX.W 0F AE /0)", op: [0x0f, 0xae], w: true, digit: 0, mem: "fx", align: 16, fsw: 0xffff, n: 60, ignore: [[6, 18], [28, 4], [464, 48]] }));
+  out.push(x87Form({ name: "FXRSTOR64 m512 (REX.W 0F AE /1)", op: [0x0f, 0xae], w: true, digit: 1, mem: "fx", align: 16, fsw: 0xffff, n: 60, image: fxImage }));
   return out;
 }
 
@@ -247,6 +259,17 @@ function premFsw(stack: F80[]): number {
   const a = f80Class(stack[0]), d = f80Class(stack[1]);
   if (a === "nan" || a === "inf" || a === "invalid" || d === "nan" || d === "zero" || d === "inf" || d === "invalid") return q;
   return 0xffff;
+}
+
+function bcd(rng: Rng): Uint8Array {
+  const out = new Uint8Array(10);
+  const digits = rng.pick([0, 1, 2, 9, 17, 18, rng.int(19)]);
+  for (let i = 0; i < digits; i++) {
+    const d = rng.int(10);
+    out[i >> 1] |= i & 1 ? d << 4 : d;
+  }
+  out[9] = rng.bool() ? 0x80 : 0;
+  return out;
 }
 
 /** A 28-byte protected-mode environment with a random control/status/tag word. */

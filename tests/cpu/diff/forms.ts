@@ -3,7 +3,7 @@ import type { Form } from "./case";
 import { aluForms, unaryForms } from "./forms-alu";
 import { shiftForms } from "./forms-shift";
 import { mulDivForms, bitForms } from "./forms-muldiv";
-import { movForms, xchgForms, ccForms } from "./forms-mov";
+import { movForms, xchgForms, ccForms, loopForms } from "./forms-mov";
 import { stackForms, stringForms, miscForms } from "./forms-flow";
 import { sseForms } from "./forms-sse";
 import { x87Forms } from "./forms-x87";
@@ -11,7 +11,12 @@ import { segForms } from "./forms-seg";
 import { chainForms } from "./forms-chain";
 import { decodeForms } from "./forms-decode";
 import { smcForms } from "./forms-smc";
+import { infoForms } from "./forms-info";
+import { fetchForms } from "./forms-fetch";
+import { busyboxForms } from "./forms-busybox";
+import { stepForms } from "./forms-step";
 
 export function allForms(): Form[] {
-  return [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...sseForms(), ...x87Forms()];
+  const forms = [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...busyboxForms(), ...infoForms()];
+  return [...forms, ...stepForms(forms)];
 }

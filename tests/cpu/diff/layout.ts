@@ -2,8 +2,9 @@
 // emulator driver (emu.ts), and the binary record formats between the TS
 // driver and native.c. Keep in sync with the #defines at the top of native.c.
 
-/** Snippet code page (RWX on both sides). */
+/** Snippet code: two RWX pages on both sides (instructions may straddle them); the page after is unmapped. */
 export const CODE_ADDR = 0x1000_0000;
+export const CODE_SIZE = 0x2000;
 /** Data region: two RW pages, so accesses can cross a page boundary; the page after it is unmapped. */
 export const DATA_ADDR = 0x2000_0000;
 export const DATA_SIZE = 0x2000;
@@ -11,11 +12,12 @@ export const DATA_SIZE = 0x2000;
 export const STACK_ADDR = 0x3000_0000;
 export const STACK_SIZE = 0x1000;
 export const STACK_RSP = STACK_ADDR + 0x800;
+/** A zero-filled read-only page (not part of the compared image): writes to it are protection faults. */
+export const RO_ADDR = 0x2000_4000;
 /** First unmapped address after the data region (page-fault cases aim here). */
 export const GUARD_ADDR = DATA_ADDR + DATA_SIZE;
 /** The memory image compared after each case: data region, then stack region. */
 export const IMAGE_SIZE = DATA_SIZE + STACK_SIZE;
-export const MAX_CODE = 256;
 
 /** Image offset of a guest address inside the data or stack region, or -1. */
 export function imageOffset(addr: number): number {
@@ -36,12 +38,12 @@ export const MAGIC_IN = 0x4b414831; // "1HAK"
 export const IN_HAS_FX = 1;
 export const IN_WANT_FX = 2;
 
-// Output, per case: { u32 recLen, u32 signo, u32 siCode, u32 nDiff, u64 siAddr,
+// Output, per case: { u32 recLen, u32 signo, u32 siCode, u32 nDiff, u32 trapNo, u32 errCode, u64 siAddr,
 //   u64 gpr[16], u64 rip, u64 rflags, u8 fx[512] if IN_WANT_FX, u32 diff[nDiff] }
 // with diff = imageOff | byte << 24. signo 0 = reached the end of the snippet
 // (rip is then CODE_ADDR + codeLen); otherwise registers are those of the
 // signal context (RIP at the faulting instruction).
-export const OUT_FIXED = 4 * 4 + 8 + 8 * 16 + 8 + 8;
+export const OUT_FIXED = 6 * 4 + 8 + 8 * 16 + 8 + 8;
 
 /** The FXSAVE image used when a case does not give one: FNINIT state, MXCSR 0x1F80, XMM zero. */
 export function defaultFx(): Uint8Array {

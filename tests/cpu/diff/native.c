@@ -1,7 +1,9 @@
 // Native side of the differential CPU test: runs instruction snippets on the
 // build machine's own CPU from a given register/flag/FPU/memory state and
-// reports the resulting state. Built by native.ts with `gcc -O1`; reads the
-// case file (format in layout.ts) on stdin, writes results on stdout.
+// reports the resulting state. Built by native.ts with `gcc -O1
+// -fno-stack-protector` (the signal handler must not touch TLS before it
+// restores FS); reads the case file (format in layout.ts) on stdin, writes
+// results on stdout.
 //
 // Each snippet runs at a fixed address (CODE_ADDR) with a data region and a
 // stack region at fixed addresses, exactly where the emulator maps them, so
@@ -22,11 +24,13 @@
 #include <unistd.h>
 
 #define CODE_ADDR 0x10000000UL
+#define CODE_SIZE 0x2000UL
 #define DATA_ADDR 0x20000000UL
 #define DATA_SIZE 0x2000UL
 #define STACK_ADDR 0x30000000UL
 #define STACK_SIZE 0x1000UL
 #define CTX_ADDR 0x40000000UL
+#define RO_ADDR 0x20004000UL
 #define IMAGE_SIZE (DATA_SIZE + STACK_SIZE)
 #define MAGIC_IN 0x4b414831u
 #define IN_HAS_FX 1u
@@ -102,6 +106,7 @@ __asm__(
 
 static sigjmp_buf jb;
 static volatile int f_signo, f_code;
+static volatile uint64_t f_err, f_trapno;
 static volatile uint64_t f_addr, f_rip, f_flags, f_gpr[16];
 static uint8_t f_fx[512];
 
@@ -117,6 +122,8 @@ static void on_fault(int sig, siginfo_t *si, void *uc_) {
   f_addr = (uint64_t)si->si_addr;
   for (int i = 0; i < 16; i++) f_gpr[i] = (uint64_t)g[order[i]];
   f_rip = (uint64_t)g[REG_RIP];
+  f_err = (uint64_t)g[REG_ERR];      // the hardware error code (page faults: P, W, U, I bits)
+  f_trapno = (uint64_t)g[REG_TRAPNO];
   f_flags = (uint64_t)g[REG_EFL];
   if (uc->uc_mcontext.fpregs) memcpy(f_fx, uc->uc_mcontext.fpregs, 512);
   else memset(f_fx, 0, 512);
@@ -148,10 +155,13 @@ static void put(const void *p, size_t n) {
 }
 
 int main(void) {
-  map_fixed(CODE_ADDR, 0x1000, PROT_READ | PROT_WRITE | PROT_EXEC);
+  map_fixed(CODE_ADDR, CODE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC);
   uint8_t *data = map_fixed(DATA_ADDR, DATA_SIZE, PROT_READ | PROT_WRITE);
   uint8_t *stack = map_fixed(STACK_ADDR, STACK_SIZE, PROT_READ | PROT_WRITE);
   map_fixed(CTX_ADDR, 0x1000, PROT_READ | PROT_WRITE);
+  map_fixed(RO_ADDR, 0x1000, PROT_READ); // zero-filled, read-only: write faults are protection faults
+  // Touch it, so Linux maps the zero page now: a write then faults with P=1 as on a present page.
+  (void)*(volatile uint8_t *)RO_ADDR;
 
   // Segment-override cases set FS/GS bases with WRFSBASE/WRGSBASE (Linux >= 5.9 enables them).
   if (!(getauxval(AT_HWCAP2) & 2)) { fprintf(stderr, "FSGSBASE not enabled by the kernel\n"); return 2; }
@@ -191,12 +201,15 @@ int main(void) {
     memcpy(&CTX->gs_in, r + 160, 8);
     const uint8_t *p = r + 168;
     uint8_t *code = (uint8_t *)CODE_ADDR;
+    if (code_len > CODE_SIZE) { fprintf(stderr, "snippet too long\n"); return 2; }
     memcpy(code, p, code_len);
     p += code_len;
-    // jmp *0(%rip); .quad hk_exit
-    code[code_len] = 0xff; code[code_len + 1] = 0x25; memset(code + code_len + 2, 0, 4);
-    uint64_t exit_addr = (uint64_t)&hk_exit;
-    memcpy(code + code_len + 6, &exit_addr, 8);
+    // jmp *0(%rip); .quad hk_exit — unless the snippet fills the code pages (it must then never reach its end).
+    if (code_len + 14 <= CODE_SIZE) {
+      code[code_len] = 0xff; code[code_len + 1] = 0x25; memset(code + code_len + 2, 0, 4);
+      uint64_t exit_addr = (uint64_t)&hk_exit;
+      memcpy(code + code_len + 6, &exit_addr, 8);
+    }
     memcpy(initial, image, IMAGE_SIZE);
     for (uint32_t i = 0; i < npatch; i++) {
       uint32_t off, n;
@@ -210,7 +223,7 @@ int main(void) {
     CTX->entry = CODE_ADDR;
     pos += rec;
 
-    uint32_t hdr[4] = {0, 0, 0, 0};
+    uint32_t hdr[6] = {0, 0, 0, 0, 0, 0};
     uint64_t addr = 0, rip, rflags, gpr[16];
     const uint8_t *fx;
     f_signo = 0;
@@ -225,6 +238,8 @@ int main(void) {
       __asm__ volatile("cld\n fninit\n pushq $0x1f80\n ldmxcsr (%%rsp)\n popq %%rax" ::: "rax", "memory");
       hdr[1] = (uint32_t)f_signo;
       hdr[2] = (uint32_t)f_code;
+      hdr[4] = (uint32_t)f_trapno;
+      hdr[5] = (uint32_t)f_err;
       addr = f_addr;
       for (int i = 0; i < 16; i++) gpr[i] = f_gpr[i];
       rip = f_rip;
@@ -238,8 +253,8 @@ int main(void) {
       if (stack[i] != initial[DATA_SIZE + i]) diffs[nd++] = (uint32_t)(DATA_SIZE + i) | (uint32_t)stack[i] << 24;
     int want_fx = (flags & IN_WANT_FX) != 0;
     hdr[3] = nd;
-    hdr[0] = 16 + 8 + 128 + 16 + (want_fx ? 512 : 0) + 4 * nd;
-    put(hdr, 16);
+    hdr[0] = 24 + 8 + 128 + 16 + (want_fx ? 512 : 0) + 4 * nd;
+    put(hdr, 24);
     put(&addr, 8);
     put(gpr, 128);
     put(&rip, 8);

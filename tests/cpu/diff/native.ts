@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Case } from "./case";
-import { IMAGE_SIZE, IN_HAS_FX, IN_WANT_FX, MAGIC_IN, imageOffset } from "./layout";
+import { IMAGE_SIZE, IN_HAS_FX, IN_WANT_FX, MAGIC_IN, OUT_FIXED, imageOffset } from "./layout";
 import { SIGNALS, type Outcome } from "./outcome";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -70,23 +70,25 @@ function decode(out: Buffer, count: number): Outcome[] {
     const signo = out.readUInt32LE(pos + 4);
     const siCode = out.readInt32LE(pos + 8);
     const nDiff = out.readUInt32LE(pos + 12);
+    const trapNo = out.readUInt32LE(pos + 16);
+    const errCode = out.readUInt32LE(pos + 20);
     const gpr = new BigUint64Array(16);
-    for (let r = 0; r < 16; r++) gpr[r] = out.readBigUInt64LE(pos + 24 + 8 * r);
-    let p = pos + 152;
+    for (let r = 0; r < 16; r++) gpr[r] = out.readBigUInt64LE(pos + 32 + 8 * r);
+    let p = pos + 160;
     const rip = out.readBigUInt64LE(p);
     const rflags = Number(out.readBigUInt64LE(p + 8) & 0xffffffffn);
     p += 16;
-    const hasFx = rec - 168 - 4 * nDiff === 512;
+    const hasFx = rec - OUT_FIXED - 4 * nDiff === 512;
     const fx = hasFx ? new Uint8Array(out.subarray(p, p + 512)) : undefined;
     if (hasFx) p += 512;
     const diffs = new Uint32Array(nDiff);
     for (let d = 0; d < nDiff; d++) diffs[d] = out.readUInt32LE(p + 4 * d);
     const kind = signo === 0 ? "ok" : SIGNALS[signo] ?? "crash";
-    // SEGV_MAPERR 1 / SEGV_ACCERR 2 come from page faults; SI_KERNEL (0x80) from #GP.
-    const pageFault = signo === 11 && (siCode === 1 || siCode === 2);
+    // Trap 14 is #PF (SEGV_MAPERR/SEGV_ACCERR); #GP arrives as trap 13 with SI_KERNEL.
+    const pageFault = signo === 11 && trapNo === 14;
     res.push({
       kind, detail: signo ? `signal ${signo} si_code ${siCode}` : "",
-      faultAddr: pageFault ? out.readBigUInt64LE(pos + 16) : 0n, pageFault,
+      faultAddr: pageFault ? out.readBigUInt64LE(pos + 24) : 0n, pageFault, faultCode: pageFault ? errCode : 0,
       gpr, rip, rflags, fx, diffs,
     });
     pos += rec;

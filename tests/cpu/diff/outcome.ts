@@ -8,6 +8,8 @@ export interface Outcome {
   faultAddr: bigint;
   /** True when the fault is a page fault (#PF), false for #GP and others. */
   pageFault: boolean;
+  /** #PF error code (bit 0 protection, 1 write, 2 user, 4 fetch), else 0. */
+  faultCode: number;
   gpr: BigUint64Array;
   rip: bigint;
   rflags: number;

@@ -1,0 +1,32 @@
+// The machine's initial mount tree (one mount namespace): the root
+// filesystem as an overlay of the read-only image or host tree (lower) and
+// a tmpfs (upper), devtmpfs on /dev and a tmpfs on /tmp, as a container
+// runtime sets them up. The machine adds /proc. The lower tree is never
+// written, so many machines (containers) can share one image.
+import type { Inode } from "./inode";
+import { Vfs } from "./vfs";
+import { OverlayFs } from "./overlay/overlayfs";
+import { createTmpfs } from "./tmpfs";
+import { createDevtmpfs } from "./devtmpfs";
+
+export interface RootOptions {
+  /** Size limit of the root's upper layer in bytes (default: none; the machine's RAM limits it). */
+  upperBytes?: number;
+  /** Size limit of /tmp in bytes. */
+  tmpBytes?: number;
+}
+
+/** The merged root of `lower` with a fresh tmpfs upper layer. */
+export function overlayRoot(lower: Inode, upperBytes?: number): OverlayFs {
+  return new OverlayFs(lower, createTmpfs({ mode: 0o755, sizeBytes: upperBytes }));
+}
+
+/** A Vfs whose root is the overlay of `lower`, with /dev and /tmp mounted. */
+export function createRootVfs(lower: Inode, o: RootOptions = {}): Vfs {
+  const root = overlayRoot(lower, o.upperBytes).root;
+  const vfs = new Vfs(root);
+  vfs.table.push({ source: "overlay", target: "/", fstype: "overlay", options: "rw,relatime,lowerdir=/image,upperdir=/upper", root });
+  vfs.mount(root, "dev", createDevtmpfs().root, { source: "devtmpfs", target: "/dev", fstype: "devtmpfs", options: "rw,nosuid,relatime,mode=755" });
+  vfs.mount(root, "tmp", createTmpfs({ mode: 0o1777, sizeBytes: o.tmpBytes }).root, { source: "tmpfs", target: "/tmp", fstype: "tmpfs", options: "rw,nosuid,nodev,relatime" });
+  return vfs;
+}

@@ -1,0 +1,104 @@
+// ITIMER_REAL of a process: alarm(2), setitimer(2), getitimer(2). The timer
+// runs on the monotonic clock (wall time, as Linux's hrtimer) and is
+// checked on every return to user mode and by sleepers; on expiry the
+// process gets SIGALRM (si_code SI_KERNEL, as it_real_fn sends it) and an
+// interval timer reloads. ITIMER_VIRTUAL/ITIMER_PROF are accepted and
+// reported as disarmed.
+import type { Task } from "../task";
+import type { Args, Kernel } from "../syscall/types";
+import { EINVAL, EFAULT } from "../errno";
+import { SIGALRM, SI_KERNEL } from "./info";
+import { queueSignal } from "./queue";
+
+const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
+const NS = 1000000000n;
+
+/** Fires the process's real timer if it is due; returns true if SIGALRM was sent. */
+export function checkTimers(t: Task, k: Kernel): boolean {
+  const tm = t.sig.group.realTimer;
+  if (!tm) return false;
+  const now = k.monotonicNs();
+  if (now < tm.expiresNs) return false;
+  if (tm.intervalNs > 0n) {
+    // Overruns collapse into one signal (a standard signal does not queue).
+    const missed = (now - tm.expiresNs) / tm.intervalNs + 1n;
+    tm.expiresNs += missed * tm.intervalNs;
+  } else {
+    t.sig.group.realTimer = null;
+  }
+  queueSignal(t, { signo: SIGALRM, code: SI_KERNEL }, false);
+  return true;
+}
+
+/** Nanoseconds until the real timer fires, or null if it is disarmed. */
+export function timerRemainingNs(t: Task, k: Kernel): bigint | null {
+  const tm = t.sig.group.realTimer;
+  if (!tm) return null;
+  const d = tm.expiresNs - k.monotonicNs();
+  return d > 0n ? d : 0n;
+}
+
+function timeval(b: DataView, off: number, ns: bigint): void {
+  b.setBigInt64(off, ns / NS, true);
+  b.setBigInt64(off + 8, (ns % NS) / 1000n, true);
+}
+
+/** The current value as struct itimerval {it_interval, it_value}. */
+function current(t: Task, k: Kernel): Uint8Array {
+  const b = new Uint8Array(32);
+  const v = new DataView(b.buffer);
+  const tm = t.sig.group.realTimer;
+  if (tm) {
+    let left = timerRemainingNs(t, k) ?? 0n;
+    // An armed timer never reads as zero (it would look disarmed): Linux reports at least 1 µs.
+    if (left < 1000n) left = 1000n;
+    timeval(v, 0, tm.intervalNs);
+    timeval(v, 16, left);
+  }
+  return b;
+}
+
+/** getitimer(2) */
+export function sysGetitimer(t: Task, a: Args, k: Kernel): number {
+  const which = a.i(0);
+  if (which < ITIMER_REAL || which > ITIMER_PROF) return -EINVAL;
+  const b = which === ITIMER_REAL ? current(t, k) : new Uint8Array(32);
+  return t.mm.copyOut(a.u(1), b) < 0 ? -EFAULT : 0;
+}
+
+/** setitimer(2) */
+export function sysSetitimer(t: Task, a: Args, k: Kernel): number {
+  const which = a.i(0), nv = a.u(1), ov = a.u(2);
+  if (which !== ITIMER_REAL && which !== ITIMER_VIRTUAL && which !== ITIMER_PROF) return -EINVAL;
+  let interval = 0n, value = 0n;
+  if (nv) {
+    const raw = t.mm.copyIn(nv, 32);
+    if (!raw) return -EFAULT;
+    const v = new DataView(raw.buffer, raw.byteOffset);
+    const f = [v.getBigInt64(0, true), v.getBigInt64(8, true), v.getBigInt64(16, true), v.getBigInt64(24, true)];
+    if (f[0] < 0n || f[2] < 0n || f[1] < 0n || f[1] >= 1000000n || f[3] < 0n || f[3] >= 1000000n) return -EINVAL;
+    interval = f[0] * NS + f[1] * 1000n;
+    value = f[2] * NS + f[3] * 1000n;
+  }
+  if (ov) {
+    const b = which === ITIMER_REAL ? current(t, k) : new Uint8Array(32);
+    if (t.mm.copyOut(ov, b) < 0) return -EFAULT;
+  }
+  if (which !== ITIMER_REAL || !nv) return 0;
+  t.sig.group.realTimer = value > 0n ? { expiresNs: k.monotonicNs() + value, intervalNs: interval } : null;
+  return 0;
+}
+
+/** alarm(2): seconds left on the previous alarm (rounded, never 0 for a pending one). */
+export function sysAlarm(t: Task, a: Args, k: Kernel): number {
+  const secs = BigInt(a.u(0) >>> 0);
+  const left = timerRemainingNs(t, k);
+  let old = 0;
+  if (left !== null) {
+    // alarm_setitimer: round to the nearest second, but a pending alarm reports at least 1.
+    old = Number((left + NS / 2n) / NS);
+    if (old === 0) old = 1;
+  }
+  t.sig.group.realTimer = secs > 0n ? { expiresNs: k.monotonicNs() + secs * NS, intervalNs: 0n } : null;
+  return old;
+}

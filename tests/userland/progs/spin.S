@@ -1,0 +1,4 @@
+# Spins forever: only a signal (or the instruction limit) ends it.
+  .globl _start
+_start:
+  jmp _start

@@ -44,7 +44,7 @@ vi.mock("../../src/kernel/cpu", async (importOriginal) => {
 // Imported after the mock so the emulator side sees the wrapped CPU.
 const { runDiff } = await import("./diff/harness");
 
-const FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc"];
+const FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc", "fetch", "busybox"];
 
 describe("warm decode cache (fast path) vs native CPU", () => {
   it("agrees on every integer form, 0 mismatches", async () => {

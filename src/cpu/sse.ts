@@ -3,8 +3,9 @@
 // ModRM, effective address and imm8 decoded (core.ts); the mandatory prefix
 // (none/66/F3/F2) selects the instruction, as in SDM vol. 2 appendix A.
 // Families live in sse_move.ts, sse_int.ts, sse_fp.ts and sse_cvt.ts; the
-// IEEE arithmetic under MXCSR in sse_float.ts. Forms we do not implement
-// (MMX, SSE3 and later: CPUID does not advertise them) are #UD.
+// IEEE arithmetic under MXCSR in sse_float.ts. The forms on MMX registers go
+// to mmx.ts. Forms we do not implement (SSE3 and later: CPUID does not
+// advertise them) are #UD.
 import { S, pfx66, pfxF2, pfxF3, fault, rd32, wr32 } from "./core";
 import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT, MXCSR_MASK } from "./state";
 import { repPfx } from "./decode";
@@ -15,6 +16,7 @@ import {
 } from "./sse_move";
 import { intBinary, shiftImm, pshuf, shufp, pinsrw, pextrw, pmovmskb } from "./sse_int";
 import { fpArith, fpComi, fpLogic, fpApprox, K_ADD, K_SUB, K_MUL, K_DIV, K_MIN, K_MAX, K_SQRT, K_CMP } from "./sse_fp";
+import { isMmx, mmxExec } from "./mmx";
 import { cvtIntToScalar, cvtScalarToInt, cvtFloatFloat, cvtPackedSingle, cvtPackedDouble } from "./sse_cvt";
 
 /** Executes an SSE-family opcode of map (1 = 0F, 2 = 0F38, 3 = 0F3A) after ModRM and immediate are decoded; returns 0 or an EXIT_* code. */
@@ -22,6 +24,7 @@ export function sseExec(map: i32, op: i32): i32 {
   if (map != 1) return EXIT_UD; // SSSE3/SSE4 (0F 38, 0F 3A) are not advertised
   // With both F2 and F3 present the later one is the mandatory prefix (as the hardware does).
   setPfxClass(pfxF2 && pfxF3 ? (repPfx == 3 ? 2 : 3) : pfxF2 ? 3 : pfxF3 ? 2 : pfx66 ? 1 : 0);
+  if (isMmx(op, pfxClass)) return mmxExec(op);
   switch (op) {
     case 0x10: return movLoad10();
     case 0x11: return movStore11();

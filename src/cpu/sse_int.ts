@@ -1,5 +1,5 @@
 // SSE2 integer instructions on XMM registers (all 66-prefixed; the
-// unprefixed encodings are MMX forms and stay #UD): arithmetic, compares,
+// unprefixed encodings are the MMX forms of mmx.ts, which reuses intOp): arithmetic, compares,
 // logic, shifts, packs/unpacks, shuffles, PINSRW/PEXTRW, PMOVMSKB, plus the
 // float shuffles SHUFPS/SHUFPD and UNPCK*PS/PD, which are pure data movement.
 // WebAssembly SIMD ops are used where they match x86 bit for bit; shift
@@ -18,10 +18,20 @@ export function intBinary(op: i32): i32 {
   const r = loadSrc(16, true);
   if (r != 0) return r;
   const D = xreg();
-  const a = v128.load(D), b = v128.load(SRC);
-  let v: v128;
   if (pfxClass == 1 && op == 0x14) op = 0x6c; // UNPCKLPD = PUNPCKLQDQ
   if (pfxClass == 1 && op == 0x15) op = 0x6d; // UNPCKHPD = PUNPCKHQDQ
+  v128.store(D, intOp(op, v128.load(D), v128.load(SRC)));
+  return 0;
+}
+
+/**
+ * The lane arithmetic of the binary integer ops, on whole 128-bit values
+ * (mmx.ts reuses it for the 64-bit MMX forms). Shift counts come from the
+ * low quadword of b. Callers have already rejected opcodes that are not
+ * binary ops (the default case is unreachable and returns a unchanged).
+ */
+export function intOp(op: i32, a: v128, b: v128): v128 {
+  let v: v128;
   switch (op) {
     case 0x60: v = i8x16.shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23); break;
     case 0x61: v = i8x16.shuffle(a, b, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23); break;
@@ -42,9 +52,9 @@ export function intBinary(op: i32): i32 {
     case 0x74: v = i8x16.eq(a, b); break;
     case 0x75: v = i16x8.eq(a, b); break;
     case 0x76: v = i32x4.eq(a, b); break;
-    case 0xd1: v = shiftW(a, load<u64>(SRC), 0); break;
-    case 0xd2: v = shiftD(a, load<u64>(SRC), 0); break;
-    case 0xd3: v = shiftQ(a, load<u64>(SRC), 0); break;
+    case 0xd1: v = shiftW(a, i64x2.extract_lane(b, 0), 0); break;
+    case 0xd2: v = shiftD(a, i64x2.extract_lane(b, 0), 0); break;
+    case 0xd3: v = shiftQ(a, i64x2.extract_lane(b, 0), 0); break;
     case 0xd4: v = i64x2.add(a, b); break;
     case 0xd5: v = i16x8.mul(a, b); break;
     case 0xd8: v = i8x16.sub_sat_u(a, b); break;
@@ -56,8 +66,8 @@ export function intBinary(op: i32): i32 {
     case 0xde: v = i8x16.max_u(a, b); break;
     case 0xdf: v = v128.andnot(b, a); break;
     case 0xe0: v = i8x16.avgr_u(a, b); break;
-    case 0xe1: v = shiftW(a, load<u64>(SRC), 2); break;
-    case 0xe2: v = shiftD(a, load<u64>(SRC), 2); break;
+    case 0xe1: v = shiftW(a, i64x2.extract_lane(b, 0), 2); break;
+    case 0xe2: v = shiftD(a, i64x2.extract_lane(b, 0), 2); break;
     case 0xe3: v = i16x8.avgr_u(a, b); break;
     case 0xe4: v = mulHigh(a, b, false); break;
     case 0xe5: v = mulHigh(a, b, true); break;
@@ -69,9 +79,9 @@ export function intBinary(op: i32): i32 {
     case 0xed: v = i16x8.add_sat_s(a, b); break;
     case 0xee: v = i16x8.max_s(a, b); break;
     case 0xef: v = v128.xor(a, b); break;
-    case 0xf1: v = shiftW(a, load<u64>(SRC), 1); break;
-    case 0xf2: v = shiftD(a, load<u64>(SRC), 1); break;
-    case 0xf3: v = shiftQ(a, load<u64>(SRC), 1); break;
+    case 0xf1: v = shiftW(a, i64x2.extract_lane(b, 0), 1); break;
+    case 0xf2: v = shiftD(a, i64x2.extract_lane(b, 0), 1); break;
+    case 0xf3: v = shiftQ(a, i64x2.extract_lane(b, 0), 1); break;
     case 0xf4: // PMULUDQ: low dwords of each quadword, unsigned 64-bit products
       v = i64x2.extmul_low_i32x4_u(
         i8x16.shuffle(a, a, 0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11),
@@ -86,10 +96,9 @@ export function intBinary(op: i32): i32 {
     case 0xfc: v = i8x16.add(a, b); break;
     case 0xfd: v = i16x8.add(a, b); break;
     case 0xfe: v = i32x4.add(a, b); break;
-    default: return EXIT_UD;
+    default: v = a;
   }
-  v128.store(D, v);
-  return 0;
+  return v;
 }
 
 /** High 16 bits of each 16x16 product (PMULHW signed, PMULHUW unsigned). */
@@ -109,17 +118,17 @@ function sad(a: v128, b: v128): v128 {
 }
 
 // kind: 0 logical right, 1 left, 2 arithmetic right.
-function shiftW(a: v128, n: u64, kind: i32): v128 {
+export function shiftW(a: v128, n: u64, kind: i32): v128 {
   if (kind == 2) return i16x8.shr_s(a, <i32>(n > 15 ? 15 : n));
   if (n > 15) return i64x2.splat(0);
   return kind == 0 ? i16x8.shr_u(a, <i32>n) : i16x8.shl(a, <i32>n);
 }
-function shiftD(a: v128, n: u64, kind: i32): v128 {
+export function shiftD(a: v128, n: u64, kind: i32): v128 {
   if (kind == 2) return i32x4.shr_s(a, <i32>(n > 31 ? 31 : n));
   if (n > 31) return i64x2.splat(0);
   return kind == 0 ? i32x4.shr_u(a, <i32>n) : i32x4.shl(a, <i32>n);
 }
-function shiftQ(a: v128, n: u64, kind: i32): v128 {
+export function shiftQ(a: v128, n: u64, kind: i32): v128 {
   if (n > 63) return i64x2.splat(0);
   return kind == 0 ? i64x2.shr_u(a, <i32>n) : i64x2.shl(a, <i32>n);
 }

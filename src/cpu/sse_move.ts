@@ -8,7 +8,7 @@ import {
   modMod, modRm, modReg, ea, rexW, fault, gpr32, gpr64, setGpr32, setGpr64,
   rd32, rd64, wr32, wr64, wr128, probeWrite, wr8, S,
 } from "./core";
-import { EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT, FSW, FTW, RDI } from "./state";
+import { EXIT_UD, EXIT_GP, EXIT_MF, EXIT_PAGE_FAULT, FSW, FTW, RDI } from "./state";
 import { SRC, xmm, xreg, loadSrc, pfxClass } from "./sse_common";
 
 /** Stores `size` bytes from register address `from` to the r/m operand (memory or XMM[rm]). */
@@ -184,6 +184,7 @@ export function maskMovdqu(): i32 {
 export function emms(): i32 {
   if (pfxClass != 0) return EXIT_UD;
   const sw = <u32>load<u16>(S + FSW);
+  if ((sw & 0x80) != 0) return EXIT_MF; // a pending unmasked x87 exception (FSW.ES) is reported first (SDM EMMS)
   retop((sw >> 11) & 7, 0);
   store<u16>(S + FSW, <u16>(sw & ~0x3800));
   store<u8>(S + FTW, 0);

@@ -14,11 +14,12 @@ import { PhysMem, PAGE_SIZE } from "./mm/physmem";
 import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
 import { Task, rootCredentials } from "./task";
-import { Vfs } from "./fs/vfs";
+import type { Vfs } from "./fs/vfs";
+import { createRootVfs } from "./fs/rootfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
 import { type Inode, isDir, isReg, S_IFIFO, S_IFCHR } from "./fs/inode";
-import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./fs/device";
+import { type CharDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
@@ -95,24 +96,18 @@ export class Machine implements Kernel {
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);
     this.hostname = o.hostname ?? "hako";
-    this.vfs = new Vfs(o.root);
-    const dev = new MemFs({ mode: 0o755 });
-    dev.mknod("null", nullDevice, { mode: 0o666 });
-    dev.mknod("zero", zeroDevice, { mode: 0o666 });
-    dev.mknod("full", fullDevice, { mode: 0o666 });
-    dev.mknod("urandom", urandomDevice, { mode: 0o666 });
-    dev.mknod("random", { ...urandomDevice, rdev: makedev(1, 8) }, { mode: 0o666 });
-    this.vfs.mount(o.root, "dev", dev.root);
+    // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp are mounted (fs/rootfs.ts).
+    this.vfs = createRootVfs(o.root);
     this.proc = new ProcFs(this);
     this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
-    this.vfs.mount(o.root, "proc", this.proc.root);
+    this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
   }
 
   /** The task being served (what /proc/self names). */
   current(): Task | null { return this.running; }
   tasks(): Task[] { return [...this.live.values()]; }
   mounts(): string[] {
-    return ["overlay / overlay ro,relatime 0 0", "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0", "devtmpfs /dev devtmpfs rw,nosuid,relatime 0 0"];
+    return this.vfs.mountsText();
   }
 
   static async create(o: MachineOptions): Promise<Machine> {
@@ -292,11 +287,9 @@ export class Machine implements Kernel {
     const args = new Args(t);
     // Run to completion in big slices; under a deadline, slices of a few ms (at tens of MIPS).
     const BUDGET = deadline === Infinity ? 1 << 22 : 1 << 18;
-    let sysnr = -1;
     while (t.exitStatus === null) {
       // Return to user mode: timers, syscall restart, signal delivery (signal/deliver.ts).
-      if (!beforeUserMode(t, this, sysnr)) break;
-      sysnr = -1;
+      if (!beforeUserMode(t, this)) break;
       const c0 = performance.now();
       if (c0 > deadline) return;
       const exit = cpu.run(t.regs.base, BUDGET);
@@ -304,7 +297,7 @@ export class Machine implements Kernel {
       this.cpuMs += dt;
       stats.cpuMs += dt;
       switch (exit) {
-        case EXIT_SYSCALL: sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
+        case EXIT_SYSCALL: t.sig.sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);

@@ -33,8 +33,10 @@ export interface SignalState {
   pending: Pending;
   /** Shared by the thread group (CLONE_THREAD): process-wide pending set, ITIMER_REAL, stop state. */
   group: GroupSignals;
-  /** Set by whoever puts the task to sleep interruptibly; called when a signal arrives (signal_wake_up). */
-  wake: (() => void) | null;
+  /** Called with the task when a signal it does not block arrives (signal_wake_up): the machine wakes it if it sleeps. */
+  wake: ((t: Task) => void) | null;
+  /** The syscall whose result RAX holds, set by the dispatcher until the return to user mode (restart codes); -1 otherwise. */
+  sysnr: number;
   /** rt_sigsuspend/ppoll/pselect: the mask to restore after the handler runs (or at once if none runs). */
   savedMask: bigint | null;
   /** rt_sigreturn: the full 64-bit RAX of the restored context, written back after the syscall returns. */
@@ -44,7 +46,7 @@ export interface SignalState {
 /** A new task's signal state: no handlers, nothing blocked or pending. */
 export const newSignalState = (): SignalState => ({
   actions: new Map(), blocked: 0n, altStack: { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n },
-  pending: new Pending(), group: new GroupSignals(), wake: null, savedMask: null, sigreturnRax: null,
+  pending: new Pending(), group: new GroupSignals(), wake: null, sysnr: -1, savedMask: null, sigreturnRax: null,
 });
 
 /** Resource limits as [soft, hard]; Infinity is RLIM_INFINITY. */

@@ -76,8 +76,10 @@ export function vfsRename(vfs: Vfs, oldDir: Inode, oldName: string, newDir: Inod
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT)) return -EINVAL;
   if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT))) return -EINVAL;
   if (flags & RENAME_WHITEOUT) return -EINVAL;
+  // "/", "." and ".." as either last component (do_renameat2: not LAST_NORM).
   const bad = (n: string): boolean => n === "" || n === "." || n === "..";
-  if (bad(oldName) || bad(newName)) return oldName === "" || newName === "" ? -EBUSY : -EINVAL;
+  if (bad(oldName)) return -EBUSY;
+  if (bad(newName)) return flags & RENAME_NOREPLACE ? -EEXIST : -EBUSY;
   const src = vfs.child(oldDir, oldName);
   if (!src) return -ENOENT;
   const dst = vfs.child(newDir, newName);

@@ -3,7 +3,7 @@
 // a tmpfs (upper), devtmpfs on /dev and a tmpfs on /tmp, as a container
 // runtime sets them up. The machine adds /proc. The lower tree is never
 // written, so many machines (containers) can share one image.
-import type { Inode } from "./inode";
+import { type Inode, isDir, currentTime } from "./inode";
 import { Vfs } from "./vfs";
 import { OverlayFs } from "./overlay/overlayfs";
 import { createTmpfs } from "./tmpfs";
@@ -27,6 +27,13 @@ export function createRootVfs(lower: Inode, o: RootOptions = {}): Vfs {
   const vfs = new Vfs(root);
   vfs.table.push({ source: "overlay", target: "/", fstype: "overlay", options: "rw,relatime,lowerdir=/image,upperdir=/upper", root });
   vfs.mount(root, "dev", createDevtmpfs().root, { source: "devtmpfs", target: "/dev", fstype: "devtmpfs", options: "rw,nosuid,relatime,mode=755" });
-  vfs.mount(root, "tmp", createTmpfs({ mode: 0o1777, sizeBytes: o.tmpBytes }).root, { source: "tmpfs", target: "/tmp", fstype: "tmpfs", options: "rw,nosuid,nodev,relatime" });
+  const tmp = createTmpfs({ mode: 0o1777, sizeBytes: o.tmpBytes }).root;
+  // The tmpfs takes the attributes of the directory it covers, so /tmp looks as the image made it.
+  const under = root.lookup("tmp");
+  if (under && isDir(under)) {
+    tmp.mode = under.mode; tmp.uid = under.uid; tmp.gid = under.gid;
+    tmp.atime = under.atime; tmp.mtime = under.mtime; tmp.ctime = under.ctime;
+  } else tmp.atime = tmp.mtime = tmp.ctime = currentTime();
+  vfs.mount(root, "tmp", tmp, { source: "tmpfs", target: "/tmp", fstype: "tmpfs", options: "rw,nosuid,nodev,relatime" });
   return vfs;
 }

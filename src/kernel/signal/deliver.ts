@@ -112,13 +112,28 @@ function restartSyscall(t: Task, nr: number): void {
   t.regs.set(RAX, nr);
 }
 
+/** Syscalls never restarted after a handler, whatever SA_RESTART says (signal(7)). */
+const NEVER_RESTARTED = new Set([
+  7 /* poll */, 23 /* select */, 34 /* pause */, 35 /* nanosleep */, 130 /* rt_sigsuspend */, 128 /* rt_sigtimedwait */,
+  230 /* clock_nanosleep */, 232 /* epoll_wait */, 270 /* pselect6 */, 271 /* ppoll */, 281 /* epoll_pwait */,
+  64 /* semop */, 220 /* semtimedop */, 208 /* io_getevents */,
+]);
+
 /**
- * The return-to-user-mode work for `t`. `sysnr` is the number of the
- * syscall just served (its result is in RAX), or -1 after a fault, a
- * budget exit or a wake-up. Returns false if the task must not enter the
- * CPU now: it exited, or its thread group is stopped.
+ * What a blocking syscall returns when a signal interrupts its wait: the
+ * internal restart code that beforeUserMode turns into EINTR or a restart.
  */
-export function beforeUserMode(t: Task, k: Kernel, sysnr = -1): boolean {
+export const interruptedResult = (nr: number): number => NEVER_RESTARTED.has(nr) ? -ERESTARTNOHAND : -ERESTARTSYS;
+
+/**
+ * The return-to-user-mode work for `t`. `t.sig.sysnr` is the number of
+ * the syscall just served (its result is in RAX), set by the dispatcher;
+ * -1 after a fault, a budget exit or a wake-up. Returns false if the task
+ * must not enter the CPU now: it exited, or its thread group is stopped.
+ */
+export function beforeUserMode(t: Task, k: Kernel): boolean {
+  const sysnr = t.sig.sysnr;
+  t.sig.sysnr = -1;
   if (t.exitStatus !== null) return false;
   let restart = 0;
   if (sysnr === NR_RT_SIGRETURN) {

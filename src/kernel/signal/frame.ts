@@ -137,7 +137,8 @@ export function restoreFrame(t: Task): bigint | null {
     fxImage = t.mm.copyIn(Number(fpstate), FXSIZE);
     if (!fxImage) return null;
     const mxcsr = new DataView(fxImage.buffer, fxImage.byteOffset).getUint32(24, true);
-    if (mxcsr & ~r.u32(MXCSR_MASK)) return null; // FXRSTOR would #GP on reserved MXCSR bits
+    const writable = r.u32(MXCSR_MASK) || 0xffff; // 0 in the state block means the default mask (SDM vol. 1 §11.6.6)
+    if (mxcsr & ~writable) return null; // FXRSTOR would #GP on reserved MXCSR bits
   }
   t.sig.blocked = v.getBigUint64(u + SIGMASK, true) & ~UNBLOCKABLE;
   GREGS.forEach((off, i) => r.setBig(off, v.getBigUint64(sc + i * 8, true)));

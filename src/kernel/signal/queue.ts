@@ -86,7 +86,7 @@ export function queueSignal(t: Task, info: SigInfo, thread: boolean): boolean {
   }
   if (isIgnored(t, sig)) return false;
   (thread ? t.sig.pending : g.pending).add(info);
-  if (deliverable(t)) t.sig.wake?.();
+  if (deliverable(t)) t.sig.wake?.(t);
   return true;
 }
 

@@ -39,7 +39,9 @@ export function sysMknodat(t: Task, a: Args, k: Kernel): number { return mknodAt
 function mknodAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, mode: number, dev: number): number {
   let type = mode & S_IFMT;
   if (type === 0) type = S_IFREG;
-  if (type === S_IFDIR || type === S_IFLNK || ![S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) return -EINVAL;
+  // may_mknod: directories are EPERM, unknown types EINVAL.
+  if (type === S_IFDIR) return -EPERM;
+  if (![S_IFREG, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK].includes(type)) return -EINVAL;
   // Device nodes need CAP_MKNOD.
   if ((type === S_IFCHR || type === S_IFBLK) && t.cred.euid !== 0) return -EPERM;
   const path = userPath(t, pathPtr);

@@ -20,6 +20,7 @@ import {
 } from "../errno";
 
 export * from "./fs-modify";
+export * from "./fs-io";
 
 export const AT_FDCWD = -100;
 export const AT_SYMLINK_NOFOLLOW = 0x100;
@@ -194,8 +195,8 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
   const path = userPath(t, pathPtr);
   if (typeof path === "number") return path;
   if ((flags & O_TMPFILE) === O_TMPFILE) return -EOPNOTSUPP;
+  // Access mode 3 opens for neither reading nor writing (ioctl only) but is checked as both.
   const acc = flags & O_ACCMODE;
-  if (acc === 3 && !(flags & O_PATH)) return -EINVAL;
   let i: Inode;
   let created = false;
   if ((flags & O_CREAT) && !(flags & O_PATH)) {
@@ -210,7 +211,7 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
   }
   if ((flags & O_DIRECTORY) && !isDir(i)) return -ENOTDIR;
   if (!(flags & O_PATH)) {
-    const writes = acc === O_WRONLY || acc === O_RDWR;
+    const writes = acc !== O_RDONLY;
     if (isDir(i) && (writes || (flags & O_TRUNC))) return -EISDIR;
     // The creator of a file may open it however it asked, whatever the new mode says.
     if (!created) {

@@ -9,6 +9,7 @@ import { isReg } from "../fs/inode";
 import { defaultTermios, encodeTermios } from "../tty/termios";
 import { type OpenFile, O_CLOEXEC, O_APPEND, O_NONBLOCK } from "../fs/file";
 import { EBADF, EFAULT, EINVAL, ENOTTY, ESPIPE, EPIPE } from "../errno";
+import { fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from "./fs-io";
 
 /** close(2) */
 export function sysClose(t: Task, a: Args): number { return t.files.close(a.i(0)); }
@@ -192,10 +193,10 @@ function dupTo(t: Task, f: OpenFile, newfd: number, cloexec: boolean): number {
   return newfd;
 }
 
-const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_SETLK = 6, F_SETLKW = 7, F_GETLK = 5,
+const F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4,
   F_DUPFD_CLOEXEC = 1030, F_GETPIPE_SZ = 1032, FD_CLOEXEC = 1;
 
-/** fcntl(2): descriptor flags, status flags, dup; locks always succeed (one process). */
+/** fcntl(2): descriptor flags, status flags, dup, record locks (fs-io.ts). */
 export function sysFcntl(t: Task, a: Args): number {
   const fd = a.i(0), cmd = a.i(1);
   const e = t.files.entry(fd);
@@ -214,7 +215,8 @@ export function sysFcntl(t: Task, a: Args): number {
       e.file.flags = (e.file.flags & ~changeable) | (a.i(2) & changeable);
       return 0;
     }
-    case F_GETLK: case F_SETLK: case F_SETLKW: return 0;
+    case F_GETLK: case F_SETLK: case F_SETLKW: case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+      return fcntlLock(t, e.file, cmd, a.u(2));
     case F_GETPIPE_SZ: return 65536;
     default: return -EINVAL;
   }

@@ -7,6 +7,7 @@ import { movForms, xchgForms, ccForms, loopForms } from "./forms-mov";
 import { stackForms, stringForms, miscForms } from "./forms-flow";
 import { sseForms } from "./forms-sse";
 import { x87Forms } from "./forms-x87";
+import { mmxForms } from "./forms-mmx";
 import { segForms } from "./forms-seg";
 import { chainForms } from "./forms-chain";
 import { decodeForms } from "./forms-decode";
@@ -17,6 +18,6 @@ import { busyboxForms } from "./forms-busybox";
 import { stepForms } from "./forms-step";
 
 export function allForms(): Form[] {
-  const forms = [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...busyboxForms(), ...infoForms()];
+  const forms = [...aluForms(), ...unaryForms(), ...shiftForms(), ...mulDivForms(), ...bitForms(), ...movForms(), ...xchgForms(), ...ccForms(), ...loopForms(), ...stackForms(), ...stringForms(), ...miscForms(), ...segForms(), ...chainForms(), ...decodeForms(), ...smcForms(), ...fetchForms(), ...sseForms(), ...x87Forms(), ...mmxForms(), ...busyboxForms(), ...infoForms()];
   return [...forms, ...stepForms(forms)];
 }

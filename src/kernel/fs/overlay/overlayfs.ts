@@ -63,7 +63,13 @@ export class OverlayInode implements Inode, CopyUpTarget {
   set uid(u: number) { this.setattr({ uid: u }); }
   get gid(): number { return this.real.gid; }
   set gid(g: number) { this.setattr({ gid: g }); }
-  get nlink(): number { return this.real.nlink; }
+  /** Merged directories count their subdirectories as ext4 would (2 + one per child directory). */
+  get nlink(): number {
+    if (!isDir(this) || !this.lower || !this.upper) return this.real.nlink;
+    let n = 2;
+    for (const [, c] of this.entries()) if (isDir(c)) n++;
+    return n;
+  }
   set nlink(_n: number) { /* link counts follow the layers */ }
   get rdev(): number { return this.real.rdev; }
   set rdev(_r: number) { /* fixed at creation */ }
@@ -112,6 +118,11 @@ export class OverlayInode implements Inode, CopyUpTarget {
   }
 
   read(offset: number, len: number): Uint8Array { return this.real.read(offset, len); }
+  seekData(off: number, hole: boolean): number {
+    const r = this.real;
+    if (r.seekData) return r.seekData(off, hole);
+    return off >= r.size ? -1 : hole ? r.size : off;
+  }
   readlink(): string { return this.real.readlink(); }
   fsStats(): FsStats | null {
     const s = this.ofs.upper.stats();

@@ -3,7 +3,7 @@
 //
 // When the decoder caches an instruction (decode.ts save()) it calls
 // fastAnnotate(), which classifies the decoded instruction: forms without
-// 66/F2/F3/LOCK/segment/67 prefixes whose semantics are simple (ALU, MOV,
+// 66/F2/F3/LOCK/67 prefixes whose semantics are simple (ALU, MOV,
 // LEA, Jcc, CALL/RET, PUSH/POP, MOVZX/MOVSX, shifts, CMOVcc, SETcc, IMUL,
 // INC/DEC) get a kind byte and their register operands as state-block
 // offsets (the AH..BH rule already applied). run() (index.ts) dispatches
@@ -12,7 +12,7 @@
 // in exec.ts / exec0f.ts, so results, flags and faults are identical: on a
 // fault nothing is committed and the current RIP is returned with `fault` set.
 import { S, fault, probeWrite, hitR, hitW, modMod, modReg, modRm, rexPresent, pfx66, pfxF2, pfxF3 } from "./core";
-import { RSP } from "./state";
+import { RSP, FS_BASE, GS_BASE } from "./state";
 import { rdMem, wrMem } from "./operand";
 import { alu, incdec, ALU_CMP, ALU_AND } from "./alu";
 import { shift } from "./shift";
@@ -27,7 +27,7 @@ const FE_RM = 37;           // u8 state offset of the r/m register (mod == 3)
 const FE_SUB = 38;          // u8 ALU op / condition / shift kind / extension kind
 const FE_MEM = 39;          // u8 1 when the r/m operand is memory
 // Decoder fields reused (decode.ts layout).
-const FE_IMM = 8, FE_DISP = 16, FE_LEN = 22, FE_BASE = 31, FE_IDX = 32, FE_SCALE = 33;
+const FE_IMM = 8, FE_DISP = 16, FE_LEN = 22, FE_SEG = 25, FE_BASE = 31, FE_IDX = 32, FE_SCALE = 33;
 const EA_RIP = 16;
 
 const K_ALU_RM_R = 1;   // op r/m, reg (00..3F, lo 0/1)
@@ -68,7 +68,10 @@ function regOff(n: i32, sz: i32): u8 {
  */
 export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, seg: i32, asz32: bool, rex: i32): void {
   store<u8>(e, 0, FE_KIND);
-  if (lock || seg >= 0 || asz32 || pfx66 || pfxF2 || pfxF3) return;
+  if (lock || asz32 || pfx66 || pfxF2 || pfxF3) return;
+  // FS/GS overrides (TLS, the stack-protector canary at fs:0x28) are kept:
+  // eaOf() adds the base. LEA ignores segments, so it stays generic then.
+  if (seg >= 0 && map == 0 && op == 0x8d) return;
   let k = 0, sz = osz, sub = 0;
   let reg = modReg, rm = modRm, mem = modMod != 3;
   const r7 = modReg & 7;
@@ -193,13 +196,15 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
   }
   wrMem(a, sz, v);
 }
-/** Effective address from the entry's recipe (no segment, 64-bit addressing: guaranteed by fastAnnotate). */
+/** Effective address from the entry's recipe (64-bit addressing: guaranteed by fastAnnotate), FS/GS base added. */
 @inline function eaOf(e: usize, next: u64): u64 {
   let a = <u64>(<i64>load<i32>(e, FE_DISP));
   const b = <i32>load<i8>(e, FE_BASE);
   if (b >= 0) a += b == EA_RIP ? next : load<u64>(S + (<usize>b << 3));
   const x = <i32>load<i8>(e, FE_IDX);
   if (x >= 0) a += load<u64>(S + (<usize>x << 3)) << <u64>load<u8>(e, FE_SCALE);
+  const sg = <i32>load<i8>(e, FE_SEG);
+  if (sg >= 0) a += load<u64>(S + (sg == 4 ? FS_BASE : GS_BASE));
   return a;
 }
 

@@ -55,6 +55,8 @@ const K_INCDEC = 22;    // FE/FF /0 /1 (sub 1 = DEC)
 const K_NOP = 23;       // 90 without REX.B, 0F 1F
 const K_SHIFT_CL = 24;  // D2/D3
 const K_SHIFT_1 = 25;   // D0/D1
+const K_CALL_RM = 26;   // FF /2
+const K_JMP_RM = 27;    // FF /4
 
 /** State-block offset of register n at size sz (8-bit: AH..BH without REX). */
 function regOff(n: i32, sz: i32): u8 {
@@ -129,6 +131,8 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
     } else if (op == 0xf6 || op == 0xf7) {
       if (r7 > 1) return;
       k = K_TEST_RM_I; sz = op == 0xf6 ? 1 : osz;
+    } else if (op == 0xff && (r7 == 2 || r7 == 4)) {
+      k = r7 == 2 ? K_CALL_RM : K_JMP_RM; sz = 8; // 64-bit operand size is forced
     } else if (op == 0xfe || op == 0xff) {
       if (r7 > 1) return;
       k = K_INCDEC; sub = r7; sz = op == 0xfe ? 1 : osz;
@@ -367,6 +371,19 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       if (fault) return rip;
       wrF(a, sz, incdec(dec, v, sz));
       return next;
+    }
+    case K_CALL_RM: case K_JMP_RM: {
+      // Target first (a fault there commits nothing), then the return address (exec.ts group5).
+      let t: u64;
+      if (load<u8>(e, FE_MEM) == 0) t = load<u64>(S + <usize>load<u8>(e, FE_RM));
+      else { t = rdF(eaOf(e, next), 8); if (fault) return rip; }
+      if (k == K_CALL_RM) {
+        const sp = load<u64>(S + RSP) - 8;
+        wrF(sp, 8, next);
+        if (fault) return rip;
+        store<u64>(S + RSP, sp);
+      }
+      return t;
     }
     default: // K_NOP
       return next;

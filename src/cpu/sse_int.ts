@@ -1,7 +1,8 @@
 // SSE2 integer instructions on XMM registers (all 66-prefixed; the
-// unprefixed encodings are the MMX forms of mmx.ts, which reuses intOp): arithmetic, compares,
-// logic, shifts, packs/unpacks, shuffles, PINSRW/PEXTRW, PMOVMSKB, plus the
-// float shuffles SHUFPS/SHUFPD and UNPCK*PS/PD, which are pure data movement.
+// unprefixed encodings are the MMX forms of mmx.ts, which reuses intOp and
+// the shifts): arithmetic, compares, logic, shifts, packs/unpacks, shuffles,
+// PINSRW/PEXTRW, PMOVMSKB, plus the float shuffles SHUFPS/SHUFPD and
+// UNPCK*PS/PD, which are pure data movement.
 // WebAssembly SIMD ops are used where they match x86 bit for bit; shift
 // counts are checked by hand because wasm takes them modulo the lane width
 // while x86 saturates (SDM PSRLW: counts above 15 clear the lanes).

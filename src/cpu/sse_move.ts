@@ -4,6 +4,7 @@
 // Register and memory forms differ: a load of MOVSS/MOVSD from memory zeroes
 // the rest of the register, the register form keeps it (SDM vol. 2 MOVSS).
 import { retop } from "./x87_env";
+import { asz32 } from "./decode";
 import {
   modMod, modRm, modReg, ea, rexW, fault, gpr32, gpr64, setGpr32, setGpr64,
   rd32, rd64, wr32, wr64, wr128, probeWrite, wr8, S,
@@ -167,7 +168,8 @@ export function maskMovdqu(): i32 {
   if (pfxClass != 1 || modMod != 3) return EXIT_UD;
   const D = xreg();
   const mask = <u32>i8x16.bitmask(v128.load(xmm(modRm)));
-  const base = load<u64>(S + RDI);
+  let base = load<u64>(S + RDI);
+  if (asz32) base &= 0xffff_ffff; // 67h: the destination is [EDI] (SDM MASKMOVDQU)
   if (!probeWrite(base, 16)) return EXIT_PAGE_FAULT;
   for (let i = 0; i < 16; i++) {
     if ((mask >> i) & 1) wr8(base + <u64>i, <u32>load<u8>(D + <usize>i));

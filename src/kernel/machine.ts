@@ -1,10 +1,12 @@
-// The machine: one CPU instance, its physical memory, the filesystem tree
-// and the task it runs. `run` is the kernel's main loop: it enters the CPU
-// and serves each exit — a syscall through the table, a page fault by
-// demand paging (or SIGSEGV), and the other CPU exceptions as the signals
-// Linux sends for them (#UD → SIGILL, #DE/#MF/#XM → SIGFPE, #GP → SIGSEGV,
-// int3 → SIGTRAP). A fatal signal ends the process; the status is reported
-// as a shell does, 128+N.
+// The machine: one CPU instance, its physical memory, the filesystem tree,
+// the PID namespace and the tasks it schedules. `schedule` is the kernel's
+// main loop: it picks a runnable task (sched.ts), enters the CPU for an
+// instruction budget and serves each exit — a syscall through the table, a
+// page fault by demand paging or copy-on-write (or SIGSEGV), and the other
+// CPU exceptions as the signals Linux sends for them (#UD → SIGILL,
+// #DE/#MF/#XM → SIGFPE, #GP → SIGSEGV, int3 → SIGTRAP). When nothing is
+// runnable it sleeps until the next timer. A fatal signal ends the process;
+// the host sees the status as a shell does, 128+N.
 import {
   type CpuExports, loadCpuNode, RAX, ICOUNT, EXIT_REASON, FAULT_ADDR, FAULT_CODE,
   EXIT_SYSCALL, EXIT_PAGE_FAULT, EXIT_UD, EXIT_DE, EXIT_GP, EXIT_BREAKPOINT, EXIT_BUDGET, EXIT_MF, EXIT_XM,
@@ -13,7 +15,14 @@ import {
 import { PhysMem, PAGE_SIZE } from "./mm/physmem";
 import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
-import { Task, rootCredentials } from "./task";
+import { Task, ThreadGroup, rootCredentials, freshProgress, type RunStats } from "./task";
+import { PidNamespace, UtsNamespace } from "./task/pidns";
+import { cloneTask, type CloneArgs } from "./task/clone";
+import { exitThread, exitGroup, releaseVfork } from "./task/exit";
+import { doWait, type WaitRequest, type WaitReport } from "./task/wait";
+import { Scheduler } from "./sched";
+import { EBLOCK, WaitQueue } from "./waitqueue";
+import { PipeFs } from "./pipe";
 import type { Vfs } from "./fs/vfs";
 import { createRootVfs } from "./fs/rootfs";
 import { MemFs } from "./fs/memfs";
@@ -24,9 +33,10 @@ import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
 import { SYSCALLS, syscallName } from "./syscall/table";
 import { Args, type Kernel } from "./syscall/types";
+import { beforeUserMode, faultSignal, sendSignal, interruptedResult } from "./signal/deliver";
+import { signalPending } from "./signal/queue";
 import { SI_USER } from "./signal/info";
-import { beforeUserMode, faultSignal, sendSignal } from "./signal/deliver";
-import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP } from "./errno";
+import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SIGXCPU = 24;
@@ -41,6 +51,8 @@ export interface MachineOptions {
   hostname?: string;
   /** An already instantiated CPU (else build/cpu.wasm is loaded, Node only). */
   cpu?: CpuExports;
+  /** Most tasks alive at once (threads-max; the pids cgroup limit of issue 5); fork gives EAGAIN beyond. */
+  maxTasks?: number;
 }
 
 export interface SpawnOptions {
@@ -53,15 +65,7 @@ export interface SpawnOptions {
   maxInstructions?: number;
 }
 
-export interface RunStats {
-  instructions: number;
-  wallMs: number;
-  /** Milliseconds spent inside the CPU's run(). */
-  cpuMs: number;
-  syscalls: Map<string, number>;
-  enosys: Map<string, number>;
-  pageFaults: number;
-}
+export type { RunStats };
 
 export interface RunResult {
   /** Exit status as the shell reports it: the code, or 128+N after signal N. */
@@ -82,20 +86,30 @@ function stdioInode(pipefs: MemFs, name: string, dev: CharDevice): Inode {
 export class Machine implements Kernel {
   readonly mem: PhysMem;
   readonly vfs: Vfs;
-  readonly hostname: string;
   readonly bootTimeMs = Date.now();
   private bootPerf = performance.now();
-  private nextPid = 1;
   private pipefs = new MemFs();
+  readonly pipes = new PipeFs();
   private sleeper: Int32Array | null = null;
   private cpuMs = 0;
+  /** Every task by its root-namespace tid, zombies included until reaped. */
   private live = new Map<number, Task>();
+  private nextTid = 1;
   private running: Task | null = null;
+  /** Processes whose exit the host collects (Process objects), not a guest parent. */
+  private hostOwned = new Set<ThreadGroup>();
+  private futexes = new Map<AddressSpace, Map<number, WaitQueue>>();
   readonly proc: ProcFs;
+  readonly sched: Scheduler;
+  readonly pidns = new PidNamespace(null);
+  readonly uts: UtsNamespace;
+  readonly maxTasks: number;
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);
-    this.hostname = o.hostname ?? "hako";
+    this.uts = new UtsNamespace(o.hostname ?? "hako");
+    this.maxTasks = o.maxTasks ?? 4096;
+    this.sched = new Scheduler(() => this.monotonicNs());
     // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp are mounted (fs/rootfs.ts).
     this.vfs = createRootVfs(o.root);
     this.proc = new ProcFs(this);
@@ -103,9 +117,21 @@ export class Machine implements Kernel {
     this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
   }
 
+  get hostname(): string { return this.uts.hostname; }
+
   /** The task being served (what /proc/self names). */
   current(): Task | null { return this.running; }
-  tasks(): Task[] { return [...this.live.values()]; }
+  /** Processes (thread-group leaders), zombies included. */
+  tasks(): Task[] { return [...this.live.values()].filter((t) => t.group.leader === t); }
+  /** The task with root-namespace id `tid`. */
+  task(tid: number): Task | null { return this.live.get(tid) ?? null; }
+  /** The task numbered `pid` in `t`'s PID namespace (kill, wait, /proc lookups). */
+  taskByPid(t: Task, pid: number): Task | null { return t.nsproxy.pid.task(pid); }
+  /** The live processes of process group `pgid` (kill(-pgid), terminal signals). */
+  processGroup(pgid: number): Task[] { return this.tasks().filter((t) => t.group.pgid === pgid && !t.group.zombie); }
+  taskCount(): number { return this.live.size; }
+  processCount(uid: number): number { return this.tasks().filter((t) => t.cred.uid === uid && !t.group.zombie).length; }
+  newTid(): number { return this.nextTid++; }
   mounts(): string[] {
     return this.vfs.mountsText();
   }
@@ -123,27 +149,89 @@ export class Machine implements Kernel {
   }
   monotonicNs(): bigint { return BigInt(Math.floor((performance.now() - this.bootPerf) * 1e6)) + 1000000000n; }
   cpuTimeNs(): bigint { return BigInt(Math.floor(this.cpuMs * 1e6)); }
-  /**
-   * Blocks for `ns` (one task, so the machine simply waits). Atomics.wait
-   * needs a SharedArrayBuffer (Node, or a cross-origin-isolated worker);
-   * elsewhere the clock is polled. The scheduler of issue 4 replaces this
-   * with a timer wait queue.
-   */
-  sleep(ns: bigint): void {
-    const ms = Number(ns / 1000000n);
-    if (ms <= 0) return;
-    if (!this.sleeper && typeof SharedArrayBuffer === "function") this.sleeper = new Int32Array(new SharedArrayBuffer(4));
-    if (this.sleeper) { Atomics.wait(this.sleeper, 0, 0, ms); return; }
-    const end = performance.now() + ms;
-    while (performance.now() < end) { /* no other way to wait synchronously here */ }
+
+  // ---- blocking (waitqueue.ts) ----
+
+  /** Parks `t` until a queue wakes it or the monotonic `deadline`; returns -EBLOCK for the handler to return. */
+  block(t: Task, queues: WaitQueue[], deadline: bigint | null): number {
+    return this.sched.block(t, queues, deadline);
   }
 
-  exitGroup(t: Task, waitStatus: number): void {
-    if (t.exitStatus === null) t.exitStatus = waitStatus;
+  /**
+   * Sleeps `t` for `ns` (nanosleep): the deadline is fixed by the first call
+   * of the syscall and kept across its restarts; 0 once it has passed.
+   */
+  sleep(t: Task | bigint, ns = 0n): number {
+    if (typeof t === "bigint") { if (t > 0n) this.hostSleep(Number(t / 1000000n)); return 0; }
+    if (t.sys.deadline === null) {
+      if (ns <= 0n) return 0;
+      t.sys.deadline = this.monotonicNs() + ns;
+    }
+    if (this.monotonicNs() >= t.sys.deadline) return 0;
+    return this.block(t, [], t.sys.deadline);
+  }
+
+  /** Wakes a parked task for a signal (the signal code calls it; the syscall then sees EINTR or restarts). */
+  interrupt(t: Task): void { this.sched.wake(t, "signal"); }
+
+  /** Whether `t` has a signal to handle before its blocking syscall may sleep. */
+  hasPendingSignal(t: Task): boolean { return signalPending(t); }
+
+  // ---- futexes ----
+
+  futexQueue(mm: AddressSpace, addr: number, create: boolean): WaitQueue | null {
+    let m = this.futexes.get(mm);
+    if (!m) { if (!create) return null; m = new Map(); this.futexes.set(mm, m); }
+    let q = m.get(addr);
+    if (!q) { if (!create) return null; q = new WaitQueue(); m.set(addr, q); }
+    return q;
+  }
+
+  futexWake(mm: AddressSpace, addr: number, n: number): number {
+    const q = this.futexQueue(mm, addr, false);
+    if (!q) return 0;
+    const k = q.wake(n);
+    if (q.size === 0) this.futexes.get(mm)?.delete(addr);
+    return k;
+  }
+
+  // ---- processes (task/*.ts) ----
+
+  clone(t: Task, a: CloneArgs): number { return cloneTask(this, t, a); }
+  wait(t: Task, r: WaitRequest): WaitReport | number { return doWait(this, t, r); }
+  exitThread(t: Task, waitStatus: number): void { exitThread(this, t, waitStatus); }
+  exitGroup(t: Task, waitStatus: number): void { exitGroup(this, t, waitStatus); }
+
+  /** A new task joins the machine, runnable. */
+  addTask(t: Task): void {
+    // A signal for a task parked in an interruptible wait wakes it (signal_wake_up).
+    t.sig.wake = (x) => this.interrupt(x);
+    this.live.set(t.tid, t);
+    this.sched.enqueue(t);
   }
 
   signal(t: Task, sig: number): void {
+    if (t.exitStatus !== null) return;
     sendSignal(t, { signo: sig, code: SI_USER, pid: 0, uid: 0 });
+  }
+
+  /** Whether the host (a Process) will collect `g`'s exit. */
+  hostWaits(g: ThreadGroup): boolean { return this.hostOwned.has(g); }
+
+  /** Frees a zombie process: pids, state blocks, its entry in its parent. */
+  reap(g: ThreadGroup): void {
+    g.parent?.children.delete(g);
+    if (g.parent) g.parent.childInstructions += g.leader.regs.get(ICOUNT) + g.childInstructions;
+    this.hostOwned.delete(g);
+    for (const th of g.threads) {
+      if (!this.live.has(th.tid)) continue;
+      if (th.exitStatus === null) exitThread(this, th, 9);
+      this.live.delete(th.tid);
+      th.nsproxy.pid.free(th);
+      this.proc.forget(th);
+      this.mem.release(th.regs.base);
+    }
+    for (let fd = 0; fd < 3; fd++) this.pipefs.remove(`fd${g.leader.tid}-${fd}`);
   }
 
   /**
@@ -187,9 +275,13 @@ export class Machine implements Kernel {
     const exe = this.vfs.pathOf(r.parent, t.fs.root).replace(/\/$/, "") + "/" + r.name;
     const img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
     if (typeof img === "number") return img;
+    // de_thread: the other threads of the process end; the caller carries on alone.
+    for (const th of [...t.group.threads]) if (th !== t && th.exitStatus === null) exitThread(this, th, 9);
     const old = t.mm;
     t.mm = img.mm;
-    old.destroy();
+    img.mm.charge = old.charge;
+    if (--old.users === 0) old.destroy();
+    releaseVfork(t);
     const icount = t.regs.get(ICOUNT);
     initRegisters(t.regs, img);
     t.regs.set(ICOUNT, icount);
@@ -197,8 +289,13 @@ export class Machine implements Kernel {
     t.exe = exe;
     t.comm = (path.split("/").pop() ?? "").slice(0, 15);
     t.argv = argv;
-    // Close-on-exec descriptors go; caught signals return to their default action.
-    t.files.fds.forEach((e, fd) => { if (e?.cloexec) t.files.fds[fd] = undefined; });
+    t.env = envp;
+    t.clearChildTid = 0;
+    // A shared descriptor table becomes private (unshare_files), then close-on-exec descriptors go.
+    if (t.files.users > 1) { t.files.users--; t.files = t.files.clone(); }
+    t.files.closeAll(true);
+    // Caught signals return to their default action.
+    if (t.sig.actions.size) t.sig.actions = new Map(t.sig.actions);
     for (const [sig, act] of t.sig.actions) if (act.handler > 1n) t.sig.actions.delete(sig);
     t.sig.altStack = { sp: 0n, flags: 2 /* SS_DISABLE */, size: 0n };
     return 0;
@@ -236,68 +333,126 @@ export class Machine implements Kernel {
     const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
     const file = this.which(o.argv[0] ?? "", cwd, pathVar);
     if (typeof file === "number") return fail(`${o.argv[0]}: command not found`, 127);
+    if (this.live.size >= this.maxTasks) return fail("too many tasks", 125);
 
     const statePa = this.mem.alloc();
     if (statePa < 0) return fail("out of memory", 125);
     const regs = new Regs(this.mem, statePa);
-    const pid = this.nextPid++;
+    const tid = this.newTid();
     const files = new FdTable();
     const stdio: Array<[CharDevice, number]> = [[o.stdio.stdin, O_RDONLY], [o.stdio.stdout, O_WRONLY], [o.stdio.stderr, O_WRONLY]];
     stdio.forEach(([dev, acc], fd) => {
-      const ino = stdioInode(this.pipefs, `fd${pid}-${fd}`, dev);
+      const ino = stdioInode(this.pipefs, `fd${tid}-${fd}`, dev);
       files.installAt(fd, new OpenFile(ino, dev.isTty ? O_RDWR : acc, `pipe:[${ino.ino}]`), false);
     });
     // The task starts with an empty address space that exec replaces.
-    const t = new Task(pid, pid, 0, rootCredentials(), { root, cwd, umask: 0o022 }, files, new AddressSpace(this.mem), regs);
+    const t = new Task(tid, tid, rootCredentials(), { root, cwd, umask: 0o022 }, files, new AddressSpace(this.mem), regs,
+      { pid: this.pidns, uts: this.uts }, this.sched);
+    const g = new ThreadGroup(t);
+    t.group = g;
+    g.threads.add(t);
+    const pids = this.pidns.alloc(t);
+    if (typeof pids === "number") { this.mem.release(statePa); files.closeAll(); return fail("no free pid", 125); }
+    t.pids = pids;
+    g.pgid = g.sid = t.vpid;
+    t.stats = stats;
+    t.maxInstructions = o.maxInstructions ?? Infinity;
     t.startNs = this.monotonicNs();
-    this.live.set(pid, t);
+    this.live.set(tid, t);
+    t.sig.wake = (x) => this.interrupt(x);
+    this.hostOwned.add(g);
     this.running = t;
     const e = this.exec(t, file, o.argv, env);
     this.running = null;
     if (e < 0) {
-      this.reap(t);
+      exitThread(this, t, 0);
+      this.reap(g);
       const why = e === -ENOENT ? "no such file or directory" : e === -EACCES ? "permission denied" : e === -ENOEXEC ? "exec format error" : `error ${-e}`;
       return fail(`${file}: ${why}`, e === -ENOENT ? 127 : 126);
     }
-    return new Process(this, t, stats, t0, o.maxInstructions ?? Infinity);
+    this.sched.enqueue(t);
+    return new Process(this, t, stats, t0);
   }
 
-  /** Runs `t` until it exits or `deadline` (performance.now() ms) passes; true when it has exited. */
-  runUntil(t: Task, stats: RunStats, maxInstr: number, deadline: number): boolean {
-    this.running = t;
-    try {
-      this.loop(t, stats, maxInstr, deadline);
-    } finally {
-      this.running = null;
+  /**
+   * The scheduler loop: runs tasks until `done()` holds or `deadline`
+   * (performance.now() ms) passes. With nothing runnable it sleeps until the
+   * next timer; returns "idle" when nothing can ever run again (every task
+   * waits for an event no timer will bring).
+   */
+  schedule(deadline: number, done: () => boolean): "done" | "deadline" | "idle" {
+    const slice = deadline === Infinity ? 1 << 21 : 1 << 17;
+    for (;;) {
+      if (done()) return "done";
+      const now = performance.now();
+      if (now > deadline) return "deadline";
+      const t = this.sched.next();
+      if (!t) {
+        const d = this.sched.nextDeadline();
+        if (d === null) return "idle";
+        const waitMs = Math.min(Number(d - this.monotonicNs()) / 1e6, deadline - now);
+        if (waitMs > 0) this.hostSleep(waitMs);
+        continue;
+      }
+      this.running = t;
+      try {
+        this.runSlice(t, slice);
+      } finally {
+        this.running = null;
+      }
+      if (t.exitStatus === null && !t.blocked) this.sched.enqueue(t);
     }
-    return t.exitStatus !== null;
   }
 
-  /** Frees an exited task's memory and state block. */
-  reap(t: Task): void {
-    for (let fd = 0; fd < 3; fd++) this.pipefs.remove(`fd${t.tid}-${fd}`);
-    this.live.delete(t.tid);
-    this.proc.forget(t);
-    t.mm.destroy();
-    this.mem.release(t.regs.base);
+  /** Waits on the host without spinning (Atomics.wait needs a SharedArrayBuffer: Node or an isolated worker). */
+  private hostSleep(ms: number): void {
+    if (!this.sleeper && typeof SharedArrayBuffer === "function") this.sleeper = new Int32Array(new SharedArrayBuffer(4));
+    if (this.sleeper) { Atomics.wait(this.sleeper, 0, 0, ms); return; }
+    const end = performance.now() + ms;
+    while (performance.now() < end) { /* no other way to wait synchronously here */ }
   }
 
-  private loop(t: Task, stats: RunStats, maxInstr: number, deadline: number): void {
+  /** Milliseconds until the next timer of a sleeping task (for a host that waits between slices), or null. */
+  nextTimerMs(): number | null {
+    if (this.sched.runnable) return 0;
+    const d = this.sched.nextDeadline();
+    return d === null ? null : Math.max(0, Number(d - this.monotonicNs()) / 1e6);
+  }
+
+  /**
+   * Before the task re-enters user mode: timers, syscall restart codes and
+   * signal delivery (signal/deliver.ts). False when it must not run now:
+   * it exited, or its process is stopped — then it is parked until a
+   * signal (SIGCONT, SIGKILL) wakes it.
+   */
+  private returnToUser(t: Task): boolean {
+    if (beforeUserMode(t, this)) return true;
+    if (t.exitStatus === null && !t.blocked) this.sched.block(t, [], null, true);
+    return false;
+  }
+
+  /** Runs `t` for up to `budget` instructions, or until it blocks or exits. */
+  private runSlice(t: Task, budget: number): void {
     const cpu = this.cpu;
-    const args = new Args(t);
-    // Run to completion in big slices; under a deadline, slices of a few ms (at tens of MIPS).
-    const BUDGET = deadline === Infinity ? 1 << 22 : 1 << 18;
-    while (t.exitStatus === null) {
-      // Return to user mode: timers, syscall restart, signal delivery (signal/deliver.ts).
-      if (!beforeUserMode(t, this)) break;
+    const stats = t.stats ?? this.orphanStats;
+    if (t.restartSyscall) {
+      t.restartSyscall = false;
+      if (t.sys.result !== null) this.complete(t, t.sys.result);
+      else this.syscall(t, stats);
+      if (t.exitStatus !== null || t.blocked) return;
+    }
+    const stop = t.regs.get(ICOUNT) + budget;
+    while (t.exitStatus === null && !t.blocked) {
+      if (!this.returnToUser(t)) return;
+      const left = stop - t.regs.get(ICOUNT);
+      if (left <= 0) return;
       const c0 = performance.now();
-      if (c0 > deadline) return;
-      const exit = cpu.run(t.regs.base, BUDGET);
+      const exit = cpu.run(t.regs.base, Math.min(left, 1 << 22));
       const dt = performance.now() - c0;
       this.cpuMs += dt;
       stats.cpuMs += dt;
       switch (exit) {
-        case EXIT_SYSCALL: t.sig.sysnr = t.regs.get(RAX); this.syscall(t, args, stats); break;
+        case EXIT_SYSCALL: this.syscall(t, stats); break;
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);
@@ -308,47 +463,69 @@ export class Machine implements Kernel {
         case EXIT_BUDGET: break;
         default: throw new Error(`cpu.run returned unknown exit ${exit} (state says ${t.regs.u32(EXIT_REASON)}) at rip ${t.regs.get(RIP).toString(16)}`);
       }
-      if (t.regs.get(ICOUNT) > maxInstr && t.exitStatus === null) this.exitGroup(t, SIGXCPU);
+      if (t.regs.get(ICOUNT) > t.maxInstructions && t.exitStatus === null) this.exitGroup(t, SIGXCPU);
     }
   }
 
-  private syscall(t: Task, args: Args, stats: RunStats): void {
+  private orphanStats: RunStats = { instructions: 0, wallMs: 0, cpuMs: 0, syscalls: new Map(), enosys: new Map(), pageFaults: 0 };
+
+  /** The syscall's result goes to RAX and its restart state is dropped. */
+  private complete(t: Task, r: number): void {
+    t.sys = freshProgress();
+    if (t.exitStatus === null) t.regs.set(RAX, r);
+  }
+
+  private syscall(t: Task, stats: RunStats): void {
     const nr = t.regs.get(RAX);
+    // The signal code reads which syscall produced RAX (restart codes, SIGPIPE).
+    t.sig.sysnr = nr; // for the restart codes on the way back to user mode (signal/deliver.ts)
     const row = SYSCALLS[nr];
     const name = row?.name || syscallName(nr);
-    stats.syscalls.set(name, (stats.syscalls.get(name) ?? 0) + 1);
+    if (!t.sys.woken) stats.syscalls.set(name, (stats.syscalls.get(name) ?? 0) + 1);
     let r: number;
     if (!row || !row.handler) {
       stats.enosys.set(name, (stats.enosys.get(name) ?? 0) + 1);
       r = -ENOSYS;
     } else {
-      r = row.handler(t, args, this);
+      r = row.handler(t, new Args(t), this);
     }
-    if (t.exitStatus === null) t.regs.set(RAX, r);
+    if (r === -EBLOCK) {
+      // Parked: RAX keeps the syscall number for the restart. A pending signal interrupts instead.
+      if (t.blocked && this.hasPendingSignal(t)) { this.sched.wake(t, "signal"); t.restartSyscall = false; this.complete(t, interruptedResult(nr)); }
+      return;
+    }
+    this.complete(t, r);
   }
 }
 
 /**
- * A started process. `step(ms)` runs it for at most about `ms` milliseconds
- * of wall time so that a caller (the Worker) can interleave other work;
- * once it returns true, `result()` gives the status and statistics.
+ * A process started by the host. `step(ms)` runs the machine (this process
+ * and every other runnable task) for at most about `ms` milliseconds of wall
+ * time so that a caller (the Worker) can interleave other work; once it
+ * returns true, `result()` gives the status and statistics.
  */
 export class Process {
   private res: RunResult | null = null;
 
-  constructor(private m: Machine, readonly task: Task, private stats: RunStats, private t0: number, private maxInstr: number) {}
+  constructor(private m: Machine, readonly task: Task, private stats: RunStats, private t0: number) {}
 
   get pid(): number { return this.task.tgid; }
   get done(): boolean { return this.res !== null; }
 
   step(ms: number): boolean {
     if (this.res) return true;
+    const g = this.task.group;
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;
-    if (!this.m.runUntil(this.task, this.stats, this.maxInstr, deadline)) return false;
-    this.stats.instructions = this.task.regs.get(ICOUNT);
+    const how = this.m.schedule(deadline, () => g.zombie);
+    if (how === "idle" && !g.zombie) {
+      // Every task waits for something that can never come (a pipe nobody writes): end it as SIGKILL would.
+      this.m.exitGroup(this.task, 9);
+    }
+    if (!g.zombie) return false;
+    this.stats.instructions = this.task.regs.get(ICOUNT) + g.childInstructions;
     this.stats.wallMs = performance.now() - this.t0;
-    const ws = this.task.exitStatus ?? 0;
-    this.m.reap(this.task);
+    const ws = g.exitCode ?? 0;
+    this.m.reap(g);
     const sig = ws & 0x7f;
     this.res = { status: sig ? 128 + sig : (ws >> 8) & 0xff, waitStatus: ws, stats: this.stats };
     return true;

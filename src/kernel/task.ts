@@ -1,12 +1,17 @@
 // A task is one thread of execution, as Linux's task_struct: its CPU state
 // block, credentials, filesystem context (root, cwd, umask), descriptor
-// table, address space and signal state. Thread groups, namespaces
-// (nsproxy) and cgroups come with issue 4; the fields are here so that
-// the rest of the kernel already reaches them through the task.
+// table, address space and signal state. Threads of one process share a
+// ThreadGroup (Linux's signal_struct plus the process links): the parent,
+// children, process group, session and the exit status that wait4 reports.
+// PIDs are numbered per PID namespace (task/pidns.ts); `tid`/`tgid` are the
+// numbers in the task's own namespace, which is the root one until
+// namespaces are created (issue 5).
 import type { AddressSpace } from "./mm/addrspace";
 import type { Inode } from "./fs/inode";
 import type { FdTable } from "./fs/file";
 import type { Regs } from "./regs";
+import { WaitQueue, type Waker, type WakeReason } from "./waitqueue";
+import type { PidNamespace, UtsNamespace } from "./task/pidns";
 import { Pending, GroupSignals } from "./signal/queue";
 
 export interface Credentials {
@@ -49,6 +54,16 @@ export const newSignalState = (): SignalState => ({
   pending: new Pending(), group: new GroupSignals(), wake: null, sysnr: -1, savedMask: null, sigreturnRax: null,
 });
 
+export interface RunStats {
+  instructions: number;
+  wallMs: number;
+  /** Milliseconds spent inside the CPU's run(). */
+  cpuMs: number;
+  syscalls: Map<string, number>;
+  enosys: Map<string, number>;
+  pageFaults: number;
+}
+
 /** Resource limits as [soft, hard]; Infinity is RLIM_INFINITY. */
 export type Rlimits = Map<number, [number, number]>;
 
@@ -70,6 +85,52 @@ export function defaultRlimits(): Rlimits {
   return m;
 }
 
+/** The process: what the threads of one thread group share (signal_struct and the process tree links). */
+export class ThreadGroup {
+  readonly threads = new Set<Task>();
+  /** Child processes (their groups), including zombies not yet reaped. */
+  readonly children = new Set<ThreadGroup>();
+  /** The parent process; null for a process started by the host (reaped by the host, not by wait4). */
+  parent: ThreadGroup | null = null;
+  pgid = 0;
+  sid = 0;
+  /** Set once the group is exiting: the wait status (code << 8, or the signal number). */
+  exitCode: number | null = null;
+  /** All threads are gone: a zombie waiting for wait4 (or the host). */
+  zombie = false;
+  /** Signal sent to the parent at exit (SIGCHLD for fork; 0 for clone without one). */
+  exitSignal = 17;
+  /** wait4(2) sleepers of this process (Linux's wait_chldexit). */
+  readonly childWait = new WaitQueue();
+  /** Instructions of reaped children (for times(2)/getrusage RUSAGE_CHILDREN). */
+  childInstructions = 0;
+  constructor(public leader: Task) {}
+  get tgid(): number { return this.leader.tid; }
+}
+
+/** What a parked task waits for; kept until the task runs again. */
+export interface BlockState {
+  queues: WaitQueue[];
+  /** Monotonic deadline in ns, or null to wait without a timeout. */
+  deadline: bigint | null;
+  /** Parked because the process is stopped (job control), not in a syscall. */
+  stopped?: boolean;
+}
+
+/**
+ * Per-syscall state that survives a restart after a wake-up (cleared when
+ * the syscall completes): the timeout's absolute deadline, bytes already
+ * transferred, a result to return as is when woken (vfork).
+ */
+export interface SyscallProgress {
+  deadline: bigint | null;
+  done: number;
+  result: number | null;
+  woken: WakeReason | null;
+}
+
+export const freshProgress = (): SyscallProgress => ({ deadline: null, done: 0, result: null, woken: null });
+
 export class Task {
   /** Thread name (comm), at most 15 bytes. */
   comm = "";
@@ -87,18 +148,53 @@ export class Task {
   rlimits: Rlimits = defaultRlimits();
   /** Set when the task has exited: the wait status (exit code << 8, or the signal number). */
   exitStatus: number | null = null;
-  /** Placeholders for issue 4: namespaces and cgroup membership. */
-  nsproxy: null = null;
+  /** Namespaces (issue 5 adds mount, net, ipc, cgroup, user) and cgroup membership. */
+  nsproxy: { pid: PidNamespace; uts: UtsNamespace };
   cgroup: null = null;
+  /** Thread group (process); set right after construction. */
+  group!: ThreadGroup;
+  /** The scheduler that runs this task (wakes it from wait queues). */
+  waker: Waker;
+  /** Parked in a blocking syscall; null when runnable. */
+  blocked: BlockState | null = null;
+  /** The syscall that parked must run again before the task re-enters user mode. */
+  restartSyscall = false;
+  sys: SyscallProgress = freshProgress();
+  /** Numbers of this task in each PID namespace, root first (the last is its own). */
+  pids: number[] = [];
+  /** CLONE_CHILD_SETTID address (written by the child at start). */
+  setChildTid = 0;
+  /** vfork(2): the parent sleeps here until this child execs or exits. */
+  vforkDone: WaitQueue | null = null;
+  /** The environment of the last execve (/proc/PID/environ). */
+  env: string[] = [];
+  /** Statistics of the host-started process this task descends from. */
+  stats: RunStats | null = null;
+  /** Runaway guard: the task gets SIGXCPU past this many instructions. */
+  maxInstructions = Infinity;
 
   constructor(
+    /** Thread id in the root PID namespace (the kernel's own handle). */
     readonly tid: number,
     public tgid: number,
-    public ppid: number,
     public cred: Credentials,
     public fs: FsContext,
     public files: FdTable,
     public mm: AddressSpace,
     readonly regs: Regs,
-  ) {}
+    ns: { pid: PidNamespace; uts: UtsNamespace },
+    waker: Waker,
+  ) {
+    this.nsproxy = ns;
+    this.waker = waker;
+  }
+
+  /** Parent process id as seen from this task's PID namespace (0 when the parent is outside it or the host). */
+  get ppid(): number {
+    const p = this.group.parent;
+    return p ? this.nsproxy.pid.pidOf(p.leader) : 0;
+  }
+  /** Own pid (thread-group id) and thread id as seen from the task's own namespace. */
+  get vpid(): number { return this.nsproxy.pid.pidOf(this.group.leader); }
+  get vtid(): number { return this.nsproxy.pid.pidOf(this); }
 }

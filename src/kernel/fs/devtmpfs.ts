@@ -8,6 +8,7 @@ import { createTmpfs } from "./tmpfs";
 import type { MemFs } from "./memfs";
 import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./device";
 import { ENXIO } from "../errno";
+import { currentTime } from "./inode";
 
 /** A device node whose driver is not there yet: every read and write is ENXIO. */
 export function absentDevice(rdev: number): CharDevice {
@@ -39,5 +40,8 @@ export function createDevtmpfs(): MemFs {
   dev.symlink("stdin", "/proc/self/fd/0");
   dev.symlink("stdout", "/proc/self/fd/1");
   dev.symlink("stderr", "/proc/self/fd/2");
+  // devtmpfs is made at boot: its nodes carry the boot time.
+  const now = currentTime();
+  for (const n of [dev.root, ...dev.root.entries().map(([, i]) => i)]) { n.atime = now; n.mtime = now; n.ctime = now; }
   return dev;
 }

@@ -3,6 +3,7 @@
 // descriptors (dup, fork) may share one description and so its offset.
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
 import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
+import { releaseLocks } from "./locks";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -33,6 +34,10 @@ export class OpenFile {
   /** getdents64 position: index into the directory's entry list (".", ".." first). */
   dirPos = 0;
   dirCache: Array<[string, Inode]> | null = null;
+  /** Descriptors in every table (dup, fork) referring to this description. */
+  refs = 0;
+  /** Runs when the last descriptor goes (pipes count their readers and writers this way). */
+  onRelease: (() => void) | null = null;
 
   constructor(readonly inode: Inode, public flags: number, readonly path: string) {}
 
@@ -110,10 +115,35 @@ export class OpenFile {
 
 export interface FdEntry { file: OpenFile; cloexec: boolean }
 
+function putFile(f: OpenFile): void {
+  if (--f.refs === 0) f.onRelease?.();
+}
+
 /** The descriptor table (files_struct). */
 export class FdTable {
   readonly fds: Array<FdEntry | undefined> = [];
   limit = 1024;
+  /** Tasks sharing this table (CLONE_FILES); the descriptors close when the last one exits. */
+  users = 1;
+  /**
+   * The process whose POSIX record locks closing a descriptor drops (any
+   * close of the file releases them, fcntl(2)); set when it takes one. A
+   * table cloned by fork starts without: the child owns none of them.
+   */
+  lockOwner = 0;
+
+  /** fork(2): a new table whose descriptors share the same open file descriptions. */
+  clone(): FdTable {
+    const t = new FdTable();
+    t.limit = this.limit;
+    this.fds.forEach((e, fd) => { if (e) { e.file.refs++; t.fds[fd] = { file: e.file, cloexec: e.cloexec }; } });
+    return t;
+  }
+
+  /** Closes every descriptor (exit), or only the close-on-exec ones (execve). */
+  closeAll(onlyCloexec = false): void {
+    this.fds.forEach((e, fd) => { if (e && (!onlyCloexec || e.cloexec)) this.close(fd); });
+  }
 
   get(fd: number): OpenFile | null {
     if (fd < 0 || fd >= this.fds.length) return null;
@@ -128,7 +158,7 @@ export class FdTable {
   /** Installs `file` at the lowest free descriptor >= `min`; -EMFILE when full. */
   install(file: OpenFile, cloexec: boolean, min = 0): number {
     for (let fd = min; fd < this.limit; fd++) {
-      if (!this.fds[fd]) { this.fds[fd] = { file, cloexec }; return fd; }
+      if (!this.fds[fd]) { file.refs++; this.fds[fd] = { file, cloexec }; return fd; }
     }
     return -EMFILE;
   }
@@ -136,12 +166,18 @@ export class FdTable {
   /** dup2 semantics: replaces whatever was at `fd`. */
   installAt(fd: number, file: OpenFile, cloexec: boolean): void {
     while (this.fds.length <= fd) this.fds.push(undefined);
+    const old = this.fds[fd];
+    file.refs++;
     this.fds[fd] = { file, cloexec };
+    if (old) putFile(old.file);
   }
 
   close(fd: number): number {
-    if (!this.entry(fd)) return -EBADF;
+    const e = this.entry(fd);
+    if (!e) return -EBADF;
     this.fds[fd] = undefined;
+    if (this.lockOwner) releaseLocks(e.file.inode, this.lockOwner);
+    putFile(e.file);
     return 0;
   }
 }

@@ -79,6 +79,8 @@ export interface Inode {
   setattr?(a: SetAttr): number;
   /** Regular files with holes: the next data (or hole) offset at or after `off`, -1 when none (lseek SEEK_DATA/SEEK_HOLE). */
   seekData?(off: number, hole: boolean): number;
+  /** Regular files: fallocate(2) — allocates (or with FALLOC_FL_PUNCH_HOLE frees) the pages of a range. */
+  allocate?(offset: number, len: number, mode: number): number;
   /** Regular files: writes `data` at `offset`, extending the file; bytes written or an errno. */
   write?(offset: number, data: Uint8Array): number;
 }
@@ -105,6 +107,9 @@ export interface SetAttr {
   mtime?: Timespec;
   ctime?: Timespec;
 }
+
+// fallocate(2) modes.
+export const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
 
 // renameat2(2) flags.
 export const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;

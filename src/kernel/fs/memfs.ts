@@ -8,7 +8,7 @@
 // change with EROFS.
 import {
   type Inode, type Timespec, type NewNode, type SetAttr, type FsStats, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFMT,
-  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC,
+  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
 } from "./inode";
 import type { CharDevice } from "./device";
 import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL } from "../errno";
@@ -211,6 +211,37 @@ export class MemInode implements Inode {
     return data.length;
   }
 
+  /** fallocate(2): mode 0 and FALLOC_FL_KEEP_SIZE allocate the range's pages; PUNCH_HOLE zeroes and frees them. */
+  allocate(offset: number, len: number, mode: number): number {
+    if (this.fs.readOnly) return -EROFS;
+    const end = offset + len;
+    if (end > MAX_FILE) return -EFBIG;
+    const now = currentTime();
+    if (mode & FALLOC_FL_PUNCH_HOLE) {
+      const stop = Math.min(end, this.len);
+      if (offset < stop) this.buf.fill(0, offset, stop);
+      // Only pages entirely inside the range are freed; partial ones keep their (now zero) bytes.
+      let freed = 0;
+      for (let p = Math.ceil(offset / PAGE); (p + 1) * PAGE <= end && p < this.present.length; p++) {
+        if (this.present[p] === 1) { this.present[p] = 0; freed++; }
+      }
+      this.presentPages -= freed;
+      this.fs.charge(-freed);
+      this.mtime = now; this.ctime = now;
+      return 0;
+    }
+    const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
+    let fresh = 0;
+    for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
+    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (this.present.length < last) this.present = grow(this.present, last);
+    for (let p = first; p < last; p++) this.present[p] = 1;
+    this.presentPages += fresh;
+    if (!(mode & FALLOC_FL_KEEP_SIZE) && end > this.len) { this.resize(end); this.mtime = now; }
+    this.ctime = now;
+    return 0;
+  }
+
   /** Sets the length; growing leaves a hole, shrinking gives back the pages past the end. New bytes read as zeros. */
   private resize(size: number): number {
     if (size > MAX_FILE) return -EFBIG;
@@ -256,6 +287,13 @@ export interface MemFsLimits {
   magic?: number;
 }
 
+/**
+ * Pages all writable in-memory filesystems of this host process may hold
+ * together (1 GiB): a guard for the worker, so that a guest filling an
+ * unlimited tmpfs meets ENOSPC instead of exhausting the host's memory.
+ */
+export const hostBudget = { maxPages: (1 << 30) / PAGE, usedPages: 0 };
+
 /** Builds a tree by path; parents are created as 0755 root directories when missing. */
 export class MemFs {
   readonly dev = nextDev++;
@@ -282,8 +320,10 @@ export class MemFs {
   /** Takes (positive) or gives back (negative) pages of data; false when the limit is reached. */
   charge(delta: number): boolean {
     if (delta > 0 && this.usedPages + delta > this.maxPages) return false;
+    if (delta > 0 && hostBudget.usedPages + delta > hostBudget.maxPages) return false;
     if (this.chargeHook && !this.chargeHook(delta) && delta > 0) return false;
     this.usedPages += delta;
+    hostBudget.usedPages = Math.max(0, hostBudget.usedPages + delta);
     return true;
   }
 

@@ -54,6 +54,19 @@ export class Vfs {
     g.set(name, fsRoot);
   }
 
+  /**
+   * A copy of this mount namespace (unshare/clone with CLONE_NEWNS): the same
+   * filesystems at the same places; later mounts in either copy stay private.
+   */
+  cloneNamespace(): Vfs {
+    const v = new Vfs(this.root);
+    for (const [k, r] of this.covers) v.covers.set(k, r);
+    for (const [d, g] of this.grafts) v.grafts.set(d, new Map(g));
+    for (const r of this.mountRoots) v.mountRoots.add(r);
+    v.table.push(...this.table);
+    return v;
+  }
+
   /** Whether `i` is the root of a mounted filesystem (rmdir/rename of it: EBUSY). */
   isMountRoot(i: Inode): boolean { return this.mountRoots.has(i) || i === this.root; }
 

@@ -4,7 +4,15 @@
 // inside a VMA; the kernel's own copies fault pages in the same way, and a
 // pointer outside every VMA (or without the needed permission) gives EFAULT,
 // never an exception.
-import { PTE_P, PTE_W, PTE_D } from "../cpu";
+//
+// fork() copies the address space copy-on-write: every private page's frame
+// is shared (reference count + 1) with the write bit cleared and PTE_COW set
+// in both parent and child; the first write faults, and the writer gets its
+// own copy — or, when it is the last user of the frame, simply the write bit
+// back. MAP_SHARED anonymous memory is shared as is. Frames mapped by the
+// address space are counted in `rss` and reported to `charge`, the hook the
+// memory cgroup will use.
+import { PTE_P, PTE_W, PTE_D, PTE_COW } from "../cpu";
 import { PhysMem, PAGE_SIZE } from "./physmem";
 import { PageTable, PROT_READ, PROT_WRITE, PROT_EXEC } from "./pagetable";
 import { EFAULT, EINVAL, ENOMEM } from "../errno";
@@ -25,7 +33,12 @@ export interface Vma {
   prot: number;
   /** What /proc/PID/maps would show: "[heap]", "[stack]", a path, or "". */
   name: string;
+  /** MAP_SHARED: frames stay shared across fork. */
+  shared?: boolean;
 }
+
+/** Where frames are charged (a memory cgroup in issue 5). */
+export interface MemCharge { charge(frames: number): boolean; uncharge(frames: number): void }
 
 export const pageDown = (a: number): number => a - (a % PAGE_SIZE);
 export const pageUp = (a: number): number => pageDown(a + PAGE_SIZE - 1);
@@ -38,6 +51,11 @@ export class AddressSpace {
   brk = 0;
   /** Highest address for top-down mmap placement (below the stack gap). */
   mmapBase = 0x7f0000000000;
+  /** Tasks using this address space (threads share it); destroyed when the last one goes. */
+  users = 1;
+  /** Frames mapped by this address space (VmRSS), page tables excluded. */
+  rss = 0;
+  charge: MemCharge | null = null;
 
   constructor(readonly mem: PhysMem) {
     this.pt = new PageTable(mem);
@@ -57,9 +75,9 @@ export class AddressSpace {
   }
 
   /** Adds a VMA over [start, end), replacing whatever was mapped there (MAP_FIXED semantics). */
-  map(start: number, end: number, prot: number, name: string): Vma {
+  map(start: number, end: number, prot: number, name: string, shared = false): Vma {
     this.unmap(start, end);
-    const v: Vma = { start, end, prot, name };
+    const v: Vma = { start, end, prot, name, shared };
     let i = 0;
     while (i < this.vmas.length && this.vmas[i].start < start) i++;
     this.vmas.splice(i, 0, v);
@@ -70,7 +88,7 @@ export class AddressSpace {
   private splitAt(addr: number): void {
     const v = this.find(addr);
     if (!v || v.start === addr) return;
-    const tail: Vma = { start: addr, end: v.end, prot: v.prot, name: v.name };
+    const tail: Vma = { start: addr, end: v.end, prot: v.prot, name: v.name, shared: v.shared };
     v.end = addr;
     this.vmas.splice(this.vmas.indexOf(v) + 1, 0, tail);
   }
@@ -102,7 +120,7 @@ export class AddressSpace {
       const pte = this.pt.read(ea);
       if (pte.pa === 0) continue;
       this.pt.write(ea, { pa: 0, flags: 0, nx: false });
-      this.mem.release(pte.pa);
+      this.releaseFrame(pte.pa);
       any = true;
     }
     return any;
@@ -125,22 +143,38 @@ export class AddressSpace {
       if (ea < 0) continue;
       const pte = this.pt.read(ea);
       if (pte.pa === 0) continue;
-      this.writeLeaf(ea, pte.pa, prot);
+      this.writeLeaf(ea, pte.pa, prot, (pte.flags & PTE_COW) !== 0);
     }
     this.mem.cpu.flushTlb();
     return 0;
+  }
+
+  private newFrame(): number {
+    if (this.charge && !this.charge.charge(1)) return -1;
+    const pa = this.mem.alloc();
+    if (pa < 0) { this.charge?.uncharge(1); return -1; }
+    this.rss++;
+    return pa;
+  }
+
+  private releaseFrame(pa: number): void {
+    this.mem.release(pa);
+    this.rss--;
+    this.charge?.uncharge(1);
   }
 
   /**
    * A frame stays in its entry when the page becomes PROT_NONE: the present
    * bit is cleared and the frame comes back when access is allowed again.
    */
-  private writeLeaf(ea: number, pa: number, prot: number): void {
+  private writeLeaf(ea: number, pa: number, prot: number, cow = false): void {
+    const cowBit = cow ? PTE_COW : 0;
     if (prot === 0) {
-      this.pt.write(ea, { pa, flags: 0, nx: true });
+      this.pt.write(ea, { pa, flags: cowBit, nx: true });
       return;
     }
-    const flags = PTE_P | 4 /* U */ | 0x20 /* A */ | (prot & PROT_WRITE ? PTE_W | PTE_D : 0);
+    // A copy-on-write page stays read-only whatever the VMA allows: the write fault makes the copy.
+    const flags = PTE_P | 4 /* U */ | 0x20 /* A */ | cowBit | (prot & PROT_WRITE && !cow ? PTE_W | PTE_D : 0);
     this.pt.write(ea, { pa, flags, nx: !(prot & PROT_EXEC) });
   }
 
@@ -188,26 +222,44 @@ export class AddressSpace {
     if ((code & PF_WRITE) && !(v.prot & PROT_WRITE)) return false;
     if ((code & PF_FETCH) && !(v.prot & PROT_EXEC)) return false;
     if (v.prot === 0) return false;
-    return this.populate(pageDown(addr), v.prot) >= 0;
+    return this.populate(pageDown(addr), v.prot, (code & PF_WRITE) !== 0) >= 0;
   }
 
-  /** Makes the page at `va` present with `prot`; returns its frame or -1 (out of memory). */
-  private populate(va: number, prot: number): number {
+  /**
+   * Makes the page at `va` present with `prot` (writable when `write` asks
+   * for it, breaking copy-on-write); returns its frame or -1 (out of memory).
+   */
+  private populate(va: number, prot: number, write = false): number {
     const ea = this.pt.entryAddr(va, true);
     if (ea < 0) return -1;
     const pte = this.pt.read(ea);
+    let pa = pte.pa;
+    const cow = (pte.flags & PTE_COW) !== 0;
+    if (pa !== 0 && cow && write && (prot & PROT_WRITE)) {
+      if (this.mem.refCount(pa) > 1) {
+        const copy = this.newFrame();
+        if (copy < 0) return -1;
+        const u8 = this.mem.u8;
+        u8.copyWithin(copy, pa, pa + PAGE_SIZE);
+        this.releaseFrame(pa);
+        pa = copy;
+      }
+      // Last user of the frame (or a fresh copy): writable again.
+      this.writeLeaf(ea, pa, prot, false);
+      this.mem.cpu.flushTlb();
+      return pa;
+    }
     if (pte.flags & PTE_P) {
       // Present but faulted: the CPU's TLB held an older entry; refresh it.
-      this.writeLeaf(ea, pte.pa, prot);
+      this.writeLeaf(ea, pa, prot, cow);
       this.mem.cpu.flushTlb();
-      return pte.pa;
+      return pa;
     }
-    let pa = pte.pa;
     if (pa === 0) {
-      pa = this.mem.alloc();
+      pa = this.newFrame();
       if (pa < 0) return -1;
     }
-    this.writeLeaf(ea, pa, prot);
+    this.writeLeaf(ea, pa, prot, cow);
     return pa;
   }
 
@@ -216,8 +268,8 @@ export class AddressSpace {
     const v = this.find(va);
     if (!v || v.prot === 0 || (write && !(v.prot & PROT_WRITE))) return -1;
     const pte = this.pt.lookup(va);
-    if (pte) return pte.pa;
-    return this.populate(pageDown(va), v.prot);
+    if (pte && (!write || (pte.flags & PTE_W))) return pte.pa;
+    return this.populate(pageDown(va), v.prot, write);
   }
 
   /** Copies `len` bytes from user memory; null when any byte is not readable (EFAULT). */
@@ -296,6 +348,42 @@ export class AddressSpace {
       done += n;
     }
     return true;
+  }
+
+  /**
+   * The child's copy for fork(2): same VMAs and break; private pages shared
+   * copy-on-write, MAP_SHARED pages shared outright (populated first so both
+   * sides see the same frames). Null when memory runs out.
+   */
+  fork(): AddressSpace | null {
+    const child = new AddressSpace(this.mem);
+    child.brkStart = this.brkStart;
+    child.brk = this.brk;
+    child.mmapBase = this.mmapBase;
+    child.charge = this.charge;
+    let touched = false;
+    for (const v of this.vmas) {
+      child.vmas.push({ ...v });
+      if (v.shared) {
+        for (let va = v.start; va < v.end; va += PAGE_SIZE) if (this.populate(va, v.prot) < 0) { child.destroy(); return null; }
+      }
+      for (let va = v.start; va < v.end; va += PAGE_SIZE) {
+        const ea = this.pt.entryAddr(va, false);
+        if (ea < 0) { va = Math.floor(va / 0x200000) * 0x200000 + 0x200000 - PAGE_SIZE; continue; }
+        const pte = this.pt.read(ea);
+        if (pte.pa === 0) continue;
+        const cea = child.pt.entryAddr(va, true);
+        if (cea < 0 || (child.charge && !child.charge.charge(1))) { child.destroy(); return null; }
+        this.mem.ref(pte.pa);
+        child.rss++;
+        if (v.shared) { child.pt.write(cea, pte); continue; }
+        this.writeLeaf(ea, pte.pa, v.prot, true);
+        child.writeLeaf(cea, pte.pa, v.prot, true);
+        touched = true;
+      }
+    }
+    if (touched) this.mem.cpu.flushTlb();
+    return child;
   }
 
   /** Frees every frame, page tables included. */

@@ -5,8 +5,12 @@
 import type { Task } from "../task";
 import type { Args } from "./types";
 import type { OpenFile } from "../fs/file";
-import { F_RDLCK, F_WRLCK, F_UNLCK, findConflict, setLock, type FileLock } from "../fs/locks";
-import { EBADF, EFAULT, EINVAL, ESPIPE, EOPNOTSUPP } from "../errno";
+import { F_RDLCK, F_WRLCK, F_UNLCK, findConflict, setLock, releaseLocks, type FileLock } from "../fs/locks";
+
+/** Descriptions whose release already drops their OFD locks. */
+const releasers = new WeakSet<OpenFile>();
+import { isDir, isReg } from "../fs/inode";
+import { EBADF, EFAULT, EINVAL, ESPIPE, EOPNOTSUPP, EISDIR, ENODEV } from "../errno";
 
 const EDEADLK = 35;
 const MAX_IO = 0x7ffff000;
@@ -95,6 +99,24 @@ export function sysPreadv2(t: Task, a: Args): number { return vectored(t, a, fal
 /** pwritev2(2) */
 export function sysPwritev2(t: Task, a: Args): number { return vectored(t, a, true, true); }
 
+const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+
+/** fallocate(2): mode 0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE|KEEP_SIZE; other modes EOPNOTSUPP. */
+export function sysFallocate(t: Task, a: Args): number {
+  const f = t.files.get(a.i(0));
+  if (!f) return -EBADF;
+  const mode = a.i(1), off = a.l(2), len = a.l(3);
+  if (off < 0 || len <= 0) return -EINVAL;
+  if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) return -EOPNOTSUPP;
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) return -EOPNOTSUPP;
+  if (!f.writable) return -EBADF;
+  if (!f.seekable) return -ESPIPE;
+  if (isDir(f.inode)) return -EISDIR;
+  if (!isReg(f.inode)) return -ENODEV;
+  if (!f.inode.allocate) return -EOPNOTSUPP;
+  return f.inode.allocate(off, len, mode);
+}
+
 export const F_GETLK = 5, F_SETLK = 6, F_SETLKW = 7, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38;
 
 /**
@@ -138,6 +160,15 @@ export function fcntlLock(t: Task, f: OpenFile, cmd: number, ptr: number): numbe
     return t.mm.copyOut(ptr, out);
   }
   if ((type === F_RDLCK && !f.readable) || (type === F_WRLCK && !f.writable)) return -EBADF;
-  if (setLock(f.inode, want)) return 0;
+  if (setLock(f.inode, want)) {
+    if (!ofd) t.files.lockOwner = t.tgid;
+    else if (!releasers.has(f)) {
+      // An OFD lock lives until the description's last descriptor closes.
+      releasers.add(f);
+      const prev = f.onRelease;
+      f.onRelease = () => { releaseLocks(f.inode, f); prev?.(); };
+    }
+    return 0;
+  }
   return cmd === F_SETLKW || cmd === F_OFD_SETLKW ? -EDEADLK : -11 /* EAGAIN */;
 }

@@ -6,7 +6,9 @@
 // directory walked needs search permission (path_resolution(7)).
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
-import { type Inode, type FsStats, isDir, isLink, isReg, dtype, S_IFMT, S_IFREG, S_IFCHR, TMPFS_MAGIC, ST_RDONLY } from "../fs/inode";
+import {
+  type Inode, type FsStats, isDir, isLink, isReg, dtype, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO, S_IFSOCK, TMPFS_MAGIC, ST_RDONLY,
+} from "../fs/inode";
 import {
   OpenFile, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH,
   O_TMPFILE,
@@ -220,7 +222,8 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
       if (e < 0) return e;
     }
     const kind = i.mode & S_IFMT;
-    if (kind === S_IFCHR && !i.device) return -ENXIO;
+    // Devices without a driver, sockets, and FIFOs until named pipes are wired to pipe.ts.
+    if ((kind === S_IFCHR || kind === S_IFIFO || kind === S_IFSOCK) && !i.device) return -ENXIO;
     if ((writes || (flags & O_TRUNC)) && kind === S_IFREG && !i.write) return -EROFS;
     if ((flags & O_TRUNC) && kind === S_IFREG && !created) {
       const e = setattr(i, { size: 0 });

@@ -10,6 +10,8 @@ import { defaultTermios, encodeTermios } from "../tty/termios";
 import { type OpenFile, O_CLOEXEC, O_APPEND, O_NONBLOCK } from "../fs/file";
 import { EBADF, EFAULT, EINVAL, ENOTTY, ESPIPE, EPIPE } from "../errno";
 import { fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from "./fs-io";
+import { readBlocking, writeBlocking, pipeOf, POLLIN, POLLOUT, POLLNVAL, POLLRDNORM, POLLWRNORM, POLLHUP, POLLERR } from "../pipe";
+import type { WaitQueue } from "../waitqueue";
 
 /** close(2) */
 export function sysClose(t: Task, a: Args): number { return t.files.close(a.i(0)); }
@@ -24,13 +26,13 @@ function fileFor(t: Task, fd: number): OpenFile | number {
 const MAX_IO = 0x7ffff000; // Linux caps a single transfer (MAX_RW_COUNT).
 
 /** read(2) */
-export function sysRead(t: Task, a: Args): number {
+export function sysRead(t: Task, a: Args, k: Kernel): number {
   const f = fileFor(t, a.i(0));
   if (typeof f === "number") return f;
   const len = Math.min(a.u(2), MAX_IO);
   const buf = a.u(1);
   if (len > 0 && !t.mm.find(buf)) return -EFAULT;
-  const r = f.read(Math.min(len, 1 << 20));
+  const r = readBlocking(t, k, f, Math.min(len, 1 << 20));
   if (typeof r === "number") return r;
   const e = t.mm.copyOut(buf, r);
   return e < 0 ? e : r.length;
@@ -42,7 +44,7 @@ export function sysWrite(t: Task, a: Args, k: Kernel): number {
   if (typeof f === "number") return f;
   const data = t.mm.copyIn(a.u(1), Math.min(a.u(2), MAX_IO));
   if (!data) return -EFAULT;
-  return pipeCheck(t, k, f.write(data));
+  return pipeCheck(t, k, writeBlocking(t, k, f, data));
 }
 
 const SIGPIPE = 13;
@@ -88,7 +90,7 @@ function readIovec(t: Task, ptr: number, cnt: number): Array<[number, number]> |
 }
 
 /** readv(2): reads into each buffer in turn, stopping at a short read. */
-export function sysReadv(t: Task, a: Args): number {
+export function sysReadv(t: Task, a: Args, k: Kernel): number {
   const f = fileFor(t, a.i(0));
   if (typeof f === "number") return f;
   const iov = readIovec(t, a.u(1), a.i(2));
@@ -96,7 +98,7 @@ export function sysReadv(t: Task, a: Args): number {
   let total = 0;
   for (const [base, len] of iov) {
     if (len === 0) continue;
-    const r = f.read(Math.min(len, 1 << 20));
+    const r = total === 0 ? readBlocking(t, k, f, Math.min(len, 1 << 20)) : f.read(Math.min(len, 1 << 20));
     if (typeof r === "number") return total > 0 ? total : r;
     const e = t.mm.copyOut(base, r);
     if (e < 0) return total > 0 ? total : e;
@@ -121,7 +123,7 @@ export function sysWritev(t: Task, a: Args, k: Kernel): number {
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { all.set(p, o); o += p.length; }
-  return pipeCheck(t, k, f.write(all));
+  return pipeCheck(t, k, writeBlocking(t, k, f, all));
 }
 
 /** lseek(2) */
@@ -271,19 +273,33 @@ export function sysIoctl(t: Task, a: Args): number {
 }
 
 // ---- readiness ----
-// Every descriptor of this issue is always ready: files and directories by
-// nature, devices because their reads complete synchronously (the stdin
-// device blocks the whole machine). Real waiting arrives with wait queues.
+// Pipes report what their buffer allows (pipe.ts); files, directories and
+// the host-wired devices are always ready (their reads complete at once).
+// With nothing ready the caller parks on the wait queues of every pipe it
+// asked about and on its timeout; any change wakes it and the call runs
+// again from the start (the deadline kept from the first run).
 
-const POLLIN = 0x1, POLLOUT = 0x4, POLLNVAL = 0x20, POLLRDNORM = 0x40, POLLWRNORM = 0x100;
+/** Readiness of `f` for poll: POLLIN/POLLOUT/POLLHUP/POLLERR as Linux reports them. */
+function readiness(f: OpenFile): number {
+  const p = pipeOf(f.inode);
+  if (p) return p.poll(f.readable);
+  return (f.readable ? POLLIN | POLLRDNORM : 0) | (f.writable ? POLLOUT | POLLWRNORM : 0);
+}
 
-function pollFds(t: Task, ptr: number, nfds: number): number {
+/** A relative timeout in ns (null = forever) becomes the syscall's deadline, fixed at its first run. */
+function deadlineOf(t: Task, k: Kernel, ns: bigint | null): bigint | null {
+  if (ns === null) return null;
+  if (t.sys.deadline === null) t.sys.deadline = k.monotonicNs() + (ns > 0n ? ns : 0n);
+  return t.sys.deadline;
+}
+
+function pollFds(t: Task, k: Kernel, ptr: number, nfds: number, timeoutNs: bigint | null): number {
   if (nfds < 0 || nfds > t.files.limit) return -EINVAL;
-  if (nfds === 0) return 0;
-  const raw = t.mm.copyIn(ptr, nfds * 8);
+  const raw = nfds === 0 ? new Uint8Array(0) : t.mm.copyIn(ptr, nfds * 8);
   if (!raw) return -EFAULT;
   const v = new DataView(raw.buffer);
   let ready = 0;
+  const queues: WaitQueue[] = [];
   for (let i = 0; i < nfds; i++) {
     const fd = v.getInt32(i * 8, true);
     const events = v.getInt16(i * 8 + 4, true);
@@ -292,35 +308,43 @@ function pollFds(t: Task, ptr: number, nfds: number): number {
       const f = t.files.get(fd);
       if (!f) rev = POLLNVAL;
       else {
-        if (f.readable) rev |= events & (POLLIN | POLLRDNORM);
-        if (f.writable) rev |= events & (POLLOUT | POLLWRNORM);
+        rev = readiness(f) & (events | POLLHUP | POLLERR);
+        const p = pipeOf(f.inode);
+        if (p) queues.push(p.wait);
       }
     }
     v.setInt16(i * 8 + 6, rev, true);
     if (rev) ready++;
   }
-  const e = t.mm.copyOut(ptr, raw);
+  const deadline = deadlineOf(t, k, timeoutNs);
+  if (ready === 0 && t.sys.woken !== "timeout" && (deadline === null || k.monotonicNs() < deadline)) {
+    return k.block(t, queues, deadline);
+  }
+  const e = nfds === 0 ? 0 : t.mm.copyOut(ptr, raw);
   return e < 0 ? e : ready;
 }
 
-/** poll(2): see "readiness" above; with nothing ready it sleeps for the timeout. */
+/** poll(2) */
 export function sysPoll(t: Task, a: Args, k: Kernel): number {
-  const n = pollFds(t, a.u(0), a.i(1));
-  const timeout = a.i(2);
-  if (n === 0 && timeout > 0) k.sleep(BigInt(timeout) * 1000000n);
-  return n;
+  const ms = a.i(2);
+  return pollFds(t, k, a.u(0), a.i(1), ms < 0 ? null : BigInt(ms) * 1000000n);
 }
 
-/** ppoll(2) */
+function readTimespecNs(t: Task, ptr: number, unit: bigint): bigint | null | number {
+  if (!ptr) return null;
+  const raw = t.mm.copyIn(ptr, 16);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer);
+  const sec = v.getBigInt64(0, true), frac = v.getBigInt64(8, true);
+  if (sec < 0n || frac < 0n || frac * unit >= 1000000000n) return -EINVAL;
+  return sec * 1000000000n + frac * unit;
+}
+
+/** ppoll(2): the signal mask argument is not applied yet. */
 export function sysPpoll(t: Task, a: Args, k: Kernel): number {
-  const n = pollFds(t, a.u(0), a.i(1));
-  if (n === 0 && a.u(2)) {
-    const raw = t.mm.copyIn(a.u(2), 16);
-    if (!raw) return -EFAULT;
-    const v = new DataView(raw.buffer);
-    k.sleep(v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true));
-  }
-  return n;
+  const ns = readTimespecNs(t, a.u(2), 1n);
+  if (typeof ns === "number") return ns;
+  return pollFds(t, k, a.u(0), a.i(1), ns);
 }
 
 function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: bigint | null): number {
@@ -328,6 +352,7 @@ function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: 
   const bytes = Math.ceil(nfds / 64) * 8;
   let ready = 0;
   const results: Array<Uint8Array | null> = [];
+  const queues: WaitQueue[] = [];
   for (let s = 0; s < 3; s++) {
     if (!sets[s]) { results.push(null); continue; }
     const raw = t.mm.copyIn(sets[s], bytes);
@@ -337,43 +362,38 @@ function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: 
       if (!(raw[fd >> 3] & (1 << (fd & 7)))) continue;
       const f = t.files.get(fd);
       if (!f) return -EBADF;
-      const ok = s === 0 ? f.readable : s === 1 ? f.writable : false;
+      const r = readiness(f);
+      const ok = s === 0 ? (r & (POLLIN | POLLHUP | POLLERR)) !== 0 : s === 1 ? (r & (POLLOUT | POLLERR)) !== 0 : false;
+      const p = pipeOf(f.inode);
+      if (p) queues.push(p.wait);
       if (ok) { out[fd >> 3] |= 1 << (fd & 7); ready++; }
     }
     results.push(out);
+  }
+  const deadline = deadlineOf(t, k, timeoutNs);
+  if (ready === 0 && t.sys.woken !== "timeout" && (deadline === null || k.monotonicNs() < deadline)) {
+    return k.block(t, queues, deadline);
   }
   for (let s = 0; s < 3; s++) {
     const r = results[s];
     if (r && t.mm.copyOut(sets[s], r) < 0) return -EFAULT;
   }
-  if (ready === 0 && timeoutNs !== null && timeoutNs > 0n) k.sleep(timeoutNs);
   return ready;
 }
 
-/** select(2) */
+/** select(2): the remaining time is not written back. */
 export function sysSelect(t: Task, a: Args, k: Kernel): number {
-  let ns: bigint | null = null;
-  if (a.u(4)) {
-    const raw = t.mm.copyIn(a.u(4), 16);
-    if (!raw) return -EFAULT;
-    const v = new DataView(raw.buffer);
-    ns = v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true) * 1000n;
-  }
+  const ns = readTimespecNs(t, a.u(4), 1000n);
+  if (typeof ns === "number") return ns;
   return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
 }
 
-/** pselect6(2) */
+/** pselect6(2): the signal mask argument is not applied yet. */
 export function sysPselect6(t: Task, a: Args, k: Kernel): number {
-  let ns: bigint | null = null;
-  if (a.u(4)) {
-    const raw = t.mm.copyIn(a.u(4), 16);
-    if (!raw) return -EFAULT;
-    const v = new DataView(raw.buffer);
-    ns = v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true);
-  }
+  const ns = readTimespecNs(t, a.u(4), 1n);
+  if (typeof ns === "number") return ns;
   return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
 }
-
 
 /** posix_fadvise(2) (fadvise64): advice is accepted. */
 export function sysFadvise64(t: Task, a: Args): number {

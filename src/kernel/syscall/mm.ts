@@ -50,7 +50,8 @@ export function sysMmap(t: Task, a: Args): number {
     start = t.mm.findFree(size, addr ? pageDown(addr) : 0);
     if (start < 0) return -ENOMEM;
   }
-  t.mm.map(start, start + size, prot, name);
+  // MAP_SHARED anonymous memory stays shared with children across fork; shared file mappings are still private copies.
+  t.mm.map(start, start + size, prot, name, type !== MAP_PRIVATE && !data);
   if (data && data.length > 0 && !t.mm.poke(start, data)) { t.mm.unmap(start, start + size); return -ENOMEM; }
   return start;
 }
@@ -87,7 +88,7 @@ export function sysMremap(t: Task, a: Args): number {
   }
   const end = old + oldLen;
   if (v.end === end && t.mm.findFree(newLen - oldLen, end) === end) {
-    t.mm.map(end, old + newLen, v.prot, v.name);
+    t.mm.map(end, old + newLen, v.prot, v.name, v.shared);
     return old;
   }
   if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
@@ -109,8 +110,8 @@ export function sysMadvise(t: Task, a: Args): number {
     const v = t.mm.find(addr);
     if (v && v.name === "") {
       const end = Math.min(v.end, addr + pageUp(len));
-      const { prot, name } = v;
-      t.mm.map(addr, end, prot, name);
+      const { prot, name, shared } = v;
+      if (!shared) t.mm.map(addr, end, prot, name);
     }
   }
   return 0;

@@ -1,17 +1,20 @@
-// Process and identity syscalls: exit, ids, credentials, uname(2),
-// prlimit64(2), prctl(2), arch_prctl(2), set_tid_address(2), getrandom(2),
-// sysinfo(2) and the scheduler queries. fork/clone/execve/wait4 arrive with
-// multitasking (issue 4) and report ENOSYS until then.
+// Process and identity syscalls: clone(2)/fork(2)/vfork(2), execve(2),
+// exit(2)/exit_group(2), wait4(2)/waitid(2), ids, process groups and
+// sessions, credentials, uname(2)/sethostname(2), prlimit64(2), prctl(2),
+// arch_prctl(2), set_tid_address(2), futex(2), getrandom(2), sysinfo(2) and
+// the scheduler queries. The process machinery itself lives in task/*.ts.
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
 import { FS_BASE, GS_BASE } from "../cpu";
-import { EINVAL, EPERM, EFAULT, ESRCH, ENOSYS, E2BIG } from "../errno";
+import { EINVAL, EPERM, EFAULT, ESRCH, ENOSYS, E2BIG, EAGAIN } from "../errno";
+import { wait4Options, waitidOptions, type WaitReport } from "../task/wait";
+import { CLONE_VM, CLONE_VFORK } from "../task/clone";
 import { userPath, lookupAt, AT_FDCWD, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW } from "./fs";
 import { isLink } from "../fs/inode";
 
-/** exit(2): ends the calling thread; with one thread per process this ends the process. */
+/** exit(2): ends the calling thread; the process ends with its last thread. */
 export function sysExit(t: Task, a: Args, k: Kernel): number {
-  k.exitGroup(t, (a.i(0) & 0xff) << 8);
+  k.exitThread(t, (a.i(0) & 0xff) << 8);
   return 0;
 }
 
@@ -21,26 +24,56 @@ export function sysExitGroup(t: Task, a: Args, k: Kernel): number {
   return 0;
 }
 
-export const sysGetpid = (t: Task): number => t.tgid;
-export const sysGettid = (t: Task): number => t.tid;
+export const sysGetpid = (t: Task): number => t.vpid;
+export const sysGettid = (t: Task): number => t.vtid;
 export const sysGetppid = (t: Task): number => t.ppid;
 export const sysGetuid = (t: Task): number => t.cred.uid;
 export const sysGeteuid = (t: Task): number => t.cred.euid;
 export const sysGetgid = (t: Task): number => t.cred.gid;
 export const sysGetegid = (t: Task): number => t.cred.egid;
-/** getpgrp(2), getpgid(2), getsid(2): every process leads its own group and session until job control. */
-export const sysGetpgrp = (t: Task): number => t.tgid;
-export function sysGetpgid(t: Task, a: Args): number {
-  const pid = a.i(0);
-  return pid === 0 || pid === t.tgid ? t.tgid : -ESRCH;
+/** The process `pid` names from `t` (0 = the caller), or null. */
+function processOf(t: Task, k: Kernel, pid: number): Task | null {
+  if (pid === 0) return t.group.leader;
+  const x = k.taskByPid(t, pid);
+  return x && x.group.leader === x ? x : null;
 }
-export const sysGetsid = sysGetpgid;
-export function sysSetpgid(t: Task, a: Args): number {
+
+/** getpgrp(2) */
+export const sysGetpgrp = (t: Task): number => t.group.pgid;
+/** getpgid(2) */
+export function sysGetpgid(t: Task, a: Args, k: Kernel): number {
+  const p = processOf(t, k, a.i(0));
+  return p ? p.group.pgid : -ESRCH;
+}
+/** getsid(2) */
+export function sysGetsid(t: Task, a: Args, k: Kernel): number {
+  const p = processOf(t, k, a.i(0));
+  return p ? p.group.sid : -ESRCH;
+}
+
+/** setpgid(2): the caller or a child of it (not after its execve — not tracked), within the caller's session. */
+export function sysSetpgid(t: Task, a: Args, k: Kernel): number {
   const pid = a.i(0), pgid = a.i(1);
   if (pgid < 0) return -EINVAL;
-  return pid === 0 || pid === t.tgid ? 0 : -ESRCH;
+  const p = processOf(t, k, pid);
+  if (!p) return -ESRCH;
+  const g = p.group;
+  if (g !== t.group && g.parent !== t.group) return -ESRCH;
+  if (g.parent === t.group && g.sid !== t.group.sid) return -EPERM;
+  if (g.sid === p.vpid) return -EPERM; // a session leader cannot move
+  const target = pgid === 0 ? p.vpid : pgid;
+  if (target !== p.vpid && !k.processGroup(target).some((x) => x.group.sid === t.group.sid)) return -EPERM;
+  g.pgid = target;
+  return 0;
 }
-export const sysSetsid = (): number => -EPERM;
+
+/** setsid(2): a new session and group led by the caller, unless it already leads a group. */
+export function sysSetsid(t: Task, _a: Args, k: Kernel): number {
+  const pid = t.vpid;
+  if (t.group.pgid === pid || k.processGroup(pid).length > 0) return -EPERM;
+  t.group.sid = t.group.pgid = pid;
+  return pid;
+}
 
 /** getgroups(2) */
 export function sysGetgroups(t: Task, a: Args): number {
@@ -128,7 +161,7 @@ export const UTS_VERSION = "#1 SMP PREEMPT_DYNAMIC Hako";
 /** uname(2) */
 export function sysUname(t: Task, a: Args, k: Kernel): number {
   const b = new Uint8Array(65 * 6);
-  ["Linux", k.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", "(none)"].forEach((s, i) => b.set(utsField(s), i * 65));
+  ["Linux", k.uts.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", k.uts.domainname].forEach((s, i) => b.set(utsField(s), i * 65));
   return t.mm.copyOut(a.u(0), b);
 }
 
@@ -231,6 +264,20 @@ export function sysGetrandom(t: Task, a: Args): number {
   return e < 0 ? e : n;
 }
 
+/** sethostname(2) / setdomainname(2): per UTS namespace, root only. */
+export function sysSethostname(t: Task, a: Args, k: Kernel): number { return setUts(t, a, k, "hostname"); }
+export function sysSetdomainname(t: Task, a: Args, k: Kernel): number { return setUts(t, a, k, "domainname"); }
+function setUts(t: Task, a: Args, k: Kernel, field: "hostname" | "domainname"): number {
+  const len = a.i(1);
+  if (len < 0 || len > 64) return -EINVAL;
+  if (t.cred.euid !== 0) return -EPERM;
+  const raw = t.mm.copyIn(a.u(0), len);
+  if (!raw) return -EFAULT;
+  const z = raw.indexOf(0);
+  k.uts[field] = new TextDecoder().decode(z < 0 ? raw : raw.subarray(0, z));
+  return 0;
+}
+
 /** sysinfo(2) */
 export function sysSysinfo(t: Task, a: Args, k: Kernel): number {
   const b = new Uint8Array(112);
@@ -238,7 +285,7 @@ export function sysSysinfo(t: Task, a: Args, k: Kernel): number {
   v.setBigInt64(0, BigInt(Math.floor(Number(k.monotonicNs() / 1000000000n))), true);
   v.setBigUint64(32, BigInt(k.totalRam), true);
   v.setBigUint64(40, BigInt(k.freeRam()), true);
-  v.setUint16(80, 1, true); // procs
+  v.setUint16(80, k.tasks().length, true); // procs
   v.setUint32(104, 1, true); // mem_unit
   return t.mm.copyOut(a.u(0), b);
 }
@@ -274,8 +321,107 @@ export function sysPersonality(t: Task, a: Args): number {
   return old;
 }
 
-/** Calls that need several processes (fork, clone, execve, wait4…): until issue 4. */
-export const sysNeedsMultitasking = (): number => -ENOSYS;
+/** clone3(2): glibc falls back to clone on ENOSYS. */
+export const sysClone3 = (): number => -ENOSYS;
+
+/** clone(2): x86-64 argument order flags, stack, parent_tid, child_tid, tls. */
+export function sysClone(t: Task, a: Args, k: Kernel): number {
+  return k.clone(t, { flags: a.u(0) >>> 0, stack: a.u(1), parentTid: a.u(2), childTid: a.u(3), tls: a.u(4) });
+}
+/** fork(2) */
+export function sysFork(t: Task, _a: Args, k: Kernel): number {
+  return k.clone(t, { flags: 17 /* SIGCHLD */, stack: 0, parentTid: 0, childTid: 0, tls: 0 });
+}
+/** vfork(2): shares memory, the parent waits until the child execs or exits. */
+export function sysVfork(t: Task, _a: Args, k: Kernel): number {
+  return k.clone(t, { flags: CLONE_VM | CLONE_VFORK | 17, stack: 0, parentTid: 0, childTid: 0, tls: 0 });
+}
+
+const i32 = (v: number): Uint8Array => { const b = new Uint8Array(4); new DataView(b.buffer).setInt32(0, v, true); return b; };
+
+/** wait4(2): rusage is reported as zeros. */
+export function sysWait4(t: Task, a: Args, k: Kernel): number {
+  const opts = wait4Options(a.i(2));
+  if (opts < 0) return opts;
+  const pid = a.i(0);
+  if (pid === -0x80000000) return -ESRCH;
+  const r = k.wait(t, { pid, options: opts });
+  if (typeof r === "number") return r;
+  if (a.u(1) && t.mm.copyOut(a.u(1), i32(r.status)) < 0) return -EFAULT;
+  if (a.u(3) && t.mm.copyOut(a.u(3), new Uint8Array(144)) < 0) return -EFAULT;
+  return r.pid;
+}
+
+const P_ALL = 0, P_PID = 1, P_PGID = 2;
+
+/** waitid(2): siginfo as the kernel fills it for SIGCHLD; rusage zeros. */
+export function sysWaitid(t: Task, a: Args, k: Kernel): number {
+  const idtype = a.i(0), id = a.i(1), infop = a.u(2);
+  const opts = waitidOptions(a.i(3));
+  if (opts < 0) return opts;
+  let pid: number;
+  if (idtype === P_ALL) pid = -1;
+  else if (idtype === P_PID) { if (id <= 0) return -EINVAL; pid = id; }
+  else if (idtype === P_PGID) { if (id < 0) return -EINVAL; pid = id === 0 ? 0 : -id; }
+  else return -EINVAL;
+  const r: WaitReport | number = k.wait(t, { pid, options: opts });
+  if (typeof r === "number" && r !== 0) return r;
+  if (infop) {
+    const b = new Uint8Array(128);
+    if (typeof r !== "number") {
+      const v = new DataView(b.buffer);
+      v.setInt32(0, 17, true); // si_signo = SIGCHLD
+      v.setInt32(8, r.code, true);
+      v.setInt32(16, r.pid, true);
+      v.setUint32(20, r.uid, true);
+      v.setInt32(24, r.value, true);
+    }
+    if (t.mm.copyOut(infop, b) < 0) return -EFAULT;
+  }
+  if (a.u(4) && t.mm.copyOut(a.u(4), new Uint8Array(144)) < 0) return -EFAULT;
+  return 0;
+}
+
+const ETIMEDOUT = 110;
+const FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5, FUTEX_WAIT_BITSET = 9,
+  FUTEX_WAKE_BITSET = 10, FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256;
+
+/**
+ * futex(2): WAIT/WAKE (and their BITSET forms with any bitset) keyed by
+ * address space and address — private and shared futexes alike, which is
+ * exact for private mappings. Requeue and PI operations are ENOSYS.
+ */
+export function sysFutex(t: Task, a: Args, k: Kernel): number {
+  const uaddr = a.u(0), op = a.i(1) & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME), val = a.i(2) >>> 0;
+  if (uaddr % 4 !== 0) return -EINVAL;
+  switch (op) {
+    case FUTEX_WAIT: case FUTEX_WAIT_BITSET: {
+      if (op === FUTEX_WAIT_BITSET && a.i(5) === 0) return -EINVAL;
+      if (t.sys.woken === "event") return 0;
+      if (t.sys.woken === "timeout") return -ETIMEDOUT;
+      const raw = t.mm.copyIn(uaddr, 4);
+      if (!raw) return -EFAULT;
+      if (new DataView(raw.buffer).getUint32(0, true) !== val) return -EAGAIN;
+      let deadline: bigint | null = t.sys.deadline;
+      if (deadline === null && a.u(3)) {
+        const ts = t.mm.copyIn(a.u(3), 16);
+        if (!ts) return -EFAULT;
+        const v = new DataView(ts.buffer);
+        const ns = v.getBigInt64(0, true) * 1000000000n + v.getBigInt64(8, true);
+        // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one on the chosen clock.
+        if (op === FUTEX_WAIT) deadline = k.monotonicNs() + ns;
+        else deadline = (a.i(1) & FUTEX_CLOCK_REALTIME) ? k.monotonicNs() + (ns - k.realtimeNs()) : ns;
+        t.sys.deadline = deadline;
+      }
+      const q = k.futexQueue(t.mm, uaddr, true);
+      return q ? k.block(t, [q], deadline) : -EAGAIN;
+    }
+    case FUTEX_WAKE: case FUTEX_WAKE_BITSET:
+      return k.futexWake(t.mm, uaddr, Math.max(0, a.i(2)));
+    case FUTEX_REQUEUE: case FUTEX_CMP_REQUEUE: case FUTEX_WAKE_OP: return -ENOSYS;
+    default: return -ENOSYS;
+  }
+}
 
 /** Reads a NULL-terminated array of string pointers (argv, envp). */
 function readStrings(t: Task, ptr: number): string[] | number {

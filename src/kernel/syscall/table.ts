@@ -11,6 +11,7 @@ import * as proc from "./proc";
 import * as mm from "./mm";
 import * as time from "./time";
 import * as sig from "./signal";
+import * as pipe from "../pipe";
 
 export type Status = "full" | "partial" | "unsupported";
 
@@ -76,7 +77,6 @@ const NAMES = [
 type Impl = [Handler | null, Status, string?];
 
 const MKNOD = "FIFOs and sockets are made but do not open yet (ENXIO); device numbers without a driver, and /dev/tty, /dev/console, /dev/ptmx until ptys exist, open with ENXIO";
-const MT = "needs multitasking (issue 4)";
 
 /** Implemented calls: [handler, status, note]. */
 const IMPL: Record<string, Impl> = {
@@ -164,6 +164,7 @@ const IMPL: Record<string, Impl> = {
   utimes: [fs.sysUtimes, "full"],
   utime: [fs.sysUtime, "full"],
   chroot: [fs.sysChroot, "full"],
+  fallocate: [fs.sysFallocate, "partial", "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP"],
 
   brk: [mm.sysBrk, "full"],
   mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],
@@ -220,12 +221,17 @@ const IMPL: Record<string, Impl> = {
   rseq: [null, "unsupported", "glibc tolerates ENOSYS"],
   execve: [proc.sysExecve, "partial", "single-threaded processes only"],
   execveat: [proc.sysExecveat, "partial", "a dirfd-relative path uses the path the directory was opened with"],
-  clone: [proc.sysNeedsMultitasking, "unsupported", MT],
-  clone3: [proc.sysNeedsMultitasking, "unsupported", MT],
-  fork: [proc.sysNeedsMultitasking, "unsupported", MT],
-  vfork: [proc.sysNeedsMultitasking, "unsupported", MT],
-  wait4: [proc.sysNeedsMultitasking, "unsupported", MT],
-  waitid: [proc.sysNeedsMultitasking, "unsupported", MT],
+  clone: [proc.sysClone, "partial", "no namespace flags (issue 5), CLONE_PIDFD or ptrace"],
+  clone3: [proc.sysClone3, "unsupported", "glibc falls back to clone"],
+  fork: [proc.sysFork, "full"],
+  vfork: [proc.sysVfork, "full"],
+  wait4: [proc.sysWait4, "partial", "rusage is zeros"],
+  waitid: [proc.sysWaitid, "partial", "no P_PIDFD; rusage is zeros"],
+  futex: [proc.sysFutex, "partial", "WAIT/WAKE and their BITSET forms; no requeue, WAKE_OP or PI"],
+  pipe: [pipe.sysPipe, "full"],
+  pipe2: [pipe.sysPipe2, "partial", "no O_DIRECT packet mode"],
+  sethostname: [proc.sysSethostname, "full"],
+  setdomainname: [proc.sysSetdomainname, "full"],
 
   clock_gettime: [time.sysClockGettime, "full"],
   clock_getres: [time.sysClockGetres, "full"],

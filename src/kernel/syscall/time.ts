@@ -78,12 +78,11 @@ function readTimespec(t: Task, ptr: number): bigint | number {
   return sec * 1000000000n + nsec;
 }
 
-/** nanosleep(2): never interrupted (no signals yet), so rem is left alone. */
+/** nanosleep(2): the task sleeps on a timer; rem is not written (no interruption yet). */
 export function sysNanosleep(t: Task, a: Args, k: Kernel): number {
   const ns = readTimespec(t, a.u(0));
   if (typeof ns === "number") return ns;
-  k.sleep(ns);
-  return 0;
+  return k.sleep(t, ns);
 }
 
 const TIMER_ABSTIME = 1;
@@ -96,8 +95,7 @@ export function sysClockNanosleep(t: Task, a: Args, k: Kernel): number {
   const ns = readTimespec(t, a.u(2));
   if (typeof ns === "number") return ns;
   const wait = flags & TIMER_ABSTIME ? ns - now : ns;
-  if (wait > 0n) k.sleep(wait);
-  return 0;
+  return k.sleep(t, wait);
 }
 
 /** times(2): clock ticks at 100 Hz. */

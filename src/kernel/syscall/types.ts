@@ -3,6 +3,11 @@
 // negative errno; only the dispatcher writes RAX.
 import type { Task } from "../task";
 import type { Vfs } from "../fs/vfs";
+import type { WaitQueue } from "../waitqueue";
+import type { AddressSpace } from "../mm/addrspace";
+import type { CloneArgs } from "../task/clone";
+import type { WaitRequest, WaitReport } from "../task/wait";
+import type { PipeFs } from "../pipe";
 import { RDI, RSI, RDX, R10, R8, R9 } from "../regs-offsets";
 
 const ARG_OFFSETS = [RDI, RSI, RDX, R10, R8, R9];
@@ -34,8 +39,34 @@ export interface Kernel {
   cpuTimeNs(t: Task): bigint;
   /** Replaces the task's program (execve's work); 0 or a negative errno, the task unchanged on error. */
   exec(t: Task, path: string, argv: string[], envp: string[]): number;
-  /** Sleeps the calling task (the only task, for now) for `ns` nanoseconds. */
-  sleep(ns: bigint): void;
+  /**
+   * Sleeps the calling task for `ns` nanoseconds: returns -EBLOCK (the
+   * handler returns it; the syscall restarts when the timer fires, the
+   * deadline kept from the first call) and 0 once the time has passed.
+   * The old form `sleep(ns)` still stops the whole machine for `ns` and
+   * returns 0 (kept for callers not yet moved to block()).
+   */
+  sleep(t: Task | bigint, ns?: bigint): number;
+  /** Parks `t` on `queues` (and/or until the monotonic `deadline`); returns -EBLOCK for the handler to return (waitqueue.ts). */
+  block(t: Task, queues: WaitQueue[], deadline: bigint | null): number;
+  /** Wakes a parked task because a signal arrived. */
+  interrupt(t: Task): void;
+  /** Ends one thread (exit(2)); the process ends with its last thread. */
+  exitThread(t: Task, waitStatus: number): void;
+  /** clone(2)/fork(2)/vfork(2): the child's pid or a negative errno (or -EBLOCK for vfork's wait). */
+  clone(t: Task, a: CloneArgs): number;
+  /** One wait4/waitid attempt (task/wait.ts). */
+  wait(t: Task, r: WaitRequest): WaitReport | number;
+  /** The task numbered `pid` in `t`'s PID namespace. */
+  taskByPid(t: Task, pid: number): Task | null;
+  /** Live processes of a process group. */
+  processGroup(pgid: number): Task[];
+  /** Every process (thread-group leader), zombies included. */
+  tasks(): Task[];
+  futexQueue(mm: AddressSpace, addr: number, create: boolean): WaitQueue | null;
+  futexWake(mm: AddressSpace, addr: number, n: number): number;
+  readonly pipes: PipeFs;
+  readonly uts: { hostname: string; domainname: string };
   readonly hostname: string;
   readonly bootTimeMs: number;
   readonly totalRam: number;

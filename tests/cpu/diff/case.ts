@@ -86,8 +86,8 @@ export interface Form {
   cases(rng: Rng): Case[];
   /**
    * Run and reported, but not part of the asserted totals, with the reason:
-   * forms the emulator does not claim to implement (e.g. MMX arithmetic
-   * while CPUID reports MMX) or whose results are implementation-specific.
+   * forms the emulator does not claim to implement (e.g. SSSE3 shapes that
+   * CPUID does not advertise) or whose results are implementation-specific.
    */
   informational?: string;
   /** A re-run of another form in a different emulator mode: its mismatches count, but not as a new form or new cases. */

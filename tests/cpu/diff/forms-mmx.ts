@@ -9,7 +9,7 @@
 // memory source are plain SSE instructions and run.
 import type { Case, Form, Rng } from "./case";
 import { Builder, value } from "./builder";
-import { defaultFx } from "./layout";
+import { defaultFx, GUARD_ADDR } from "./layout";
 import { memValue, mxcsrValue, xmmValue } from "./fpvalues";
 import { x87State } from "./forms-x87";
 import type { Mem } from "./encode";
@@ -29,6 +29,8 @@ interface MmxOpts {
   counts?: boolean;
   /** Memory operand kind for the xmm/m forms. */
   lanes?: "f32" | "f64";
+  /** Register numbers 0-15: REX.R/REX.B are ignored for MMX registers (mm8 = mm0). */
+  rex?: boolean;
   /** Cases that must all fault natively (#UD forms). */
   faults?: boolean;
   n?: number;
@@ -59,7 +61,7 @@ function mmxForm(name: string, op: number[], reg: MReg, rm: MRm, o: MmxOpts = {}
         for (let x = 0; x < 16; x++) fx.set(xmmValue(rng, rng.pick(["int", "f32", "f64"] as const)), 160 + 16 * x);
         if (o.mxcsr) v.setUint32(24, mxcsrValue(rng), true);
         b.c.fx = fx; b.c.wantFx = true; b.c.fswMask = 0xffff;
-        const regNo = reg === "mm" ? rng.int(8) : reg === "x" ? rng.int(16) : reg === "r32" ? b.pick() : reg;
+        const regNo = reg === "mm" ? rng.int(o.rex ? 16 : 8) : reg === "x" ? rng.int(16) : reg === "r32" ? b.pick() : reg;
         const memOk = rm === "mmm" || rm === "m" || rm === "rm32" || rm === "rm64" || rm === "xm" || rm === "xm128" || rm === "rm16";
         let rmv: number | Mem | undefined;
         if (rm === "m" || (memOk && rng.bool(0.4))) {
@@ -74,7 +76,7 @@ function mmxForm(name: string, op: number[], reg: MReg, rm: MRm, o: MmxOpts = {}
         } else if (rm === "none") {
           rmv = undefined;
         } else {
-          rmv = rm === "x" || rm === "xm" || rm === "xm128" ? rng.int(16) : rng.int(8);
+          rmv = rm === "x" || rm === "xm" || rm === "xm128" || o.rex ? rng.int(16) : rng.int(8);
         }
         if (rmv === undefined) { b.raw(op); out.push(b.done()); continue; }
         const imm = o.imm ? rng.int(256) : undefined;
@@ -86,16 +88,51 @@ function mmxForm(name: string, op: number[], reg: MReg, rm: MRm, o: MmxOpts = {}
   };
 }
 
-/** MASKMOVQ mm1, mm2 (0F F7): RDI points into the data region, sometimes across the guard page. */
-function maskmovqForm(): Form {
-  const base = mmxForm("MASKMOVQ mm, mm (0F F7 /r)", [0xf7], "mm", "mm");
+/**
+ * MASKMOVQ mm1, mm2 (0F F7): RDI (EDI with 67h, upper half random) points
+ * into the data region, sometimes next to the guard page or into the
+ * read-only page. Whether masked-off bytes can fault is implementation-
+ * specific (SDM MASKMOVQ), so when the 8 bytes could fault every mask byte
+ * selects its byte, as the MASKMOVDQU form does.
+ */
+function maskmovqForm(addr32: boolean): Form {
+  const base = mmxForm(`MASKMOVQ mm, mm (${addr32 ? "67 " : ""}0F F7 /r, store to [${addr32 ? "EDI" : "RDI"}])`, [0xf7], "mm", "mm", addr32 ? { pfx: 0x67 } : {});
   return {
     ...base,
     cases(rng: Rng): Case[] {
       return base.cases(rng).map((c) => {
         const { ea } = new Builder(rng).mem(8);
-        c.gpr[7] = BigInt(ea);
-        c.inputs += ` rdi=${ea.toString(16)}`;
+        c.gpr[7] = addr32 ? (BigInt(rng.u32()) << 32n) | BigInt(ea) : BigInt(ea);
+        c.inputs += ` rdi=${c.gpr[7].toString(16)}`;
+        if (ea + 8 > GUARD_ADDR && c.fx) {
+          const rm = c.code[c.code.length - 1] & 7;
+          const top = (c.fx[3] >> 3) & 7;
+          const slot = (rm - top) & 7;
+          for (let i = 0; i < 8; i++) c.fx[32 + 16 * slot + i] |= 0x80;
+        }
+        return c;
+      });
+    },
+  };
+}
+
+/**
+ * A short MMX sequence handed back to x87 code: PADDB, PMADDWD, MOVD r32,
+ * PSHUFW, then (EMMS or not) FLD1 and FWAIT. Without EMMS the stack is full
+ * of valid registers, so FLD1 overflows (masked: the indefinite is pushed).
+ */
+function chainForm(): Form {
+  const base = mmxForm("MMX sequence then x87: PADDB, PMADDWD, MOVD r32, PSHUFW, [EMMS], FLD1, FWAIT", [], "mm", "none");
+  return {
+    ...base,
+    cases(rng: Rng): Case[] {
+      return base.cases(rng).map((c) => {
+        const emms = rng.bool(0.6);
+        c.code = Uint8Array.from([
+          0x0f, 0xfc, 0xc1, 0x0f, 0xf5, 0xd0, 0x0f, 0x7e, 0xd0, 0x0f, 0x70, 0xda, rng.int(256),
+          ...(emms ? [0x0f, 0x77] : []), 0xd9, 0xe8, 0x9b,
+        ]);
+        c.inputs += emms ? " with EMMS" : " without EMMS";
         return c;
       });
     },
@@ -135,7 +172,7 @@ export function mmxForms(): Form[] {
   out.push(mmxForm("PINSRW mm, r32/m16, imm8 (0F C4 /r ib)", [0xc4], "mm", "rm16", { mem: 2, imm: true }));
   out.push(mmxForm("PEXTRW r32, mm, imm8 (0F C5 /r ib)", [0xc5], "r32", "mm", { imm: true }));
   out.push(mmxForm("PMOVMSKB r32, mm (0F D7 /r)", [0xd7], "r32", "mm"));
-  out.push(maskmovqForm());
+  out.push(maskmovqForm(false), maskmovqForm(true));
   out.push(mmxForm("MOVQ2DQ xmm, mm (F3 0F D6 /r)", [0xd6], "x", "mm", { pfx: 0xf3 }));
   out.push(mmxForm("MOVDQ2Q mm, xmm (F2 0F D6 /r)", [0xd6], "mm", "x", { pfx: 0xf2 }));
   out.push(mmxForm("CVTPI2PS xmm, mm/m64 (0F 2A /r)", [0x2a], "x", "mmm", { mxcsr: true }));
@@ -144,9 +181,16 @@ export function mmxForms(): Form[] {
   out.push(mmxForm("CVTTPS2PI mm, xmm/m64 (0F 2C /r)", [0x2c], "mm", "xm", { mxcsr: true, lanes: "f32" }));
   out.push(mmxForm("CVTPD2PI mm, xmm/m128 (66 0F 2D /r)", [0x2d], "mm", "xm128", { pfx: 0x66, mxcsr: true, lanes: "f64" }));
   out.push(mmxForm("CVTTPD2PI mm, xmm/m128 (66 0F 2C /r)", [0x2c], "mm", "xm128", { pfx: 0x66, mxcsr: true, lanes: "f64" }));
+  // REX.R/REX.B select nothing for MMX registers (SDM vol. 2 §2.2.1.7).
+  out.push(mmxForm("PADDW mm, mm with REX.R/REX.B (REX 0F FD /r)", [0xfd], "mm", "mm", { rex: true }));
+  out.push(mmxForm("MOVQ mm, mm with REX.R/REX.B (REX 0F 6F /r)", [0x6f], "mm", "mm", { rex: true }));
+  out.push(mmxForm("PSLLQ mm, imm8 with REX.B (REX 0F 73 /6 ib)", [0x73], 6, "mm", { imm: true, rex: true }));
+  out.push(mmxForm("PEXTRW r32, mm, imm8 with REX.B (REX 0F C5 /r ib)", [0xc5], "r32", "mm", { imm: true, rex: true }));
+  out.push(mmxForm("MOVQ2DQ xmm, mm with REX.B (F3 REX 0F D6 /r)", [0xd6], "x", "mm", { pfx: 0xf3, rex: true }));
   // EMMS: all tags empty, and TOP = 0 — SDM vol. 3 §12.2: "each time an MMX instruction is executed, the
   // TOS value is set to 000B" (the EMMS page itself only mentions the tag word; the native CPU clears TOP as well).
   out.push(mmxForm("EMMS (0F 77)", [0x0f, 0x77], 0, "none"));
+  out.push(chainForm());
   // Encodings without an MMX form: #UD.
   out.push(mmxForm("#UD PSRLDQ/PSLLDQ on mm (0F 73 /3, /7)", [0x73], 3, "mm", { imm: true, faults: true, n: 20 }));
   out.push(mmxForm("#UD PSRAQ on mm (0F 73 /4)", [0x73], 4, "mm", { imm: true, faults: true, n: 20 }));

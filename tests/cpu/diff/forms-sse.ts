@@ -270,7 +270,7 @@ function mxcsrForm(load: boolean): Form {
 /** MASKMOVDQU xmm1, xmm2 (66 0F F7 /r): byte-masked store to [RDI] (non-temporal hint ignored). */
 export function maskmovForm(): Form {
   return {
-    family: "sse-mov", name: "MASKMOVDQU xmm, xmm (66 0F F7 /r, store to [RDI])",
+    family: "sse-mov", name: "MASKMOVDQU xmm, xmm (66 0F F7 /r, store to [RDI], [EDI] with 67h)",
     cases(rng) {
       const out: Case[] = [];
       for (let k = 0; k < 100; k++) {
@@ -281,11 +281,13 @@ export function maskmovForm(): Form {
         b.claim(7);
         const fault = rng.int(30) === 0;
         const rdi = fault ? 0x2000_2000 - rng.int(16) : 0x2000_0000 + rng.int(0x1ff0);
-        b.setReg(7, 64, BigInt(rdi), false, "rdi");
+        // with 67h the store goes to [EDI]: the upper half of RDI must not matter
+        const addr32 = rng.int(5) === 0;
+        b.setReg(7, 64, addr32 ? (BigInt(rng.u32()) << 32n) | BigInt(rdi) : BigInt(rdi), false, "rdi");
         const mask = rng.int(16);
         // Whether masked-off bytes can fault is implementation-specific (SDM): fault cases write every byte.
         if (fault) for (let i = 0; i < 16; i++) fx[160 + 16 * mask + i] |= 0x80;
-        b.emit({ pre: [0x66], op: [0x0f, 0xf7], reg: rng.int(16), rm: mask });
+        b.emit({ pre: addr32 ? [0x66, 0x67] : [0x66], op: [0x0f, 0xf7], reg: rng.int(16), rm: mask });
         out.push(b.done());
       }
       return out;

@@ -118,6 +118,16 @@ int main(void) {
   struct stat st;
   fstat(fd, &st);
   printf("sparse blocks: %lld size %lld\n", (long long)st.st_blocks, (long long)st.st_size);
+  T("fallocate keep size", fallocate(fd, FALLOC_FL_KEEP_SIZE, 40000, 10000));
+  fstat(fd, &st);
+  printf("allocated blocks: %lld size %lld\n", (long long)st.st_blocks, (long long)st.st_size);
+  T("fallocate punch", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 36864, 8192));
+  fstat(fd, &st);
+  printf("punched blocks: %lld size %lld\n", (long long)st.st_blocks, (long long)st.st_size);
+  T("fallocate punch without keep", fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096));
+  T("fallocate grow", fallocate(fd, 0, 100000, 5000));
+  fstat(fd, &st);
+  printf("grown size %lld\n", (long long)st.st_size);
   close(fd);
 
   // ---- rename, link, unlink, rmdir ----
@@ -159,6 +169,7 @@ int main(void) {
   T("readlink file", readlink("r1", buf, sizeof buf));
   T("mknod fifo", mknod("fifo", S_IFIFO | 0644, 0));
   mode_of("fifo", "fifo");
+  T("open fifo for writing, no reader", open("fifo", O_WRONLY | O_NONBLOCK));
   T("mknod null", mknod("null2", S_IFCHR | 0666, makedev(1, 3)));
   fd = open("null2", O_WRONLY);
   T("write null2", write(fd, "abc", 3));
@@ -217,6 +228,22 @@ int main(void) {
   fd = open("r1", O_RDONLY);
   T("wrlck on rdonly", fcntl(fd, F_SETLK, &fl));
   close(fd);
+  // Closing any descriptor of the file drops the process's POSIX locks; OFD locks go with the description's last close.
+  fd = open("r1", O_RDWR); fd2 = open("r1", O_RDONLY);
+  struct flock pw = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+  T("posix lock again", fcntl(fd, F_SETLK, &pw));
+  int fd3 = open("r1", O_RDWR);
+  struct flock ow2 = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+  T("ofd vs posix", fcntl(fd3, F_OFD_SETLK, &ow2));
+  close(fd2);
+  T("ofd after close released posix", fcntl(fd3, F_OFD_SETLK, &ow2));
+  int fd4 = open("r1", O_RDWR);
+  int fd3b = dup(fd3);
+  close(fd3);
+  T("ofd still held through dup", fcntl(fd4, F_OFD_SETLK, &ow2));
+  close(fd3b);
+  T("ofd after last close", fcntl(fd4, F_OFD_SETLK, &ow2));
+  close(fd); close(fd4);
 
   // ---- permissions as an unprivileged user ----
   mkdir("priv", 0700); put("priv/secret", "s", 0644);

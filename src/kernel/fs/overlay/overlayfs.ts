@@ -18,7 +18,7 @@ import {
 import type { CharDevice } from "../device";
 import { MemInode, type MemFs } from "../memfs";
 import { copyUp, type CopyUpTarget } from "./copyup";
-import { ENOENT, EXDEV, ENOTDIR, EROFS } from "../../errno";
+import { ENOENT, EXDEV, ENOTDIR, EROFS, EOPNOTSUPP } from "../../errno";
 
 let nextOverlayDev = 0x60;
 /** Inode numbers of objects that exist only in the upper layer, kept apart from lower numbers. */
@@ -231,6 +231,12 @@ export class OverlayInode implements Inode, CopyUpTarget {
     const e = copyUp(this);
     if (e < 0) return e;
     return this.upper!.write ? this.upper!.write(offset, data) : -EROFS;
+  }
+
+  allocate(offset: number, len: number, mode: number): number {
+    const e = copyUp(this);
+    if (e < 0) return e;
+    return this.upper!.allocate ? this.upper!.allocate(offset, len, mode) : -EOPNOTSUPP;
   }
 
   /** Copies the object up now (open for writing does this, as overlayfs does on open). */

@@ -1,0 +1,90 @@
+// The scheduler: round-robin over runnable tasks, each running for an
+// instruction budget before the next one gets the CPU (there is one virtual
+// CPU). A task that blocks in a syscall leaves the run queue, parked on wait
+// queues and/or a timer deadline; wake() puts it back at the end of the
+// queue with its syscall marked for restart (see waitqueue.ts). The machine
+// asks `next()` for the task to run and `nextDeadline()` for how long it may
+// sleep when nothing is runnable.
+import type { Task } from "./task";
+import { EBLOCK, type Waker, type WakeReason, type WaitQueue } from "./waitqueue";
+
+export class Scheduler implements Waker {
+  private runq: Task[] = [];
+  private queued = new Set<Task>();
+  private timed = new Set<Task>();
+
+  constructor(private now: () => bigint) {}
+
+  get runnable(): number { return this.runq.length; }
+  get sleeping(): number { return this.timed.size; }
+
+  /** Puts a runnable task at the end of the run queue. */
+  enqueue(t: Task): void {
+    if (this.queued.has(t) || t.exitStatus !== null || t.blocked) return;
+    this.queued.add(t);
+    this.runq.push(t);
+  }
+
+  /** The next task to run (removed from the queue; enqueue it again if it stays runnable). Expired timers wake first. */
+  next(): Task | null {
+    if (this.timed.size) this.expire(this.now());
+    const t = this.runq.shift() ?? null;
+    if (t) this.queued.delete(t);
+    return t;
+  }
+
+  /** Parks `t` on `queues` until one wakes it or the monotonic `deadline` passes; the handler returns the result. */
+  block(t: Task, queues: WaitQueue[], deadline: bigint | null, stopped = false): number {
+    t.blocked = { queues, deadline, stopped };
+    for (const q of queues) q.add(t);
+    if (deadline !== null) this.timed.add(t);
+    this.unqueue(t);
+    return -EBLOCK;
+  }
+
+  wake(t: Task, why: WakeReason): void {
+    const b = t.blocked;
+    if (!b) return;
+    for (const q of b.queues) q.remove(t);
+    this.timed.delete(t);
+    t.blocked = null;
+    // A task parked because its process stopped has no syscall to finish.
+    t.restartSyscall = !b.stopped;
+    t.sys.woken = why;
+    this.enqueue(t);
+  }
+
+  /** Takes an exiting task out of every queue. */
+  remove(t: Task): void {
+    if (t.blocked) {
+      for (const q of t.blocked.queues) q.remove(t);
+      t.blocked = null;
+    }
+    this.timed.delete(t);
+    this.unqueue(t);
+    t.restartSyscall = false;
+  }
+
+  /** Earliest timer deadline of a parked task, or null when none sleeps with a timeout. */
+  nextDeadline(): bigint | null {
+    let d: bigint | null = null;
+    for (const t of this.timed) {
+      const x = t.blocked?.deadline ?? null;
+      if (x !== null && (d === null || x < d)) d = x;
+    }
+    return d;
+  }
+
+  private expire(now: bigint): void {
+    for (const t of [...this.timed]) {
+      const d = t.blocked?.deadline ?? null;
+      if (d !== null && d <= now) this.wake(t, "timeout");
+    }
+  }
+
+  private unqueue(t: Task): void {
+    if (!this.queued.delete(t)) return;
+    const i = this.runq.indexOf(t);
+    if (i >= 0) this.runq.splice(i, 1);
+  }
+}

@@ -67,6 +67,12 @@ export interface Inode {
   // ---- writable filesystems (absent: EROFS) ----
   /** True when the filesystem refuses changes although it has the operations (a read-only MemFs). */
   readonly readOnly?: boolean;
+  /** An open file description now refers to the inode: its data outlives its last name until release(). */
+  open?(): void;
+  /** The description is gone (last close). */
+  release?(): void;
+  /** Directories: makes an unnamed regular file in this directory's filesystem (O_TMPFILE); linkat gives it a name. */
+  createTmp?(n: NewNode): Inode | number;
   /** Directories: makes `name` (a file, directory, symlink, device, FIFO or socket as `n.mode` says). */
   create?(name: string, n: NewNode): Inode | number;
   /** Directories: a new name for the non-directory `target` (same filesystem). */

@@ -39,6 +39,8 @@ export class MemInode implements Inode {
   device?: CharDevice;
   /** Overlay upper directories: hides the lower layer (trusted.overlay.opaque). */
   opaque = false;
+  /** Open file descriptions referring to the inode; an unlinked file's data lives until they are gone. */
+  opens = 0;
   private buf: Uint8Array = new Uint8Array(0);
   private len = 0;
   /** One byte per page of the file: 1 when the page holds data (not a hole). */
@@ -87,7 +89,21 @@ export class MemInode implements Inode {
   readlink(): string { return this.target; }
   fsStats(): FsStats | null { return this.fs.stats(); }
 
+  open(): void { this.opens++; }
+  release(): void {
+    if (--this.opens === 0 && this.nlink <= 0 && !this.children) this.fs.release(this);
+  }
+
   // ---- writes ----
+
+  createTmp(n: NewNode): Inode | number {
+    if (this.fs.readOnly) return -EROFS;
+    if (!this.children) return -ENOTDIR;
+    const c = this.fs.allocInode(n.mode, n.uid, n.gid, currentTime());
+    if (typeof c === "number") return c;
+    c.nlink = 0;
+    return c;
+  }
 
   private touchDir(now: Timespec): void { this.mtime = now; this.ctime = now; }
 
@@ -135,7 +151,7 @@ export class MemInode implements Inode {
   private detach(c: MemInode, now: Timespec): void {
     if (c.children) { this.nlink--; c.nlink = 0; } else c.nlink--;
     c.ctime = now;
-    if (c.nlink <= 0) this.fs.release(c);
+    if (c.nlink <= 0 && c.opens === 0) this.fs.release(c);
   }
 
   rename(name: string, newDir: Inode, newName: string, flags: number): number {

@@ -107,7 +107,7 @@ export function vfsRename(vfs: Vfs, oldDir: Inode, oldName: string, newDir: Inod
 }
 
 /** link(2): a new name `name` in `dir` for the non-directory `target`. */
-export function vfsLink(vfs: Vfs, target: Inode, dir: Inode, name: string, cred: FsCred): number {
+export function vfsLink(vfs: Vfs, target: Inode, dir: Inode, name: string, cred: FsCred, linkable: (i: Inode) => boolean = () => false): number {
   if (name === "" || name === "." || name === "..") return -EEXIST;
   if (vfs.child(dir, name)) return -EEXIST;
   if (target.dev !== dir.dev) return -EXDEV;
@@ -115,6 +115,8 @@ export function vfsLink(vfs: Vfs, target: Inode, dir: Inode, name: string, cred:
   const e = permission(dir, MAY_WRITE | MAY_EXEC, cred);
   if (e < 0) return e;
   if (target.nlink >= LINK_MAX) return -EMLINK;
+  // An unlinked file may get a name again only if it is an O_TMPFILE made without O_EXCL.
+  if (target.nlink === 0 && !linkable(target)) return -ENOENT;
   if (!dir.link) return -EROFS;
   return dir.link(name, target);
 }

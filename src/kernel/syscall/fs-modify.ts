@@ -10,7 +10,7 @@ import {
   vfsCreate, vfsUnlink, vfsRmdir, vfsRename, vfsLink, vfsChmod, vfsChown, vfsUtimes, vfsTruncate, setattr,
 } from "../fs/namei";
 import { deviceByRdev } from "../fs/devtmpfs";
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH, userPath, lookupAt, parentAt } from "./fs";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH, userPath, lookupAt, parentAt, linkable } from "./fs";
 import { EBADF, EINVAL, ENOENT, ENOTDIR, EPERM, EFAULT, EOPNOTSUPP, EEXIST } from "../errno";
 
 // ---- making names ----
@@ -91,7 +91,7 @@ function linkAt(t: Task, k: Kernel, olddirfd: number, oldPtr: number, newdirfd: 
   const p = parentAt(t, k, newdirfd, newPath);
   if (typeof p === "number") return p;
   if (p.trailingSlash) return k.vfs.child(p.dir, p.name) ? -EEXIST : -ENOENT;
-  return vfsLink(k.vfs, src, p.dir, p.name, t.cred);
+  return vfsLink(k.vfs, src, p.dir, p.name, t.cred, (i) => linkable.has(i));
 }
 
 // ---- removing and moving names ----

@@ -165,7 +165,7 @@ export function sysStatx(t: Task, a: Args, k: Kernel): number {
 
 /** open(2) */
 export function sysOpen(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), a.i(1), a.u(2)); }
-/** openat(2): no O_TMPFILE (EOPNOTSUPP, as filesystems without it answer). */
+/** openat(2): O_TMPFILE on tmpfs and the overlay root (linkat AT_EMPTY_PATH names the file). */
 export function sysOpenat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, a.i(0), a.u(1), a.i(2), a.u(3)); }
 /** creat(2): open(O_CREAT|O_WRONLY|O_TRUNC). */
 export function sysCreat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), O_CREAT | O_WRONLY | O_TRUNC, a.u(1)); }
@@ -196,7 +196,7 @@ function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: numb
 function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: number, mode: number): number {
   const path = userPath(t, pathPtr);
   if (typeof path === "number") return path;
-  if ((flags & O_TMPFILE) === O_TMPFILE) return -EOPNOTSUPP;
+  if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(t, k, dirfd, path, flags, mode);
   // Access mode 3 opens for neither reading nor writing (ioctl only) but is checked as both.
   const acc = flags & O_ACCMODE;
   let i: Inode;
@@ -230,9 +230,42 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
       if (e < 0) return e;
     }
   }
-  const f = new OpenFile(i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW), path);
-  return t.files.install(f, (flags & O_CLOEXEC) !== 0);
+  return installFile(t, i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW), path, (flags & O_CLOEXEC) !== 0);
 }
+
+/** A new description for `i` in the lowest free descriptor; the inode knows it is open until the last close. */
+function installFile(t: Task, i: Inode, flags: number, path: string, cloexec: boolean): number {
+  const f = new OpenFile(i, flags, path);
+  const fd = t.files.install(f, cloexec);
+  if (fd < 0 || !i.open) return fd;
+  i.open();
+  const prev = f.onRelease;
+  f.onRelease = () => { i.release?.(); prev?.(); };
+  return fd;
+}
+
+/**
+ * O_TMPFILE (open(2)): an unnamed regular file in the directory's
+ * filesystem, written through the descriptor and named later with
+ * linkat(fd, "", dir, name, AT_EMPTY_PATH) unless O_EXCL was given.
+ */
+function openTmpfile(t: Task, k: Kernel, dirfd: number, path: string, flags: number, mode: number): number {
+  const acc = flags & O_ACCMODE;
+  if (acc !== O_WRONLY && acc !== O_RDWR) return -EINVAL;
+  const dir = lookupAt(t, k, dirfd, path, true);
+  if (typeof dir === "number") return dir;
+  if (!isDir(dir)) return -ENOTDIR;
+  const e = permission(dir, MAY_WRITE | MAY_EXEC, t.cred);
+  if (e < 0) return e;
+  if (!dir.createTmp || dir.readOnly) return -EOPNOTSUPP;
+  const made = dir.createTmp({ mode: S_IFREG | (mode & ~t.fs.umask & 0o7777), uid: t.cred.fsuid, gid: t.cred.fsgid });
+  if (typeof made === "number") return made;
+  if (flags & O_EXCL) linkable.delete(made); else linkable.add(made);
+  return installFile(t, made, flags & ~(O_TMPFILE | O_EXCL | O_CLOEXEC | O_CREAT), `${path.replace(/\/$/, "")}/#${made.ino} (deleted)`, (flags & O_CLOEXEC) !== 0);
+}
+
+/** O_TMPFILE files opened without O_EXCL (I_LINKABLE): only these may get a name while unlinked. */
+export const linkable = new WeakSet<Inode>();
 
 // ---- directories ----
 

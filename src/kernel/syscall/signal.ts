@@ -5,14 +5,14 @@
 import type { Task, SigAction } from "../task";
 import type { Args, Kernel } from "./types";
 import { RSP } from "../regs-offsets";
-import { EINVAL, EFAULT, ESRCH, EAGAIN, EINTR } from "../errno";
+import { EINVAL, EFAULT, ESRCH, EAGAIN, EINTR, EPERM } from "../errno";
 import {
-  NSIG, SIGKILL, SIGSTOP, SI_USER, SI_TKILL, SIGSEGV, SI_KERNEL, UNBLOCKABLE, sigBit, defaultAction, encodeSigInfo,
+  NSIG, SIGKILL, SIGSTOP, SIGCONT, SI_USER, SI_TKILL, SIGSEGV, SI_KERNEL, UNBLOCKABLE, sigBit, defaultAction, encodeSigInfo,
 } from "../signal/info";
 import { SIG_DFL, SIG_IGN, isIgnored, signalPending, dequeue, deliverable } from "../signal/queue";
 import { sendSignal, forceSignal, ERESTARTNOHAND } from "../signal/deliver";
 import { restoreFrame, setAltStack, altStackFlags } from "../signal/frame";
-import { checkTimers, timerRemainingNs } from "../signal/itimer";
+import { checkTimers } from "../signal/itimer";
 
 export {
   SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL, SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE,
@@ -146,59 +146,86 @@ export function sysSigaltstack(t: Task, a: Args): number {
   return 0;
 }
 
+/** kill_ok_by_cred: root, or the sender's real/effective uid matches the target's real/saved uid. */
+function mayKill(t: Task, target: Task, sig: number): boolean {
+  const c = t.cred, d = target.cred;
+  if (c.euid === 0) return true;
+  if (sig === SIGCONT && target.group.sid === t.group.sid) return true;
+  return c.euid === d.uid || c.euid === d.suid || c.uid === d.uid || c.uid === d.suid;
+}
+
+/** Sends `sig` to process `target` (its thread group) as kill(2) does; 0 or -EPERM. */
+function killProcess(t: Task, target: Task, sig: number): number {
+  if (!mayKill(t, target, sig)) return -EPERM;
+  if (sig !== 0 && target.exitStatus === null) {
+    sendSignal(target, { signo: sig, code: SI_USER, pid: t.vpid, uid: t.cred.uid });
+  }
+  return 0;
+}
+
 /**
- * kill(2). Until the process list exists only the caller's own process can
- * be named (its PID, 0 for its group, -1 for everyone it may signal).
+ * kill(2): pid > 0 one process, 0 the caller's process group, -1 every
+ * process but init and the caller, < -1 the process group -pid.
  */
-export function sysKill(t: Task, a: Args): number {
+export function sysKill(t: Task, a: Args, k: Kernel): number {
   const pid = a.i(0), sig = a.i(1);
   if (sig < 0 || sig > NSIG) return -EINVAL;
-  if (pid !== t.tgid && pid !== 0 && pid !== -1 && pid !== -t.tgid) return -ESRCH;
-  if (sig !== 0) sendSignal(t, { signo: sig, code: SI_USER, pid: t.tgid, uid: t.cred.uid });
+  if (pid > 0) {
+    const target = k.taskByPid(t, pid);
+    if (!target) return -ESRCH;
+    return killProcess(t, target.group.leader, sig);
+  }
+  let targets: Task[];
+  if (pid === -1) targets = k.tasks().filter((p) => p.group !== t.group && k.taskByPid(t, 1) !== p && !p.group.zombie);
+  else targets = k.processGroup(pid === 0 ? t.group.pgid : -pid);
+  if (!targets.length) return -ESRCH;
+  let ok = false, err = 0;
+  for (const p of targets) {
+    const e = killProcess(t, p, sig);
+    if (e === 0) ok = true; else err = e;
+  }
+  return ok ? 0 : err;
+}
+
+/** Sends to one thread (tkill/tgkill): SI_TKILL, on the thread's own pending set. */
+function killThread(t: Task, target: Task | null, tgid: number, sig: number): number {
+  if (!target || target.exitStatus !== null) return -ESRCH;
+  if (tgid > 0 && t.nsproxy.pid.pidOf(target.group.leader) !== tgid) return -ESRCH;
+  if (!mayKill(t, target, sig)) return -EPERM;
+  if (sig !== 0) sendSignal(target, { signo: sig, code: SI_TKILL, pid: t.vpid, uid: t.cred.uid }, true);
   return 0;
 }
 
 /** tgkill(2) */
-export function sysTgkill(t: Task, a: Args): number {
+export function sysTgkill(t: Task, a: Args, k: Kernel): number {
   const tgid = a.i(0), tid = a.i(1), sig = a.i(2);
   if (sig < 0 || sig > NSIG || tgid <= 0 || tid <= 0) return -EINVAL;
-  if (tgid !== t.tgid || tid !== t.tid) return -ESRCH;
-  if (sig !== 0) sendSignal(t, { signo: sig, code: SI_TKILL, pid: t.tgid, uid: t.cred.uid }, true);
-  return 0;
+  return killThread(t, k.taskByPid(t, tid), tgid, sig);
 }
 
 /** tkill(2) */
-export function sysTkill(t: Task, a: Args): number {
+export function sysTkill(t: Task, a: Args, k: Kernel): number {
   const tid = a.i(0), sig = a.i(1);
   if (sig < 0 || sig > NSIG || tid <= 0) return -EINVAL;
-  if (tid !== t.tid) return -ESRCH;
-  if (sig !== 0) sendSignal(t, { signo: sig, code: SI_TKILL, pid: t.tgid, uid: t.cred.uid }, true);
-  return 0;
+  return killThread(t, k.taskByPid(t, tid), 0, sig);
 }
 
 /**
- * Sleeps the caller until a signal it does not block is pending or
- * `limitNs` passes (null: no limit); the process's real timer fires while
- * it waits. Returns true if a signal is pending.
- * One task runs at a time for now, so only a timer can end an unbounded wait.
+ * Parks the caller until a signal arrives (or the monotonic `deadline`).
+ * The process's real timer bounds the wait so that SIGALRM fires on time;
+ * the syscall runs again from the start when the task is woken (waitqueue.ts).
  */
-export function waitForSignal(t: Task, k: Kernel, limitNs: bigint | null, wanted = 0n): boolean {
-  const end = limitNs === null ? null : k.monotonicNs() + limitNs;
-  for (;;) {
-    checkTimers(t, k);
-    if (signalPending(t) || ((t.sig.pending.mask | t.sig.group.pending.mask) & wanted)) return true;
-    const now = k.monotonicNs();
-    if (end !== null && now >= end) return false;
-    let nap = timerRemainingNs(t, k) ?? 1000000000n;
-    if (end !== null && end - now < nap) nap = end - now;
-    k.sleep(nap > 0n ? nap : 1000000n);
-  }
+function sleepForSignal(t: Task, k: Kernel, deadline: bigint | null): number {
+  const timer = t.sig.group.realTimer?.expiresNs ?? null;
+  const until = timer !== null && (deadline === null || timer < deadline) ? timer : deadline;
+  return k.block(t, [], until);
 }
 
 /** pause(2): sleeps until a signal is delivered; returns EINTR after its handler. */
 export function sysPause(t: Task, _a: Args, k: Kernel): number {
-  waitForSignal(t, k, null);
-  return -ERESTARTNOHAND;
+  checkTimers(t, k);
+  if (signalPending(t)) return -ERESTARTNOHAND;
+  return sleepForSignal(t, k, null);
 }
 
 /** rt_sigsuspend(2): waits with a temporary mask; the old one comes back after the handler (restore_saved_sigmask). */
@@ -206,10 +233,12 @@ export function sysRtSigsuspend(t: Task, a: Args, k: Kernel): number {
   if (a.u(1) !== 8) return -EINVAL;
   const m = readMask(t, a.u(0));
   if (m === null) return -EFAULT;
-  t.sig.savedMask = t.sig.blocked;
+  // Run again after a wake-up: the mask saved by the first run stays.
+  if (t.sig.savedMask === null) t.sig.savedMask = t.sig.blocked;
   t.sig.blocked = m & ~UNBLOCKABLE;
-  waitForSignal(t, k, null);
-  return -ERESTARTNOHAND;
+  checkTimers(t, k);
+  if (signalPending(t)) return -ERESTARTNOHAND;
+  return sleepForSignal(t, k, null);
 }
 
 /** rt_sigtimedwait(2): takes one of `set` (normally blocked) synchronously, writing its siginfo. */
@@ -237,15 +266,17 @@ export function sysRtSigtimedwait(t: Task, a: Args, k: Kernel): number {
     if (infop && t.mm.copyOut(infop, encodeSigInfo(info)) < 0) return -EFAULT;
     return sig;
   };
+  // A re-run after a wake-up: the wait unblocked the set (below); the caller's mask comes back first.
+  if (t.sig.savedMask !== null) { t.sig.blocked = t.sig.savedMask; t.sig.savedMask = null; }
+  checkTimers(t, k);
   const got = take();
   if (got) return got;
-  // Wait with the set temporarily unblocked for the wake-up test, as Linux does.
-  const blocked = t.sig.blocked;
+  if (deliverable(t)) return -EINTR;
+  // The deadline survives the re-runs after wake-ups (t.sys).
+  if (limit !== null && t.sys.deadline === null) t.sys.deadline = k.monotonicNs() + limit;
+  if (t.sys.deadline !== null && k.monotonicNs() >= t.sys.deadline) return -EAGAIN;
+  // While parked the set is unblocked, so that its signals wake the sleeper; they are taken, not delivered.
+  t.sig.savedMask = t.sig.blocked;
   t.sig.blocked &= ~set;
-  const woke = waitForSignal(t, k, limit, set);
-  t.sig.blocked = blocked;
-  const again = take();
-  if (again) return again;
-  if (!woke) return -EAGAIN;
-  return deliverable(t) ? -EINTR : -EAGAIN;
+  return sleepForSignal(t, k, t.sys.deadline);
 }

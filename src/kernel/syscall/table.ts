@@ -82,8 +82,8 @@ const MKNOD = "FIFOs and sockets are made but do not open yet (ENXIO); device nu
 const IMPL: Record<string, Impl> = {
   read: [io.sysRead, "full"],
   write: [io.sysWrite, "full"],
-  open: [fs.sysOpen, "partial", "no O_TMPFILE (EOPNOTSUPP)"],
-  openat: [fs.sysOpenat, "partial", "no O_TMPFILE (EOPNOTSUPP)"],
+  open: [fs.sysOpen, "partial", "named FIFOs and sockets open with ENXIO (no named pipes yet)"],
+  openat: [fs.sysOpenat, "partial", "named FIFOs and sockets open with ENXIO (no named pipes yet)"],
   close: [io.sysClose, "full"],
   stat: [fs.sysStat, "full"],
   fstat: [fs.sysFstat, "full"],

@@ -130,6 +130,31 @@ int main(void) {
   printf("grown size %lld\n", (long long)st.st_size);
   close(fd);
 
+  // ---- open files outlive their names; O_TMPFILE ----
+  fd = open("tmpdel", O_CREAT | O_RDWR, 0644);
+  T("write before unlink", write(fd, "keep", 4));
+  T("unlink open file", unlink("tmpdel"));
+  fstat(fd, &st);
+  printf("unlinked nlink %lu size %lld\n", (unsigned long)st.st_nlink, (long long)st.st_size);
+  lseek(fd, 0, SEEK_SET);
+  memset(buf, 0, 8);
+  T("read after unlink", read(fd, buf, 8));
+  printf("read: %s\n", buf);
+  close(fd);
+  fd = open(".", O_TMPFILE | O_RDWR, 0600);
+  T("o_tmpfile", fd >= 0 ? 0 : -1);
+  T("tmpfile write", write(fd, "anon", 4));
+  fstat(fd, &st);
+  printf("tmpfile nlink %lu mode %o size %lld\n", (unsigned long)st.st_nlink, st.st_mode, (long long)st.st_size);
+  T("linkat empty path", linkat(fd, "", AT_FDCWD, "named", AT_EMPTY_PATH));
+  close(fd);
+  mode_of("named", "named");
+  fd = open(".", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+  T("linkat excl tmpfile", linkat(fd, "", AT_FDCWD, "named2", AT_EMPTY_PATH));
+  close(fd);
+  T("o_tmpfile rdonly", open(".", O_TMPFILE | O_RDONLY, 0600));
+  T("o_tmpfile on file", open("f", O_TMPFILE | O_RDWR, 0600));
+
   // ---- rename, link, unlink, rmdir ----
   put("r1", "one", 0644); put("r2", "two", 0644);
   mkdir("d1", 0755); mkdir("d1/sub", 0755); mkdir("d2", 0755); put("d2/inner", "i", 0644);
@@ -296,5 +321,14 @@ int main(void) {
   T("chown clears suid", chown("open/suid", 5, 5));
   mode_of("after chown", "open/suid");
   T("root faccessat", faccessat(AT_FDCWD, "mine", R_OK, AT_EACCESS));
+
+  // ---- chroot: the root moves for path lookups; ".." stops there ----
+  T("chroot", chroot("sgid"));
+  T("chdir root", chdir("/"));
+  mode_of("chroot /sub", "/sub");
+  mode_of("chroot /../../sub", "/../../sub");
+  T("chroot old path", access("/priv", F_OK));
+  T("symlink absolute in chroot", symlink("/sub", "/abs"));
+  mode_of("through absolute link", "/abs/.");
   return 0;
 }

@@ -44,6 +44,8 @@ export class OverlayInode implements Inode, CopyUpTarget {
   parent: Inode | null = null;
   name = "";
   private kids = new Map<string, OverlayInode>();
+  /** Open descriptions, handed from the lower to the upper object on copy-up. */
+  private opens = 0;
 
   constructor(
     readonly ofs: OverlayFs,
@@ -129,7 +131,28 @@ export class OverlayInode implements Inode, CopyUpTarget {
     return s && { ...s, type: 0x794c7630 /* OVERLAYFS_SUPER_MAGIC */ };
   }
 
+  open(): void { this.opens++; this.real.open?.(); }
+  release(): void { this.opens--; this.real.release?.(); }
+
+  /** copyUp, moving the open count to the new upper object. */
+  private ensureUpper(): number {
+    if (this.upper) return 0;
+    const e = copyUp(this);
+    if (e < 0) return e;
+    for (let k = 0; k < this.opens; k++) { this.upper!.open?.(); this.lower?.release?.(); }
+    return 0;
+  }
+
   // ---- writes: copy up, then change the upper layer ----
+
+  createTmp(n: NewNode): Inode | number {
+    const e = copyUp(this);
+    if (e < 0) return e;
+    if (!this.upper!.createTmp) return -EOPNOTSUPP;
+    const made = this.upper!.createTmp(n);
+    if (typeof made === "number") return made;
+    return new OverlayInode(this.ofs, null, made, this, "");
+  }
 
   /** Prepares this directory for a new entry `name`: copied up, any whiteout there removed; true when one was. */
   private prepareEntry(name: string): number | boolean {
@@ -160,7 +183,7 @@ export class OverlayInode implements Inode, CopyUpTarget {
 
   link(name: string, target: Inode): number {
     if (!(target instanceof OverlayInode) || target.ofs !== this.ofs) return -EXDEV;
-    let e = copyUp(target);
+    let e = target.ensureUpper();
     if (e < 0) return e;
     const prep = this.prepareEntry(name);
     if (typeof prep === "number") return prep;
@@ -199,9 +222,9 @@ export class OverlayInode implements Inode, CopyUpTarget {
     // Without redirect_dir, directories that exist below cannot move (rename(2) EXDEV; mv copies).
     if (isDir(src) && src.lower) return -EXDEV;
     if (flags & RENAME_EXCHANGE && dst && isDir(dst) && dst.lower) return -EXDEV;
-    let e = copyUp(src);
+    let e = src.ensureUpper();
     if (e < 0) return e;
-    if (dst) { e = copyUp(dst); if (e < 0) return e; }
+    if (dst) { e = dst.ensureUpper(); if (e < 0) return e; }
     e = copyUp(newDir);
     if (e < 0) return e;
     const prep = newDir.prepareEntry(newName);
@@ -222,25 +245,25 @@ export class OverlayInode implements Inode, CopyUpTarget {
   }
 
   setattr(a: SetAttr): number {
-    const e = copyUp(this);
+    const e = this.ensureUpper();
     if (e < 0) return e;
     return this.upper!.setattr ? this.upper!.setattr(a) : -EROFS;
   }
 
   write(offset: number, data: Uint8Array): number {
-    const e = copyUp(this);
+    const e = this.ensureUpper();
     if (e < 0) return e;
     return this.upper!.write ? this.upper!.write(offset, data) : -EROFS;
   }
 
   allocate(offset: number, len: number, mode: number): number {
-    const e = copyUp(this);
+    const e = this.ensureUpper();
     if (e < 0) return e;
     return this.upper!.allocate ? this.upper!.allocate(offset, len, mode) : -EOPNOTSUPP;
   }
 
   /** Copies the object up now (open for writing does this, as overlayfs does on open). */
-  copyUp(): number { return copyUp(this); }
+  copyUp(): number { return this.ensureUpper(); }
 }
 
 /** Whether `i` is a whiteout as the upper layer stores it (for tests and issue 5's mount code). */

@@ -14,7 +14,7 @@ export const ALU_SUB = 5;
 export const ALU_XOR = 6;
 export const ALU_CMP = 7;
 
-export function alu(op: i32, a: u64, b: u64, sz: i32): u64 {
+@inline export function alu(op: i32, a: u64, b: u64, sz: i32): u64 {
   const m = szMask(sz);
   a &= m; b &= m;
   let r: u64;

@@ -143,6 +143,13 @@ export const HAS_CODE: u32 = 0x8000_0000;
   const pg = pa >> 12;
   return pg < GEN_PAGES ? load<u32>(GEN + (pg << 2)) : 0xffff_ffff;
 }
+// Generation word for pages beyond GEN_PAGES: matches no cached entry.
+const GEN_NONE: usize = memory.data<u32>([0xffff_ffff]);
+/** Address of the generation word of the page holding `pa` (run() keeps it for the current code page). */
+export function codeGenAddr(pa: usize): usize {
+  const pg = pa >> 12;
+  return pg < GEN_PAGES ? GEN + (pg << 2) : GEN_NONE;
+}
 /** Marks the page of `pa` as holding cached code; returns the generation word to store in entries. */
 export function markCode(pa: usize): u32 {
   const pg = pa >> 12;
@@ -167,12 +174,12 @@ export function dropCode(pa: usize): void {
 }
 
 /** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */
-@inline function hitR(a: u64, size: u64): usize {
+@inline export function hitR(a: u64, size: u64): usize {
   const e = TLB_R + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
   return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
 }
-@inline function hitW(a: u64, size: u64): usize {
+@inline export function hitW(a: u64, size: u64): usize {
   const e = TLB_W + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
   return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);

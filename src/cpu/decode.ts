@@ -14,6 +14,7 @@ import {
   codeGen, markCode,
 } from "./core";
 import { FS_BASE, GS_BASE, FAULT_ADDR, FAULT_CODE } from "./state";
+import { fastAnnotate } from "./fast";
 
 // ---- opcode identity of the current instruction ----
 export let opMap: i32 = 0;     // 0 one-byte, 1 = 0F, 2 = 0F38, 3 = 0F3A
@@ -267,8 +268,8 @@ function decodeBytes(rip: u64, host: usize): i32 {
 // An entry is valid while its page's generation (core.ts) is unchanged: any
 // CPU write to a page holding cached code, or invalidateCode() from the
 // kernel, bumps it. Instructions that straddle a page are never cached.
-const DC_SIZE: usize = 16384;
-const DC: usize = memory.data(<i32>(DC_SIZE * 64), 64);
+export const DC_SIZE: usize = 16384;
+export const DC: usize = memory.data(<i32>(DC_SIZE * 64), 64);
 // Entry: +0 u32 tag (physical address), +4 u32 page generation, +8 u64 imm,
 // +16 i32 disp, +20 map, +21 opcode, +22 length, +23 prefix bits,
 // +24 osz, +25 segment, +26 rep, +27 REX, +28 mod, +29 reg, +30 rm,
@@ -295,6 +296,7 @@ function save(e: usize, host: usize, gen: u32): void {
   store<i8>(e, <i8>eaBase, 31);
   store<i8>(e, <i8>eaIdx, 32);
   store<u8>(e, <u8>eaScale, 33);
+  fastAnnotate(e, opMap, opByte, osz, lockPfx, segPfx, asz32, rexRaw);
 }
 
 function restore(e: usize): void {

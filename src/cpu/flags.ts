@@ -98,13 +98,18 @@ export function getAF(): bool {
 /** Current flags as an RFLAGS value; also folds the lazy state into `fl`. */
 export function materialize(): u32 {
   if (lfOp != LF_NONE) {
+    // ZF, SF, PF come from the result for every lazy kind (see getZF/getSF/getPF);
+    // logic ops clear CF, OF and AF, which the common XOR/AND → rotate pairs use.
     let f = fl & ~F_STATUS;
-    if (getCF()) f |= F_CF;
-    if (getPF()) f |= F_PF;
-    if (getAF()) f |= F_AF;
-    if (getZF()) f |= F_ZF;
-    if (getSF()) f |= F_SF;
-    if (getOF()) f |= F_OF;
+    const r = lfR & szMask(lfSz);
+    if (r == 0) f |= F_ZF;
+    if (r & szSign(lfSz)) f |= F_SF;
+    if ((popcnt<u32>(<u32>r & 0xff) & 1) == 0) f |= F_PF;
+    if (lfOp != LF_LOGIC) {
+      if (getCF()) f |= F_CF;
+      if (getAF()) f |= F_AF;
+      if (getOF()) f |= F_OF;
+    }
     fl = f;
     lfOp = LF_NONE;
   }
@@ -115,7 +120,7 @@ export function materialize(): u32 {
 export function setFlagsWord(v: u32): void { fl = v | 2; lfOp = LF_NONE; }
 
 /** Evaluates condition code cc (0..15) as Jcc/SETcc/CMOVcc encode it (SDM vol. 1 appendix B). */
-export function cond(cc: i32): bool {
+@inline export function cond(cc: i32): bool {
   let r: bool;
   // Fast paths for the common compare-and-branch pairs.
   if (lfOp == LF_SUB && cc >= 2) {

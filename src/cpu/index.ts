@@ -2,12 +2,14 @@
 // flushTlb(), invalidateCode(). run() is the fetch-decode-execute loop.
 import {
   S, setStateBlock, fault, clearFault, nextRip, setRetired, tlbFlush, modMod, modReg, dropCode,
+  fetchAddr, codeGenAddr,
 } from "./core";
 import {
   RIP, RFLAGS, CR3, ICOUNT, EXIT_REASON, EXIT_BUDGET, EXIT_UD, EXIT_GP, EXIT_PAGE_FAULT,
   EXIT_SYSCALL, EXIT_BREAKPOINT,
 } from "./state";
-import { decode, DEC_OK, DEC_FAULT, DEC_UD, opMap, opByte, lockPfx } from "./decode";
+import { decode, DEC_OK, DEC_FAULT, DEC_UD, opMap, opByte, lockPfx, DC, DC_SIZE } from "./decode";
+import { execFast, FE_KIND } from "./fast";
 import { exec0 } from "./exec";
 import { exec0f } from "./exec0f";
 import { sseExec } from "./sse";
@@ -77,8 +79,36 @@ export function run(state: u32, budget: u32): i32 {
   let n: u32 = 0;
   let exit: i32 = 0;
   clearFault();
+  // The current code page: its linear page, host frame and generation word.
+  // Page tables cannot change during run() (the kernel runs between calls),
+  // so the translation stays valid until RIP leaves the page; the generation
+  // word is re-read per instruction (CPU writes to the page bump it).
+  let codePage: u64 = 1; // no page: page addresses have the low bits clear
+  let codeHost: usize = 0;
+  let genAddr: usize = 0;
   while (true) {
     if (n >= budget) { exit = EXIT_BUDGET; break; }
+    const page = rip & ~<u64>0xfff;
+    if (page != codePage) {
+      const h = fetchAddr(rip);
+      if (fault) { clearFault(); codePage = 1; } // the generic path raises it
+      else { codePage = page; codeHost = h & ~<usize>0xfff; genAddr = codeGenAddr(h); }
+    }
+    if (page == codePage) {
+      // Pre-annotated hot forms run straight from the decode-cache entry.
+      const host = codeHost | <usize>(rip & 0xfff);
+      const e = DC + ((host & (DC_SIZE - 1)) << 6);
+      if (load<u32>(e) == <u32>host && load<u32>(e, 4) == load<u32>(genAddr)) {
+        const k = <i32>load<u8>(e, FE_KIND);
+        if (k != 0) {
+          const nr = execFast(k, e, rip);
+          if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
+          rip = nr;
+          n++;
+          continue;
+        }
+      }
+    }
     setRetired(n);
     const r = step(rip);
     // A handler that faulted must return an exit code; treat a 0 with the

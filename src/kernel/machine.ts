@@ -36,6 +36,7 @@ import { Args, type Kernel } from "./syscall/types";
 import { beforeUserMode, faultSignal, sendSignal, interruptedResult } from "./signal/deliver";
 import { signalPending } from "./signal/queue";
 import { SI_USER } from "./signal/info";
+import { fireTimers } from "./signal/itimer";
 import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -110,8 +111,8 @@ export class Machine implements Kernel {
     this.uts = new UtsNamespace(o.hostname ?? "hako");
     this.maxTasks = o.maxTasks ?? 4096;
     this.sched = new Scheduler(() => this.monotonicNs());
-    // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp are mounted (fs/rootfs.ts).
-    this.vfs = createRootVfs(o.root);
+    // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp (half of RAM, as tmpfs's default) are mounted (fs/rootfs.ts).
+    this.vfs = createRootVfs(o.root, { tmpBytes: Math.floor(this.totalRam / 2) });
     this.proc = new ProcFs(this);
     this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
     this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
@@ -386,9 +387,12 @@ export class Machine implements Kernel {
       if (done()) return "done";
       const now = performance.now();
       if (now > deadline) return "deadline";
+      // Processes' real timers (signal/itimer.ts): due ones send SIGALRM; the next one bounds an idle wait.
+      const timer = fireTimers(this, this.tasks());
       const t = this.sched.next();
       if (!t) {
-        const d = this.sched.nextDeadline();
+        const d0 = this.sched.nextDeadline();
+        const d = d0 === null || (timer !== null && timer < d0) ? timer : d0;
         if (d === null) return "idle";
         const waitMs = Math.min(Number(d - this.monotonicNs()) / 1e6, deadline - now);
         if (waitMs > 0) this.hostSleep(waitMs);

@@ -5,7 +5,10 @@
 // and left with siglongjmp or fixed and retried, registers and SSE/x87
 // state surviving a handler (rt_sigreturn), SA_RESETHAND, SA_NODEFER,
 // blocked/pending/sigsuspend/sigtimedwait, sigaltstack with a stack
-// overflow, alarm/setitimer/pause, and default actions (status 128+N).
+// overflow, alarm/setitimer/pause, SIGPIPE, a blocking pipe read
+// interrupted (EINTR) or restarted (SA_RESTART), a child stopped/continued/
+// killed seen through waitpid and SIGCHLD's siginfo, and default actions
+// (status 128+N).
 // Busybox sh's trap is compared with native busybox.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -53,7 +56,10 @@ function hako(argv: string[]): Out {
   return { stdout: Buffer.concat(out).toString(), status: r.status };
 }
 
-const PROBES = ["info", "segv", "fix", "fpe", "ill", "regs", "fpu", "resethand", "nodefer", "defer", "pending", "altstack", "alarm"];
+const PROBES = [
+  "info", "segv", "fix", "fpe", "ill", "regs", "fpu", "resethand", "nodefer", "defer", "pending", "altstack", "alarm",
+  "pipe", "restart", "stop",
+];
 const DEATHS = ["term", "quit", "abort", "segv-in-handler", "blocked-segv", "alarm"];
 
 for (const libc of ["glibc", "musl"]) {
@@ -100,6 +106,13 @@ describe("busybox sh trap, native vs Hako", () => {
     `trap "echo segv" SEGV; kill -SEGV $$; trap - SEGV; echo reset; kill -SEGV $$; echo not reached`,
     `trap "echo alarm" ALRM; kill -ALRM $$; kill -0 $$ && echo alive`,
     `kill -l 15; kill -l TERM; kill -l 130`,
+    `sleep 5 & kill $!; wait $!; echo killed=$?`,
+    `sleep 5 & pid=$!; kill -STOP $pid; kill -CONT $pid; kill -TERM $pid; wait $pid; echo st=$?`,
+    `trap "echo usr1" USR1; (sleep 0.2; kill -USR1 $$) & wait; echo after=$?`,
+    `trap "echo alarm" ALRM; (sleep 0.2; kill -ALRM $$) & sleep 1 | cat; echo st=$?`,
+    `yes | head -n 3; echo st=$?`,
+    `timeout 1 sleep 5; echo st=$?`,
+    `timeout -s INT 1 sleep 5; echo st=$?`,
   ]) {
     it(cmd, () => {
       expect(hakoSh(cmd)).toEqual(runNative(s, ["sh", "-c", cmd]));

@@ -20,10 +20,10 @@ import { EINTR, EPIPE } from "../errno";
 import {
   type SigInfo, sigBit, defaultAction, SIGSEGV, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SIGSTOP, SIGPIPE,
   SI_KERNEL, SI_USER, ILL_ILLOPN, FPE_INTDIV, FPE_FLTINV, FPE_FLTDIV, FPE_FLTOVF, FPE_FLTUND, FPE_FLTRES,
-  SEGV_MAPERR, SEGV_ACCERR,
+  SEGV_MAPERR, SEGV_ACCERR, CLD_STOPPED,
 } from "./info";
 import {
-  queueSignal, nextSignal, dequeue, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART,
+  queueSignal, nextSignal, dequeue, notifyParentOfJobControl, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART,
 } from "./queue";
 import { setupFrame } from "./frame";
 import { checkTimers } from "./itimer";
@@ -161,6 +161,7 @@ export function beforeUserMode(t: Task, k: Kernel): boolean {
         // Job control: the group stops until SIGCONT (the scheduler keeps stopped tasks off the CPU).
         t.sig.group.stopSig = sig;
         t.sig.group.notify = "stopped";
+        notifyParentOfJobControl(t, CLD_STOPPED, sig);
         if (restart) restartSyscall(t, sysnr);
         return false;
       }

@@ -102,3 +102,19 @@ export function sysAlarm(t: Task, a: Args, k: Kernel): number {
   t.sig.group.realTimer = secs > 0n ? { expiresNs: k.monotonicNs() + secs * NS, intervalNs: 0n } : null;
   return old;
 }
+
+/**
+ * The scheduler's pass over every process's real timer: due ones send
+ * SIGALRM (waking a sleeper), and the earliest expiry left is returned so
+ * that an idle machine sleeps no longer than that (null: none armed).
+ */
+export function fireTimers(k: Kernel, processes: Task[]): bigint | null {
+  let next: bigint | null = null;
+  for (const p of processes) {
+    if (!p.sig.group.realTimer || p.exitStatus !== null) continue;
+    checkTimers(p, k);
+    const tm = p.sig.group.realTimer;
+    if (tm && (next === null || tm.expiresNs < next)) next = tm.expiresNs;
+  }
+  return next;
+}

@@ -8,7 +8,7 @@
 import type { Task, SigAction } from "../task";
 import {
   type SigInfo, sigBit, SIGRTMIN, SIGKILL, SIGSTOP, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SYNCHRONOUS, UNBLOCKABLE,
-  defaultAction, NSIG,
+  defaultAction, NSIG, SIGCHLD, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_DUMPED,
 } from "./info";
 
 export const SIG_DFL = 0n, SIG_IGN = 1n;
@@ -79,7 +79,13 @@ export function queueSignal(t: Task, info: SigInfo, thread: boolean): boolean {
   if (sig === SIGCONT || sig === SIGKILL) {
     g.pending.flush(STOP_MASK);
     t.sig.pending.flush(STOP_MASK);
-    if (g.stopSig) { g.stopSig = 0; g.notify = "continued"; }
+    if (g.stopSig) {
+      // The stopped process resumes even if SIGCONT is blocked or caught; the parent hears of it.
+      g.stopSig = 0;
+      g.notify = "continued";
+      t.sig.wake?.(t);
+      notifyParentOfJobControl(t, CLD_CONTINUED, SIGCONT);
+    }
   } else if (STOP_MASK & sigBit(sig)) {
     g.pending.flush(sigBit(SIGCONT));
     t.sig.pending.flush(sigBit(SIGCONT));
@@ -88,6 +94,33 @@ export function queueSignal(t: Task, info: SigInfo, thread: boolean): boolean {
   (thread ? t.sig.pending : g.pending).add(info);
   if (deliverable(t)) t.sig.wake?.(t);
   return true;
+}
+
+/**
+ * A child stopped or continued (do_notify_parent_cldstop): the parent's
+ * wait4(WUNTRACED/WCONTINUED) sleepers wake and it gets SIGCHLD, unless
+ * its SIGCHLD action has SA_NOCLDSTOP.
+ */
+export function notifyParentOfJobControl(t: Task, code: number, sig: number): void {
+  const p = t.group.parent;
+  if (!p) return;
+  p.childWait.wakeAll();
+  const act = p.leader.sig.actions.get(SIGCHLD);
+  if (act && act.flags & SA_NOCLDSTOP) return;
+  const pid = p.leader.nsproxy.pid.pidOf(t.group.leader);
+  queueSignal(p.leader, { signo: SIGCHLD, code, pid, uid: t.cred.uid, status: sig }, false);
+}
+
+/**
+ * A child process ended with wait status `ws`: its exit signal (normally
+ * SIGCHLD) goes to the parent with the siginfo of do_notify_parent —
+ * CLD_EXITED and the code, or CLD_KILLED/CLD_DUMPED and the signal.
+ */
+export function notifyParentOfExit(parent: Task, child: Task, sig: number, ws: number): void {
+  const killed = ws & 0x7f;
+  const code = killed ? (ws & 0x80 ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
+  const pid = parent.nsproxy.pid.pidOf(child.group.leader);
+  queueSignal(parent, { signo: sig, code, pid, uid: child.cred.uid, status: killed ? killed : (ws >> 8) & 0xff }, false);
 }
 
 /** The pending, unblocked signals of `t` (thread and group sets). */

@@ -10,6 +10,7 @@
 // (pid_namespaces(7)).
 import type { Task, ThreadGroup } from "../task";
 import type { Machine } from "../machine";
+import { notifyParentOfExit } from "../signal/queue";
 
 const SIGKILL = 9;
 const SA_NOCLDWAIT = 2n;
@@ -75,7 +76,7 @@ function notifyParent(m: Machine, g: ThreadGroup): void {
   }
   const act = p.leader.sig.actions.get(17 /* SIGCHLD */);
   const ignored = act !== undefined && (act.handler === 1n || (act.flags & SA_NOCLDWAIT) !== 0n);
-  if (g.exitSignal && !ignored) m.signal(p.leader, g.exitSignal);
+  if (g.exitSignal && !ignored) notifyParentOfExit(p.leader, g.leader, g.exitSignal, g.exitCode ?? 0);
   if (ignored && g.exitSignal === 17) { m.reap(g); p.childWait.wakeAll(); return; }
   p.childWait.wakeAll();
 }

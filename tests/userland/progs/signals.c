@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -368,6 +369,87 @@ static int t_alarm(void) {
   return 0;
 }
 
+/* ---- SIGPIPE on a write to a pipe without readers ---- */
+static int t_pipe(void) {
+  int fd[2];
+  if (pipe(fd)) return 97;
+  close(fd[0]);
+  signal(SIGPIPE, SIG_IGN);
+  errno = 0;
+  int r = write(fd[1], "x", 1);
+  say("ignored: write=%d errno=%d\n", r, errno);
+  on(SIGPIPE, h_note, 0);
+  errno = 0;
+  r = write(fd[1], "x", 1);
+  say("caught: write=%d errno=%d hits=%d\n", r, errno, hits);
+  signal(SIGPIPE, SIG_DFL);
+  r = write(fd[1], "x", 1);
+  say("not reached %d\n", r);
+  return 0;
+}
+
+/* ---- a blocking read interrupted by a handler: EINTR, or restarted with SA_RESTART ---- */
+static int pfd[2];
+static void h_feed(int sig, siginfo_t *si, void *uc) {
+  (void)si; (void)uc;
+  hits++;
+  say("handler %d\n", sig);
+  if (write(pfd[1], "z", 1) != 1) _exit(96);
+}
+static int t_restart(void) {
+  if (pipe(pfd)) return 97;
+  char c = 0;
+  for (int restart = 0; restart < 2; restart++) {
+    on(SIGALRM, h_feed, restart ? SA_RESTART : 0);
+    struct itimerval it = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    errno = 0;
+    int r = read(pfd[0], &c, 1);
+    say("SA_RESTART=%d read=%d errno=%d\n", restart, r, errno);
+    if (r < 0) { r = read(pfd[0], &c, 1); say("read again=%d %c\n", r, c); }
+    else say("got %c\n", c);
+  }
+  return 0;
+}
+
+/* ---- job control: a child stopped, continued and killed; wait status and SIGCHLD info ---- */
+static void chld_info(void) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGCHLD);
+  siginfo_t si;
+  struct timespec ts = {2, 0};
+  int r = sigtimedwait(&s, &si, &ts);
+  say("SIGCHLD=%d code=%d status=%d pid_ok=%d\n", r, si.si_code, si.si_status, si.si_pid > 0);
+}
+static int t_stop(void) {
+  sigset_t s;
+  sigemptyset(&s);
+  sigaddset(&s, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &s, NULL);
+  pid_t c = fork();
+  if (c == 0) { for (;;) pause(); }
+  int st;
+  kill(c, SIGSTOP);
+  say("waitpid=%d ", waitpid(c, &st, WUNTRACED) == c);
+  say("stopped=%d sig=%d\n", WIFSTOPPED(st), WSTOPSIG(st));
+  chld_info();
+  kill(c, SIGCONT);
+  say("waitpid=%d ", waitpid(c, &st, WCONTINUED) == c);
+  say("continued=%d\n", WIFCONTINUED(st));
+  chld_info();
+  kill(c, SIGTERM);
+  say("waitpid=%d ", waitpid(c, &st, 0) == c);
+  say("signaled=%d sig=%d\n", WIFSIGNALED(st), WTERMSIG(st));
+  chld_info();
+  pid_t d = fork();
+  if (d == 0) _exit(7);
+  waitpid(d, &st, 0);
+  say("exited=%d code=%d\n", WIFEXITED(st), WEXITSTATUS(st));
+  chld_info();
+  return 0;
+}
+
 /* ---- default actions: the status tells ---- */
 static void h_refault(int sig, siginfo_t *si, void *uc) {
   (void)si; (void)uc;
@@ -407,6 +489,9 @@ int main(int argc, char **argv) {
   if (!strcmp(t, "pending")) return t_pending();
   if (!strcmp(t, "altstack")) return t_altstack();
   if (!strcmp(t, "alarm")) return t_alarm();
+  if (!strcmp(t, "pipe")) return t_pipe();
+  if (!strcmp(t, "restart")) return t_restart();
+  if (!strcmp(t, "stop")) return t_stop();
   if (!strcmp(t, "die") && argc > 2) return t_die(argv[2]);
   say("usage: signals TEST\n");
   return 2;

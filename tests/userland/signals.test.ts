@@ -58,9 +58,9 @@ function hako(argv: string[]): Out {
 
 const PROBES = [
   "info", "segv", "fix", "fpe", "ill", "regs", "fpu", "resethand", "nodefer", "defer", "pending", "altstack", "alarm",
-  "pipe", "restart", "stop",
+  "pipe", "restart", "stop", "sleep",
 ];
-const DEATHS = ["term", "quit", "abort", "segv-in-handler", "blocked-segv", "alarm"];
+const DEATHS = ["term", "quit", "abort", "segv-in-handler", "blocked-segv", "alarm", "badframe"];
 
 for (const libc of ["glibc", "musl"]) {
   describe(`signal probes, native vs Hako (${libc})`, () => {

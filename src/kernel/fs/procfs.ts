@@ -194,7 +194,7 @@ export class ProcFs {
       `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
       `FDSize:\t${Math.max(64, t.files.fds.length)}`, `Groups:\t${c.groups.join(" ")}`,
       `VmPeak:\t${String(kbVm).padStart(8)} kB`, `VmSize:\t${String(kbVm).padStart(8)} kB`, `VmRSS:\t${String(kbVm).padStart(8)} kB`,
-      `Threads:\t1`, `SigQ:\t0/63704`, `SigPnd:\t${hex16(0n)}`, `ShdPnd:\t${hex16(0n)}`, `SigBlk:\t${hex16(t.sig.blocked)}`,
+      `Threads:\t1`, `SigQ:\t0/63704`, `SigPnd:\t${hex16(t.sig.pending.mask)}`, `ShdPnd:\t${hex16(t.sig.group.pending.mask)}`, `SigBlk:\t${hex16(t.sig.blocked)}`,
       `SigIgn:\t${hex16(ignored)}`, `SigCgt:\t${hex16(caught)}`, `CapInh:\t${hex16(0n)}`, `CapPrm:\t000001ffffffffff`,
       `CapEff:\t000001ffffffffff`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t${hex16(0n)}`, `NoNewPrivs:\t0`, `Seccomp:\t0`,
       `Cpus_allowed:\t1`, `Cpus_allowed_list:\t0`,

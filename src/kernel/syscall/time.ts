@@ -4,6 +4,8 @@
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
 import { EINVAL, EFAULT } from "../errno";
+import { signalPending } from "../signal/queue";
+import { ERESTARTNOHAND } from "../signal/deliver";
 
 export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
   CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
@@ -82,7 +84,19 @@ function readTimespec(t: Task, ptr: number): bigint | number {
 export function sysNanosleep(t: Task, a: Args, k: Kernel): number {
   const ns = readTimespec(t, a.u(0));
   if (typeof ns === "number") return ns;
+  if (signalPending(t)) return interruptedSleep(t, k, a.u(1));
   return k.sleep(t, ns);
+}
+
+/**
+ * A sleep woken by a signal (the syscall runs again after the wake-up):
+ * the time left goes to `rem`, and the call ends with EINTR after a
+ * handler — never restarted, whatever SA_RESTART says (signal(7)).
+ */
+function interruptedSleep(t: Task, k: Kernel, rem: number): number {
+  const left = t.sys.deadline === null ? 0n : t.sys.deadline - k.monotonicNs();
+  if (rem && t.mm.copyOut(rem, timespec(left > 0n ? left : 0n)) < 0) return -EFAULT;
+  return -ERESTARTNOHAND;
 }
 
 const TIMER_ABSTIME = 1;
@@ -95,6 +109,7 @@ export function sysClockNanosleep(t: Task, a: Args, k: Kernel): number {
   const ns = readTimespec(t, a.u(2));
   if (typeof ns === "number") return ns;
   const wait = flags & TIMER_ABSTIME ? ns - now : ns;
+  if (signalPending(t)) return interruptedSleep(t, k, flags & TIMER_ABSTIME ? 0 : a.u(3));
   return k.sleep(t, wait);
 }
 

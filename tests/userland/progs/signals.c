@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -450,7 +451,24 @@ static int t_stop(void) {
   return 0;
 }
 
+/* ---- nanosleep interrupted by a handler: EINTR and the time left ---- */
+static int t_sleep(void) {
+  on(SIGALRM, h_note, SA_RESTART); // nanosleep is never restarted, SA_RESTART or not (signal(7))
+  struct itimerval it = {{0, 0}, {0, 50000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  struct timespec req = {2, 0}, rem = {0, 0};
+  int r = nanosleep(&req, &rem);
+  say("nanosleep=%d errno=%d rem_ok=%d\n", r, errno, rem.tv_sec == 1 && rem.tv_nsec > 0);
+  return 0;
+}
+
 /* ---- default actions: the status tells ---- */
+static void h_badframe(int sig, siginfo_t *si, void *ucv) {
+  (void)si;
+  ucontext_t *uc = ucv;
+  say("corrupting the frame of %d\n", sig);
+  uc->uc_mcontext.fpregs = (void *)8; // rt_sigreturn cannot restore the FPU state: SIGSEGV
+}
 static void h_refault(int sig, siginfo_t *si, void *uc) {
   (void)si; (void)uc;
   say("in handler %d\n", sig);
@@ -470,6 +488,7 @@ static int t_die(const char *what) {
     *(volatile int *)8 = 0;
   }
   if (!strcmp(what, "alarm")) { alarm(1); for (;;) pause(); }
+  if (!strcmp(what, "badframe")) { on(SIGUSR1, h_badframe, 0); raise(SIGUSR1); }
   say("survived\n");
   return 0;
 }
@@ -492,6 +511,7 @@ int main(int argc, char **argv) {
   if (!strcmp(t, "pipe")) return t_pipe();
   if (!strcmp(t, "restart")) return t_restart();
   if (!strcmp(t, "stop")) return t_stop();
+  if (!strcmp(t, "sleep")) return t_sleep();
   if (!strcmp(t, "die") && argc > 2) return t_die(argv[2]);
   say("usage: signals TEST\n");
   return 2;

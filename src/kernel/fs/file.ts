@@ -4,7 +4,7 @@
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
 import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
 import { releaseLocks } from "./locks";
-import { type FsCred, inGroup, S_ISUID, S_ISGID } from "./permission";
+import { type FsCred, privsToKill } from "./permission";
 
 export const O_ACCMODE = 3;
 export const O_RDONLY = 0;
@@ -92,12 +92,8 @@ export class OpenFile {
     if (data.length === 0) return 0;
     if (!ino.write) return -EROFS;
     const n = ino.write(off, data);
-    const c = this.unprivileged;
-    if (n > 0 && c && ino.mode & (S_ISUID | S_ISGID)) {
-      let kill = ino.mode & S_ISUID;
-      if ((ino.mode & S_ISGID) && ((ino.mode & 0o010) || !inGroup(c, ino.gid))) kill |= S_ISGID;
-      if (kill) ino.setattr?.({ mode: ino.mode & 0o7777 & ~kill });
-    }
+    const kill = n > 0 && this.unprivileged ? privsToKill(ino, this.unprivileged) : 0;
+    if (kill) ino.setattr?.({ mode: ino.mode & 0o7777 & ~kill });
     return n;
   }
 

@@ -8,7 +8,7 @@ import {
   RENAME_WHITEOUT,
 } from "./inode";
 import type { Vfs } from "./vfs";
-import { type FsCred, permission, mayDelete, ownerOrRoot, inGroup, MAY_WRITE, MAY_EXEC, S_ISUID, S_ISGID } from "./permission";
+import { type FsCred, permission, mayDelete, ownerOrRoot, inGroup, privsToKill, MAY_WRITE, MAY_EXEC, S_ISUID, S_ISGID } from "./permission";
 import {
   EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, EINVAL, EPERM, EXDEV, EROFS, EMLINK,
 } from "../errno";
@@ -171,7 +171,13 @@ export function vfsTruncate(i: Inode, size: number, cred: FsCred): number {
   if ((i.mode & S_IFMT) !== S_IFREG) return -EINVAL;
   const e = permission(i, MAY_WRITE, cred);
   if (e < 0) return e;
-  return setattr(i, { size });
+  return truncateAs(i, size, cred);
+}
+
+/** Sets the size, clearing set-ID bits as a change by `cred` must (do_truncate). */
+export function truncateAs(i: Inode, size: number, cred: FsCred): number {
+  const kill = privsToKill(i, cred);
+  return setattr(i, kill ? { size, mode: i.mode & 0o7777 & ~kill } : { size });
 }
 
 export function setattr(i: Inode, a: SetAttr): number {

@@ -26,6 +26,18 @@ export function permission(i: Inode, mask: number, c: FsCred): number {
   return (bits & mask) === mask ? 0 : -EACCES;
 }
 
+/**
+ * The set-ID bits a change by `c` must clear (setattr_should_drop_suidgid):
+ * none for root (CAP_FSETID); set-user-ID; set-group-ID when the file is
+ * group-executable or `c` is not in its group.
+ */
+export function privsToKill(i: Inode, c: FsCred): number {
+  if (c.fsuid === 0 || isDir(i)) return 0;
+  let kill = i.mode & S_ISUID;
+  if ((i.mode & S_ISGID) && ((i.mode & 0o010) || !inGroup(c, i.gid))) kill |= S_ISGID;
+  return kill;
+}
+
 /** Whether `c` owns `i` or is root (inode_owner_or_capable: chmod, utimes with explicit times). */
 export const ownerOrRoot = (i: Inode, c: FsCred): boolean => c.fsuid === 0 || c.fsuid === i.uid;
 

@@ -7,7 +7,7 @@ import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
 import { type Inode, type SetAttr, type Timespec, isDir, isLink, S_IFMT, S_IFREG, S_IFDIR, S_IFLNK, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK, currentTime } from "../fs/inode";
 import {
-  vfsCreate, vfsUnlink, vfsRmdir, vfsRename, vfsLink, vfsChmod, vfsChown, vfsUtimes, vfsTruncate, setattr,
+  vfsCreate, vfsUnlink, vfsRmdir, vfsRename, vfsLink, vfsChmod, vfsChown, vfsUtimes, vfsTruncate, truncateAs,
 } from "../fs/namei";
 import { deviceByRdev } from "../fs/devtmpfs";
 import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH, userPath, lookupAt, parentAt, linkable } from "./fs";
@@ -293,5 +293,5 @@ export function sysFtruncate(t: Task, a: Args): number {
   const len = a.l(1);
   if (len < 0) return -EINVAL;
   if (!f.writable || (f.inode.mode & S_IFMT) !== S_IFREG) return -EINVAL;
-  return setattr(f.inode, { size: len });
+  return truncateAs(f.inode, len, t.cred);
 }

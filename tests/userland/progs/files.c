@@ -282,6 +282,7 @@ int main(void) {
   T("root open 000 dir", open("noperm", O_RDONLY | O_DIRECTORY) >= 0 ? 0 : -1);
   put("open/setid", "", 06777);
   put("open/setgid-noexec", "", 02766);
+  put("open/setid2", "abc", 04766);
   put("open/setgid-mygroup", "", 02766); chown("open/setgid-mygroup", 0, 100); chmod("open/setgid-mygroup", 02766);
   as_user(1000, 100);
   T("user read own-class 0600", open("mine", O_RDONLY));
@@ -331,6 +332,8 @@ int main(void) {
   T("user write to setgid, own group, no x", write(sf, "w", 1));
   close(sf);
   mode_of("setgid-mygroup after user write", "open/setgid-mygroup");
+  T("user truncate setid file", truncate("open/setid2", 0));
+  mode_of("setid2 after user truncate", "open/setid2");
   as_root();
   put("open/suid", "x", 04755);
   sf = open("open/suid", O_WRONLY);

@@ -280,3 +280,41 @@ export function sysRtSigtimedwait(t: Task, a: Args, k: Kernel): number {
   t.sig.blocked &= ~set;
   return sleepForSignal(t, k, t.sys.deadline);
 }
+
+/** The siginfo a caller passes to rt_sigqueueinfo/rt_tgsigqueueinfo: code, pid, uid and si_value. */
+function userSigInfo(t: Task, sig: number, ptr: number, target: Task): SigInfoArg | number {
+  const raw = t.mm.copyIn(ptr, 128);
+  if (!raw) return -EFAULT;
+  const v = new DataView(raw.buffer, raw.byteOffset);
+  const code = v.getInt32(8, true);
+  // Only the kernel may claim kill()/kernel origins, except towards oneself (kernel/signal.c).
+  if ((code >= 0 || code === SI_TKILL) && target.group !== t.group) return -EPERM;
+  return { signo: sig, code, pid: v.getInt32(16, true), uid: v.getUint32(20, true), value: v.getBigUint64(24, true) };
+}
+type SigInfoArg = { signo: number; code: number; pid: number; uid: number; value: bigint };
+
+/** rt_sigqueueinfo(2): sigqueue(3)'s call, a process-directed signal with data. */
+export function sysRtSigqueueinfo(t: Task, a: Args, k: Kernel): number {
+  const pid = a.i(0), sig = a.i(1);
+  if (sig < 0 || sig > NSIG) return -EINVAL;
+  const target = k.taskByPid(t, pid);
+  if (!target || target.group.zombie) return -ESRCH;
+  const info = userSigInfo(t, sig, a.u(2), target);
+  if (typeof info === "number") return info;
+  if (!mayKill(t, target, sig)) return -EPERM;
+  if (sig !== 0) sendSignal(target.group.leader, info);
+  return 0;
+}
+
+/** rt_tgsigqueueinfo(2): the same, to one thread. */
+export function sysRtTgsigqueueinfo(t: Task, a: Args, k: Kernel): number {
+  const tgid = a.i(0), tid = a.i(1), sig = a.i(2);
+  if (sig < 0 || sig > NSIG || tgid <= 0 || tid <= 0) return -EINVAL;
+  const target = k.taskByPid(t, tid);
+  if (!target || target.exitStatus !== null || t.nsproxy.pid.pidOf(target.group.leader) !== tgid) return -ESRCH;
+  const info = userSigInfo(t, sig, a.u(3), target);
+  if (typeof info === "number") return info;
+  if (!mayKill(t, target, sig)) return -EPERM;
+  if (sig !== 0) sendSignal(target, info, true);
+  return 0;
+}

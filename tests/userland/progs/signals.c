@@ -462,6 +462,40 @@ static int t_sleep(void) {
   return 0;
 }
 
+/* ---- sigqueue: real-time signals queue with their data, in order ---- */
+static void h_rt(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  say("rt handler sig=RTMIN+%d code=%d value=%d pid_is_self=%d\n", sig - SIGRTMIN, si->si_code, si->si_value.sival_int,
+      si->si_pid == getpid());
+}
+static int t_queue(void) {
+  sigset_t b;
+  sigemptyset(&b);
+  sigaddset(&b, SIGRTMIN);
+  sigaddset(&b, SIGRTMIN + 1);
+  sigaddset(&b, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &b, NULL);
+  for (int i = 0; i < 3; i++) sigqueue(getpid(), SIGRTMIN, (union sigval){.sival_int = 40 + i});
+  sigqueue(getpid(), SIGRTMIN + 1, (union sigval){.sival_int = 50});
+  sigqueue(getpid(), SIGUSR1, (union sigval){.sival_int = 60});
+  sigqueue(getpid(), SIGUSR1, (union sigval){.sival_int = 61}); // a standard signal does not queue twice
+  siginfo_t si;
+  int s = sigwaitinfo(&b, &si);
+  say("first=%s code=%d value=%d\n", s == SIGUSR1 ? "USR1" : "other", si.si_code, si.si_value.sival_int);
+  s = sigwaitinfo(&b, &si);
+  say("next=RTMIN+%d value=%d\n", s - SIGRTMIN, si.si_value.sival_int);
+  on(SIGRTMIN, h_rt, 0);
+  on(SIGRTMIN + 1, h_rt, 0);
+  sigprocmask(SIG_UNBLOCK, &b, NULL);
+  sigset_t p;
+  sigpending(&p);
+  say("usr1 pending=%d\n", sigismember(&p, SIGUSR1));
+  errno = 0;
+  int r = sigqueue(999999, SIGUSR1, (union sigval){.sival_int = 0});
+  say("to nobody=%d errno=%d\n", r, errno);
+  return 0;
+}
+
 /* ---- default actions: the status tells ---- */
 static void h_badframe(int sig, siginfo_t *si, void *ucv) {
   (void)si;
@@ -512,6 +546,7 @@ int main(int argc, char **argv) {
   if (!strcmp(t, "restart")) return t_restart();
   if (!strcmp(t, "stop")) return t_stop();
   if (!strcmp(t, "sleep")) return t_sleep();
+  if (!strcmp(t, "queue")) return t_queue();
   if (!strcmp(t, "die") && argc > 2) return t_die(argv[2]);
   say("usage: signals TEST\n");
   return 2;

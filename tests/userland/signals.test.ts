@@ -58,7 +58,7 @@ function hako(argv: string[]): Out {
 
 const PROBES = [
   "info", "segv", "fix", "fpe", "ill", "regs", "fpu", "resethand", "nodefer", "defer", "pending", "altstack", "alarm",
-  "pipe", "restart", "stop", "sleep", "queue",
+  "pipe", "restart", "stop", "sleep", "queue", "ppoll",
 ];
 const DEATHS = ["term", "quit", "abort", "segv-in-handler", "blocked-segv", "alarm", "badframe"];
 

@@ -3,6 +3,7 @@
 // and readiness (poll(2), select(2)). Descriptors 0-2 are character devices
 // or pipes wired to the host (fs/device.ts); a write that meets EPIPE raises
 // SIGPIPE as pipe(7) says.
+import { withTemporaryMask } from "./signal";
 import type { Task } from "../task";
 import type { Args, Kernel } from "./types";
 import { isReg } from "../fs/inode";
@@ -340,11 +341,11 @@ function readTimespecNs(t: Task, ptr: number, unit: bigint): bigint | null | num
   return sec * 1000000000n + frac * unit;
 }
 
-/** ppoll(2): the signal mask argument is not applied yet. */
+/** ppoll(2): poll with a temporary signal mask. */
 export function sysPpoll(t: Task, a: Args, k: Kernel): number {
   const ns = readTimespecNs(t, a.u(2), 1n);
   if (typeof ns === "number") return ns;
-  return pollFds(t, k, a.u(0), a.i(1), ns);
+  return withTemporaryMask(t, a.u(3), a.u(4), () => pollFds(t, k, a.u(0), a.i(1), ns));
 }
 
 function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: bigint | null): number {
@@ -388,11 +389,19 @@ export function sysSelect(t: Task, a: Args, k: Kernel): number {
   return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
 }
 
-/** pselect6(2): the signal mask argument is not applied yet. */
+/** pselect6(2): select with a temporary signal mask (the 6th argument points at {sigset pointer, size}). */
 export function sysPselect6(t: Task, a: Args, k: Kernel): number {
   const ns = readTimespecNs(t, a.u(4), 1n);
   if (typeof ns === "number") return ns;
-  return selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns);
+  let maskPtr = 0, size = 0;
+  if (a.u(5)) {
+    const raw = t.mm.copyIn(a.u(5), 16);
+    if (!raw) return -EFAULT;
+    const v = new DataView(raw.buffer, raw.byteOffset);
+    maskPtr = Number(v.getBigUint64(0, true));
+    size = Number(v.getBigUint64(8, true));
+  }
+  return withTemporaryMask(t, maskPtr, size, () => selectFds(t, k, a.i(0), [a.u(1), a.u(2), a.u(3)], ns));
 }
 
 /** posix_fadvise(2) (fadvise64): advice is accepted. */

@@ -10,7 +10,8 @@ import {
   NSIG, SIGKILL, SIGSTOP, SIGCONT, SI_USER, SI_TKILL, SIGSEGV, SI_KERNEL, UNBLOCKABLE, sigBit, defaultAction, encodeSigInfo,
 } from "../signal/info";
 import { SIG_DFL, SIG_IGN, isIgnored, signalPending, dequeue, deliverable } from "../signal/queue";
-import { sendSignal, forceSignal, ERESTARTNOHAND } from "../signal/deliver";
+import { sendSignal, forceSignal, ERESTARTNOHAND, ERESTARTSYS, ERESTART_RESTARTBLOCK } from "../signal/deliver";
+import { EBLOCK } from "../waitqueue";
 import { restoreFrame, setAltStack, altStackFlags } from "../signal/frame";
 import { checkTimers } from "../signal/itimer";
 
@@ -317,4 +318,28 @@ export function sysRtTgsigqueueinfo(t: Task, a: Args, k: Kernel): number {
   if (!mayKill(t, target, sig)) return -EPERM;
   if (sig !== 0) sendSignal(target, info, true);
   return 0;
+}
+
+/**
+ * ppoll/pselect6/epoll_pwait: runs `wait` with the caller's signal mask
+ * replaced by the one at `maskPtr` (if any). While the call waits or is
+ * interrupted the temporary mask stays, and the old one comes back after
+ * the handler (t.sig.savedMask, as rt_sigsuspend); a call that completes
+ * gets its old mask back at once (restore_saved_sigmask_unless).
+ */
+export function withTemporaryMask(t: Task, maskPtr: number, size: number, wait: () => number): number {
+  if (maskPtr) {
+    if (size !== 8) return -EINVAL;
+    const m = readMask(t, maskPtr);
+    if (m === null) return -EFAULT;
+    if (t.sig.savedMask === null) t.sig.savedMask = t.sig.blocked;
+    t.sig.blocked = m & ~UNBLOCKABLE;
+  }
+  const r = wait();
+  const waiting = r === -EBLOCK || (r <= -ERESTARTSYS && r >= -ERESTART_RESTARTBLOCK);
+  if (maskPtr && !waiting && t.sig.savedMask !== null) {
+    t.sig.blocked = t.sig.savedMask;
+    t.sig.savedMask = null;
+  }
+  return r;
 }

@@ -17,6 +17,8 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <sys/select.h>
+#include <poll.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -496,6 +498,37 @@ static int t_queue(void) {
   return 0;
 }
 
+/* ---- ppoll and pselect with a temporary mask ---- */
+static int t_ppoll(void) {
+  on(SIGUSR1, h_note, 0);
+  sigset_t b, none, cur;
+  sigemptyset(&b);
+  sigemptyset(&none);
+  sigaddset(&b, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &b, NULL);
+  struct timespec ts = {0, 20000000};
+  say("ppoll idle=%d\n", ppoll(NULL, 0, &ts, &none));
+  raise(SIGUSR1);
+  errno = 0;
+  int r = ppoll(NULL, 0, &ts, &none);
+  say("ppoll=%d errno=%d hits=%d\n", r, errno, hits);
+  sigprocmask(SIG_SETMASK, NULL, &cur);
+  say("usr1 blocked=%d\n", sigismember(&cur, SIGUSR1));
+  int fd[2];
+  if (pipe(fd)) return 97;
+  if (write(fd[1], "x", 1) != 1) return 96;
+  raise(SIGUSR1);
+  fd_set rd;
+  FD_ZERO(&rd);
+  FD_SET(fd[0], &rd);
+  r = pselect(fd[0] + 1, &rd, NULL, NULL, &ts, &b); // USR1 stays blocked: the ready pipe wins
+  say("pselect=%d hits=%d\n", r, hits);
+  errno = 0;
+  r = pselect(0, NULL, NULL, NULL, &ts, &none);
+  say("pselect=%d errno=%d hits=%d\n", r, errno, hits);
+  return 0;
+}
+
 /* ---- default actions: the status tells ---- */
 static void h_badframe(int sig, siginfo_t *si, void *ucv) {
   (void)si;
@@ -547,6 +580,7 @@ int main(int argc, char **argv) {
   if (!strcmp(t, "stop")) return t_stop();
   if (!strcmp(t, "sleep")) return t_sleep();
   if (!strcmp(t, "queue")) return t_queue();
+  if (!strcmp(t, "ppoll")) return t_ppoll();
   if (!strcmp(t, "die") && argc > 2) return t_die(argv[2]);
   say("usage: signals TEST\n");
   return 2;

@@ -33,6 +33,8 @@ beforeAll(async () => {
   mkdirSync(join(root, "bin"));
   execFileSync("gcc", ["-static", "-O1", "-o", join(root, "bin/sig-glibc"), join(PROGS, "signals.c")]);
   execFileSync("musl-gcc", ["-static", "-O1", "-o", join(root, "bin/sig-musl"), join(PROGS, "signals.c")]);
+  execFileSync("gcc", ["-static", "-O1", "-pthread", "-o", join(root, "bin/thr-glibc"), join(PROGS, "signals-threads.c")]);
+  execFileSync("musl-gcc", ["-static", "-O1", "-pthread", "-o", join(root, "bin/thr-musl"), join(PROGS, "signals-threads.c")]);
   m = await Machine.create({ root: new HostFs(root).root });
 }, 60000);
 
@@ -72,6 +74,11 @@ for (const libc of ["glibc", "musl"]) {
         expect(hako([bin, p])).toEqual(n);
       }, 30000);
     }
+    it("threads: pthread_kill + sigwait, a process signal waits for an unblocking thread", () => {
+      const n = native([`thr-${libc}`]);
+      expect(n.stdout).toContain("who=1");
+      expect(hako([`thr-${libc}`])).toEqual(n);
+    }, 30000);
     for (const d of DEATHS) {
       it(`default action: ${d}`, () => {
         const n = native([bin, "die", d]);

@@ -92,7 +92,14 @@ export function queueSignal(t: Task, info: SigInfo, thread: boolean): boolean {
   }
   if (isIgnored(t, sig)) return false;
   (thread ? t.sig.pending : g.pending).add(info);
-  if (deliverable(t)) t.sig.wake?.(t);
+  if (thread || !(t.sig.blocked & sigBit(sig))) {
+    if (deliverable(t)) t.sig.wake?.(t);
+  } else {
+    // complete_signal: a process-directed signal goes to a thread that does not block it.
+    for (const th of t.group.threads) {
+      if (th.exitStatus === null && !(th.sig.blocked & sigBit(sig))) { th.sig.wake?.(th); break; }
+    }
+  }
   return true;
 }
 

@@ -23,58 +23,79 @@ export const PIPE_SIZE = 65536;
 export const POLLIN = 0x1, POLLPRI = 0x2, POLLOUT = 0x4, POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20,
   POLLRDNORM = 0x40, POLLWRNORM = 0x100;
 
+/** One page of a pipe (struct pipe_buffer): bytes [off, off + len) of `data` are unread. */
+interface PipeBuffer { data: Uint8Array; off: number; len: number }
+
+/**
+ * The pipe as Linux keeps it: a ring of at most 16 page buffers. A write
+ * first merges into the last page when it fits there entirely, then fills
+ * new pages; the pipe is full when all 16 slots are used, so capacity in
+ * bytes depends on the write sizes (16 × 4000 for 1000-byte writes), as
+ * pipe_write does. A write of at most PIPE_BUF bytes takes one merge or one
+ * page: atomic.
+ */
 export class Pipe {
-  private buf = new Uint8Array(PIPE_SIZE);
-  private head = 0;
-  private len = 0;
+  private bufs: PipeBuffer[] = [];
   readers = 0;
   writers = 0;
   /** Readers and writers both wait here: every change wakes all (they re-check). */
   readonly wait = new WaitQueue();
+  static readonly SLOTS = PIPE_SIZE / PIPE_BUF;
 
-  get available(): number { return this.len; }
-  get room(): number { return PIPE_SIZE - this.len; }
+  get available(): number { return this.bufs.reduce((n, b) => n + b.len, 0); }
+  get full(): boolean { return this.bufs.length >= Pipe.SLOTS; }
 
   /** Bytes read, end of file (empty) or -EAGAIN when empty with writers. */
   read(n: number): Uint8Array | number {
-    if (this.len === 0) return this.writers > 0 ? -EAGAIN : new Uint8Array(0);
-    const k = Math.min(n, this.len);
+    if (this.bufs.length === 0) return this.writers > 0 ? -EAGAIN : new Uint8Array(0);
+    const k = Math.min(n, this.available);
     const out = new Uint8Array(k);
-    const first = Math.min(k, PIPE_SIZE - this.head);
-    out.set(this.buf.subarray(this.head, this.head + first));
-    if (k > first) out.set(this.buf.subarray(0, k - first), first);
-    this.head = (this.head + k) % PIPE_SIZE;
-    this.len -= k;
+    let done = 0;
+    while (done < k) {
+      const b = this.bufs[0];
+      const c = Math.min(k - done, b.len);
+      out.set(b.data.subarray(b.off, b.off + c), done);
+      b.off += c; b.len -= c; done += c;
+      if (b.len === 0) this.bufs.shift();
+    }
     this.wait.wakeAll();
     return out;
   }
 
   /**
-   * Writes what fits (all or nothing for `data.length` <= PIPE_BUF); -EAGAIN
-   * when nothing may be written now, -EPIPE when there is no reader.
+   * Writes what fits now; -EAGAIN when nothing could be written, -EPIPE
+   * when there is no reader (the caller raises SIGPIPE).
    */
   write(data: Uint8Array): number {
     if (this.readers === 0) return -EPIPE;
     if (data.length === 0) return 0;
-    if (data.length <= PIPE_BUF ? this.room < data.length : this.room === 0) return -EAGAIN;
-    const k = Math.min(data.length, this.room);
-    let tail = (this.head + this.len) % PIPE_SIZE;
-    const first = Math.min(k, PIPE_SIZE - tail);
-    this.buf.set(data.subarray(0, first), tail);
-    if (k > first) this.buf.set(data.subarray(first, k), 0);
-    tail = (tail + k) % PIPE_SIZE;
-    this.len += k;
-    this.wait.wakeAll();
-    return k;
+    let done = 0;
+    const chars = data.length % PAGE;
+    const last = this.bufs[this.bufs.length - 1];
+    if (chars && last && last.off + last.len + chars <= PAGE) {
+      last.data.set(data.subarray(0, chars), last.off + last.len);
+      last.len += chars;
+      done = chars;
+    }
+    while (done < data.length && !this.full) {
+      const c = Math.min(PAGE, data.length - done);
+      const page = new Uint8Array(PAGE);
+      page.set(data.subarray(done, done + c));
+      this.bufs.push({ data: page, off: 0, len: c });
+      done += c;
+    }
+    if (done > 0) this.wait.wakeAll();
+    return done > 0 ? done : -EAGAIN;
   }
 
-  /** poll(2) readiness for a reader or a writer end. */
+  /** poll(2) readiness for a reader or a writer end (pipe_poll). */
   poll(reader: boolean): number {
-    if (reader) return (this.len > 0 ? POLLIN | POLLRDNORM : 0) | (this.writers === 0 ? POLLHUP : 0);
-    if (this.readers === 0) return POLLOUT | POLLWRNORM | POLLERR;
-    return this.room >= PIPE_BUF ? POLLOUT | POLLWRNORM : 0;
+    if (reader) return (this.bufs.length ? POLLIN | POLLRDNORM : 0) | (this.writers === 0 ? POLLHUP : 0);
+    return (this.full ? 0 : POLLOUT | POLLWRNORM) | (this.readers === 0 ? POLLERR : 0);
   }
 }
+
+const PAGE = 4096;
 
 /** The pipe behind an inode made by makePipe, for poll and blocking I/O. */
 const pipes = new WeakMap<Inode, Pipe>();

@@ -32,7 +32,6 @@ export interface WaitReport {
 
 export const CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 
-const CORE_SIGNALS = new Set([3, 4, 5, 6, 7, 8, 11, 24, 25, 31]);
 
 function matches(t: Task, c: ThreadGroup, pid: number): boolean {
   if (pid > 0) return t.nsproxy.pid.pidOf(c.leader) === pid;
@@ -55,8 +54,9 @@ export function doWait(m: Machine, t: Task, r: WaitRequest): WaitReport | number
     if (c.zombie && (o & WEXITED)) {
       const ws = c.exitCode ?? 0;
       const sig = ws & 0x7f;
+      // No core files are written (RLIMIT_CORE is 0), so never the WCOREDUMP bit or CLD_DUMPED.
       const rep: WaitReport = sig
-        ? { pid, uid, status: ws | (CORE_SIGNALS.has(sig) ? 0x80 : 0), code: CORE_SIGNALS.has(sig) ? CLD_DUMPED : CLD_KILLED, value: sig }
+        ? { pid, uid, status: ws & 0x7f, code: CLD_KILLED, value: sig }
         : { pid, uid, status: ws, code: CLD_EXITED, value: (ws >> 8) & 0xff };
       if (!(o & WNOWAIT)) m.reap(c);
       return rep;

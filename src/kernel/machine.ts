@@ -405,7 +405,18 @@ export class Machine implements Kernel {
         this.running = null;
       }
       if (t.exitStatus === null && !t.blocked) this.sched.enqueue(t);
+      else if (t.exitStatus !== null && t.group.leader !== t) this.releaseThread(t);
     }
+  }
+
+  /** A finished thread other than the leader needs no state block or pid any more (the leader waits for reaping). */
+  private releaseThread(t: Task): void {
+    if (!this.live.has(t.tid)) return;
+    this.live.delete(t.tid);
+    t.group.threads.delete(t);
+    t.nsproxy.pid.free(t);
+    this.proc.forget(t);
+    this.mem.release(t.regs.base);
   }
 
   /** Waits on the host without spinning (Atomics.wait needs a SharedArrayBuffer: Node or an isolated worker). */

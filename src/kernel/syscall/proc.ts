@@ -182,11 +182,14 @@ function rlimRead(t: Task, ptr: number): [number, number] | number {
   return [dec(v.getBigUint64(0, true)), dec(v.getBigUint64(8, true))];
 }
 
-/** prlimit64(2) on the caller (pid 0 or its own pid). */
-export function sysPrlimit64(t: Task, a: Args): number {
+/** prlimit64(2): the caller's or another process's limits (root, or the same real uid). */
+export function sysPrlimit64(t: Task, a: Args, k: Kernel): number {
   const pid = a.i(0), res = a.i(1), newp = a.u(2), oldp = a.u(3);
-  if (pid !== 0 && pid !== t.tgid) return -ESRCH;
-  const cur = t.rlimits.get(res);
+  if (pid < 0) return -EINVAL;
+  const target = pid === 0 ? t : k.taskByPid(t, pid);
+  if (!target) return -ESRCH;
+  if (target !== t && t.cred.euid !== 0 && target.cred.uid !== t.cred.uid) return -EPERM;
+  const cur = target.rlimits.get(res);
   if (!cur) return -EINVAL;
   let next: [number, number] | null = null;
   if (newp) {
@@ -200,7 +203,7 @@ export function sysPrlimit64(t: Task, a: Args): number {
     const e = t.mm.copyOut(oldp, rlimBytes(cur[0], cur[1]));
     if (e < 0) return e;
   }
-  if (next) t.rlimits.set(res, next);
+  if (next) target.rlimits.set(res, next);
   return 0;
 }
 

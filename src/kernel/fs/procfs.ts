@@ -14,6 +14,8 @@ export interface ProcSource {
   current(): Task | null;
   tasks(): Task[];
   monotonicNs(): bigint;
+  /** CPU time the machine has spent running guest code (the "user" column of /proc/stat). */
+  cpuTimeNs(): bigint;
   bootTimeMs: number;
   totalRam: number;
   freeRam(): number;
@@ -105,7 +107,7 @@ export class ProcFs {
         const s = Number(k.monotonicNs()) / 1e9;
         return `${s.toFixed(2)} ${s.toFixed(2)}\n`;
       })],
-      ["loadavg", file(t0, () => `0.00 0.00 0.00 1/${k.tasks().length} ${Math.max(0, ...k.tasks().map((t) => t.tid))}\n`)],
+      ["loadavg", file(t0, () => `0.00 0.00 0.00 ${k.tasks().filter((t) => this.state(t) === "R").length}/${k.tasks().length} ${Math.max(0, ...k.tasks().map((t) => t.tid))}\n`)],
       ["version", file(t0, () => `Linux version ${UTS_RELEASE} (hako@hako) (TypeScript) ${UTS_VERSION}\n`)],
       ["cpuinfo", file(t0, () => CPUINFO)],
       ["stat", file(t0, () => this.stat())],
@@ -129,7 +131,8 @@ export class ProcFs {
       ["exe", link(ts, () => t.exe)],
       ["cwd", link(ts, () => this.pathOf(t, t.fs.cwd))],
       ["root", link(ts, () => "/")],
-      ["cmdline", file(ts, () => t.argv.map((a) => a + "\0").join(""))],
+      // A zombie has no memory left to read its arguments from: empty, as on Linux.
+      ["cmdline", file(ts, () => (t.group.zombie ? "" : t.argv.map((a) => a + "\0").join("")))],
       ["comm", file(ts, () => t.comm + "\n", 0o644)],
       ["stat", file(ts, () => this.pidStat(t))],
       ["statm", file(ts, () => { const p = this.vmPages(t); return `${p} ${p} 0 0 0 ${p} 0\n`; })],
@@ -174,7 +177,7 @@ export class ProcFs {
 
   private stat(): string {
     const up = ticks(this.k.monotonicNs());
-    const busy = this.k.tasks().reduce((n, t) => n + ticks(this.k.monotonicNs() - t.startNs), 0n);
+    const busy = ticks(this.k.cpuTimeNs());
     const idle = up > busy ? up - busy : 0n;
     return `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 ${busy} 0 0 ${idle} 0 0 0 0 0 0\nintr 0\nctxt 0\n`
       + `btime ${Math.floor(this.k.bootTimeMs / 1000)}\nprocesses ${this.k.tasks().length}\nprocs_running ${this.k.tasks().filter((t) => this.state(t) === "R").length}\nprocs_blocked 0\n`;

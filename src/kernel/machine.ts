@@ -420,11 +420,17 @@ export class Machine implements Kernel {
   }
 
   /** Waits on the host without spinning (Atomics.wait needs a SharedArrayBuffer: Node or an isolated worker). */
-  private hostSleep(ms: number): void {
+  hostSleep(ms: number): void {
     if (!this.sleeper && typeof SharedArrayBuffer === "function") this.sleeper = new Int32Array(new SharedArrayBuffer(4));
     if (this.sleeper) { Atomics.wait(this.sleeper, 0, 0, ms); return; }
     const end = performance.now() + ms;
     while (performance.now() < end) { /* no other way to wait synchronously here */ }
+  }
+
+  /** Whether some task waits for input from outside the machine (an external wait queue): idle, not deadlocked. */
+  waitsForInput(): boolean {
+    for (const t of this.live.values()) if (t.blocked?.queues.some((q) => q.external)) return true;
+    return false;
   }
 
   /** Milliseconds until the next timer of a sleeping task (for a host that waits between slices), or null. */
@@ -533,8 +539,9 @@ export class Process {
     const deadline = ms === Infinity ? Infinity : performance.now() + ms;
     const how = this.m.schedule(deadline, () => g.zombie);
     if (how === "idle" && !g.zombie) {
-      // Every task waits for something that can never come (a pipe nobody writes): end it as SIGKILL would.
-      this.m.exitGroup(this.task, 9);
+      // Waiting for input from outside: without a deadline, nap instead of spinning; otherwise every
+      // task waits for something that can never come (a pipe nobody writes): end it as SIGKILL would.
+      if (this.m.waitsForInput()) { if (ms === Infinity) this.m.hostSleep(5); } else this.m.exitGroup(this.task, 9);
     }
     if (!g.zombie) return false;
     this.stats.instructions = this.task.regs.get(ICOUNT) + g.childInstructions;

@@ -21,6 +21,15 @@ export type WakeReason = "event" | "timeout" | "signal";
 
 export class WaitQueue {
   private waiters = new Set<Task>();
+
+  /**
+   * `external`: the event comes from outside the machine (terminal input),
+   * so a machine whose tasks all wait on such queues is idle, not deadlocked.
+   */
+  constructor(readonly external = false) {}
+
+  /** Whether `t` is parked here. */
+  has(t: Task): boolean { return this.waiters.has(t); }
   add(t: Task): void { this.waiters.add(t); }
   remove(t: Task): void { this.waiters.delete(t); }
   get size(): number { return this.waiters.size; }

@@ -527,3 +527,47 @@ export function sysSchedGetparam(t: Task, a: Args): number {
   if (pid !== 0 && pid !== t.tid) return -ESRCH;
   return t.mm.copyOut(a.u(1), new Uint8Array(4));
 }
+
+/**
+ * setreuid(2)/setregid(2): -1 keeps a field; an unprivileged caller may set
+ * the real id to the real or effective one and the effective id to any of
+ * the three. Setting the real id, or the effective id to something other
+ * than the old real id, also sets the saved id (credentials(7)).
+ */
+export function sysSetreuid(t: Task, a: Args): number { return setRe(t, a.i(0), a.i(1), "uid"); }
+export function sysSetregid(t: Task, a: Args): number { return setRe(t, a.i(0), a.i(1), "gid"); }
+function setRe(t: Task, r: number, e: number, kind: "uid" | "gid"): number {
+  const c = t.cred;
+  const [real, eff, saved] = kind === "uid" ? [c.uid, c.euid, c.suid] : [c.gid, c.egid, c.sgid];
+  const priv = c.euid === 0;
+  if (r !== -1 && !priv && ![real, eff].includes(r >>> 0)) return -EPERM;
+  if (e !== -1 && !priv && ![real, eff, saved].includes(e >>> 0)) return -EPERM;
+  const nr = r === -1 ? real : r >>> 0, ne = e === -1 ? eff : e >>> 0;
+  const ns = r !== -1 || (e !== -1 && ne !== real) ? ne : saved;
+  if (kind === "uid") Object.assign(c, { uid: nr, euid: ne, suid: ns, fsuid: ne });
+  else Object.assign(c, { gid: nr, egid: ne, sgid: ns, fsgid: ne });
+  return 0;
+}
+
+/** setfsuid(2)/setfsgid(2): always return the previous value; change it when allowed. */
+export function sysSetfsuid(t: Task, a: Args): number {
+  const c = t.cred, old = c.fsuid, id = a.i(0) >>> 0;
+  if (a.i(0) !== -1 && (c.euid === 0 || [c.uid, c.euid, c.suid, c.fsuid].includes(id))) c.fsuid = id;
+  return old;
+}
+export function sysSetfsgid(t: Task, a: Args): number {
+  const c = t.cred, old = c.fsgid, id = a.i(0) >>> 0;
+  if (a.i(0) !== -1 && (c.euid === 0 || [c.gid, c.egid, c.sgid, c.fsgid].includes(id))) c.fsgid = id;
+  return old;
+}
+
+/** sched_setaffinity(2): one CPU; a mask without CPU 0 is EINVAL. */
+export function sysSchedSetaffinity(t: Task, a: Args, k: Kernel): number {
+  const pid = a.i(0), len = a.u(1);
+  if (pid < 0) return -EINVAL;
+  if (pid !== 0 && !k.taskByPid(t, pid)) return -ESRCH;
+  if (len < 1) return -EINVAL;
+  const raw = t.mm.copyIn(a.u(2), 1);
+  if (!raw) return -EFAULT;
+  return raw[0] & 1 ? 0 : -EINVAL;
+}

@@ -230,6 +230,11 @@ const IMPL: Record<string, Impl> = {
   pipe: [pipe.sysPipe, "full"],
   pipe2: [pipe.sysPipe2, "partial", "no O_DIRECT packet mode"],
   sethostname: [proc.sysSethostname, "full"],
+  setreuid: [proc.sysSetreuid, "partial", "no capability model: root may set any id"],
+  setregid: [proc.sysSetregid, "partial", "no capability model: root may set any id"],
+  setfsuid: [proc.sysSetfsuid, "full"],
+  setfsgid: [proc.sysSetfsgid, "full"],
+  sched_setaffinity: [proc.sysSchedSetaffinity, "partial", "one CPU"],
   setdomainname: [proc.sysSetdomainname, "full"],
 
   clock_gettime: [time.sysClockGettime, "full"],

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/fsuid.h>
 
 static const char *err(int r) { return r < 0 ? strerrorname_np(errno) : "ok"; }
 
@@ -143,6 +144,24 @@ static void ids(void) {
   printf("getpgid gone: %s\n", err(r));
 }
 
+static void creds(void) {
+  pid_t c = fork();
+  if (c == 0) {
+    uid_t r, e, s;
+    int x = setreuid(1000, 1001);
+    getresuid(&r, &e, &s);
+    printf("setreuid(1000,1001): %s -> %u %u %u\n", err(x), r, e, s);
+    x = setreuid(-1, 1000);
+    getresuid(&r, &e, &s);
+    printf("setreuid(-1,1000): %s -> %u %u %u\n", err(x), r, e, s);
+    x = setreuid(0, 0);
+    printf("setreuid(0,0) unprivileged: %s\n", err(x));
+    printf("setfsuid(-1) reports %d\n", setfsuid(-1));
+    _exit(0);
+  }
+  waitpid(c, 0, 0);
+}
+
 static void pipes(void) {
   int p[2];
   int r = pipe2(p, 0x1);
@@ -253,6 +272,7 @@ int main(void) {
   statuses();
   sharing();
   ids();
+  creds();
   pipes();
   threads();
   struct timespec a, b, ts = {0, 50000000};

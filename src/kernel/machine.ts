@@ -553,9 +553,16 @@ export class Process {
     return true;
   }
 
-  /** Sends a signal from the host (as kill(2) from outside the machine). */
+  /**
+   * Sends a signal from the host to the process's whole process group, as a
+   * terminal's ^C reaches every process of the foreground job (kill(-pgid)).
+   */
   kill(sig: number): void {
-    if (!this.res) this.m.signal(this.task, sig);
+    if (this.res) return;
+    const g = this.task.group;
+    const members = this.m.processGroup(g.pgid);
+    if (!members.includes(this.task)) members.push(this.task);
+    for (const t of members) this.m.signal(t, sig);
   }
 
   result(): RunResult {

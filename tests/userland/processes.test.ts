@@ -81,6 +81,25 @@ describe("busybox multi-process command lines: native vs Hako", () => {
     expect(ps?.slice(4).join(" ")).toBe("{ps} sh -c ps -o pid,ppid,stat,comm,args; echo end");
   });
 
+  it("Process.kill reaches the whole foreground group, as ^C does: sleep 30 | cat ends at once", async () => {
+    const { sinkDevice, sourceDevice, bufferSource } = await import("../../src/kernel/fs/device");
+    const out: Uint8Array[] = [];
+    const p = m.spawn({
+      argv: ["sh", "-c", "sleep 30 | cat; echo not reached"], cwd: "/work", env: ["PATH=/bin"],
+      stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice((d) => out.push(d)) },
+    });
+    if (!("step" in p)) throw new Error("spawn failed");
+    const t0 = performance.now();
+    for (let i = 0; i < 10 && !p.step(10); i++) { /* let the pipeline start */ }
+    expect(p.done).toBe(false);
+    p.kill(2);
+    while (!p.step(50)) { /* until it ends */ }
+    expect(p.result().status).toBe(130);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(Buffer.concat(out).toString()).toBe("");
+    expect(m.tasks().filter((t) => !t.group.zombie).length).toBe(0);
+  }, 30000);
+
   it("a fork loop runs out of tasks with EAGAIN, not a crash, and the machine lives on", async () => {
     const { Machine } = await import("../../src/kernel/machine");
     const { HostFs } = await import("../../src/kernel/fs/hostfs");

@@ -100,6 +100,15 @@ describe("busybox multi-process command lines: native vs Hako", () => {
     expect(m.tasks().filter((t) => !t.group.zombie).length).toBe(0);
   }, 30000);
 
+  // Natively the orphan would go to whatever subreaper the host has, so this checks Linux's rule in Hako:
+  // an orphan is reparented to its PID namespace's init — the first process of a fresh machine.
+  it("orphans are reparented to init (pid 1) and reaped by it", async () => {
+    const fresh = await scratchMachine(s);
+    const r = runHako(fresh, ["sh", "-c", "(sh -c 'sleep 0.2; cut -d\" \" -f4 /proc/$$/stat' &); sleep 0.5; echo $$"]);
+    expect(r.stdout).toBe("1\n1\n");
+    expect(fresh.tasks().length).toBe(0);
+  }, 30000);
+
   it("a fork loop runs out of tasks with EAGAIN, not a crash, and the machine lives on", async () => {
     const { Machine } = await import("../../src/kernel/machine");
     const { HostFs } = await import("../../src/kernel/fs/hostfs");

@@ -19,8 +19,10 @@ export interface Pte {
 
 const LEVEL_SHIFTS = [39, 30, 21, 12];
 
+const DIVISORS = [2 ** 39, 2 ** 30, 2 ** 21, 2 ** 12];
+
 function indexAt(va: number, shift: number): number {
-  return Math.floor(va / 2 ** shift) % 512;
+  return Math.floor(va / DIVISORS[(39 - shift) / 9]) % 512;
 }
 
 export class PageTable {

@@ -24,9 +24,20 @@ export class PhysMem {
     this.refs = new Uint16Array(this.frames);
   }
 
-  /** Current view of linear memory (refetch after any grow). */
-  get u8(): Uint8Array { return new Uint8Array(this.cpu.memory.buffer); }
-  get view(): DataView { return new DataView(this.cpu.memory.buffer); }
+  private buf: ArrayBuffer | null = null;
+  private u8c = new Uint8Array(0);
+  private viewc = new DataView(new ArrayBuffer(0));
+
+  /** Current view of linear memory (remade only when the memory has grown: page-table walks call this a lot). */
+  get u8(): Uint8Array { this.sync(); return this.u8c; }
+  get view(): DataView { this.sync(); return this.viewc; }
+  private sync(): void {
+    const b = this.cpu.memory.buffer as ArrayBuffer;
+    if (b === this.buf) return;
+    this.buf = b;
+    this.u8c = new Uint8Array(b);
+    this.viewc = new DataView(b);
+  }
 
   get totalFrames(): number { return this.frames; }
   get usedFrames(): number { return this.next - this.free.length; }

@@ -35,7 +35,8 @@ export function sysPwrite64(t: Task, a: Args): number {
   return f.pwrite(off, data);
 }
 
-function iovecs(t: Task, ptr: number, cnt: number): Array<[number, number]> | number {
+/** The iovec array of readv(2)/writev(2) and friends: [base, len] pairs, EINVAL past IOV_MAX (1024). */
+export function iovecs(t: Task, ptr: number, cnt: number): Array<[number, number]> | number {
   if (cnt < 0 || cnt > 1024) return -EINVAL;
   const raw = t.mm.copyIn(ptr, cnt * 16);
   if (!raw) return -EFAULT;

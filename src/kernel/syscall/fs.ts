@@ -316,28 +316,29 @@ export function sysGetcwd(t: Task, a: Args, k: Kernel): number {
   return e < 0 ? e : p.length;
 }
 
-/** chdir(2) */
-export function sysChdir(t: Task, a: Args, k: Kernel): number {
-  const path = userPath(t, a.u(0));
+/** The directory at user path `ptr` if the caller may search it (chdir and chroot both need that). */
+function searchableDir(t: Task, k: Kernel, ptr: number): Inode | number {
+  const path = userPath(t, ptr);
   if (typeof path === "number") return path;
   const i = lookupAt(t, k, AT_FDCWD, path, true);
   if (typeof i === "number") return i;
   if (!isDir(i)) return -ENOTDIR;
   const e = permission(i, MAY_EXEC, t.cred);
-  if (e < 0) return e;
+  return e < 0 ? e : i;
+}
+
+/** chdir(2) */
+export function sysChdir(t: Task, a: Args, k: Kernel): number {
+  const i = searchableDir(t, k, a.u(0));
+  if (typeof i === "number") return i;
   t.fs.cwd = i;
   return 0;
 }
 
 /** chroot(2): root only (CAP_SYS_CHROOT); the new root is per task, cwd unchanged as on Linux. */
 export function sysChroot(t: Task, a: Args, k: Kernel): number {
-  const path = userPath(t, a.u(0));
-  if (typeof path === "number") return path;
-  const i = lookupAt(t, k, AT_FDCWD, path, true);
+  const i = searchableDir(t, k, a.u(0));
   if (typeof i === "number") return i;
-  if (!isDir(i)) return -ENOTDIR;
-  const e = permission(i, MAY_EXEC, t.cred);
-  if (e < 0) return e;
   if (t.cred.euid !== 0) return -EPERM;
   t.fs.root = i;
   return 0;

@@ -10,7 +10,7 @@ import { isReg } from "../fs/inode";
 import { defaultTermios, encodeTermios } from "../tty/termios";
 import { type OpenFile, O_CLOEXEC, O_APPEND, O_NONBLOCK } from "../fs/file";
 import { EBADF, EFAULT, EINVAL, ENOTTY, ESPIPE, EPIPE } from "../errno";
-import { fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from "./fs-io";
+import { iovecs, fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from "./fs-io";
 import { readBlocking, writeBlocking, pipeOf, POLLIN, POLLOUT, POLLNVAL, POLLRDNORM, POLLWRNORM, POLLHUP, POLLERR } from "../pipe";
 import type { WaitQueue } from "../waitqueue";
 
@@ -80,21 +80,12 @@ export function sysPwrite64(t: Task, a: Args): number {
   return f.write(data);
 }
 
-function readIovec(t: Task, ptr: number, cnt: number): Array<[number, number]> | number {
-  if (cnt < 0 || cnt > 1024) return -EINVAL;
-  const raw = t.mm.copyIn(ptr, cnt * 16);
-  if (!raw) return -EFAULT;
-  const v = new DataView(raw.buffer);
-  const out: Array<[number, number]> = [];
-  for (let i = 0; i < cnt; i++) out.push([Number(v.getBigUint64(i * 16, true)), Number(v.getBigUint64(i * 16 + 8, true))]);
-  return out;
-}
 
 /** readv(2): reads into each buffer in turn, stopping at a short read. */
 export function sysReadv(t: Task, a: Args, k: Kernel): number {
   const f = fileFor(t, a.i(0));
   if (typeof f === "number") return f;
-  const iov = readIovec(t, a.u(1), a.i(2));
+  const iov = iovecs(t, a.u(1), a.i(2));
   if (typeof iov === "number") return iov;
   let total = 0;
   for (const [base, len] of iov) {
@@ -113,7 +104,7 @@ export function sysReadv(t: Task, a: Args, k: Kernel): number {
 export function sysWritev(t: Task, a: Args, k: Kernel): number {
   const f = fileFor(t, a.i(0));
   if (typeof f === "number") return f;
-  const iov = readIovec(t, a.u(1), a.i(2));
+  const iov = iovecs(t, a.u(1), a.i(2));
   if (typeof iov === "number") return iov;
   const parts: Uint8Array[] = [];
   for (const [base, len] of iov) {

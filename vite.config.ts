@@ -42,9 +42,16 @@ function hako(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation gives the worker SharedArrayBuffer, so the kernel
+ * can wait for its next timer with Atomics.wait instead of spinning when
+ * every guest task sleeps. A static host must send the same two headers.
+ */
+const isolation = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 export default defineConfig({
   plugins: [hako(), svelte()],
   worker: { format: "es" },
-  server: { port: 5173, strictPort: false, fs: { allow: [root] } },
-  preview: { port: 4173 },
+  server: { port: 5173, strictPort: false, fs: { allow: [root] }, headers: isolation },
+  preview: { port: 4173, headers: isolation },
 });

@@ -40,6 +40,8 @@ describe("the page", () => {
       await expect(page.getByRole("heading", { name: title, exact: true }).count()).resolves.toBe(1);
     }
     await expect.poll(() => page.getByTestId("machine-state").innerText()).toBe("machine: commands");
+    // Isolation lets the worker sleep with Atomics.wait while the guest sleeps, instead of spinning.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   });
 
   async function command(line: string): Promise<void> {

@@ -62,7 +62,8 @@ export function buildImage(mem: PhysMem, bytes: Uint8Array, o: ExecOptions): Exe
   const strBytes = strs.reduce((n, s) => n + s.length, 0);
   if (strBytes > ARG_MAX) return -E2BIG;
 
-  const mm = new AddressSpace(mem);
+  const mm = AddressSpace.create(mem);
+  if (!mm) return -ENOMEM;
   const loaded = loadElf(mm, bytes, elf, o.name ?? o.execfn, o.dynBase);
   if (typeof loaded === "number") { mm.destroy(); return loaded; }
   mm.brkStart = mm.brk = Math.ceil(loaded.end / 4096) * 4096;

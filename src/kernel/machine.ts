@@ -347,7 +347,9 @@ export class Machine implements Kernel {
       files.installAt(fd, new OpenFile(ino, dev.isTty ? O_RDWR : acc, `pipe:[${ino.ino}]`), false);
     });
     // The task starts with an empty address space that exec replaces.
-    const t = new Task(tid, tid, rootCredentials(), { root, cwd, umask: 0o022 }, files, new AddressSpace(this.mem), regs,
+    const mm = AddressSpace.create(this.mem);
+    if (!mm) { this.mem.release(statePa); files.closeAll(); return fail("out of memory", 125); }
+    const t = new Task(tid, tid, rootCredentials(), { root, cwd, umask: 0o022 }, files, mm, regs,
       { pid: this.pidns, uts: this.uts }, this.sched);
     const g = new ThreadGroup(t);
     t.group = g;

@@ -118,4 +118,19 @@ describe("busybox multi-process command lines: native vs Hako", () => {
     const after = runHako(small, ["sh", "-c", "echo a | tr a b"]);
     expect(after.stdout).toBe("b\n");
   }, 60000);
+
+  it("a fork loop that exhausts memory ends in a signal, never a crashed machine, and the machine lives on", async () => {
+    const { Machine } = await import("../../src/kernel/machine");
+    const { HostFs } = await import("../../src/kernel/fs/hostfs");
+    // 4 MiB of RAM: a few dozen sleeping children take every frame long before the task limit. There is
+    // no OOM killer yet, so a page fault that finds no frame is SIGSEGV for the faulting process
+    // (Linux would SIGKILL the biggest process instead); what matters here is that nothing throws.
+    const tiny = await Machine.create({ root: new HostFs(s.dir).root, ramBytes: 4 << 20 });
+    const r = runHako(tiny, ["sh", "-c", "i=0; while [ $i -lt 300 ]; do sleep 1 & i=$((i+1)); done; echo survived"]);
+    expect(r.status).toBeGreaterThan(128);
+    const big = await Machine.create({ root: new HostFs(s.dir).root });
+    expect(runHako(big, ["sh", "-c", "echo a | tr a b"]).stdout).toBe("b\n");
+    // The exhausted machine frees everything at exit and runs the next command.
+    expect(runHako(tiny, ["sh", "-c", "echo a | tr a b"]).stdout).toBe("b\n");
+  }, 60000);
 });

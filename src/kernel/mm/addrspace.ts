@@ -61,6 +61,11 @@ export class AddressSpace {
     this.pt = new PageTable(mem);
   }
 
+  /** A new, empty address space, or null when no frame is left for its page-table root (→ ENOMEM, never a throw). */
+  static create(mem: PhysMem): AddressSpace | null {
+    return mem.usedFrames < mem.totalFrames ? new AddressSpace(mem) : null;
+  }
+
   get root(): number { return this.pt.root; }
 
   find(addr: number): Vma | null {
@@ -356,7 +361,8 @@ export class AddressSpace {
    * sides see the same frames). Null when memory runs out.
    */
   fork(): AddressSpace | null {
-    const child = new AddressSpace(this.mem);
+    const child = AddressSpace.create(this.mem);
+    if (!child) return null;
     child.brkStart = this.brkStart;
     child.brk = this.brk;
     child.mmapBase = this.mmapBase;

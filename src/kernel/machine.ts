@@ -27,6 +27,7 @@ import type { Vfs } from "./fs/vfs";
 import { createRootVfs } from "./fs/rootfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
+import { DevPts } from "./fs/devpts";
 import { type Inode, isDir, isReg, S_IFIFO, S_IFCHR } from "./fs/inode";
 import { type CharDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
@@ -101,6 +102,7 @@ export class Machine implements Kernel {
   private hostOwned = new Set<ThreadGroup>();
   private futexes = new Map<AddressSpace, Map<number, WaitQueue>>();
   readonly proc: ProcFs;
+  readonly devpts: DevPts;
   readonly sched: Scheduler;
   readonly pidns = new PidNamespace(null);
   readonly uts: UtsNamespace;
@@ -116,6 +118,10 @@ export class Machine implements Kernel {
     this.proc = new ProcFs(this);
     this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
     this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
+    // devpts on /dev/pts: the pseudo-terminals /dev/ptmx creates (fs/devpts.ts).
+    this.devpts = new DevPts(this);
+    const dev = this.vfs.resolve(this.vfs.root, this.vfs.root, "/dev", true);
+    if (typeof dev !== "number") this.vfs.mount(dev.inode, "pts", this.devpts.root, { source: "devpts", target: "/dev/pts", fstype: "devpts", options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000" });
   }
 
   get hostname(): string { return this.uts.hostname; }

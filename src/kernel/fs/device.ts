@@ -3,6 +3,9 @@
 // `hako run`, buffers in tests). Reads here are synchronous; blocking reads
 // with wait queues come with the scheduler (issue 4).
 import { ENOSPC } from "../errno";
+import type { Inode } from "./inode";
+import type { Task } from "../task";
+import type { Kernel } from "../syscall/types";
 
 export interface CharDevice {
   /** Device number, as st_rdev encodes it (makedev). */
@@ -15,6 +18,12 @@ export interface CharDevice {
   write(data: Uint8Array): number;
   /** Terminals: the window size as [rows, columns] (TIOCGWINSZ); 24×80 when absent. */
   winsize?(): [number, number];
+  /**
+   * open(2) of the node (terminals): the inode the new description refers
+   * to — a fresh pty master for /dev/ptmx, the controlling terminal for
+   * /dev/tty — or a negative errno. Without it the node itself is opened.
+   */
+  open?(t: Task, k: Kernel, flags: number): Inode | number;
 }
 
 /** makedev(3) for the old 8:8 encoding, enough for the devices we model. */

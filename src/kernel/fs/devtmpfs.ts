@@ -1,14 +1,14 @@
 // devtmpfs: /dev as a writable tmpfs holding the character devices the
 // kernel provides (drivers/char/mem.c numbers): null, zero, full, random,
-// urandom, and tty (5:0), console (5:1), ptmx (5:2). The terminal nodes
-// answer ENXIO until pseudo-terminals exist (the pty part of issue 4 wires
-// them to real drivers), as Linux does for /dev/tty without a controlling
-// terminal.
+// urandom, and tty (5:0: the controlling terminal, ENXIO without one),
+// console (5:1: the boot terminal) and ptmx (5:2: a new pty master of the
+// devpts at /dev/pts), whose drivers are in devpts.ts.
 import { createTmpfs } from "./tmpfs";
 import type { MemFs } from "./memfs";
 import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./device";
 import { ENXIO } from "../errno";
 import { currentTime } from "./inode";
+import { ptmxDevice, ttyDevice, consoleDevice } from "./devpts";
 
 /** A device node whose driver is not there yet: every read and write is ENXIO. */
 export function absentDevice(rdev: number): CharDevice {
@@ -16,7 +16,7 @@ export function absentDevice(rdev: number): CharDevice {
 }
 
 const random: CharDevice = { ...urandomDevice, rdev: makedev(1, 8) };
-const drivers = new Map<number, CharDevice>([nullDevice, zeroDevice, fullDevice, random, urandomDevice].map((d) => [d.rdev, d]));
+const drivers = new Map<number, CharDevice>([nullDevice, zeroDevice, fullDevice, random, urandomDevice, ttyDevice, consoleDevice, ptmxDevice].map((d) => [d.rdev, d]));
 
 /** The driver for a character device number (what mknod(2) nodes open); ENXIO stand-in when none. */
 export function deviceByRdev(rdev: number): CharDevice {
@@ -31,9 +31,9 @@ export function createDevtmpfs(): MemFs {
   dev.mknod("full", fullDevice, { mode: 0o666 });
   dev.mknod("random", random, { mode: 0o666 });
   dev.mknod("urandom", urandomDevice, { mode: 0o666 });
-  dev.mknod("tty", absentDevice(makedev(5, 0)), { mode: 0o666 });
-  dev.mknod("console", absentDevice(makedev(5, 1)), { mode: 0o600 });
-  dev.mknod("ptmx", absentDevice(makedev(5, 2)), { mode: 0o666 });
+  dev.mknod("tty", ttyDevice, { mode: 0o666 });
+  dev.mknod("console", consoleDevice, { mode: 0o600 });
+  dev.mknod("ptmx", ptmxDevice, { mode: 0o666 });
   dev.mkdir("pts", { mode: 0o755 });
   dev.mkdir("shm", { mode: 0o1777 });
   dev.symlink("fd", "/proc/self/fd");

@@ -224,6 +224,12 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
     const kind = i.mode & S_IFMT;
     // Devices without a driver, sockets, and FIFOs until named pipes are wired to pipe.ts.
     if ((kind === S_IFCHR || kind === S_IFIFO || kind === S_IFSOCK) && !i.device) return -ENXIO;
+    // Terminal drivers choose the inode opened (a new pty master for /dev/ptmx, the controlling tty for /dev/tty).
+    if (kind === S_IFCHR && i.device?.open) {
+      const o = i.device.open(t, k, flags);
+      if (typeof o === "number") return o;
+      i = o;
+    }
     if ((writes || (flags & O_TRUNC)) && kind === S_IFREG && !i.write) return -EROFS;
     if ((flags & O_TRUNC) && kind === S_IFREG && !created) {
       const e = setattr(i, { size: 0 });

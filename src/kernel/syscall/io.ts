@@ -13,6 +13,7 @@ import { EBADF, EFAULT, EINVAL, ENOTTY, ESPIPE, EPIPE } from "../errno";
 import { iovecs, fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW } from "./fs-io";
 import { readBlocking, writeBlocking, pipeOf, POLLIN, POLLOUT, POLLNVAL, POLLRDNORM, POLLWRNORM, POLLHUP, POLLERR } from "../pipe";
 import type { WaitQueue } from "../waitqueue";
+import { ptyRead, ptyWrite, ptyPoll, ptyIoctl } from "../tty/pty";
 
 /** close(2) */
 export function sysClose(t: Task, a: Args): number { return t.files.close(a.i(0)); }
@@ -33,7 +34,7 @@ export function sysRead(t: Task, a: Args, k: Kernel): number {
   const len = Math.min(a.u(2), MAX_IO);
   const buf = a.u(1);
   if (len > 0 && !t.mm.find(buf)) return -EFAULT;
-  const r = readBlocking(t, k, f, Math.min(len, 1 << 20));
+  const r = readAny(t, k, f, Math.min(len, 1 << 20));
   if (typeof r === "number") return r;
   const e = t.mm.copyOut(buf, r);
   return e < 0 ? e : r.length;
@@ -45,7 +46,15 @@ export function sysWrite(t: Task, a: Args, k: Kernel): number {
   if (typeof f === "number") return f;
   const data = t.mm.copyIn(a.u(1), Math.min(a.u(2), MAX_IO));
   if (!data) return -EFAULT;
-  return pipeCheck(t, k, writeBlocking(t, k, f, data));
+  return pipeCheck(t, k, writeAny(t, k, f, data));
+}
+
+/** Terminals (tty/pty.ts) take the task for job control and their own blocking; pipes and the rest go through pipe.ts. */
+function readAny(t: Task, k: Kernel, f: OpenFile, len: number): Uint8Array | number {
+  return f.readable ? ptyRead(t, k, f, len) ?? readBlocking(t, k, f, len) : -EBADF;
+}
+function writeAny(t: Task, k: Kernel, f: OpenFile, data: Uint8Array): number {
+  return f.writable ? ptyWrite(t, f, data) ?? writeBlocking(t, k, f, data) : -EBADF;
 }
 
 const SIGPIPE = 13;
@@ -90,7 +99,7 @@ export function sysReadv(t: Task, a: Args, k: Kernel): number {
   let total = 0;
   for (const [base, len] of iov) {
     if (len === 0) continue;
-    const r = total === 0 ? readBlocking(t, k, f, Math.min(len, 1 << 20)) : f.read(Math.min(len, 1 << 20));
+    const r = total === 0 ? readAny(t, k, f, Math.min(len, 1 << 20)) : f.read(Math.min(len, 1 << 20));
     if (typeof r === "number") return total > 0 ? total : r;
     const e = t.mm.copyOut(base, r);
     if (e < 0) return total > 0 ? total : e;
@@ -115,7 +124,7 @@ export function sysWritev(t: Task, a: Args, k: Kernel): number {
   const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) { all.set(p, o); o += p.length; }
-  return pipeCheck(t, k, writeBlocking(t, k, f, all));
+  return pipeCheck(t, k, writeAny(t, k, f, all));
 }
 
 /** lseek(2) */
@@ -219,14 +228,16 @@ export function sysFcntl(t: Task, a: Args): number {
 const TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410,
   TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414, FIONREAD = 0x541b, FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
 
-/** ioctl(2): terminal queries on tty devices (a fixed cooked termios); ENOTTY elsewhere. */
-export function sysIoctl(t: Task, a: Args): number {
+/** ioctl(2): pseudo-terminals (tty/pty.ts); a fixed cooked termios on the host-wired tty streams; ENOTTY elsewhere. */
+export function sysIoctl(t: Task, a: Args, k: Kernel): number {
   const fd = a.i(0), req = a.u(1) >>> 0, arg = a.u(2);
   const e = t.files.entry(fd);
   if (!e) return -EBADF;
   if (req === FIOCLEX) { e.cloexec = true; return 0; }
   if (req === FIONCLEX) { e.cloexec = false; return 0; }
   if (req === FIONBIO) return 0;
+  const pr = ptyIoctl(t, k, e.file, req, arg);
+  if (pr !== null) return pr;
   const tty = e.file.inode.device?.isTty === true;
   switch (req) {
     case TCGETS: {
@@ -273,6 +284,8 @@ export function sysIoctl(t: Task, a: Args): number {
 
 /** Readiness of `f` for poll: POLLIN/POLLOUT/POLLHUP/POLLERR as Linux reports them. */
 function readiness(f: OpenFile): number {
+  const tp = ptyPoll(f);
+  if (tp) return tp[0];
   const p = pipeOf(f.inode);
   if (p) return p.poll(f.readable);
   return (f.readable ? POLLIN | POLLRDNORM : 0) | (f.writable ? POLLOUT | POLLWRNORM : 0);
@@ -303,6 +316,8 @@ function pollFds(t: Task, k: Kernel, ptr: number, nfds: number, timeoutNs: bigin
         rev = readiness(f) & (events | POLLHUP | POLLERR);
         const p = pipeOf(f.inode);
         if (p) queues.push(p.wait);
+        const tp = ptyPoll(f);
+        if (tp) queues.push(tp[1]);
       }
     }
     v.setInt16(i * 8 + 6, rev, true);
@@ -358,6 +373,8 @@ function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: 
       const ok = s === 0 ? (r & (POLLIN | POLLHUP | POLLERR)) !== 0 : s === 1 ? (r & (POLLOUT | POLLERR)) !== 0 : false;
       const p = pipeOf(f.inode);
       if (p) queues.push(p.wait);
+      const tp = ptyPoll(f);
+      if (tp) queues.push(tp[1]);
       if (ok) { out[fd >> 3] |= 1 << (fd & 7); ready++; }
     }
     results.push(out);

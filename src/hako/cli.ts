@@ -1,11 +1,21 @@
 // The `hako` command (Node): `hako run [--image NAME] [--root DIR] [--stats]
 // -- CMD [ARGS...]` runs one command in a fresh machine and exits with its
 // status (128+N after signal N), passing the standard streams through.
+// `hako shell [--image NAME] [--root DIR]` boots a machine with a login
+// shell on a pseudo-terminal (kernel/boot.ts) and connects it to this
+// terminal (raw mode, window size, SIGWINCH), or to piped input.
 import { Machine, DEFAULT_PATH, type RunStats } from "../kernel/machine";
 import { hostStdio } from "./stdio";
+import { boot } from "../kernel/boot";
+import { writeSync } from "node:fs";
 import { imageRoot, hostRoot, type RootFs } from "./rootfs";
 
 const USAGE = `usage: hako run [--image NAME] [--root DIR] [--stats] [--] [CMD [ARGS...]]
+       hako shell [--image NAME] [--root DIR]
+
+  shell: boots a machine whose PID 1 is a login shell on a pty connected to
+  this terminal; exits with the shell's status. With piped input, the input
+  is typed at the terminal and ends with ^D.
 
   Runs CMD (looked up in PATH when it has no slash) in a fresh machine and
   exits with its status (128+N after signal N). Without CMD, the image's
@@ -52,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return sub === undefined ? 2 : 0;
   }
+  if (sub === "shell") return shell(rest);
   if (sub !== "run") {
     process.stderr.write(`hako: unknown command ${sub}\n${USAGE}`);
     return 2;
@@ -80,4 +91,75 @@ export async function main(argv: string[]): Promise<number> {
   const r = m.run({ argv: cmd, env, cwd: fs.config?.WorkingDir || "/", stdio: hostStdio() });
   if (o.stats) process.stderr.write(formatStats(r.stats));
   return r.status;
+}
+
+/** Writes all of `d` to a host descriptor (stdout may be a non-blocking pipe). */
+function writeAll(fd: number, d: Uint8Array): void {
+  let off = 0;
+  while (off < d.length) {
+    try { off += writeSync(fd, d, off, d.length - off); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+/** `hako shell`: the booted machine's terminal on this one. */
+async function shell(argv: string[]): Promise<number> {
+  const o = parseRun(argv);
+  if (typeof o === "string" || o.cmd.length > 0) {
+    process.stderr.write(`hako shell: ${typeof o === "string" ? o : "unexpected arguments"}\n${USAGE}`);
+    return 2;
+  }
+  let fs: RootFs;
+  try {
+    fs = o.root !== null ? hostRoot(o.root) : await imageRoot(o.image);
+  } catch (e) {
+    process.stderr.write(`hako: ${(e as Error).message}\n`);
+    return 125;
+  }
+  const m = await Machine.create({ root: fs.root });
+  const out = process.stdout, inp = process.stdin;
+  const interactive = inp.isTTY === true;
+  const size = (): [number, number] => [out.isTTY ? out.columns || 80 : 80, out.isTTY ? out.rows || 24 : 24];
+  const [cols, rows] = size();
+  const imageEnv = (fs.config?.Env ?? []).filter((e) => !e.startsWith("HOME=") && !e.startsWith("PATH="));
+  const b = boot(m, { cols, rows, env: imageEnv });
+  if (!("master" in b)) return b.status;
+  b.master.onOutput((bytes) => {
+    writeAll(1, bytes);
+    // Without a terminal on our side nobody answers the line editor's cursor-position query: answer it here.
+    if (!interactive) for (let i = 0; i + 3 < bytes.length; i++) {
+      if (bytes[i] === 0x1b && bytes[i + 1] === 0x5b && bytes[i + 2] === 0x36 && bytes[i + 3] === 0x6e) b.master.write(`\x1b[${rows};1R`);
+    }
+  });
+  if (interactive) inp.setRawMode(true);
+  const onResize = (): void => { const [c, r] = size(); b.master.resize(c, r); };
+  out.on("resize", onResize);
+  return new Promise<number>((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    const schedule = (ms: number): void => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(tick, ms);
+    };
+    const tick = (): void => {
+      timer = null;
+      if (b.step(20)) {
+        if (interactive) inp.setRawMode(false);
+        inp.off("data", onData);
+        inp.pause();
+        out.off("resize", onResize);
+        resolve(b.status ?? 0);
+        return;
+      }
+      // Runnable tasks: go on at once (after host events); otherwise sleep until the next timer or input.
+      const next = b.nextTimerMs();
+      schedule(next === null ? 100 : Math.min(next, 100));
+    };
+    const onData = (d: Buffer): void => { b.master.write(new Uint8Array(d)); schedule(0); };
+    inp.on("data", onData);
+    // Piped input ends with ^D: the shell sees end of file at its prompt and exits.
+    inp.on("end", () => { b.master.write("\x04"); schedule(0); });
+    schedule(0);
+  });
 }

@@ -161,3 +161,24 @@ describe("the booted machine", () => {
     expect(u.b.status).toBe(7);
   });
 });
+
+describe("hako shell", () => {
+  const cli = join(import.meta.dirname, "../../bin/hako.mjs");
+
+  it("piped input is typed at the terminal; exits with the shell's status", () => {
+    const r = spawnSync(process.execPath, [cli, "shell"], { input: "echo hello | tr a-z A-Z\ntty\nexit 5\n", encoding: "latin1", timeout: 60000 });
+    expect(r.stdout).toContain("HELLO\r\n");
+    expect(r.stdout).toContain("/dev/pts/0\r\n");
+    expect(r.status).toBe(5);
+  }, 60000);
+
+  it("on a real terminal: raw mode passes ^C to the guest, the host's window size is the guest's", () => {
+    const prompt = "# \\x1b\\[6n";
+    const steps: Step[] = [["sleep 30\r", null, 1000], [CTRL("C"), prompt, 0], ["echo $?; stty size\r", prompt, 0]];
+    const spec = { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmpdir() }, argv: [process.execPath, "node", cli, "shell"], ready: prompt, steps };
+    const r = spawnSync("python3", [join(import.meta.dirname, "pty_session.py"), "-", scratch.work, "30", "100"], { input: JSON.stringify(spec), encoding: "latin1", timeout: 60000 });
+    const outs = JSON.parse(r.stdout) as string[];
+    expect(outs[1]).toMatch(/^\^C\r+\n/);
+    expect(outs[2]).toMatch(/\r\n130\r+\n30 100\r+\n/);
+  }, 60000);
+});

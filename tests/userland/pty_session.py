@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs an interactive busybox shell on a real Linux pty, as the reference
 for Hako's terminals. argv: busybox path, work directory, rows, cols.
-stdin (JSON): {"env": {...}, "ready": first_prompt_regex, "steps": [[send, until_regex_or_null, pause_ms], ...]}.
+stdin (JSON): {"env": {...}, optional "argv": [path, arg0, ...] to run instead, "ready": first_prompt_regex, "steps": [[send, until_regex_or_null, pause_ms], ...]}.
 For each step the text is typed at the master; output is collected until
 the regex matches what came since the previous step (or pause_ms passes
 when it is null). ESC[6n is answered as a terminal does. Prints the list of
@@ -22,7 +22,8 @@ if pid == 0:
     if slave > 2:
         os.close(slave)
     os.chdir(work)
-    os.execve(busybox, ["sh", "-i"], spec["env"])
+    argv = spec.get("argv") or [busybox, "sh", "-i"]
+    os.execve(argv[0], argv[1:] if spec.get("argv") else ["sh", "-i"], spec["env"])
 os.close(slave)
 
 def pump(buf, timeout):

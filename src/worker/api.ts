@@ -4,11 +4,11 @@
 
 export interface MachineStatus {
   /**
-   * "starting" while the machine boots; "commands" while the terminal runs
-   * one command per line (no processes yet); "echo" when the machine could
-   * not start (see `error`).
+   * "starting" while the machine boots; "shell" while the login shell runs
+   * on the terminal's pty; "stopped" after it exited; "echo" when the
+   * machine could not start (see `error`).
    */
-  mode: "starting" | "commands" | "echo";
+  mode: "starting" | "shell" | "stopped" | "echo";
   error: string | null;
   /** Size of the CPU module the worker instantiated, in bytes. */
   cpuWasmBytes: number;

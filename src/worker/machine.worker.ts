@@ -1,8 +1,8 @@
 // The Web Worker that holds the machine: it instantiates the CPU, builds the
 // root filesystem from the busybox image the app serves, boots the kernel
-// model and connects it to the terminal stream. Until the kernel has
-// processes, the terminal runs one command per line (launcher.ts); if the
-// machine cannot start, it falls back to an echo that says why.
+// model with a login shell on a pseudo-terminal and connects the page's
+// terminal stream to the pty master (session.ts). If the machine cannot
+// start, it falls back to an echo that says why.
 import * as Comlink from "comlink";
 import cpuWasmUrl from "../../build/cpu.wasm?url";
 import { instantiateCpu } from "../kernel/cpu";
@@ -13,7 +13,7 @@ import { fetchSource } from "../store/fetchsource";
 import type { MachineApi, MachineStatus } from "./api";
 import { TerminalPort } from "./terminal-port";
 import { startEcho } from "./echo";
-import { Launcher } from "./launcher";
+import { startSession, type Session } from "./session";
 
 const status: MachineStatus = { mode: "starting", cpuWasmBytes: 0, cols: 80, rows: 24, error: null };
 
@@ -23,11 +23,12 @@ async function boot(): Promise<{ machine: Machine; env: string[] }> {
   status.cpuWasmBytes = bytes.byteLength;
   const image = await loadImage(fetchSource(new URL("/images/busybox/", self.location.href).href));
   const machine = await Machine.create({ root: imageRootFs(image).root, cpu, hostname: "hako" });
-  const env = [...(image.config.config?.Env ?? []), "HOME=/root", "TERM=xterm-256color", "HOSTNAME=hako"];
+  const env = image.config.config?.Env ?? [];
   return { machine, env };
 }
 
 const booted = boot();
+let session: Session | null = null;
 
 const api: MachineApi = {
   async attachTerminal(port, cols, rows) {
@@ -36,12 +37,10 @@ const api: MachineApi = {
     const term = new TerminalPort(port);
     try {
       const { machine, env } = await booted;
-      status.mode = "commands";
-      new Launcher(term, machine, env).start(
-        "Hako: an x86-64 CPU in WebAssembly running Debian's busybox on a Linux kernel model.\n" +
-          "There is no shell yet (processes come next): each line runs one command, e.g.\n" +
-          "  uname -a    ls -l /bin    sha256sum /etc/passwd    awk 'BEGIN { print 6*7 }'\n",
-      );
+      status.mode = "shell";
+      term.write("Hako: an x86-64 CPU in WebAssembly running Debian's busybox on a Linux kernel model.\r\n");
+      session = startSession(term, machine, env, cols, rows);
+      void session.exited.then(() => { status.mode = "stopped"; });
     } catch (e) {
       status.mode = "echo";
       status.error = String(e);
@@ -51,6 +50,7 @@ const api: MachineApi = {
   async resize(cols, rows) {
     status.cols = cols;
     status.rows = rows;
+    session?.resize(cols, rows);
   },
   async status() {
     return { ...status };

@@ -148,6 +148,23 @@ int main(void) {
     printf("background reader: stopped=%d sig=%d\n", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
     kill(bg, SIGKILL);
     waitpid(bg, &st, 0);
+    // From the background, changing the settings stops with SIGTTOU; so does writing once TOSTOP is set.
+    for (int tostop = 0; tostop < 2; tostop++) {
+      struct termios tt;
+      tcgetattr(s, &tt);
+      if (tostop) { tt.c_lflag |= TOSTOP; tcsetattr(s, TCSANOW, &tt); }
+      bg = fork();
+      if (bg == 0) {
+        setpgid(0, 0);
+        if (tostop) write(s, "bg\n", 3); else tcsetattr(s, TCSANOW, &tt);
+        _exit(4);
+      }
+      waitpid(bg, &st, WUNTRACED);
+      printf("background %s: stopped=%d sig=%d\n", tostop ? "write with TOSTOP" : "tcsetattr", WIFSTOPPED(st), WIFSTOPPED(st) ? WSTOPSIG(st) : 0);
+      kill(bg, SIGKILL);
+      waitpid(bg, &st, 0);
+      if (tostop) { tt.c_lflag &= ~TOSTOP; tcsetattr(s, TCSANOW, &tt); }
+    }
     // Ignoring SIGTTIN turns it into EIO... unless the group is orphaned: here it is not, so EIO too.
     signal(SIGTTIN, SIG_IGN);
     bg = fork();

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Machine } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
 import { overlayRoot } from "../../src/kernel/fs/rootfs";
-import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
+import { runHakoMerged } from "./harness";
 
 const PROGS = join(import.meta.dirname, "progs");
 let root: string;
@@ -37,14 +37,8 @@ describe("file syscalls (progs/files.c)", () => {
   it("give the same results as Linux, line by line", () => {
     const n = spawnSync(join(root, "bin/files"), [], { cwd: nativeDir });
     expect(n.status).toBe(0);
-    const out: Uint8Array[] = [];
-    const r = m.run({
-      argv: ["/bin/files"], env: [], cwd: "/work",
-      stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice((d) => out.push(d)) },
-      maxInstructions: 2e9,
-    });
-    const lines = (s: string): string[] => s.split("\n");
-    expect(lines(Buffer.concat(out).toString())).toEqual(lines(n.stdout.toString()));
+    const r = runHakoMerged(m, ["/bin/files"], "/work", 2e9);
+    expect(r.output.split("\n")).toEqual(n.stdout.toString().split("\n"));
     expect(r.status).toBe(0);
   });
 });

@@ -70,3 +70,18 @@ export function runHako(m: Machine, argv: string[], stdin: string | Uint8Array =
   const text = (parts: Uint8Array[]): string => Buffer.concat(parts).toString("latin1");
   return { stdout: text(out), stderr: text(err), status: r.status, instructions: r.stats.instructions, cpuMs: r.stats.cpuMs };
 }
+
+/**
+ * Runs a test program in Hako with no input and its stdout and stderr merged
+ * in write order, as a native run's interleaved output reads (the *-syscalls
+ * probes compare that with Linux line by line).
+ */
+export function runHakoMerged(m: Machine, argv: string[], cwd: string, maxInstructions: number): { output: string; status: number } {
+  const out: Uint8Array[] = [];
+  const r = m.run({
+    argv, env: [], cwd,
+    stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice((d) => out.push(d)) },
+    maxInstructions,
+  });
+  return { output: Buffer.concat(out).toString(), status: r.status };
+}

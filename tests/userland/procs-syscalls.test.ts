@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
-import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
+import { runHakoMerged } from "./harness";
 
 const PROGS = join(import.meta.dirname, "progs");
 let root: string;
@@ -28,14 +28,8 @@ describe("process syscalls (progs/procs.c)", () => {
   it("give the same results as Linux, line by line", () => {
     const n = spawnSync(join(root, "bin/procs"), [], { cwd: root });
     expect(n.status).toBe(0);
-    const out: Uint8Array[] = [];
-    const r = m.run({
-      argv: ["/bin/procs"], env: [], cwd: "/",
-      stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice((d) => out.push(d)) },
-      maxInstructions: 5e9,
-    });
-    const lines = (s: string): string[] => s.split("\n");
-    expect(lines(Buffer.concat(out).toString())).toEqual(lines(n.stdout.toString()));
+    const r = runHakoMerged(m, ["/bin/procs"], "/", 5e9);
+    expect(r.output.split("\n")).toEqual(n.stdout.toString().split("\n"));
     expect(r.status).toBe(0);
   }, 60000);
 });

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Machine } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
-import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
+import { runHakoMerged } from "./harness";
 
 const PROGS = join(import.meta.dirname, "progs");
 let root: string;
@@ -31,14 +31,8 @@ describe("pseudo-terminal syscalls (progs/pty.c)", () => {
     // Natively in a new session (setsid), as Hako's process is: a session leader without a terminal.
     const n = spawnSync("setsid", [join(root, "bin/pty")], { cwd: root, timeout: 30000 });
     expect(n.status).toBe(0);
-    const out: Uint8Array[] = [];
-    const r = m.run({
-      argv: ["/bin/pty"], env: [], cwd: "/",
-      stdio: { stdin: sourceDevice(bufferSource(new Uint8Array(0))), stdout: sinkDevice((d) => out.push(d)), stderr: sinkDevice((d) => out.push(d)) },
-      maxInstructions: 5e9,
-    });
-    const lines = (s: string): string[] => s.split("\n");
-    expect(lines(Buffer.concat(out).toString())).toEqual(lines(n.stdout.toString()));
+    const r = runHakoMerged(m, ["/bin/pty"], "/", 5e9);
+    expect(r.output.split("\n")).toEqual(n.stdout.toString().split("\n"));
     expect(r.status).toBe(0);
   }, 60000);
 });

@@ -15,12 +15,8 @@
 // `x` whose top bit is the rounding (half) bit and whose lowest bit doubles as
 // the sticky bit: enough for correctly rounded add, mul, div and sqrt.
 
-export const IE: u32 = 1;
-export const DE: u32 = 2;
-export const ZE: u32 = 4;
-export const OE: u32 = 8;
-export const UE: u32 = 16;
-export const PE: u32 = 32;
+import { IE, DE, ZE, OE, UE, PE } from "./fpexc";
+export { IE, DE, ZE, OE, UE, PE };
 
 export const BIAS: i32 = 16383;
 const WRAP: i32 = 24576; // exponent bias adjust for unmasked OE/UE (SDM vol. 1 §8.5.4-8.5.5)

@@ -18,12 +18,8 @@
 import { mxcsr, setMxcsr } from "./sse_common";
 import { EXIT_XM } from "./state";
 
-export const IE: u32 = 1;
-export const DE: u32 = 2;
-export const ZE: u32 = 4;
-export const OE: u32 = 8;
-export const UE: u32 = 16;
-export const PE: u32 = 32;
+import { IE, DE, ZE, OE, UE, PE } from "./fpexc";
+export { IE, DE, ZE, OE, UE, PE };
 
 /** Exception flags raised by the executing instruction (MXCSR bits 0-5). */
 export let fx: u32 = 0;

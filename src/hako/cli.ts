@@ -72,13 +72,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hako run: ${o}\n${USAGE}`);
     return 2;
   }
-  let fs: RootFs;
-  try {
-    fs = o.root !== null ? hostRoot(o.root) : await imageRoot(o.image);
-  } catch (e) {
-    process.stderr.write(`hako: ${(e as Error).message}\n`);
-    return 125;
-  }
+  const fs = await rootFor(o);
+  if (!fs) return 125;
   // Without a command, the image's Entrypoint + Cmd run, as `docker run IMAGE` does.
   const cmd = o.cmd.length > 0 ? [...(fs.config?.Entrypoint ?? []), ...o.cmd] : [...(fs.config?.Entrypoint ?? []), ...(fs.config?.Cmd ?? [])];
   if (cmd.length === 0) {
@@ -91,6 +86,16 @@ export async function main(argv: string[]): Promise<number> {
   const r = m.run({ argv: cmd, env, cwd: fs.config?.WorkingDir || "/", stdio: hostStdio() });
   if (o.stats) process.stderr.write(formatStats(r.stats));
   return r.status;
+}
+
+/** The root filesystem `--root`/`--image` name; null (after saying why) when it cannot be loaded. */
+async function rootFor(o: { root: string | null; image: string }): Promise<RootFs | null> {
+  try {
+    return o.root !== null ? hostRoot(o.root) : await imageRoot(o.image);
+  } catch (e) {
+    process.stderr.write(`hako: ${(e as Error).message}\n`);
+    return null;
+  }
 }
 
 /** Writes all of `d` to a host descriptor (stdout may be a non-blocking pipe). */
@@ -111,13 +116,8 @@ async function shell(argv: string[]): Promise<number> {
     process.stderr.write(`hako shell: ${typeof o === "string" ? o : "unexpected arguments"}\n${USAGE}`);
     return 2;
   }
-  let fs: RootFs;
-  try {
-    fs = o.root !== null ? hostRoot(o.root) : await imageRoot(o.image);
-  } catch (e) {
-    process.stderr.write(`hako: ${(e as Error).message}\n`);
-    return 125;
-  }
+  const fs = await rootFor(o);
+  if (!fs) return 125;
   const m = await Machine.create({ root: fs.root });
   const out = process.stdout, inp = process.stdin;
   const interactive = inp.isTTY === true;

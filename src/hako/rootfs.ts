@@ -26,7 +26,7 @@ export async function imageRoot(name: string, imagesDir = IMAGES_DIR): Promise<R
   const hit = cache.get(dir);
   if (hit) return hit;
   if (!existsSync(join(dir, "index.json"))) {
-    throw new Error(`no image ${name} in ${imagesDir} (run: node scripts/build-images.mjs)`);
+    throw new Error(`no image ${name} in ${imagesDir} (run: npm run setup)`);
   }
   const img = await loadImage(dirSource(dir));
   const fs: RootFs = { root: imageRootFs(img).root, config: img.config.config };

@@ -1,32 +1,23 @@
-// Fallback when the machine cannot start: a tiny line editor that echoes what
-// is typed and answers each line, so the terminal path (keys → worker →
-// screen) still works and the reason is on screen.
+// Fallback when the machine cannot start: the kernel's own line discipline
+// edits and echoes what is typed, and each finished line is answered, so the
+// terminal path (keys → worker → screen) still works and the reason is on
+// screen.
+import { LineDiscipline, SIGINT } from "../kernel/tty/ldisc";
 import type { TerminalPort } from "./terminal-port";
 
 const PROMPT = "echo$ ";
 
 export function startEcho(term: TerminalPort, reason: string): void {
-  term.write(`Hako machine worker is running, but ${reason.replace(/\n/g, "\r\n")}\r\n` +
-    "This terminal only echoes: type a line and press Enter.\r\n" + PROMPT);
-  let line = "";
+  const enc = new TextEncoder();
   const dec = new TextDecoder();
-  term.onInput((bytes) => {
-    for (const ch of dec.decode(bytes, { stream: true })) {
-      if (ch === "\r" || ch === "\n") {
-        term.write(`\r\nworker echo: ${line}\r\n${PROMPT}`);
-        line = "";
-      } else if (ch === "\x7f" || ch === "\b") {
-        if (line.length > 0) {
-          line = line.slice(0, -1);
-          term.write("\b \b");
-        }
-      } else if (ch === "\x03") {
-        line = "";
-        term.write(`^C\r\n${PROMPT}`);
-      } else if (ch >= " ") {
-        line += ch;
-        term.write(ch);
-      }
-    }
+  const say = (s: string): void => ld.write(enc.encode(s));
+  const ld: LineDiscipline = new LineDiscipline({
+    output: (b) => term.write(b),
+    signal: (sig) => { if (sig === SIGINT) queueMicrotask(() => say(`\n${PROMPT}`)); },
+    readable: () => {
+      for (let line = ld.read(4096); line; line = ld.read(4096)) say(`worker echo: ${dec.decode(line).replace(/\n$/, "")}\n${PROMPT}`);
+    },
   });
+  say(`Hako machine worker is running, but ${reason}\nThis terminal only echoes: type a line and press Enter.\n${PROMPT}`);
+  term.onInput((bytes) => ld.receive(bytes));
 }

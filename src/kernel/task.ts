@@ -13,6 +13,7 @@ import type { Regs } from "./regs";
 import { WaitQueue, type Waker, type WakeReason } from "./waitqueue";
 import type { PidNamespace, UtsNamespace } from "./task/pidns";
 import { Pending, GroupSignals } from "./signal/queue";
+import type { Cgroup } from "./cgroup/cgroup";
 
 export interface Credentials {
   uid: number; euid: number; suid: number; fsuid: number;
@@ -150,7 +151,8 @@ export class Task {
   exitStatus: number | null = null;
   /** Namespaces (issue 5 adds mount, net, ipc, cgroup, user) and cgroup membership. */
   nsproxy: { pid: PidNamespace; uts: UtsNamespace };
-  cgroup: null = null;
+  /** The cgroup v2 group the task belongs to (cgroup/hierarchy.ts); set when it joins a machine. */
+  cgroup: Cgroup | null = null;
   /** Thread group (process); set right after construction. */
   group!: ThreadGroup;
   /** The scheduler that runs this task (wakes it from wait queues). */

@@ -1,13 +1,53 @@
 // A cgroup v2 node (Documentation/admin-guide/cgroup-v2.rst): one tree per
-// machine, every task in exactly one node. Controllers hang their state on
-// the node (cgroup/memory.ts, pids.ts, cpu.ts, freezer.ts); this file keeps
-// only the tree, membership and the rules that are not a controller's
-// (no internal processes, max.depth/descendants, populated).
+// machine (cgroup/hierarchy.ts), every task in exactly one node. The node
+// carries the tree, its membership and each controller's state; the rules
+// live beside it: memory charging in memcg.ts, pids in pids.ts, CPU
+// bandwidth in cpu.ts, the freezer in freezer.ts, the interface files in
+// cgroupfs.ts.
 import type { Task } from "../task";
+import type { Hierarchy } from "./hierarchy";
 
 /** Controllers in the order cgroup.controllers lists them on Linux. */
 export const CONTROLLERS = ["cpu", "memory", "pids"] as const;
 export type ControllerName = (typeof CONTROLLERS)[number];
+
+/** memory.events keys, in the order Linux prints them. */
+export interface MemoryEvents { low: number; high: number; max: number; oom: number; oom_kill: number; oom_group_kill: number }
+
+export class MemoryState {
+  /** Pages charged here and below (memory.current / 4096). */
+  pages = 0;
+  peak = 0;
+  /** memory.max and memory.high in pages (Infinity is "max"). */
+  max = Infinity;
+  high = Infinity;
+  low = 0;
+  min = 0;
+  swapMax = Infinity;
+  oomGroup = 0;
+  /** Pages of tmpfs files charged here and below (memory.stat shmem). */
+  shmem = 0;
+  readonly events: MemoryEvents = { low: 0, high: 0, max: 0, oom: 0, oom_kill: 0, oom_group_kill: 0 };
+}
+
+export class CpuState {
+  /** Microseconds of CPU used here and below, split as cpu.stat does. */
+  usageUs = 0;
+  userUs = 0;
+  systemUs = 0;
+  /** cpu.max: quota per period in µs (Infinity: "max"), period in µs. */
+  quotaUs = Infinity;
+  periodUs = 100000;
+  weight = 100;
+  /** Start of the current enforcement period (monotonic µs); usage counted in it (with the previous periods' overrun). */
+  periodStart = 0;
+  usedInPeriod = 0;
+  /** Throttled until this monotonic µs (0: not throttled). */
+  throttledUntil = 0;
+  nrPeriods = 0;
+  nrThrottled = 0;
+  throttledUs = 0;
+}
 
 export class Cgroup {
   readonly children = new Map<string, Cgroup>();
@@ -18,13 +58,20 @@ export class Cgroup {
   /** cgroup.max.depth / cgroup.max.descendants ("max" is Infinity). */
   maxDepth = Infinity;
   maxDescendants = Infinity;
-  /** Descendants destroyed so far (cgroup.stat nr_dying_descendants is always 0 here: removal is immediate). */
+  /** Set once rmdir removed it (a task cannot be moved into it any more). */
   removed = false;
-  /** Inode-like serial so /proc/PID/cgroup and the fs can compare groups cheaply. */
+  /** cgroup.freeze as written here (the effective state also looks at the ancestors). */
+  freeze = false;
+  readonly memory = new MemoryState();
+  readonly cpu = new CpuState();
+  /** pids.max (Infinity: "max") and pids.events max. */
+  pidsMax = Infinity;
+  pidsEventsMax = 0;
+  /** Serial number, also the directory's inode number in cgroupfs. */
   readonly id: number;
   private static nextId = 1;
 
-  constructor(readonly name: string, readonly parent: Cgroup | null) {
+  constructor(readonly name: string, readonly parent: Cgroup | null, readonly hierarchy: Hierarchy) {
     this.id = Cgroup.nextId++;
   }
 
@@ -32,13 +79,9 @@ export class Cgroup {
   get isRoot(): boolean { return this.parent === null; }
 
   /** Path from the hierarchy root ("/" for the root). */
-  get path(): string {
-    if (!this.parent) return "/";
-    const up = this.parent.path;
-    return (up === "/" ? "" : up) + "/" + this.name;
-  }
+  get path(): string { return this.pathFrom(this.hierarchy.root); }
 
-  /** Path as seen from `root` (a cgroup namespace root): "/.." per level above it, as Linux prints. */
+  /** Path as seen from `root` (a cgroup namespace root): ".." per level above it, as Linux prints. */
   pathFrom(root: Cgroup): string {
     const up: string[] = [];
     let anc: Cgroup | null = root;
@@ -52,6 +95,11 @@ export class Cgroup {
   isAncestorOrSelf(other: Cgroup): boolean {
     for (let c: Cgroup | null = other; c; c = c.parent) if (c === this) return true;
     return false;
+  }
+
+  /** This group and its ancestors, innermost first. */
+  *upward(): Generator<Cgroup> {
+    for (let c: Cgroup | null = this; c; c = c.parent) yield c;
   }
 
   /** This group and every descendant, pre-order. */
@@ -77,13 +125,26 @@ export class Cgroup {
     return n;
   }
 
+  /** Tasks here and below (pids.current). */
+  get taskCount(): number {
+    let n = 0;
+    for (const g of this.subtree()) n += g.tasks.size;
+    return n;
+  }
+
   /** Controllers available here (cgroup.controllers): all at the root, the parent's subtree_control below. */
-  get controllers(): Set<ControllerName> {
+  get controllers(): ReadonlySet<ControllerName> {
     return this.parent ? this.parent.subtreeControl : new Set(CONTROLLERS);
   }
 
-  /** A controller's limits apply here: enabled by every ancestor's subtree_control. */
+  /** The controller's interface files and limits apply here (enabled in the parent's subtree_control). */
   controlled(c: ControllerName): boolean {
     return this.parent !== null && this.parent.subtreeControl.has(c);
+  }
+
+  /** cgroup.freeze of this group or an ancestor: its tasks do not run. */
+  get frozen(): boolean {
+    for (const c of this.upward()) if (c.freeze) return true;
+    return false;
   }
 }

@@ -1,0 +1,87 @@
+// The OOM killer (mm/oom_kill.c, cgroup-v2.rst "OOM Killer"): when an
+// allocation fails because a memory cgroup is at memory.max, or the
+// machine has no free frame, the process with the largest footprint in
+// that group (or on the machine) is killed with SIGKILL and the
+// allocation is retried. The footprint (oom_badness) is the resident
+// frames of its address space; the root namespace's init is spared while
+// another candidate exists. The victim's group and its ancestors count an
+// "oom_kill" event, the group at its limit an "oom" event, and the kernel
+// log gets Linux's line: "Memory cgroup out of memory: Killed process N
+// (comm) …" or "Out of memory: Killed process N (comm) …".
+import type { Task } from "../task";
+import type { Cgroup } from "./cgroup";
+import type { Hierarchy } from "./hierarchy";
+import { memoryEvent } from "./memcg";
+
+const SIGKILL = 9;
+
+export class OomKiller {
+  /** The last failed charge: the group at its limit and the task that asked (consumed by afterFailure). */
+  pending: { domain: Cgroup; task: Task | null } | null = null;
+  /** Kernel log lines (dmesg) of the kills so far. */
+  readonly log: string[] = [];
+  kills = 0;
+
+  constructor(private h: Hierarchy) {}
+
+  /**
+   * After an allocation by `t` failed: runs the memory cgroup's OOM killer
+   * when a group limit was the cause, the machine-wide one when `memFull`.
+   * True when the allocation may be retried (a victim was killed, or `t`
+   * itself got SIGKILL); false when memory was not the cause.
+   */
+  afterFailure(t: Task, memFull: boolean): boolean {
+    const p = this.pending;
+    this.pending = null;
+    const domain = p && (p.task === t || p.task === null) ? p.domain : null;
+    if (!domain && !memFull) return false;
+    if (domain) memoryEvent(domain, "oom");
+    if (dying(t)) return true;
+    const victim = this.select(domain) ?? t;
+    this.kill(victim, domain, t);
+    return true;
+  }
+
+  /** The process with the largest footprint among the candidates (first found wins a tie, as Linux's scan). */
+  private select(domain: Cgroup | null): Task | null {
+    let best: Task | null = null, bestPts = -1, init: Task | null = null;
+    const seen = new Set<object>();
+    for (const th of domain ? domain.allTasks() : this.h.host.allTasks()) {
+      const leader = th.group.leader;
+      if (seen.has(th.group)) continue;
+      seen.add(th.group);
+      if (th.group.zombie || th.group.exitCode !== null || th.exitStatus !== null) continue;
+      if (leader.pids[0] === 1) { init = leader; continue; }
+      const pts = badness(th);
+      if (pts > bestPts) { best = leader; bestPts = pts; }
+    }
+    return best ?? init;
+  }
+
+  private kill(victim: Task, domain: Cgroup | null, current: Task): void {
+    const rss = badness(victim) * 4;
+    const vm = victim.mm.vmas.reduce((n, v) => n + (v.end - v.start), 0) / 1024;
+    this.log.push(`${domain ? "Memory cgroup out of memory" : "Out of memory"}: Killed process ${victim.tgid} (${victim.comm}) `
+      + `total-vm:${vm}kB, anon-rss:${rss}kB, file-rss:0kB, shmem-rss:0kB, UID:${victim.cred.uid} pgtables:0kB oom_score_adj:0`);
+    this.kills++;
+    if (victim.cgroup) memoryEvent(victim.cgroup, "oom_kill");
+    // The faulting process dies on its way back to user mode; another one at once, so that its memory is free for the retry.
+    if (victim.group === current.group) this.h.host.signal(current, SIGKILL);
+    else this.h.host.exitGroup(victim, SIGKILL);
+  }
+}
+
+/** oom_badness: resident frames of the process's address spaces. */
+function badness(t: Task): number {
+  const mms = new Set<object>();
+  let n = 0;
+  for (const th of t.group.threads) {
+    if (th.exitStatus !== null || mms.has(th.mm)) continue;
+    mms.add(th.mm);
+    n += th.mm.rss;
+  }
+  return n;
+}
+
+const dying = (t: Task): boolean =>
+  t.exitStatus !== null || ((t.sig.pending.mask | t.sig.group.pending.mask) & (1n << 8n)) !== 0n;

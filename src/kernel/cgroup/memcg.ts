@@ -15,6 +15,7 @@
 import type { Task } from "../task";
 import type { MemCharge } from "../mm/addrspace";
 import type { Cgroup, MemoryEvents } from "./cgroup";
+import { pageCharging } from "../fs/memfs";
 
 /** The task the kernel serves right now (Linux's `current`): the machine sets it around each slice. */
 export const serving: { task: Task | null } = { task: null };
@@ -137,3 +138,4 @@ export function chargeFilePages(delta: number, inode: object): boolean {
 }
 
 const dying = (t: Task): boolean => ((t.sig.pending.mask | t.sig.group.pending.mask) & (1n << 8n)) !== 0n;
+pageCharging.hook = chargeFilePages;

@@ -63,6 +63,8 @@ export interface Inode {
   device?: CharDevice;
   /** statfs(2) of the filesystem, when it has its own figures (null: sized by the machine's RAM). */
   fsStats?(): FsStats | null;
+  /** Directories whose filesystem decides rmdir itself (a cgroup's interface files do not make it non-empty). */
+  readonly ownsRmdir?: boolean;
 
   // ---- writable filesystems (absent: EROFS) ----
   /** True when the filesystem refuses changes although it has the operations (a read-only MemFs). */

@@ -216,7 +216,7 @@ export class MemInode implements Inode {
     const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
     let fresh = 0;
     for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
-    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (fresh > 0 && !this.fs.charge(fresh, this)) return -ENOSPC;
     if (end > this.len) this.resize(end);
     if (this.present.length < last) this.present = grow(this.present, last);
     for (let p = first; p < last; p++) this.present[p] = 1;
@@ -242,14 +242,14 @@ export class MemInode implements Inode {
         if (this.present[p] === 1) { this.present[p] = 0; freed++; }
       }
       this.presentPages -= freed;
-      this.fs.charge(-freed);
+      this.fs.charge(-freed, this);
       this.mtime = now; this.ctime = now;
       return 0;
     }
     const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
     let fresh = 0;
     for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
-    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (fresh > 0 && !this.fs.charge(fresh, this)) return -ENOSPC;
     if (this.present.length < last) this.present = grow(this.present, last);
     for (let p = first; p < last; p++) this.present[p] = 1;
     this.presentPages += fresh;
@@ -265,7 +265,7 @@ export class MemInode implements Inode {
       let freed = 0;
       for (let p = pages(size); p < this.present.length; p++) if (this.present[p] === 1) { this.present[p] = 0; freed++; }
       this.presentPages -= freed;
-      this.fs.charge(-freed);
+      this.fs.charge(-freed, this);
     }
     if (size > this.buf.length) {
       const next = new Uint8Array(Math.min(MAX_FILE, Math.max(size, this.buf.length * 2, 64)));
@@ -278,7 +278,7 @@ export class MemInode implements Inode {
 
   /** Frees the data of an inode with no names left (open descriptors keep reading what they have). */
   freeData(): void {
-    this.fs.charge(-this.presentPages);
+    this.fs.charge(-this.presentPages, this);
     this.buf = new Uint8Array(0);
     this.len = 0;
     this.present = new Uint8Array(0);
@@ -310,6 +310,9 @@ export interface MemFsLimits {
  */
 export const hostBudget = { maxPages: (1 << 30) / PAGE, usedPages: 0 };
 
+/** The memory cgroup's charge of file pages to the writer's group (cgroup/memcg.ts installs it); false refuses them. */
+export const pageCharging: { hook: ((pages: number, inode: MemInode) => boolean) | null } = { hook: null };
+
 /** Builds a tree by path; parents are created as 0755 root directories when missing. */
 export class MemFs {
   readonly dev = nextDev++;
@@ -334,10 +337,11 @@ export class MemFs {
   }
 
   /** Takes (positive) or gives back (negative) pages of data; false when the limit is reached. */
-  charge(delta: number): boolean {
+  charge(delta: number, inode?: MemInode): boolean {
     if (delta > 0 && this.usedPages + delta > this.maxPages) return false;
     if (delta > 0 && hostBudget.usedPages + delta > hostBudget.maxPages) return false;
     if (this.chargeHook && !this.chargeHook(delta) && delta > 0) return false;
+    if (inode && pageCharging.hook && !pageCharging.hook(delta, inode) && delta > 0) return false;
     this.usedPages += delta;
     hostBudget.usedPages = Math.max(0, hostBudget.usedPages + delta);
     return true;

@@ -55,7 +55,7 @@ export function vfsRmdir(vfs: Vfs, dir: Inode, name: string, cred: FsCred): numb
   const e = mayDelete(dir, victim, cred);
   if (e < 0) return e;
   if (vfs.isMountRoot(victim)) return -EBUSY;
-  if (victim.entries().length > 0) return -ENOTEMPTY;
+  if (!victim.ownsRmdir && victim.entries().length > 0) return -ENOTEMPTY;
   if (!dir.remove) return -EROFS;
   return dir.remove(name);
 }

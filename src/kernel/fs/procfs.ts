@@ -6,6 +6,7 @@
 // procfs's seq_files do; later reads of the same open see that snapshot.
 import { type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFMT } from "./inode";
 import type { Task } from "../task";
+import { procCgroupText } from "../cgroup/cgns";
 import { UTS_RELEASE, UTS_VERSION } from "../syscall/proc";
 
 /** What procfs needs from the kernel. */
@@ -134,6 +135,7 @@ export class ProcFs {
       // A zombie has no memory left to read its arguments from: empty, as on Linux.
       ["cmdline", file(ts, () => (t.group.zombie ? "" : t.argv.map((a) => a + "\0").join("")))],
       ["comm", file(ts, () => t.comm + "\n", 0o644)],
+      ["cgroup", file(ts, () => procCgroupText(t, this.k.current()))],
       ["stat", file(ts, () => this.pidStat(t))],
       ["statm", file(ts, () => { const p = this.vmPages(t); return `${p} ${p} 0 0 0 ${p} 0\n`; })],
       ["status", file(ts, () => this.pidStatus(t))],

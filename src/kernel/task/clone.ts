@@ -56,6 +56,8 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
   const nproc = t.rlimits.get(6 /* RLIMIT_NPROC */)?.[0] ?? Infinity;
   if (!(f & CLONE_THREAD) && t.cred.uid !== 0 && m.processCount(t.cred.uid) >= nproc) return -EAGAIN;
   if (m.taskCount() >= m.maxTasks) return -EAGAIN;
+  // pids.max of the caller's cgroup and its ancestors (cgroup/pids.ts).
+  if (t.cgroup && !t.cgroup.hierarchy.canFork(t)) return -EAGAIN;
 
   const statePa = m.mem.alloc();
   if (statePa < 0) return -ENOMEM;
@@ -82,6 +84,8 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
     return pids;
   }
   c.pids = pids;
+  // The child is born in the caller's cgroup (cgroup/hierarchy.ts).
+  t.cgroup?.hierarchy.forked(t, c, (f & CLONE_VM) !== 0);
   c.comm = t.comm; c.exe = t.exe; c.argv = t.argv; c.env = t.env;
   c.personality = t.personality;
   c.rlimits = new Map([...t.rlimits].map(([k, v]) => [k, [v[0], v[1]]]));

@@ -20,6 +20,7 @@ export function exitThread(m: Machine, t: Task, ws: number): void {
   if (t.exitStatus !== null) return;
   t.exitStatus = ws;
   m.sched.remove(t);
+  t.cgroup?.hierarchy.exited(t);
   if (t.clearChildTid) {
     // set_tid_address(2): write 0 and wake one futex waiter, only when the memory lives on.
     if (t.mm.users > 1 && t.mm.copyOut(t.clearChildTid, new Uint8Array(4)) === 0) m.futexWake(t.mm, t.clearChildTid, 1);

@@ -91,6 +91,16 @@ export interface Inode {
   allocate?(offset: number, len: number, mode: number): number;
   /** Regular files: writes `data` at `offset`, extending the file; bytes written or an errno. */
   write?(offset: number, data: Uint8Array): number;
+
+  // ---- extended attributes (xattr(7); absent: EOPNOTSUPP) ----
+  /** The value of the attribute `name` ("user.x", "trusted.overlay.opaque"), or -ENODATA. */
+  getxattr?(name: string): Uint8Array | number;
+  /** Sets `name` to `value`; XATTR_CREATE: -EEXIST if present, XATTR_REPLACE: -ENODATA if absent. */
+  setxattr?(name: string, value: Uint8Array, flags: number): number;
+  /** The attribute names, in the order they were set. */
+  listxattr?(): string[];
+  /** Removes `name`, or -ENODATA. */
+  removexattr?(name: string): number;
 }
 
 /** What create() makes. */
@@ -115,6 +125,9 @@ export interface SetAttr {
   mtime?: Timespec;
   ctime?: Timespec;
 }
+
+// setxattr(2) flags.
+export const XATTR_CREATE = 1, XATTR_REPLACE = 2;
 
 // fallocate(2) modes.
 export const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;

@@ -8,12 +8,14 @@
 // change with EROFS.
 import {
   type Inode, type Timespec, type NewNode, type SetAttr, type FsStats, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFMT,
-  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
+  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, XATTR_CREATE, XATTR_REPLACE,
 } from "./inode";
 import type { CharDevice } from "./device";
-import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL } from "../errno";
+import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL, ENODATA } from "../errno";
 
 let nextDev = 0x30;
+/** The xattr overlayfs marks opaque upper directories with (Documentation/filesystems/overlayfs.rst). */
+const OVL_OPAQUE = "trusted.overlay.opaque";
 const PAGE = 4096;
 /** Largest file we keep in memory (a JS typed array's practical limit). */
 const MAX_FILE = 2 ** 31;
@@ -37,8 +39,8 @@ export class MemInode implements Inode {
   target = "";
   children: Map<string, MemInode> | null = null;
   device?: CharDevice;
-  /** Overlay upper directories: hides the lower layer (trusted.overlay.opaque). */
-  opaque = false;
+  /** Extended attributes (xattr(7)), created on first use. */
+  private xattrs: Map<string, Uint8Array> | null = null;
   /** Open file descriptions referring to the inode; an unlinked file's data lives until they are gone. */
   opens = 0;
   private buf: Uint8Array = new Uint8Array(0);
@@ -54,6 +56,32 @@ export class MemInode implements Inode {
 
   get dev(): number { return this.fs.dev; }
   get readOnly(): boolean { return this.fs.readOnly; }
+
+  /** Overlay upper directories: hides the lower layers (the trusted.overlay.opaque xattr is "y"). */
+  get opaque(): boolean { return this.xattrs?.get(OVL_OPAQUE)?.[0] === 0x79 /* y */; }
+  set opaque(o: boolean) {
+    if (o) (this.xattrs ??= new Map()).set(OVL_OPAQUE, new Uint8Array([0x79]));
+    else this.xattrs?.delete(OVL_OPAQUE);
+  }
+
+  // ---- extended attributes (tmpfs keeps them in memory, simple_xattr) ----
+  getxattr(name: string): Uint8Array | number { return this.xattrs?.get(name) ?? -ENODATA; }
+  setxattr(name: string, value: Uint8Array, flags: number): number {
+    if (this.fs.readOnly) return -EROFS;
+    const has = this.xattrs?.has(name) ?? false;
+    if ((flags & XATTR_CREATE) && has) return -EEXIST;
+    if ((flags & XATTR_REPLACE) && !has) return -ENODATA;
+    (this.xattrs ??= new Map()).set(name, value.slice());
+    this.ctime = currentTime();
+    return 0;
+  }
+  listxattr(): string[] { return this.xattrs ? [...this.xattrs.keys()] : []; }
+  removexattr(name: string): number {
+    if (this.fs.readOnly) return -EROFS;
+    if (!this.xattrs?.delete(name)) return -ENODATA;
+    this.ctime = currentTime();
+    return 0;
+  }
 
   /** The file's bytes (a view; valid until the next write). */
   get data(): Uint8Array { return this.buf.subarray(0, this.len); }

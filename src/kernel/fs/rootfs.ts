@@ -6,6 +6,8 @@
 import { type Inode, isDir, currentTime } from "./inode";
 import { Vfs } from "./vfs";
 import { OverlayFs } from "./overlay/overlayfs";
+// Registers the "overlay" type mount(2) finds (fs/fstypes.ts).
+import "./overlay/fstype";
 import { createTmpfs } from "./tmpfs";
 import { createDevtmpfs } from "./devtmpfs";
 

@@ -6,6 +6,7 @@
 // in the family files next to it.
 import type { Handler } from "./types";
 import * as fs from "./fs";
+import * as xattr from "./xattr";
 import * as io from "./io";
 import * as proc from "./proc";
 import * as mm from "./mm";
@@ -115,12 +116,18 @@ const IMPL: Record<string, Impl> = {
   readlink: [fs.sysReadlink, "full"],
   readlinkat: [fs.sysReadlinkat, "full"],
   umask: [fs.sysUmask, "full"],
-  getxattr: [fs.sysGetxattr, "partial", "no extended attributes: ENODATA"],
-  lgetxattr: [fs.sysGetxattr, "partial", "no extended attributes: ENODATA"],
-  fgetxattr: [fs.sysGetxattr, "partial", "no extended attributes: ENODATA"],
-  listxattr: [fs.sysListxattr, "partial", "no extended attributes: empty list"],
-  llistxattr: [fs.sysListxattr, "partial", "no extended attributes: empty list"],
-  flistxattr: [fs.sysListxattr, "partial", "no extended attributes: empty list"],
+  setxattr: [xattr.sysSetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  lsetxattr: [xattr.sysLsetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  fsetxattr: [xattr.sysFsetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  getxattr: [xattr.sysGetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  lgetxattr: [xattr.sysLgetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  fgetxattr: [xattr.sysFgetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  listxattr: [xattr.sysListxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  llistxattr: [xattr.sysLlistxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  flistxattr: [xattr.sysFlistxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  removexattr: [xattr.sysRemovexattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  lremovexattr: [xattr.sysLremovexattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  fremovexattr: [xattr.sysFremovexattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
   fadvise64: [io.sysFadvise64, "full"],
   flock: [io.sysFlock, "partial", "one process: every lock is granted"],
   close_range: [io.sysCloseRange, "full"],

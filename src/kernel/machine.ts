@@ -17,13 +17,18 @@ import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
 import { Task, ThreadGroup, rootCredentials, freshProgress, type RunStats } from "./task";
 import { PidNamespace, UtsNamespace } from "./task/pidns";
+import {
+  type NsProxy, IpcNamespace, setInitialInum, PROC_PID_INIT_INO, PROC_UTS_INIT_INO, PROC_IPC_INIT_INO, INIT_NET_INO,
+  INIT_MNT_INO,
+} from "./task/nsproxy";
+import { NetNamespace } from "./net/netns";
 import { cloneTask, type CloneArgs } from "./task/clone";
 import { exitThread, exitGroup, releaseVfork } from "./task/exit";
 import { doWait, type WaitRequest, type WaitReport } from "./task/wait";
 import { Scheduler } from "./sched";
 import { EBLOCK, WaitQueue } from "./waitqueue";
 import { PipeFs } from "./pipe";
-import type { Vfs } from "./fs/vfs";
+import type { Vfs, Path } from "./fs/vfs";
 import { createRootVfs } from "./fs/rootfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
@@ -106,6 +111,8 @@ export class Machine implements Kernel {
   readonly sched: Scheduler;
   readonly pidns = new PidNamespace(null);
   readonly uts: UtsNamespace;
+  /** The initial namespaces, which host-started processes get (task/nsproxy.ts). */
+  readonly initNs: NsProxy;
   readonly maxTasks: number;
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
@@ -115,8 +122,15 @@ export class Machine implements Kernel {
     this.sched = new Scheduler(() => this.monotonicNs());
     // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp (half of RAM, as tmpfs's default) are mounted (fs/rootfs.ts).
     this.vfs = createRootVfs(o.root, { tmpBytes: Math.floor(this.totalRam / 2) });
-    this.proc = new ProcFs(this);
-    this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
+    this.initNs = {
+      pid: this.pidns, pidForChildren: this.pidns, mnt: this.vfs, uts: this.uts, ipc: new IpcNamespace(),
+      // null: the initial cgroup namespace until the cgroup hierarchy (cgroup/) gives it its root group.
+      net: NetNamespace.initial(), cgroup: null,
+    };
+    const ns = this.initNs;
+    for (const [o, n] of [[ns.pid, PROC_PID_INIT_INO], [ns.uts, PROC_UTS_INIT_INO], [ns.ipc, PROC_IPC_INIT_INO], [ns.net, INIT_NET_INO],
+      [ns.mnt, INIT_MNT_INO]] as Array<[object, number]>) setInitialInum(o, n);
+    this.proc = new ProcFs(this, this.pidns);
     this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
     // devpts on /dev/pts: the pseudo-terminals /dev/ptmx creates (fs/devpts.ts).
     this.devpts = new DevPts(this);
@@ -139,9 +153,6 @@ export class Machine implements Kernel {
   taskCount(): number { return this.live.size; }
   processCount(uid: number): number { return this.tasks().filter((t) => t.cred.uid === uid && !t.group.zombie).length; }
   newTid(): number { return this.nextTid++; }
-  mounts(): string[] {
-    return this.vfs.mountsText();
-  }
 
   static async create(o: MachineOptions): Promise<Machine> {
     return new Machine(o.cpu ?? (await loadCpuNode()), o);
@@ -245,7 +256,7 @@ export class Machine implements Kernel {
    * Finds the program for execve: a path with a slash is used as is, a bare
    * name is searched in PATH (as execvp and the shell do). Returns the path.
    */
-  which(cmd: string, cwd: Inode, path = DEFAULT_PATH): string | number {
+  which(cmd: string, cwd: Path, path = DEFAULT_PATH): string | number {
     if (cmd.includes("/")) return cmd;
     for (const dir of path.split(":")) {
       const p = `${dir || "."}/${cmd}`;
@@ -261,7 +272,7 @@ export class Machine implements Kernel {
    * per-image state. On error `t` is unchanged.
    */
   exec(t: Task, path: string, argv: string[], envp: string[], depth = 0): number {
-    const r = this.vfs.resolve(t.fs.root, t.fs.cwd, path, true);
+    const r = t.nsproxy.mnt.resolve(t.fs.root, t.fs.cwd, path, true);
     if (typeof r === "number") return r;
     const ino = r.inode;
     if (isDir(ino)) return -EACCES;
@@ -279,7 +290,7 @@ export class Machine implements Kernel {
       if (!interp) return -ENOEXEC;
       return this.exec(t, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
     }
-    const exe = this.vfs.pathOf(r.parent, t.fs.root).replace(/\/$/, "") + "/" + r.name;
+    const exe = t.nsproxy.mnt.pathOf(r.dir, t.fs.root).replace(/\/$/, "") + "/" + r.name;
     const img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
     if (typeof img === "number") return img;
     // de_thread: the other threads of the process end; the caller carries on alone.
@@ -324,7 +335,7 @@ export class Machine implements Kernel {
   spawn(o: SpawnOptions): Process | RunResult {
     const stats: RunStats = { instructions: 0, wallMs: 0, cpuMs: 0, syscalls: new Map(), enosys: new Map(), pageFaults: 0 };
     const t0 = performance.now();
-    const root = this.vfs.root;
+    const root = this.vfs.rootPath;
     const fail = (msg: string, status: number): RunResult => {
       o.stdio.stderr.write(new TextEncoder().encode(`hako: ${msg}\n`));
       stats.wallMs = performance.now() - t0;
@@ -334,7 +345,7 @@ export class Machine implements Kernel {
     if (o.cwd) {
       const c = this.vfs.resolve(root, root, o.cwd, true);
       if (typeof c === "number" || !isDir(c.inode)) return fail(`${o.cwd}: no such directory`, 125);
-      cwd = c.inode;
+      cwd = c.path;
     }
     const env = o.env ?? [`PATH=${DEFAULT_PATH}`, `HOME=/root`, `HOSTNAME=${this.hostname}`];
     const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
@@ -356,7 +367,7 @@ export class Machine implements Kernel {
     const mm = AddressSpace.create(this.mem);
     if (!mm) { this.mem.release(statePa); files.closeAll(); return fail("out of memory", 125); }
     const t = new Task(tid, tid, rootCredentials(), { root, cwd, umask: 0o022 }, files, mm, regs,
-      { pid: this.pidns, uts: this.uts }, this.sched);
+      { ...this.initNs }, this.sched);
     const g = new ThreadGroup(t);
     t.group = g;
     g.threads.add(t);

@@ -7,11 +7,11 @@
 // numbers in the task's own namespace, which is the root one until
 // namespaces are created (issue 5).
 import type { AddressSpace } from "./mm/addrspace";
-import type { Inode } from "./fs/inode";
+import type { Path } from "./fs/mount";
 import type { FdTable } from "./fs/file";
 import type { Regs } from "./regs";
 import { WaitQueue, type Waker, type WakeReason } from "./waitqueue";
-import type { PidNamespace, UtsNamespace } from "./task/pidns";
+import type { NsProxy } from "./task/nsproxy";
 import { Pending, GroupSignals } from "./signal/queue";
 import type { Cgroup } from "./cgroup/cgroup";
 
@@ -25,7 +25,8 @@ export const rootCredentials = (): Credentials => ({
   uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: [],
 });
 
-export interface FsContext { root: Inode; cwd: Inode; umask: number }
+/** The task's root and working directory as places in its mount namespace (mount + inode: they survive pivot_root and bind mounts). */
+export interface FsContext { root: Path; cwd: Path; umask: number }
 
 /** struct k_sigaction as rt_sigaction(2) stores it. */
 export interface SigAction { handler: bigint; flags: bigint; restorer: bigint; mask: bigint }
@@ -149,8 +150,8 @@ export class Task {
   rlimits: Rlimits = defaultRlimits();
   /** Set when the task has exited: the wait status (exit code << 8, or the signal number). */
   exitStatus: number | null = null;
-  /** Namespaces (issue 5 adds mount, net, ipc, cgroup, user) and cgroup membership. */
-  nsproxy: { pid: PidNamespace; uts: UtsNamespace };
+  /** Namespaces (task/nsproxy.ts) and cgroup membership. */
+  nsproxy: NsProxy;
   /** The cgroup v2 group the task belongs to (cgroup/hierarchy.ts); set when it joins a machine. */
   cgroup: Cgroup | null = null;
   /** Thread group (process); set right after construction. */
@@ -184,7 +185,7 @@ export class Task {
     public files: FdTable,
     public mm: AddressSpace,
     readonly regs: Regs,
-    ns: { pid: PidNamespace; uts: UtsNamespace },
+    ns: NsProxy,
     waker: Waker,
   ) {
     this.nsproxy = ns;

@@ -1,13 +1,22 @@
 // procfs (proc(5)): files generated from kernel state when they are read.
 // This first version has what single-process busybox applets read: /proc/self,
-// /proc/PID/{exe,cwd,root,cmdline,comm,stat,status,maps,fd/}, and
-// /proc/{meminfo,uptime,loadavg,version,cpuinfo,stat,mounts,filesystems}.
+// /proc/PID/{exe,cwd,root,cmdline,comm,stat,status,maps,fd/,ns/,mounts,mountinfo},
+// and /proc/{meminfo,uptime,loadavg,version,cpuinfo,stat,mounts,filesystems}.
+// Each instance belongs to the PID namespace it was mounted from
+// (pid_namespaces(7)): it lists and numbers the tasks as that namespace sees them.
 // Files report size 0 and produce their text on a read at offset 0, as
 // procfs's seq_files do; later reads of the same open see that snapshot.
 import { type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFMT } from "./inode";
 import type { Task } from "../task";
 import { procCgroupText } from "../cgroup/cgns";
+import type { Path } from "./mount";
 import { UTS_RELEASE, UTS_VERSION } from "../syscall/proc";
+import type { PidNamespace } from "../task/pidns";
+import { setMagicLink } from "./vfs";
+import { filesystemsText, registerFilesystem } from "./fstypes";
+import { ENODEV } from "../errno";
+import { type NsKind, nsInode, nsLinkText } from "./nsfs";
+import { INIT_USER_NS, INIT_TIME_NS, INIT_CGROUP_NS } from "../task/nsproxy";
 
 /** What procfs needs from the kernel. */
 export interface ProcSource {
@@ -20,8 +29,6 @@ export interface ProcSource {
   bootTimeMs: number;
   totalRam: number;
   freeRam(): number;
-  /** Lines of /proc/mounts. */
-  mounts(): string[];
 }
 
 const PROC_DEV = 0x14;
@@ -96,13 +103,17 @@ const STATE_NAMES: Record<string, string> = { R: "R (running)", S: "S (sleeping)
 export class ProcFs {
   readonly root: Inode;
   /** Per-task directories, kept so that their inode numbers stay stable. */
-  private pidDirs = new Map<Task, ProcInode>();
+  private pidDirs = new WeakMap<Task, ProcInode>();
 
-  constructor(private k: ProcSource) {
+  constructor(private k: ProcSource, readonly ns: PidNamespace) {
+    let byNs = machines.get(k);
+    if (!byNs) machines.set(k, (byNs = { source: k, byNs: new WeakMap() }));
+    byNs.byNs.set(ns, this);
     const t0 = { sec: Math.floor(k.bootTimeMs / 1000), nsec: 0 };
+    const pidOf = (t: Task | null | undefined): string => { const n = t ? ns.pidOf(t.group.leader) : 0; return n ? String(n) : ""; };
     const fixed: Array<[string, Inode]> = [
-      ["self", link(t0, () => String(k.current()?.tgid ?? ""))],
-      ["thread-self", link(t0, () => { const c = k.current(); return c ? `${c.tgid}/task/${c.tid}` : ""; })],
+      ["self", link(t0, () => pidOf(k.current()))],
+      ["thread-self", link(t0, () => { const c = k.current(); return c && ns.pidOf(c) ? `${pidOf(c)}/task/${ns.pidOf(c)}` : ""; })],
       ["meminfo", file(t0, () => this.meminfo())],
       ["uptime", file(t0, () => {
         const s = Number(k.monotonicNs()) / 1e9;
@@ -112,12 +123,12 @@ export class ProcFs {
       ["version", file(t0, () => `Linux version ${UTS_RELEASE} (hako@hako) (TypeScript) ${UTS_VERSION}\n`)],
       ["cpuinfo", file(t0, () => CPUINFO)],
       ["stat", file(t0, () => this.stat())],
-      ["mounts", file(t0, () => k.mounts().join("\n") + "\n")],
-      ["filesystems", file(t0, () => "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n")],
+      ["mounts", link(t0, () => "self/mounts")],
+      ["filesystems", file(t0, () => filesystemsText())],
     ];
     const root = dir(t0, () => [
       ...fixed,
-      ...k.tasks().map((t): [string, Inode] => [String(t.tgid), this.pidDir(t)]),
+      ...k.tasks().flatMap((t): Array<[string, Inode]> => { const n = ns.pidOf(t); return n ? [[String(n), this.pidDir(t)]] : []; }),
     ]);
     root.parent = root;
     this.root = root;
@@ -128,10 +139,17 @@ export class ProcFs {
     if (d) return d;
     const ts = { sec: Math.floor(this.k.bootTimeMs / 1000) + Number(t.startNs / 1000000000n), nsec: 0 };
     const fdDir = dir(ts, () => t.files.fds.flatMap((e, fd): Array<[string, Inode]> => (e ? [[String(fd), link(ts, () => e.file.path)]] : [])), 0o500);
+    const cwd = link(ts, () => this.pathFor(t.fs.cwd));
+    setMagicLink(cwd, () => t.fs.cwd);
+    const root = link(ts, () => this.pathFor(t.fs.root));
+    setMagicLink(root, () => t.fs.root);
     const entries: Array<[string, Inode]> = [
       ["exe", link(ts, () => t.exe)],
-      ["cwd", link(ts, () => this.pathOf(t, t.fs.cwd))],
-      ["root", link(ts, () => "/")],
+      ["cwd", cwd],
+      ["root", root],
+      ["ns", this.nsDir(t, ts)],
+      ["mounts", file(ts, () => t.nsproxy.mnt.mountsText(t.fs.root).map((l) => l + "\n").join(""))],
+      ["mountinfo", file(ts, () => t.nsproxy.mnt.mountinfoText(t.fs.root).map((l) => l + "\n").join(""))],
       // A zombie has no memory left to read its arguments from: empty, as on Linux.
       ["cmdline", file(ts, () => (t.group.zombie ? "" : t.argv.map((a) => a + "\0").join("")))],
       ["comm", file(ts, () => t.comm + "\n", 0o644)],
@@ -151,8 +169,28 @@ export class ProcFs {
   /** Drops a task's directory when it is reaped. */
   forget(t: Task): void { this.pidDirs.delete(t); }
 
-  /** getcwd-like path of a directory, for the cwd link. */
-  pathOf: (t: Task, i: Inode) => string = () => "/";
+  /** A place as the reading task sees it (d_path from the reader's root), for the cwd and root links. */
+  private pathFor(p: Path): string {
+    const r = this.k.current();
+    return r ? r.nsproxy.mnt.pathOf(p, r.fs.root) : "/";
+  }
+
+  /** /proc/PID/ns: one magic link per namespace kind, leading to its nsfs inode (what setns takes). */
+  private nsDir(t: Task, ts: Timespec): ProcInode {
+    const n = (): Array<[string, NsKind, object]> => {
+      const x = t.nsproxy;
+      return [["cgroup", "cgroup", x.cgroup ?? INIT_CGROUP_NS], ["ipc", "ipc", x.ipc], ["mnt", "mnt", x.mnt], ["net", "net", x.net], ["pid", "pid", x.pid],
+        ["pid_for_children", "pid", x.pidForChildren], ["time", "time", INIT_TIME_NS], ["time_for_children", "time", INIT_TIME_NS],
+        ["user", "user", INIT_USER_NS], ["uts", "uts", x.uts]];
+    };
+    const links = new Map<string, ProcInode>();
+    for (const [name] of n()) {
+      const l = link(ts, () => { const e = n().find(([m]) => m === name)!; return nsLinkText(e[1], e[2]); });
+      setMagicLink(l, () => { const e = n().find(([m]) => m === name)!; return nsInode(e[1], e[2]); });
+      links.set(name, l);
+    }
+    return dir(ts, () => [...links], 0o511);
+  }
 
   /** proc_pid_stat(5) state letter: R running/runnable, S sleeping, T stopped, Z zombie. */
   private state(t: Task): string {
@@ -224,6 +262,20 @@ export class ProcFs {
     }).join("\n") + (t.mm.vmas.length ? "\n" : "");
   }
 }
+
+/** The procfs of each (kernel, PID namespace): proc mounts of one namespace share it, as Linux reuses the superblock. */
+const machines = new WeakMap<object, { source: ProcSource; byNs: WeakMap<PidNamespace, ProcFs> }>();
+
+// mount -t proc: the /proc of the mounter's PID namespace.
+registerFilesystem({
+  name: "proc", nodev: true,
+  mount: (r) => {
+    const m = machines.get(r.kernel);
+    if (!m) return -ENODEV;
+    const ns = r.task.nsproxy.pid;
+    return { root: (m.byNs.get(ns) ?? new ProcFs(m.source, ns)).root, options: "" };
+  },
+});
 
 const CPUINFO = `processor\t: 0
 vendor_id\t: GenuineIntel

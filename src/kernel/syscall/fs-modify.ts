@@ -27,7 +27,7 @@ function mkdirAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, mode: numbe
   if (typeof p === "number") return p;
   // mkdir keeps the sticky bit (S_IRWXUGO | S_ISVTX) and applies the umask.
   const m = S_IFDIR | (mode & 0o1777 & ~t.fs.umask);
-  const r = vfsCreate(k.vfs, p.dir, p.name, { mode: m, uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
+  const r = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: m, uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
   return typeof r === "number" ? r : 0;
 }
 
@@ -52,7 +52,7 @@ function mknodAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, mode: numbe
   const major = (dev >>> 8) & 0xfff, minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
   const rdev = type === S_IFCHR || type === S_IFBLK ? (major << 8) | minor : 0;
   const device = type === S_IFCHR ? deviceByRdev(rdev) : undefined;
-  const r = vfsCreate(k.vfs, p.dir, p.name, { mode: type | (mode & 0o7777 & ~t.fs.umask), uid: t.cred.fsuid, gid: t.cred.fsgid, rdev, device }, t.cred);
+  const r = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: type | (mode & 0o7777 & ~t.fs.umask), uid: t.cred.fsuid, gid: t.cred.fsgid, rdev, device }, t.cred);
   return typeof r === "number" ? r : 0;
 }
 
@@ -68,8 +68,8 @@ function symlinkAt(t: Task, k: Kernel, targetPtr: number, dirfd: number, pathPtr
   if (typeof path === "number") return path;
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
-  if (p.trailingSlash && !k.vfs.child(p.dir, p.name)) return -ENOENT;
-  const r = vfsCreate(k.vfs, p.dir, p.name, { mode: S_IFLNK | 0o777, uid: t.cred.fsuid, gid: t.cred.fsgid, target }, t.cred);
+  if (p.trailingSlash && !t.nsproxy.mnt.child(p.dir, p.name)) return -ENOENT;
+  const r = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: S_IFLNK | 0o777, uid: t.cred.fsuid, gid: t.cred.fsgid, target }, t.cred);
   return typeof r === "number" ? r : 0;
 }
 
@@ -90,8 +90,8 @@ function linkAt(t: Task, k: Kernel, olddirfd: number, oldPtr: number, newdirfd: 
   if (typeof src === "number") return src;
   const p = parentAt(t, k, newdirfd, newPath);
   if (typeof p === "number") return p;
-  if (p.trailingSlash) return k.vfs.child(p.dir, p.name) ? -EEXIST : -ENOENT;
-  return vfsLink(k.vfs, src, p.dir, p.name, t.cred, (i) => linkable.has(i));
+  if (p.trailingSlash) return t.nsproxy.mnt.child(p.dir, p.name) ? -EEXIST : -ENOENT;
+  return vfsLink(t.nsproxy.mnt, src, p.dir, p.name, t.cred, (i) => linkable.has(i));
 }
 
 // ---- removing and moving names ----
@@ -109,12 +109,12 @@ function unlinkAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: num
   if (typeof path === "number") return path;
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
-  if (flags & AT_REMOVEDIR) return vfsRmdir(k.vfs, p.dir, p.name, t.cred);
+  if (flags & AT_REMOVEDIR) return vfsRmdir(t.nsproxy.mnt, p.dir, p.name, t.cred);
   if (p.trailingSlash) {
-    const c = k.vfs.child(p.dir, p.name);
+    const c = t.nsproxy.mnt.child(p.dir, p.name);
     if (c && !isDir(c)) return -ENOTDIR;
   }
-  return vfsUnlink(k.vfs, p.dir, p.name, t.cred);
+  return vfsUnlink(t.nsproxy.mnt, p.dir, p.name, t.cred);
 }
 
 /** rename(2) */
@@ -134,9 +134,9 @@ function renameAt(t: Task, k: Kernel, olddirfd: number, oldPtr: number, newdirfd
   const np = parentAt(t, k, newdirfd, newPath);
   if (typeof np === "number") return np;
   // A trailing slash is allowed only on directories.
-  const src = k.vfs.child(op.dir, op.name);
+  const src = t.nsproxy.mnt.child(op.dir, op.name);
   if (src && !isDir(src) && (op.trailingSlash || np.trailingSlash)) return -ENOTDIR;
-  return vfsRename(k.vfs, op.dir, op.name, np.dir, np.name, flags, t.cred);
+  return vfsRename(t.nsproxy.mnt, op.dir, op.name, np.dir, np.name, flags, t.cred);
 }
 
 // ---- attributes ----

@@ -161,7 +161,7 @@ export const UTS_VERSION = "#1 SMP PREEMPT_DYNAMIC Hako";
 /** uname(2) */
 export function sysUname(t: Task, a: Args, k: Kernel): number {
   const b = new Uint8Array(65 * 6);
-  ["Linux", k.uts.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", k.uts.domainname].forEach((s, i) => b.set(utsField(s), i * 65));
+  ["Linux", t.nsproxy.uts.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", t.nsproxy.uts.domainname].forEach((s, i) => b.set(utsField(s), i * 65));
   return t.mm.copyOut(a.u(0), b);
 }
 
@@ -277,7 +277,7 @@ function setUts(t: Task, a: Args, k: Kernel, field: "hostname" | "domainname"): 
   const raw = t.mm.copyIn(a.u(0), len);
   if (!raw) return -EFAULT;
   const z = raw.indexOf(0);
-  k.uts[field] = new TextDecoder().decode(z < 0 ? raw : raw.subarray(0, z));
+  t.nsproxy.uts[field] = new TextDecoder().decode(z < 0 ? raw : raw.subarray(0, z));
   return 0;
 }
 

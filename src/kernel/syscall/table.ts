@@ -13,6 +13,7 @@ import * as mm from "./mm";
 import * as time from "./time";
 import * as sig from "./signal";
 import * as pipe from "../pipe";
+import * as mount from "./mount";
 
 export type Status = "full" | "partial" | "unsupported";
 
@@ -171,6 +172,9 @@ const IMPL: Record<string, Impl> = {
   utimes: [fs.sysUtimes, "full"],
   utime: [fs.sysUtime, "full"],
   chroot: [fs.sysChroot, "full"],
+  mount: [mount.sysMount, "partial", "types from fs/fstypes.ts (tmpfs, proc, devtmpfs, devpts, and those other modules register); MS_BIND/MS_REC, MS_REMOUNT, MS_MOVE; propagation types recorded and shown in mountinfo but never propagated; no block devices"],
+  umount2: [mount.sysUmount2, "partial", "MNT_FORCE is the same as without it; MNT_EXPIRE always EAGAIN"],
+  pivot_root: [mount.sysPivotRoot, "full"],
   fallocate: [fs.sysFallocate, "partial", "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP"],
   brk: [mm.sysBrk, "full"],
   mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],

@@ -12,7 +12,7 @@
 import { sha256Digest, gunzip } from "./digest";
 import { parseTar, type TarEntry } from "./tar";
 import { BlobStore } from "./blobs";
-import { readBlob, type BlobSource, type Descriptor, type ImageConfig, type ImageManifest } from "./oci";
+import { readBlob, type BlobSource, type Descriptor, type ImageConfig, type ImageManifest, type LoadedImage } from "./oci";
 
 export const WHITEOUT_PREFIX = ".wh.";
 export const OPAQUE_MARKER = ".wh..wh..opq";
@@ -157,7 +157,8 @@ export class LayerStore {
     const desc = ref ? index.manifests.find((m) => m.annotations?.["org.opencontainers.image.ref.name"] === ref) : index.manifests[0];
     if (!desc) throw new Error(ref ? `no image tagged ${ref} in the layout` : "the layout's index is empty");
     const put = async (d: Descriptor): Promise<Uint8Array> => {
-      const cached = await this.blobs.get(d.digest);
+      // A stored copy that no longer matches its digest is fetched again and replaced.
+      const cached = await this.blobs.get(d.digest).catch(() => undefined);
       if (cached) return cached;
       const bytes = await readBlob(src, d);
       await this.blobs.put(bytes, d.digest);
@@ -168,5 +169,14 @@ export class LayerStore {
     for (const l of manifest.layers) await put(l);
     const layers = manifest.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, diffId: config.rootfs.diff_ids[i] }));
     return { manifest, config, layers };
+  }
+
+  /** An image as oci.ts's loadImage gives it, its blobs kept in (and after the first time, read from) the store. */
+  async loadImage(src: BlobSource, ref?: string): Promise<LoadedImage> {
+    const { manifest, config, layers } = await this.importImage(src, ref);
+    return {
+      manifest, config,
+      layers: await Promise.all(layers.map(async (l, i) => ({ descriptor: manifest.layers[i], diffId: l.diffId!, entries: await this.entries(l) }))),
+    };
   }
 }

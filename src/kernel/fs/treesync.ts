@@ -61,6 +61,12 @@ const fingerprint = (i: Inode): string => `${i.size}|${i.mtime.sec}.${i.mtime.ns
 export class TreeSync {
   private known = new WeakMap<Inode, Known>();
   private full = false;
+  /**
+   * The last snapshot recorded a file changed within the clock's granularity
+   * of the snapshot: a write in the same tick would not move its times (nor
+   * the signature), so the caller should sync once more a little later.
+   */
+  recheck = false;
   private savedHook: ((pages: number) => boolean) | null | undefined;
   readonly stats: SyncStats = { saves: 0, lastSeq: 0, lastInodes: 0, lastBytesWritten: 0, lastMs: 0, full: false, lastError: null };
 
@@ -77,6 +83,28 @@ export class TreeSync {
     this.stats.lastSeq = m.seq;
     this.stats.lastInodes = m.inodes.length;
     return m.entries.length;
+  }
+
+  /**
+   * A summary of the tree's metadata (names, inode identity, attributes,
+   * times): it changes whenever a save would store something new, and costs
+   * a walk without copying data, so a caller can poll it to decide when to
+   * sync. Every change of content or xattrs moves the ctime it includes.
+   */
+  signature(): string {
+    const ids = new Map<Inode, number>();
+    const parts: string[] = [];
+    const visit = (path: string, n: Inode): void => {
+      let id = ids.get(n);
+      const first = id === undefined;
+      if (first) { id = ids.size; ids.set(n, id); }
+      parts.push(first
+        ? `${path}\0${id}\0${n.mode}\0${n.uid}\0${n.gid}\0${n.rdev}\0${fingerprint(n)}\0${n.atime.sec}.${n.atime.nsec}`
+        : `${path}\0${id}`);
+      if (first && isDir(n)) for (const [name, c] of n.entries()) visit(path ? `${path}/${name}` : name, c);
+    };
+    visit("", this.fs.root);
+    return parts.join("\n");
   }
 
   /** Snapshots the tree now and saves it; resolves when the save is committed (or refused: full). */
@@ -104,6 +132,7 @@ export class TreeSync {
   /** The snapshot of the tree as it is now (synchronous: one consistent state). */
   private snapshot(): { snapshot: TreeSnapshot; index: Map<Inode, number>; pending: Array<[Inode, Omit<Known, "extents">]> } {
     const nowMs = ms(currentTime());
+    this.recheck = false;
     const index = new Map<Inode, number>();
     const inodes: SnapshotInode[] = [];
     const entries: Array<[string, number]> = [];
@@ -145,6 +174,7 @@ export class TreeSync {
     }
     r.extents = dataExtents(n);
     pending.push([n, { fp, recordedAtMs: nowMs }]);
+    if (ms(n.ctime) >= nowMs - RACY_MS) this.recheck = true;
     return r;
   }
 

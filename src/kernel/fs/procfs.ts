@@ -8,6 +8,8 @@
 // procfs's seq_files do; later reads of the same open see that snapshot.
 import { type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFMT } from "./inode";
 import type { Task } from "../task";
+import { PROC_NET_FILES } from "../net/procnet";
+import { netOf } from "../net/netns";
 import { procCgroupText } from "../cgroup/cgns";
 import type { Path } from "./mount";
 import { UTS_RELEASE, UTS_VERSION } from "../syscall/proc";
@@ -123,6 +125,8 @@ export class ProcFs {
       ["version", file(t0, () => `Linux version ${UTS_RELEASE} (hako@hako) (TypeScript) ${UTS_VERSION}\n`)],
       ["cpuinfo", file(t0, () => CPUINFO)],
       ["stat", file(t0, () => this.stat())],
+      // The reader's network namespace (proc(5): /proc/net is a link to self/net).
+      ["net", link(t0, () => "self/net")],
       ["mounts", link(t0, () => "self/mounts")],
       ["filesystems", file(t0, () => filesystemsText())],
     ];
@@ -143,6 +147,8 @@ export class ProcFs {
     setMagicLink(cwd, () => t.fs.cwd);
     const root = link(ts, () => this.pathFor(t.fs.root));
     setMagicLink(root, () => t.fs.root);
+    // /proc/PID/net: the files of that task's network namespace (net/procnet.ts).
+    const netFiles = PROC_NET_FILES.map(([n, gen]): [string, Inode] => [n, file(ts, () => gen(netOf(t)))]);
     const entries: Array<[string, Inode]> = [
       ["exe", link(ts, () => t.exe)],
       ["cwd", cwd],
@@ -160,6 +166,7 @@ export class ProcFs {
       ["maps", file(ts, () => this.maps(t))],
       ["environ", file(ts, () => t.env.map((e) => e + "\0").join(""), 0o400)],
       ["fd", fdDir],
+      ["net", dir(ts, () => netFiles)],
     ];
     d = dir(ts, () => entries);
     this.pidDirs.set(t, d);

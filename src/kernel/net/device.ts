@@ -62,6 +62,12 @@ export class NetDevice {
   readonly addrs: IfAddr[] = [];
   /** Addresses the device's address families add when it first goes up (lo: 127.0.0.1/8, ::1/128). */
   private everUp = false;
+  /**
+   * An IPv4 address was added once: the namespace's fib tables exist from
+   * then on (fib_new_table; local aliases main), so /proc/net/route prints
+   * its header even when the routes are gone.
+   */
+  inetEver = false;
 
   constructor(
     public name: string,
@@ -106,7 +112,7 @@ export class NetDevice {
     if (up) {
       this.qdisc = "noqueue";
       if (this.fixedFlags & IFF_LOOPBACK) {
-        if (!this.everUp) this.addrs.push(v4Loopback(this.name));
+        if (!this.everUp) this.addAddr(v4Loopback(this.name));
         if (!this.addrs.some((a) => a.family === AF_INET6)) this.addrs.push(v6Loopback());
       }
       this.everUp = true;
@@ -114,6 +120,11 @@ export class NetDevice {
       // addrconf_ifdown: IPv6 addresses go with the link; IPv4 ones stay.
       for (let i = this.addrs.length - 1; i >= 0; i--) if (this.addrs[i].family === AF_INET6) this.addrs.splice(i, 1);
     }
+  }
+
+  addAddr(a: IfAddr): void {
+    this.addrs.push(a);
+    if (a.family === AF_INET) this.inetEver = true;
   }
 
   /** The IPv4 addresses, primary first (SIOCGIFADDR reports the first). */

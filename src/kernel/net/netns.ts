@@ -3,6 +3,7 @@
 // and without addresses, exactly as Linux creates it (loopback_net_init);
 // the initial namespace's lo is up, as after a booted host's ifup.
 import { NetDevice, loopbackDevice } from "./device";
+import type { Task } from "../task";
 
 let nextId = 0;
 
@@ -29,4 +30,21 @@ export class NetNamespace {
 
   byIndex(i: number): NetDevice | null { return this.devices.find((d) => d.ifindex === i) ?? null; }
   byName(name: string): NetDevice | null { return this.devices.find((d) => d.name === name) ?? null; }
+}
+
+/**
+ * Initial namespaces of machines whose tasks carry no `nsproxy.net` yet,
+ * keyed by the machine's root PID namespace (one per machine).
+ */
+const fallback = new WeakMap<object, NetNamespace>();
+
+/** The network namespace of `t` (its nsproxy's, or its machine's initial one). */
+export function netOf(t: Task): NetNamespace {
+  const own = (t.nsproxy as { net?: NetNamespace }).net;
+  if (own) return own;
+  let root = t.nsproxy.pid;
+  while (root.parent) root = root.parent;
+  let ns = fallback.get(root);
+  if (!ns) { ns = NetNamespace.initial(); fallback.set(root, ns); }
+  return ns;
 }

@@ -13,6 +13,7 @@ import * as mm from "./mm";
 import * as time from "./time";
 import * as sig from "./signal";
 import * as pipe from "../pipe";
+import * as sock from "./socket";
 import * as mount from "./mount";
 
 export type Status = "full" | "partial" | "unsupported";
@@ -105,7 +106,7 @@ const IMPL: Record<string, Impl> = {
   access: [fs.sysAccess, "full"],
   faccessat: [fs.sysFaccessat, "full"],
   faccessat2: [fs.sysFaccessat2, "full"],
-  ioctl: [io.sysIoctl, "partial", "termios queries on tty devices, FIONREAD, FIOCLEX; ENOTTY otherwise"],
+  ioctl: [io.sysIoctl, "partial", "termios queries on tty devices, FIONREAD, FIOCLEX, the SIOCGIF*/SIOCSIF* device ioctls on sockets; ENOTTY otherwise"],
   fcntl: [io.sysFcntl, "partial", "record locks are kept and conflict, but F_SETLKW cannot wait yet (EDEADLK); no leases, owners or seals"],
   dup: [io.sysDup, "full"],
   dup2: [io.sysDup2, "full"],
@@ -240,6 +241,23 @@ const IMPL: Record<string, Impl> = {
   futex: [proc.sysFutex, "partial", "WAIT/WAKE and their BITSET forms; no requeue, WAKE_OP or PI"],
   pipe: [pipe.sysPipe, "full"],
   pipe2: [pipe.sysPipe2, "partial", "no O_DIRECT packet mode"],
+
+  socket: [sock.sysSocket, "partial", "AF_NETLINK (NETLINK_ROUTE), AF_INET/AF_INET6 UDP and TCP; AF_UNIX, raw and ping sockets EAFNOSUPPORT/ESOCKTNOSUPPORT/EACCES for now"],
+  socketpair: [sock.sysSocketpair, "partial", "no AF_UNIX yet: EAFNOSUPPORT (EOPNOTSUPP for inet and netlink, as Linux)"],
+  bind: [sock.sysBind, "full"],
+  connect: [sock.sysConnect, "partial", "UDP sets the peer; TCP connections are not modelled yet (ECONNREFUSED on loopback, ENETUNREACH elsewhere)"],
+  listen: [sock.sysListen, "partial", "TCP listens, but no connection can arrive yet"],
+  accept: [sock.sysAccept, "partial", "waits forever (no TCP connections yet); EAGAIN when non-blocking"],
+  accept4: [sock.sysAccept4, "partial", "waits forever (no TCP connections yet); EAGAIN when non-blocking"],
+  getsockname: [sock.sysGetsockname, "full"],
+  getpeername: [sock.sysGetpeername, "full"],
+  sendto: [sock.sysSendto, "partial", "netlink requests to the kernel, UDP over loopback; no MSG_OOB"],
+  recvfrom: [sock.sysRecvfrom, "partial", "MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, SO_RCVTIMEO; no MSG_OOB or MSG_WAITALL on streams"],
+  sendmsg: [sock.sysSendmsg, "partial", "no ancillary data (SCM_RIGHTS/SCM_CREDENTIALS ignored)"],
+  recvmsg: [sock.sysRecvmsg, "partial", "msg_flags reports MSG_TRUNC; no ancillary data"],
+  shutdown: [sock.sysShutdown, "partial", "ENOTCONN: no connected sockets yet"],
+  setsockopt: [sock.sysSetsockopt, "partial", "SO_SNDBUF/RCVBUF/RCVTIMEO/REUSEADDR and netlink's applied; other options recorded and returned by getsockopt"],
+  getsockopt: [sock.sysGetsockopt, "full"],
   sethostname: [proc.sysSethostname, "full"],
   setreuid: [proc.sysSetreuid, "partial", "no capability model: root may set any id"],
   setregid: [proc.sysSetregid, "partial", "no capability model: root may set any id"],

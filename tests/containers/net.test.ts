@@ -1,0 +1,151 @@
+// Network namespaces and the first sockets, with the real busybox: `ip`
+// (rtnetlink) and `ifconfig` (device ioctls, /proc/net/dev, /proc/net/if_inet6)
+// in Hako against the same busybox run natively inside a fresh network
+// namespace of this host (`unshare -n`, where lo starts down; `ip link set
+// lo up` brings it to the state Hako's initial namespace boots in). Nothing
+// is masked: in a fresh namespace every counter is 0 on both sides.
+// Where the host refuses unshare (CI without root) only the native half is
+// skipped and Hako's output is still checked against the fixed text.
+import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { spawnSync } from "node:child_process";
+import { rmSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { makeScratch, runHako, scratchMachine, ENV, type Scratch } from "../userland/harness";
+import type { Machine } from "../../src/kernel/machine";
+import { NetNamespace } from "../../src/kernel/net/netns";
+import { procNetDev, procNetIfInet6, procNetRoute } from "../../src/kernel/net/procnet";
+import { routes } from "../../src/kernel/net/routes";
+import { IFF_UP, IFF_LOOPBACK, IFF_RUNNING, IFF_LOWER_UP } from "../../src/kernel/net/device";
+
+let s: Scratch;
+let m: Machine;
+
+/** Whether this host lets us make a network namespace (root, no seccomp/userns restriction). */
+let nativeNs = false;
+
+beforeAll(async () => {
+  s = makeScratch();
+  // Let `nobody` reach the busybox links natively (the scratch directory is made 0700).
+  chmodSync(s.dir, 0o755);
+  m = await scratchMachine(s);
+  nativeNs = spawnSync("unshare", ["-n", "true"]).status === 0;
+  if (!nativeNs) console.warn("net.test: this host refuses `unshare -n` (not root?); the native half of the comparisons is skipped");
+}, 120000);
+
+afterAll(() => rmSync(s.dir, { recursive: true, force: true }));
+
+/** Runs `script` with busybox's sh in a fresh network namespace of the host; null when the host refuses. */
+function native(script: string): { stdout: string; stderr: string; status: number } | null {
+  if (!nativeNs) return null;
+  const env: Record<string, string> = { PATH: join(s.dir, "bin") };
+  for (const e of ENV) { const [k, v] = e.split("="); env[k] = v; }
+  const r = spawnSync("unshare", ["-n", join(s.dir, "bin/sh"), "-c", script], { cwd: s.work, env, encoding: "latin1" });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+
+const sh = (script: string) => runHako(m, ["sh", "-c", script]);
+
+/** The commands compared in each state. */
+const COMMANDS = [
+  "ifconfig", "ifconfig -a", "ifconfig lo", "ip link", "ip addr", "ip -o link", "ip -o addr", "ip -4 addr", "ip -6 addr", "ip -4 link", "ip -6 link",
+  "ip link show lo", "ip addr show dev lo", "ip route", "ip route show table local", "ip -6 route show table local",
+  "cat /proc/net/dev", "cat /proc/net/if_inet6", "cat /proc/net/route",
+];
+
+const UP_LINK = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";
+const ADDRS_UP = "    inet 127.0.0.1/8 scope host lo\n       valid_lft forever preferred_lft forever\n"
+  + "    inet6 ::1/128 scope host \n       valid_lft forever preferred_lft forever\n";
+const IFCONFIG_UP = "lo        Link encap:Local Loopback  \n          inet addr:127.0.0.1  Mask:255.0.0.0\n"
+  + "          inet6 addr: ::1/128 Scope:Host\n          UP LOOPBACK RUNNING  MTU:65536  Metric:1\n"
+  + "          RX packets:0 errors:0 dropped:0 overruns:0 frame:0\n          TX packets:0 errors:0 dropped:0 overruns:0 carrier:0\n"
+  + "          collisions:0 txqueuelen:1000 \n          RX bytes:0 (0.0 B)  TX bytes:0 (0.0 B)\n\n";
+const PROC_NET_DEV = "Inter-|   Receive                                                |  Transmit\n"
+  + " face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n"
+  + "    lo:       0       0    0    0    0     0          0         0        0       0    0    0    0     0       0          0\n";
+
+describe("the initial namespace: lo up, as a booted host's", () => {
+  it("ip and ifconfig print exactly what Linux prints after `ip link set lo up` in a fresh namespace", () => {
+    for (const cmd of COMMANDS) {
+      const h = sh(cmd);
+      const n = native(`ip link set lo up && ${cmd}`);
+      if (n) expect({ cmd, ...h, instructions: 0, cpuMs: 0 }).toEqual({ cmd, ...n, instructions: 0, cpuMs: 0 });
+      expect(h.status, cmd).toBe(0);
+    }
+  });
+
+  it("shows the fixed text of an up lo", () => {
+    expect(sh("ip link").stdout).toBe(UP_LINK);
+    expect(sh("ip addr").stdout).toBe(UP_LINK + ADDRS_UP);
+    expect(sh("ifconfig").stdout).toBe(IFCONFIG_UP);
+    expect(sh("ip -o addr").stdout).toBe("1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever\n"
+      + "1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever\n");
+    expect(sh("ip route").stdout).toBe("");
+    expect(sh("ip route show table local").stdout).toBe("local 127.0.0.0/8 dev lo scope host  src 127.0.0.1 \n"
+      + "local 127.0.0.1 dev lo scope host  src 127.0.0.1 \nbroadcast 127.255.255.255 dev lo scope link  src 127.0.0.1 \n");
+    expect(sh("cat /proc/net/dev").stdout).toBe(PROC_NET_DEV);
+    expect(sh("cat /proc/net/if_inet6").stdout).toBe("00000000000000000000000000000001 01 80 10 80       lo\n");
+  });
+
+  it("/proc/net is a link to self/net, a directory of the reader's namespace", () => {
+    const r = sh("readlink /proc/net; ls /proc/self/net; [ -d /proc/$$/net ] && echo dir");
+    expect(r.stdout).toBe("self/net\ndev\nif_inet6\nroute\ndir\n");
+  });
+});
+
+describe("setting lo down and up again", () => {
+  it("matches Linux: IPv4 keeps 127.0.0.1/8 and its local routes, IPv6 drops ::1", () => {
+    try {
+      for (const cmd of COMMANDS) {
+        const h = sh(`ip link set lo down && ${cmd}`);
+        const n = native(`ip link set lo up && ip link set lo down && ${cmd}`);
+        if (n) expect({ cmd, ...h, instructions: 0, cpuMs: 0 }).toEqual({ cmd, ...n, instructions: 0, cpuMs: 0 });
+        expect(h.status, cmd).toBe(0);
+      }
+      expect(sh("ip link").stdout).toBe("1: lo: <LOOPBACK> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n");
+      expect(sh("cat /proc/net/if_inet6").stdout).toBe("");
+    } finally {
+      sh("ip link set lo up");
+    }
+    // Up again: ::1 is back, the state is the booted one.
+    expect(sh("ip addr").stdout).toBe(UP_LINK + ADDRS_UP);
+  });
+
+  it("ifconfig lo down / up goes through SIOCSIFFLAGS", () => {
+    const r = sh("ifconfig lo down; ip -o link; ifconfig lo up; ip -o link");
+    expect(r.stdout).toBe("1: lo: <LOOPBACK> mtu 65536 qdisc noqueue qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"
+      + UP_LINK.replace("\n    ", "\\    "));
+  });
+
+  it("needs root (CAP_NET_ADMIN): another user gets EPERM from ioctl and netlink alike, as on Linux", () => {
+    const script = "su -s /bin/sh nobody -c 'ip link set lo down; echo $?; ifconfig lo mtu 1500; echo $?; ip -o link'";
+    const h = sh(script);
+    expect(h.stdout).toBe("2\n1\n" + UP_LINK.replace("\n    ", "\\    "));
+    expect(h.stderr).toBe("ip: SIOCSIFFLAGS: Operation not permitted\nifconfig: SIOCSIFMTU: Operation not permitted\n");
+    const n = native(`ip link set lo up && ${script}`);
+    if (n) expect({ ...h, instructions: 0, cpuMs: 0 }).toEqual({ ...n, instructions: 0, cpuMs: 0 });
+  });
+});
+
+describe("a new network namespace (unit: the namespace object)", () => {
+  it("holds only lo, down, without addresses or routes, as loopback_net_init leaves it", () => {
+    const ns = new NetNamespace();
+    expect(ns.devices.map((d) => [d.name, d.ifindex, d.mtu, d.flags, d.qdisc, d.txqlen])).toEqual([["lo", 1, 65536, IFF_LOOPBACK, "noop", 1000]]);
+    expect(ns.lo.addrs).toEqual([]);
+    expect(routes(ns)).toEqual([]);
+    expect(procNetIfInet6(ns)).toBe("");
+    expect(procNetRoute(ns)).toBe("");
+    expect(procNetDev(ns)).toBe(PROC_NET_DEV);
+    const n = native("cat /proc/net/dev; cat /proc/net/if_inet6; cat /proc/net/route");
+    if (n) expect(n.stdout).toBe(procNetDev(ns));
+  });
+
+  it("setting its lo up does not change the initial namespace's, nor the other way round", () => {
+    const a = new NetNamespace(), b = NetNamespace.initial();
+    expect(b.lo.flags).toBe(IFF_LOOPBACK | IFF_UP | IFF_RUNNING | IFF_LOWER_UP);
+    a.lo.setUp(true);
+    expect(a.lo.addrs.map((x) => x.addr.join("."))).toEqual(["127.0.0.1", "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1"]);
+    b.lo.setUp(false);
+    expect(a.lo.up).toBe(true);
+    expect(new NetNamespace().lo.up).toBe(false);
+  });
+});

@@ -7,10 +7,10 @@
 // Where the host refuses unshare (CI without root) only the native half is
 // skipped and Hako's output is still checked against the fixed text.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawnSync, execFileSync } from "node:child_process";
 import { rmSync, chmodSync } from "node:fs";
 import { join } from "node:path";
-import { makeScratch, runHako, scratchMachine, ENV, type Scratch } from "../userland/harness";
+import { makeScratch, runHako, runHakoMerged, scratchMachine, ENV, type Scratch } from "../userland/harness";
 import type { Machine } from "../../src/kernel/machine";
 import { NetNamespace } from "../../src/kernel/net/netns";
 import { procNetDev, procNetIfInet6, procNetRoute } from "../../src/kernel/net/procnet";
@@ -27,6 +27,7 @@ beforeAll(async () => {
   s = makeScratch();
   // Let `nobody` reach the busybox links natively (the scratch directory is made 0700).
   chmodSync(s.dir, 0o755);
+  execFileSync("gcc", ["-static", "-O1", "-o", join(s.dir, "bin/netprobe"), join(import.meta.dirname, "progs/net.c")]);
   m = await scratchMachine(s);
   nativeNs = spawnSync("unshare", ["-n", "true"]).status === 0;
   if (!nativeNs) console.warn("net.test: this host refuses `unshare -n` (not root?); the native half of the comparisons is skipped");
@@ -147,5 +148,19 @@ describe("a new network namespace (unit: the namespace object)", () => {
     b.lo.setUp(false);
     expect(a.lo.up).toBe(true);
     expect(new NetNamespace().lo.up).toBe(false);
+  });
+});
+
+describe("socket syscalls (progs/net.c)", () => {
+  it("netlink, UDP over loopback, TCP refusals, options and errors give Linux's results line by line", () => {
+    const h = runHakoMerged(m, ["/bin/netprobe"], "/", 2e9);
+    expect(h.status).toBe(0);
+    // The probe starts where Hako's initial namespace boots: a fresh namespace with lo up and no traffic yet.
+    const n = native("ip link set lo up && netprobe");
+    if (n) {
+      expect(n.status).toBe(0);
+      expect(h.output.split("\n")).toEqual(n.stdout.split("\n"));
+    }
+    expect(h.output).toContain("lo rx 176 bytes 5 packets, tx 176 bytes 5 packets\n");
   });
 });

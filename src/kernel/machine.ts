@@ -43,7 +43,10 @@ import { beforeUserMode, faultSignal, sendSignal, interruptedResult } from "./si
 import { signalPending } from "./signal/queue";
 import { SI_USER } from "./signal/info";
 import { fireTimers } from "./signal/itimer";
-import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR } from "./errno";
+import { Hierarchy } from "./cgroup/hierarchy";
+import { mountSysfs } from "./cgroup/sysfs";
+import { serving, MemcgCharge } from "./cgroup/memcg";
+import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR, ENOMEM } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SIGXCPU = 24;
@@ -114,6 +117,8 @@ export class Machine implements Kernel {
   /** The initial namespaces, which host-started processes get (task/nsproxy.ts). */
   readonly initNs: NsProxy;
   readonly maxTasks: number;
+  /** The cgroup v2 hierarchy (cgroup/), mounted on /sys/fs/cgroup. */
+  readonly cgroups: Hierarchy;
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);
@@ -136,6 +141,11 @@ export class Machine implements Kernel {
     this.devpts = new DevPts(this);
     const dev = this.vfs.resolve(this.vfs.root, this.vfs.root, "/dev", true);
     if (typeof dev !== "number") this.vfs.mount(dev.inode, "pts", this.devpts.root, { source: "devpts", target: "/dev/pts", fstype: "devpts", options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000" });
+    // cgroup v2: sysfs on /sys, the hierarchy on /sys/fs/cgroup; the scheduler asks it who may run (freezer, cpu.max).
+    this.cgroups = new Hierarchy(this);
+    this.initNs.cgroup = this.cgroups.initNs;
+    mountSysfs(this.vfs, this.cgroups);
+    this.sched.gate = this.cgroups;
   }
 
   get hostname(): string { return this.uts.hostname; }
@@ -151,6 +161,8 @@ export class Machine implements Kernel {
   /** The live processes of process group `pgid` (kill(-pgid), terminal signals). */
   processGroup(pgid: number): Task[] { return this.tasks().filter((t) => t.group.pgid === pgid && !t.group.zombie); }
   taskCount(): number { return this.live.size; }
+  /** Every task, threads and zombies included (the OOM killer's scan). */
+  allTasks(): Iterable<Task> { return this.live.values(); }
   processCount(uid: number): number { return this.tasks().filter((t) => t.cred.uid === uid && !t.group.zombie).length; }
   newTid(): number { return this.nextTid++; }
 
@@ -215,7 +227,15 @@ export class Machine implements Kernel {
 
   // ---- processes (task/*.ts) ----
 
-  clone(t: Task, a: CloneArgs): number { return cloneTask(this, t, a); }
+  clone(t: Task, a: CloneArgs): number {
+    let r = cloneTask(this, t, a);
+    // Out of memory (memory.max or the machine's RAM): the OOM killer makes room and fork tries again, as on Linux.
+    for (let i = 0; r === -ENOMEM && i < 8 && t.exitStatus === null && !signalPending(t); i++) {
+      if (!this.cgroups.oomKiller.afterFailure(t, true)) break;
+      r = cloneTask(this, t, a);
+    }
+    return r;
+  }
   wait(t: Task, r: WaitRequest): WaitReport | number { return doWait(this, t, r); }
   exitThread(t: Task, waitStatus: number): void { exitThread(this, t, waitStatus); }
   exitGroup(t: Task, waitStatus: number): void { exitGroup(this, t, waitStatus); }
@@ -298,6 +318,8 @@ export class Machine implements Kernel {
     const old = t.mm;
     t.mm = img.mm;
     img.mm.charge = old.charge;
+    // The image's frames were mapped before it had a charge record: they count now (cgroup/memcg.ts).
+    if (old.charge instanceof MemcgCharge) old.charge.adopt(img.mm.rss);
     if (--old.users === 0) old.destroy();
     releaseVfork(t);
     const icount = t.regs.get(ICOUNT);
@@ -379,6 +401,7 @@ export class Machine implements Kernel {
     t.maxInstructions = o.maxInstructions ?? Infinity;
     t.startNs = this.monotonicNs();
     this.live.set(tid, t);
+    this.cgroups.attach(t);
     t.sig.wake = (x) => this.interrupt(x);
     this.hostOwned.add(g);
     this.running = t;
@@ -417,11 +440,16 @@ export class Machine implements Kernel {
         if (waitMs > 0) this.hostSleep(waitMs);
         continue;
       }
-      this.running = t;
+      this.running = serving.task = t;
+      const t0 = performance.now(), user0 = (t.stats ?? this.orphanStats).cpuMs;
       try {
-        this.runSlice(t, slice);
+        // A task under a cpu.max quota runs in short slices so that its throttling is precise.
+        this.runSlice(t, this.cgroups.limitedCpu(t) ? Math.min(slice, 1 << 15) : slice);
       } finally {
-        this.running = null;
+        this.running = serving.task = null;
+        // CPU time for cpu.stat: time in cpu.run is user time, the rest of the slice is the kernel serving the task.
+        const all = performance.now() - t0, user = Math.min(all, (t.stats ?? this.orphanStats).cpuMs - user0);
+        this.cgroups.accountCpu(t, user * 1000, (all - user) * 1000);
       }
       if (t.exitStatus === null && !t.blocked) this.sched.enqueue(t);
       else if (t.exitStatus !== null && t.group.leader !== t) this.releaseThread(t);
@@ -496,7 +524,8 @@ export class Machine implements Kernel {
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);
-          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) faultSignal(t, exit);
+          // Out of memory (the cgroup's memory.max or the machine's RAM): the OOM killer frees some and the access retries.
+          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE)) && !this.cgroups.oomKiller.afterFailure(t, this.mem.usedFrames >= this.mem.totalFrames)) faultSignal(t, exit);
           break;
         }
         case EXIT_UD: case EXIT_DE: case EXIT_MF: case EXIT_XM: case EXIT_GP: case EXIT_BREAKPOINT: faultSignal(t, exit); break;

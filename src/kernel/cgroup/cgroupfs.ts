@@ -9,7 +9,7 @@ import { type Inode, type Timespec, type NewNode, type SetAttr, S_IFDIR, S_IFREG
 import type { Task } from "../task";
 import { Cgroup, CONTROLLERS, type ControllerName } from "./cgroup";
 import { serving, tryCharge } from "./memcg";
-import { parseCpuMax } from "./cpu";
+import { parseCpuMax, throttledUsec } from "./cpu";
 import { EINVAL, EBUSY, ENOENT, EPERM, ESRCH, EAGAIN, EOPNOTSUPP, ENAMETOOLONG } from "../errno";
 
 export const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -270,8 +270,7 @@ function cpuStat(cg: Cgroup): string {
   const s = cg.cpu;
   const rows: Array<[string, number]> = [["usage_usec", s.usageUs], ["user_usec", s.userUs], ["system_usec", s.systemUs]];
   if (cg.controlled("cpu")) {
-    const ongoing = s.throttledUntil ? Math.max(0, cg.hierarchy.nowUs() - (s.throttledUntil - s.periodUs)) : 0;
-    rows.push(["nr_periods", s.nrPeriods], ["nr_throttled", s.nrThrottled], ["throttled_usec", s.throttledUs + Math.min(ongoing, s.periodUs)],
+    rows.push(["nr_periods", s.nrPeriods], ["nr_throttled", s.nrThrottled], ["throttled_usec", throttledUsec(cg, cg.hierarchy.nowUs())],
       ["nr_bursts", 0], ["burst_usec", 0]);
   }
   return lines(rows.map(([k, v]) => [k, Math.floor(v)]));

@@ -44,8 +44,11 @@ export function cpuRunnable(cg: Cgroup, nowUs: number): boolean {
     }
     roll(c, nowUs);
     if (s.usedInPeriod >= s.quotaUs) {
-      if (!s.throttledUntil) { s.nrThrottled++; starts.set(c, nowUs); }
-      s.throttledUntil = s.periodStart + s.periodUs;
+      // nr_throttled counts the periods the group spent throttled (a long overrun spans several).
+      const until = s.periodStart + s.periodUs;
+      if (!s.throttledUntil) starts.set(c, nowUs);
+      if (s.throttledUntil !== until) s.nrThrottled++;
+      s.throttledUntil = until;
       ok = false;
     } else if (s.throttledUntil) {
       s.throttledUs += Math.max(0, nowUs - throttleStart(c));
@@ -57,6 +60,12 @@ export function cpuRunnable(cg: Cgroup, nowUs: number): boolean {
 
 const starts = new WeakMap<Cgroup, number>();
 const throttleStart = (c: Cgroup): number => starts.get(c) ?? c.cpu.throttledUntil;
+
+/** cpu.stat throttled_usec: the throttles that ended plus the one going on. */
+export function throttledUsec(c: Cgroup, nowUs: number): number {
+  const s = c.cpu;
+  return s.throttledUs + (s.throttledUntil ? Math.max(0, Math.min(nowUs, s.throttledUntil) - throttleStart(c)) : 0);
+}
 
 /** Earliest end of a throttle in the tree (monotonic µs), or null. */
 export function cpuNextChange(root: Cgroup): number | null {

@@ -6,6 +6,8 @@
 // freezer stops and resumes a counting loop.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { makeScratch, runHako, scratchMachine, type Scratch } from "../userland/harness";
 import type { Machine } from "../../src/kernel/machine";
 
@@ -14,6 +16,7 @@ let m: Machine;
 
 beforeAll(async () => {
   s = makeScratch();
+  execFileSync("gcc", ["-static", "-O1", "-o", join(s.dir, "bin/cgns"), join(__dirname, "progs/cgns.c")]);
   m = await scratchMachine(s);
 }, 120000);
 
@@ -180,4 +183,21 @@ describe("freezer", () => {
       + "[ $c -gt $b ] && echo resumed; kill -9 $!; wait; rm /tmp/count; rmdir f");
     expect(r.stdout).toBe("1\npopulated 1\nfrozen 1\nstopped\nfrozen 0\nresumed\n");
   }, 60000);
+});
+
+describe("mount(2) of cgroup2 and sysfs, cgroup namespaces", () => {
+  it("mount -t cgroup2 shows the same hierarchy; mount -t sysfs the /sys directories", () => {
+    const r = sh("mkdir -p /mnt/cg; mount -t cgroup2 none /mnt/cg; grep ' /mnt/cg ' /proc/mounts; mkdir /sys/fs/cgroup/seen; "
+      + "ls -d /mnt/cg/seen; rmdir /mnt/cg/seen; ls /sys/fs/cgroup | grep -c seen; umount /mnt/cg; "
+      + "mount -t sysfs sysfs /mnt/cg; ls /mnt/cg | tr '\\n' ' '; umount /mnt/cg");
+    expect(r.stdout).toBe("none /mnt/cg cgroup2 rw,relatime,nsdelegate,memory_recursiveprot 0 0\n/mnt/cg/seen\n0\n"
+      + "block bus class dev devices firmware fs kernel module power ");
+  });
+
+  it("unshare(CLONE_NEWCGROUP) roots /proc/PID/cgroup and a new cgroup2 mount at the caller's group (cgroup_namespaces(7))", () => {
+    const r = sh("mkdir /sys/fs/cgroup/ns1; cgns /sys/fs/cgroup/ns1 /mnt/c2; echo status=$?; cat /proc/self/cgroup; "
+      + "umount /mnt/c2; rmdir /sys/fs/cgroup/ns1/sub /sys/fs/cgroup/ns1");
+    expect(r.stdout).toBe("before: 0::/ns1\nafter unshare: 0::/\nparent: 0::/..\nin sub: 0::/sub\nmount root is the namespace root: yes\n"
+      + "status=0\n0::/\n");
+  });
 });

@@ -15,10 +15,8 @@ import { fetchSource } from "../store/fetchsource";
 import { IdbKv } from "../store/idbkv";
 import { BlobStore } from "../store/blobs";
 import { LayerStore } from "../store/layers";
-import { OverlayInode } from "../kernel/fs/overlay/overlayfs";
-import { MemFs, MemInode } from "../kernel/fs/memfs";
 import { TreeStore } from "../store/treestore";
-import { RootPersistence, ROOT_TREE } from "./persistence";
+import { RootPersistence, ROOT_TREE, rootUpper } from "./persistence";
 import type { DiskStatus, MachineApi, MachineStatus } from "./api";
 import { TerminalPort } from "./terminal-port";
 import { startEcho } from "./echo";
@@ -27,15 +25,6 @@ import { startSession, type Session } from "./session";
 const status: MachineStatus = { mode: "starting", cpuWasmBytes: 0, cols: 80, rows: 24, error: null };
 let persistence: RootPersistence | null = null;
 let diskError: string | null = null;
-
-/** The writable upper layer of the machine's root overlay (fs/rootfs.ts made it a tmpfs). */
-function rootUpper(machine: Machine): MemFs | null {
-  const root = machine.vfs.root;
-  if (!(root instanceof OverlayInode)) return null;
-  const ofs = root.ofs as unknown as { upper?: unknown; upperRoot?: unknown };
-  const up = ofs.upperRoot ?? ofs.upper;
-  return up instanceof MemFs ? up : up instanceof MemInode ? up.fs : null;
-}
 
 async function boot(): Promise<{ machine: Machine; env: string[] }> {
   const bytes = await (await fetch(cpuWasmUrl)).arrayBuffer();

@@ -15,7 +15,9 @@
 // A save that meets a full store (QuotaExceededError) leaves the committed
 // tree intact and makes the root's upper layer full: the guest's writes that
 // need space get ENOSPC, and the next change (a delete) retries.
-import type { MemFs } from "../kernel/fs/memfs";
+import { MemFs, MemInode } from "../kernel/fs/memfs";
+import { OverlayInode } from "../kernel/fs/overlay/overlayfs";
+import type { Machine } from "../kernel/machine";
 import { TreeSync, type SyncStats } from "../kernel/fs/treesync";
 import { TreeStore } from "../store/treestore";
 import type { Kv } from "../store/kv";
@@ -24,6 +26,14 @@ import type { Kv } from "../store/kv";
 export const ROOT_TREE = "root-upper";
 const TICK_MS = 250;
 const MAX_DELAY_MS = 2000;
+
+/** The writable upper layer of the machine's root overlay (fs/rootfs.ts makes it a tmpfs), or null. */
+export function rootUpper(machine: Machine): MemFs | null {
+  const root = machine.vfs.root;
+  if (!(root instanceof OverlayInode)) return null;
+  const up = root.ofs.upperRoot;
+  return up instanceof MemInode ? up.fs : null;
+}
 
 export interface PersistStatus extends SyncStats {
   /** Paths restored at boot (0: a fresh machine). */

@@ -35,8 +35,11 @@ const disk = (): Promise<string> => page.getByTestId("disk-state").innerText();
 
 async function ready(): Promise<void> {
   await page.locator(".xterm-rows").waitFor();
-  await expect.poll(screen, { timeout: 60_000 }).toMatch(PROMPT);
+  // busybox init's askfirst console waits for Enter before it starts the shell.
+  await expect.poll(screen, { timeout: 60_000 }).toMatch(/root@hako:~#\s*$|press Enter to activate this console/);
   await page.locator(".xterm").click();
+  if (!PROMPT.test(await screen())) await page.keyboard.press("Enter");
+  await expect.poll(screen, { timeout: 60_000 }).toMatch(PROMPT);
 }
 
 /** Runs a line and waits for its output to end with `expect` and a fresh prompt. */

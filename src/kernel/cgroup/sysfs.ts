@@ -11,6 +11,7 @@ import { CgroupFs } from "./cgroupfs";
 import type { Cgroup } from "./cgroup";
 import type { Hierarchy } from "./hierarchy";
 import type { Task } from "../task";
+import { ENODEV, EINVAL } from "../errno";
 
 const SYSFS_MAGIC = 0x62656572;
 const SYSFS_DEV = 0x16;
@@ -92,11 +93,11 @@ registerFilesystem({
   nodev: true,
   mount: (r) => {
     const h = hierarchyOf(r.task);
-    if (!h) return -19; // ENODEV: a task outside any hierarchy (never on a booted machine)
+    if (!h) return -ENODEV; // a task outside any hierarchy (never on a booted machine)
     const opts = r.data.split(",").filter(Boolean);
     // nsdelegate, memory_recursiveprot, memory_localevents, favordynmods are accepted; others are EINVAL as in cgroup2_parse_param.
     const known = ["nsdelegate", "memory_recursiveprot", "memory_localevents", "favordynmods", "memory_hugetlb_accounting", "rw", "ro"];
-    if (opts.some((o) => !known.includes(o))) return -22;
+    if (opts.some((o) => !known.includes(o))) return -EINVAL;
     return { root: new CgroupFs(cgroupMountRoot(r.task, h)).root, options: "nsdelegate,memory_recursiveprot" };
   },
 });

@@ -39,6 +39,11 @@ function portsOf(ns: NetNamespace, family: number, type: number): Map<number, In
   return byPort;
 }
 
+/** The bound sockets of a namespace for one family and type, by port (what /proc/net/udp and tcp list). */
+export function boundSockets(ns: NetNamespace, family: number, type: number): InetSocket[] {
+  return [...portsOf(ns, family, type).entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => list);
+}
+
 /** inet_create / inet6_create: UDP and TCP; ping and raw sockets are not modelled yet. */
 export function inetSocket(ns: NetNamespace, family: Family, type: number, protocol: number): InetSocket | number {
   if (type === SOCK_DGRAM) {
@@ -198,6 +203,9 @@ export class InetSocket extends Socket {
     if (!(flags & MSG_PEEK)) { this.queue.shift(); this.queued -= d.data.length; }
     return { data: d.data.subarray(0, Math.min(len, d.data.length)), full: d.data.length, from: this.encode(d.from) };
   }
+
+  /** Bytes waiting to be received (the rx_queue column of /proc/net/udp). */
+  get queuedBytes(): number { return this.queued; }
 
   /** FIONREAD on UDP: the size of the next datagram (udp_ioctl SIOCINQ). */
   get nextSize(): number { return this.queue[0]?.data.length ?? 0; }

@@ -4,6 +4,9 @@
 import type { NetNamespace } from "./netns";
 import { AF_INET, prefixMask } from "./device";
 import { routes, RT_TABLE_MAIN } from "./routes";
+import { boundSockets, type InetSocket } from "./inet";
+import { AF_INET6 } from "./device";
+import { SOCK_DGRAM, SOCK_STREAM } from "./socket";
 
 /** /proc/net/dev: two header lines, then one line of counters per device. */
 export function procNetDev(ns: NetNamespace): string {
@@ -51,9 +54,61 @@ export function procNetRoute(ns: NetNamespace): string {
 
 const RTF_UP = 0x1;
 
+/** An address as the socket tables print it: the bytes of each 32-bit word in host (little-endian) order. */
+function hexAddr(a: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < a.length; i += 4) out += hex(new DataView(a.buffer, a.byteOffset + i, 4).getUint32(0, true), 8).toUpperCase();
+  return out;
+}
+const hexPort = (p: number): string => hex(p, 4).toUpperCase();
+/** Kernel pointers print as zeros to a reader without CAP_SYSLOG under kptr_restrict (the %pK column). */
+const NO_POINTER = "0000000000000000";
+const TCP_LISTEN = 0x0a, TCP_CLOSE = 0x07;
+
+/**
+ * /proc/net/{udp,udp6,tcp,tcp6}: one line per socket in the protocol's hash
+ * tables (bound UDP sockets; listening TCP sockets, none established yet),
+ * formatted as udp4_format_sock / tcp4_seq_show and their IPv6 twins. The
+ * slot column is the port's hash bucket on Linux, which mixes in a
+ * per-namespace secret; here it is the port modulo a 128-bucket table.
+ */
+function socketTable(ns: NetNamespace, family: number, type: number): string {
+  const v6 = family === AF_INET6, tcp = type === SOCK_STREAM;
+  const head = v6
+    ? "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode" + (tcp ? "" : " ref pointer drops") + "\n"
+    : tcp ? "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode".padEnd(149) + "\n"
+      : "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops".padEnd(127) + "\n";
+  const zero = new Uint8Array(v6 ? 16 : 4);
+  const list = boundSockets(ns, family, type).filter((s) => !tcp || s.listening);
+  const lines = list.map((s: InetSocket, i) => {
+    const loc = s.local!, peer = s.peer;
+    const sl = tcp ? i : loc.port & 127;
+    const cols = `${hexAddr(loc.addr)}:${hexPort(loc.port)} ${hexAddr(peer?.addr ?? zero)}:${hexPort(peer?.port ?? 0)} `
+      + `${hex(tcp ? TCP_LISTEN : TCP_CLOSE, 2).toUpperCase()} ${hex(0, 8)}:${hex(s.queuedBytes, 8).toUpperCase()} 00:00000000 00000000 `
+      + `${String(s.uid).padStart(5)} ${String(0).padStart(8)} ${s.ino} `;
+    const tail = tcp ? `1 ${NO_POINTER} 100 0 0 10 0` : `2 ${NO_POINTER} 0`;
+    const line = `${String(sl).padStart(tcp ? 4 : 5)}: ${cols}${tail}`;
+    return (v6 ? line : line.padEnd(tcp ? 149 : 127)) + "\n";
+  });
+  return head + lines.join("");
+}
+
+/** /proc/net/{raw,raw6}: no raw sockets exist yet, so the header alone. */
+const rawTable = (v6: boolean) => (): string => v6
+  ? "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+  : "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n";
+
 /** The files of /proc/PID/net, each generated from a namespace. */
 export const PROC_NET_FILES: Array<[string, (ns: NetNamespace) => string]> = [
   ["dev", procNetDev],
   ["if_inet6", procNetIfInet6],
+  ["raw", rawTable(false)],
+  ["raw6", rawTable(true)],
   ["route", procNetRoute],
+  ["tcp", (ns) => socketTable(ns, AF_INET, SOCK_STREAM)],
+  ["tcp6", (ns) => socketTable(ns, AF_INET6, SOCK_STREAM)],
+  ["udp", (ns) => socketTable(ns, AF_INET, SOCK_DGRAM)],
+  ["udp6", (ns) => socketTable(ns, AF_INET6, SOCK_DGRAM)],
+  // AF_UNIX sockets come with a later issue: the header alone.
+  ["unix", () => "Num       RefCount Protocol Flags    Type St Inode Path\n"],
 ];

@@ -45,6 +45,9 @@ export abstract class Socket {
   private recorded = new Map<string, Uint8Array>();
   /** SOL_SOCKET integer options that are only recorded (defaults: 0). */
   private flags = new Map<number, number>();
+  /** The sockfs inode number and the creator's uid, as /proc/net/* list them (set by socketFile). */
+  ino = 0;
+  uid = 0;
 
   constructor(readonly net: NetNamespace, readonly family: number, readonly type: number, readonly protocol: number) {}
 
@@ -188,6 +191,8 @@ export function socketFile(t: Task, s: Socket, nonblock: boolean): OpenFile {
   };
   const ino = new SockInode(t.cred.euid, t.cred.egid, dev);
   sockets.set(ino, s);
+  s.ino = ino.ino;
+  s.uid = t.cred.euid;
   const f = new OpenFile(ino, O_RDWR | (nonblock ? O_NONBLOCK : 0), `socket:[${ino.ino}]`);
   f.onRelease = () => s.release();
   return f;

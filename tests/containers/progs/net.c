@@ -237,6 +237,17 @@ static void udp(void) {
   res("recv", recv(s6, buf, sizeof buf, 0));
   close(s6);
   lo_counters();
+
+  /* Bound sockets as netstat sees them through /proc/net/udp and udp6. */
+  int u4 = socket(AF_INET, SOCK_DGRAM, 0), u6 = socket(AF_INET6, SOCK_DGRAM, 0);
+  struct sockaddr_in f4 = sin4("127.0.0.1", 5353);
+  struct sockaddr_in6 f6 = {.sin6_family = AF_INET6, .sin6_port = htons(5354), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+  res("bind 127.0.0.1:5353", bind(u4, (struct sockaddr *)&f4, sizeof f4));
+  res("bind [::1]:5354", bind(u6, (struct sockaddr *)&f6, sizeof f6));
+  fflush(stdout);
+  res("netstat -aun", system("netstat -aun"));
+  close(u4);
+  close(u6);
 }
 
 static void tcp(void) {

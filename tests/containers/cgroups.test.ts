@@ -201,3 +201,26 @@ describe("mount(2) of cgroup2 and sysfs, cgroup namespaces", () => {
       + "status=0\n0::/\n");
   });
 });
+
+describe("membership as other namespaces see it", () => {
+  it("cgroup.procs lists pids as the reader's PID namespace numbers them, leaving out the invisible ones", () => {
+    const r = sh("cd /sys/fs/cgroup; mkdir pn; sleep 30 & echo $! > pn/cgroup.procs; "
+      + "unshare -p -f sh -c 'echo $$ > /sys/fs/cgroup/pn/cgroup.procs; cat /sys/fs/cgroup/pn/cgroup.procs; echo --; cat /sys/fs/cgroup/pn/pids.current'; "
+      + "kill -9 $!; wait; rmdir pn");
+    // Inside: the shell (1) and its cat (2), not the outer sleep; then the sleep and the last cat, which the shell execs in its place.
+    expect(r.stdout).toBe("1\n2\n--\n2\n");
+  });
+});
+
+describe("memory.high", () => {
+  it("going past memory.high counts high events and kills nothing (there is no reclaim to throttle with)", () => {
+    const r = sh("cd /sys/fs/cgroup; mkdir h; echo 1M > h/memory.high; "
+      + "sh -c 'echo $$ > /sys/fs/cgroup/h/cgroup.procs; awk \"BEGIN { for (i = 0; i < 20000; i++) a[i] = i; print \\\"ok\\\" }\"'; "
+      + "echo status=$?; grep -E '^(high|oom_kill) ' h/memory.events; p=$(cat h/memory.peak); [ $p -gt 1048576 ] && echo peak-above-high; rmdir h");
+    const lines = r.stdout.split("\n");
+    expect(lines[0]).toBe("ok");
+    expect(lines[1]).toBe("status=0");
+    expect(Number(lines[2].split(" ")[1])).toBeGreaterThan(0);
+    expect(lines.slice(3)).toEqual(["oom_kill 0", "peak-above-high", ""]);
+  });
+});

@@ -224,3 +224,19 @@ describe("memory.high", () => {
     expect(lines.slice(3)).toEqual(["oom_kill 0", "peak-above-high", ""]);
   });
 });
+
+describe("killing a whole group", () => {
+  it("memory.oom.group=1: the OOM kill takes every process of the group (oom_group_kill 1)", () => {
+    const r = sh("cd /sys/fs/cgroup; mkdir g; echo 4M > g/memory.max; echo 1 > g/memory.oom.group; "
+      + "sleep 30 & echo $! > g/cgroup.procs; "
+      + "sh -c 'echo $$ > /sys/fs/cgroup/g/cgroup.procs; exec awk \"BEGIN { for (i = 0; i < 3000000; i++) a[i] = i }\"'; "
+      + "echo status=$?; wait $!; echo sleep=$?; grep oom g/memory.events; cat g/cgroup.procs g/cgroup.events; rmdir g");
+    expect(r.stdout).toBe("status=137\nsleep=137\noom 1\noom_kill 1\noom_group_kill 1\npopulated 0\nfrozen 0\n");
+  }, 120000);
+
+  it("writing 1 to cgroup.kill sends SIGKILL to every process of the group and its descendants", () => {
+    const r = sh("cd /sys/fs/cgroup; mkdir k k/in; sleep 30 & a=$!; sleep 30 & b=$!; echo $a > k/cgroup.procs; echo $b > k/in/cgroup.procs; "
+      + "cat k/pids.current; echo 1 > k/cgroup.kill; wait $a; echo a=$?; wait $b; echo b=$?; cat k/cgroup.events; rmdir k/in k");
+    expect(r.stdout).toBe("2\na=137\nb=137\npopulated 0\nfrozen 0\n");
+  });
+});

@@ -252,7 +252,8 @@ function enforceMemoryMax(cg: Cgroup, writer: Task | null): void {
   for (let i = 0; i < 64 && cg.memory.pages > cg.memory.max; i++) {
     const before = cg.memory.pages;
     if (tryCharge(cg, 0, writer)) break;
-    if (!oom.afterFailure(writer ?? [...cg.allTasks()][0], false) || cg.memory.pages >= before) break;
+    const by = writer ?? cg.allTasks().next().value;
+    if (!by || !oom.afterFailure(by, false) || cg.memory.pages >= before) break;
   }
 }
 

@@ -7,7 +7,8 @@
 // another candidate exists. The victim's group and its ancestors count an
 // "oom_kill" event, the group at its limit an "oom" event, and the kernel
 // log gets Linux's line: "Memory cgroup out of memory: Killed process N
-// (comm) …" or "Out of memory: Killed process N (comm) …".
+// (comm) …" or "Out of memory: Killed process N (comm) …". With memory.oom.group
+// set, the victim's whole group goes (oom_group_kill).
 import type { Task } from "../task";
 import type { Cgroup } from "./cgroup";
 import type { Hierarchy } from "./hierarchy";
@@ -65,9 +66,24 @@ export class OomKiller {
       + `total-vm:${vm}kB, anon-rss:${rss}kB, file-rss:0kB, shmem-rss:0kB, UID:${victim.cred.uid} pgtables:0kB oom_score_adj:0`);
     this.kills++;
     if (victim.cgroup) memoryEvent(victim.cgroup, "oom_kill");
-    // The faulting process dies on its way back to user mode; another one at once, so that its memory is free for the retry.
+    // memory.oom.group: the outermost group up to the OOM domain that asks for it dies whole.
+    let whole: Cgroup | null = null;
+    for (let c = victim.cgroup; c && !c.isRoot; c = c.parent) {
+      if (c.memory.oomGroup) whole = c;
+      if (c === domain) break;
+    }
+    const victims = new Set<Task>([victim]);
+    if (whole) {
+      memoryEvent(whole, "oom_group_kill");
+      for (const t of whole.allTasks()) victims.add(t.group.leader);
+    }
+    for (const v of victims) this.end(v, current);
+  }
+
+  /** The faulting process dies on its way back to user mode; another one at once, so that its memory is free for the retry. */
+  private end(victim: Task, current: Task): void {
     if (victim.group === current.group) this.h.host.signal(current, SIGKILL);
-    else this.h.host.exitGroup(victim, SIGKILL);
+    else if (victim.group.exitCode === null) this.h.host.exitGroup(victim, SIGKILL);
   }
 }
 

@@ -140,8 +140,46 @@ describe("setting lo down and up again", () => {
   });
 });
 
-describe("a new network namespace (unit: the namespace object)", () => {
-  it("holds only lo, down, without addresses or routes, as loopback_net_init leaves it", () => {
+describe("a new network namespace", () => {
+  it("busybox sees only lo, down, without addresses: the same text as Linux in a fresh `unshare -n`", async () => {
+    // A machine whose processes start in a new network namespace (what unshare -n gives a process).
+    const fresh = await scratchMachine(s);
+    fresh.initNs.net = new NetNamespace();
+    for (const cmd of COMMANDS) {
+      const h = runHako(fresh, ["sh", "-c", cmd]);
+      const n = native(cmd);
+      if (n) expect({ cmd, ...h, instructions: 0, cpuMs: 0 }).toEqual({ cmd, ...n, instructions: 0, cpuMs: 0 });
+      expect(h.status, cmd).toBe(0);
+    }
+    expect(runHako(fresh, ["ip", "addr"]).stdout).toBe("1: lo: <LOOPBACK> mtu 65536 qdisc noop qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n");
+    expect(runHako(fresh, ["ifconfig"]).stdout).toBe("");
+    // No route to 127.0.0.1 while lo is down; once up, nobody listens on port 80.
+    const nc = "nc 127.0.0.1 80; echo $?; ip link set lo up; nc 127.0.0.1 80; echo $?";
+    const hn = runHako(fresh, ["sh", "-c", nc]);
+    expect(hn.stdout + hn.stderr).toBe("1\n1\nnc: can't connect to remote host (127.0.0.1): Network is unreachable\n"
+      + "nc: can't connect to remote host (127.0.0.1): Connection refused\n");
+    const nn = native(nc);
+    if (nn) expect([hn.stdout, hn.stderr]).toEqual([nn.stdout, nn.stderr]);
+    runHako(fresh, ["ip", "link", "set", "lo", "down"]);
+    // Bringing it up there gives the booted state, and the other machine's lo is untouched.
+    sh("ip link set lo down");
+    try {
+      expect(runHako(fresh, ["sh", "-c", "ip link set lo up; ip addr"]).stdout).toBe(UP_LINK + ADDRS_UP);
+      expect(sh("ip -o link").stdout).toContain("<LOOPBACK>");
+    } finally { sh("ip link set lo up"); }
+  });
+
+  it("progs/net.c started there sees lo down, sets it up with RTM_SETLINK and then gives Linux's transcript", async () => {
+    const fresh = await scratchMachine(s);
+    fresh.initNs.net = new NetNamespace();
+    const h = runHakoMerged(fresh, ["/bin/netprobe"], "/", 2e9);
+    const n = native("netprobe");
+    if (n) expect(h.output.split("\n")).toEqual(n.stdout.split("\n"));
+    expect(h.output).toContain("ifindex 1 type 772 flags 0x8\n");
+    expect(h.output).toContain("setlink up ack: 36 bytes type 2 flags 0x100 error 0\naddr family 2 prefix 8 scope 254 index 1\n");
+  });
+
+  it("(the object) holds only lo, down, without addresses or routes, as loopback_net_init leaves it", () => {
     const ns = new NetNamespace();
     expect(ns.devices.map((d) => [d.name, d.ifindex, d.mtu, d.flags, d.qdisc, d.txqlen])).toEqual([["lo", 1, 65536, IFF_LOOPBACK, "noop", 1000]]);
     expect(ns.lo.addrs).toEqual([]);

@@ -32,19 +32,5 @@ export class NetNamespace {
   byName(name: string): NetDevice | null { return this.devices.find((d) => d.name === name) ?? null; }
 }
 
-/**
- * Initial namespaces of machines whose tasks carry no `nsproxy.net` yet,
- * keyed by the machine's root PID namespace (one per machine).
- */
-const fallback = new WeakMap<object, NetNamespace>();
-
-/** The network namespace of `t` (its nsproxy's, or its machine's initial one). */
-export function netOf(t: Task): NetNamespace {
-  const own = (t.nsproxy as { net?: NetNamespace }).net;
-  if (own) return own;
-  let root = t.nsproxy.pid;
-  while (root.parent) root = root.parent;
-  let ns = fallback.get(root);
-  if (!ns) { ns = NetNamespace.initial(); fallback.set(root, ns); }
-  return ns;
-}
+/** The network namespace of `t` (what socket(2) and /proc/PID/net use). */
+export const netOf = (t: Task): NetNamespace => t.nsproxy.net;

@@ -91,6 +91,8 @@ export interface Inode {
   allocate?(offset: number, len: number, mode: number): number;
   /** Regular files: writes `data` at `offset`, extending the file; bytes written or an errno. */
   write?(offset: number, data: Uint8Array): number;
+  /** Regular files: a description is being opened for writing (overlayfs copies the file up then); 0 or an errno. */
+  prepareWrite?(): number;
 
   // ---- extended attributes (xattr(7); absent: EOPNOTSUPP) ----
   /** The value of the attribute `name` ("user.x", "trusted.overlay.opaque"), or -ENODATA. */

@@ -237,7 +237,12 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
       if (typeof o === "number") return o;
       i = o;
     }
-    if ((writes || (flags & O_TRUNC)) && kind === S_IFREG && !i.write) return -EROFS;
+    if ((writes || (flags & O_TRUNC)) && kind === S_IFREG) {
+      if (!i.write || i.readOnly) return -EROFS;
+      // overlayfs copies a file up when it is opened for writing, before any write (ovl_open).
+      const e = i.prepareWrite?.() ?? 0;
+      if (e < 0) return e;
+    }
     if ((flags & O_TRUNC) && kind === S_IFREG && !created) {
       const e = setattr(i, { size: 0 });
       if (e < 0) return e;

@@ -118,7 +118,7 @@ function newMount(t: Task, k: Kernel, ns: Vfs, fstype: string, source: string, t
     resolve: (path) => { const r = lookupPathAt(t, AT_FDCWD, path, true); return typeof r === "number" ? r : r.inode; },
   });
   if (typeof made === "number") return made;
-  const m = new Mount({ fstype, source: source || "none", options: made.options, root: made.root, readOnly: (flags & MS_RDONLY) !== 0 },
+  const m = new Mount({ fstype, source: source || "none", options: made.options, root: made.root, readOnly: (flags & MS_RDONLY) !== 0 || made.readOnly === true },
     made.root, atimeDefault(flags & MNT_FLAGS));
   ns.attach(m, target);
   return 0;

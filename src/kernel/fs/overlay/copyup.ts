@@ -47,7 +47,7 @@ export function copyUp(o: CopyUpTarget): number {
   }
   // Extended attributes other than overlayfs's own travel with the object.
   for (const name of lower.listxattr?.() ?? []) {
-    if (name.startsWith("trusted.overlay.")) continue;
+    if (name.startsWith("trusted.overlay.") && !name.startsWith("trusted.overlay.overlay.")) continue;
     const v = lower.getxattr!(name);
     if (v instanceof Uint8Array) made.setxattr?.(name, v, 0);
   }

@@ -2,17 +2,19 @@
 //   mount -t overlay overlay -o lowerdir=A:B,upperdir=U,workdir=W target
 // as Documentation/filesystems/overlayfs.rst describes it ("Multiple lower
 // layers", "Upper and Lower", "Non-standard behavior") and fs/overlayfs/
-// params.c + super.c check it: lowerdir is required (leftmost on top, at
-// most 500 layers); upperdir needs workdir, both directories of one
-// writable mount and neither inside the other; without upperdir the
-// overlay is read-only. Missing directories are ENOENT, anything else
-// wrong EINVAL. The layers are the directories themselves, not copies:
-// every overlay on one image shares it. Like the kernel, the mount makes
-// W/work (mode 0000), where Linux stages copy-ups.
+// params.c + super.c check it: lowerdir is required, once (leftmost on top,
+// at most 500 layers); upperdir and workdir go together, on one writable
+// filesystem, neither inside the other; without upperdir the overlay is
+// read-only. Missing directories are ENOENT, layers that overlap (one
+// inside another, or the same twice) ELOOP, anything else wrong EINVAL —
+// including features Hako does not implement (redirect_dir=on, metacopy=on,
+// index=on). The layers are the directories themselves, not copies: every
+// overlay on one image shares it. Like the kernel, the mount makes W/work
+// (mode 0000), where Linux stages copy-ups.
 import { type Inode, isDir, S_IFDIR } from "../inode";
 import { registerFilesystem, type MountRequest, type MountedFs } from "../fstypes";
 import { OverlayFs } from "./overlayfs";
-import { EINVAL, ENOTDIR } from "../../errno";
+import { EINVAL, ELOOP } from "../../errno";
 
 /** OVL_MAX_STACK: the most lower layers one overlay may have. */
 const MAX_STACK = 500;
@@ -34,6 +36,7 @@ export function parseOverlayOptions(data: string): OverlayOptions | number {
     const key = eq < 0 ? opt : opt.slice(0, eq);
     const value = eq < 0 ? "" : opt.slice(eq + 1);
     if (key === "lowerdir") {
+      if (o.lowerdir.length > 0) return -EINVAL;
       o.lowerdir = splitEscaped(value, ":").map(unescape);
       if (o.lowerdir.some((p) => p === "")) return -EINVAL;
     } else if (key === "upperdir") o.upperdir = unescape(value);
@@ -66,15 +69,32 @@ function contains(a: Inode, b: Inode): boolean {
   return false;
 }
 
-function directory(r: MountRequest, path: string): Inode | number {
+function directory(r: Pick<MountRequest, "resolve">, path: string): Inode | number {
   const i = r.resolve(path);
   if (typeof i === "number") return i;
-  return isDir(i) ? i : -ENOTDIR;
+  return isDir(i) ? i : -EINVAL;
 }
 
-/** Builds an overlay from parsed options (mount(2) and the kernel's own callers). */
-export function mountOverlay(r: MountRequest): MountedFs | number {
-  const o = parseOverlayOptions(r.data);
+/**
+ * Overlapping layers (ovl_check_layer's traps): a lower directory may not
+ * be inside, or hold, another lower directory, nor be (or be inside) the
+ * upper or work directory. An upper directory inside a lower one is allowed.
+ */
+function overlapping(lowers: Inode[], traps: Inode[]): boolean {
+  for (let a = 0; a < lowers.length; a++) {
+    for (let b = 0; b < lowers.length; b++) if (a !== b && contains(lowers[a], lowers[b])) return true;
+    if (traps.some((t) => contains(t, lowers[a]))) return true;
+  }
+  return false;
+}
+
+/** mount(2) of type "overlay". */
+export function mountOverlay(r: MountRequest): MountedFs | number { return overlayFromOptions(r.data, r.resolve); }
+
+/** An overlay from mount(2)'s data string, with `resolve` finding the layer directories as the caller sees them. */
+export function overlayFromOptions(data: string, resolve: (path: string) => Inode | number): MountedFs | number {
+  const r = { resolve };
+  const o = parseOverlayOptions(data);
   if (typeof o === "number") return o;
   if (o.lowerdir.length === 0 || o.lowerdir.length > MAX_STACK) return -EINVAL;
   const lowers: Inode[] = [];
@@ -85,6 +105,7 @@ export function mountOverlay(r: MountRequest): MountedFs | number {
   }
   let upper: Inode | null = null;
   const shown = [`lowerdir=${o.lowerdir.join(":")}`];
+  if (o.workdir !== null && o.upperdir === null) return -EINVAL;
   if (o.upperdir !== null) {
     if (o.workdir === null) return -EINVAL;
     const u = directory(r, o.upperdir);
@@ -95,6 +116,7 @@ export function mountOverlay(r: MountRequest): MountedFs | number {
     if (u.readOnly || !u.create || !u.setxattr) return -EINVAL;
     if (w.dev !== u.dev) return -EINVAL;
     if (contains(u, w) || contains(w, u)) return -EINVAL;
+    if (overlapping(lowers, [u, w])) return -ELOOP;
     if (!w.lookup("work")) {
       const made = w.create?.("work", { mode: S_IFDIR, uid: 0, gid: 0 });
       if (made === undefined || typeof made === "number") return -EINVAL;
@@ -102,6 +124,7 @@ export function mountOverlay(r: MountRequest): MountedFs | number {
     upper = u;
     shown.push(`upperdir=${o.upperdir}`, `workdir=${o.workdir}`);
   }
+  if (!upper && overlapping(lowers, [])) return -ELOOP;
   const ofs = new OverlayFs(lowers, upper);
   return { root: ofs.root, options: shown.join(","), readOnly: upper === null };
 }

@@ -38,10 +38,22 @@ const OVERLAYFS_SUPER_MAGIC = 0x794c7630;
 /** The xattr that makes an upper directory opaque, and the prefix overlayfs keeps to itself. */
 export const OVL_OPAQUE = "trusted.overlay.opaque";
 const OVL_PRIVATE = "trusted.overlay.";
+/**
+ * "Nesting overlayfs mounts": trusted.overlay.X set through an overlay is
+ * stored as trusted.overlay.overlay.X in the layer, so that an overlay
+ * using this one as a layer sees X; the layer's own trusted.overlay.*
+ * (opaque, origin…) is not visible through the overlay.
+ */
+const OVL_ESCAPED = "trusted.overlay.overlay.";
+const escapeXattr = (name: string): string => name.startsWith(OVL_PRIVATE) ? OVL_ESCAPED + name.slice(OVL_PRIVATE.length) : name;
+function unescapeXattr(name: string): string | null {
+  if (name.startsWith(OVL_ESCAPED)) return OVL_PRIVATE + name.slice(OVL_ESCAPED.length);
+  return name.startsWith(OVL_PRIVATE) ? null : name;
+}
 const Y = new Uint8Array([0x79]);
 
-/** A whiteout as layers store it: a character device 0:0 (not a driver's node). */
-export const isWhiteout = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFCHR && i.rdev === 0 && !i.device;
+/** A whiteout as layers store it: a character device 0:0 (WHITEOUT_DEV). */
+export const isWhiteout = (i: Inode): boolean => (i.mode & S_IFMT) === S_IFCHR && i.rdev === 0;
 
 /** Whether a directory of a layer hides the layers below it. */
 export function isOpaque(i: Inode): boolean {
@@ -333,10 +345,10 @@ export class OverlayInode implements Inode, CopyUpTarget {
     }
     e = this.upper!.rename!(name, newDir.upper!, newName, flags);
     if (e < 0) return e;
-    // A directory moved where a lower layer has a directory must hide it.
-    const hides = (d: OverlayInode, n: string): boolean => { const l = d.lowerHas(n); return l !== null && isDir(l); };
-    if (isDir(src) && hides(newDir, newName)) { e = setOpaque(src.upper!); if (e < 0) return e; }
-    if (exchange && dst && isDir(dst) && hides(this, name)) { e = setOpaque(dst.upper!); if (e < 0) return e; }
+    // An upper directory moved into a merged directory becomes opaque, so that
+    // nothing a lower layer has (now or later) under its new name shows through (ovl_rename).
+    if (isDir(src) && newDir.isMerged() && !isOpaque(src.upper!)) { e = setOpaque(src.upper!); if (e < 0) return e; }
+    if (exchange && dst && isDir(dst) && this.isMerged() && !isOpaque(dst.upper!)) { e = setOpaque(dst.upper!); if (e < 0) return e; }
     // The cached overlay inodes move with their objects (open descriptors and cwds keep them).
     this.kids.delete(name);
     newDir.kids.delete(newName);
@@ -344,6 +356,9 @@ export class OverlayInode implements Inode, CopyUpTarget {
     if (exchange && dst) { dst.moveTo(this, name); return 0; }
     return this.whiteout(name);
   }
+
+  /** A directory with an upper and a lower part (OVL_TYPE_MERGE). */
+  private isMerged(): boolean { return this.upper !== null && this.lowers.length > 0; }
 
   private moveTo(dir: OverlayInode, name: string): void {
     this.parentDir = dir;
@@ -370,32 +385,34 @@ export class OverlayInode implements Inode, CopyUpTarget {
     return this.upper!.allocate ? this.upper!.allocate(offset, len, mode) : -EOPNOTSUPP;
   }
 
-  /** Copies the object up now (open for writing does this, as overlayfs does on open). */
-  copyUp(): number { return this.ensureUpper(); }
+  /** open(2) for writing copies the file up at once, as ovl_open does. */
+  prepareWrite(): number { return this.ensureUpper(); }
 
-  // ---- extended attributes: the real object's, minus overlayfs's own (trusted.overlay.*) ----
+  // ---- extended attributes: the real object's, trusted.overlay.* escaped (see OVL_ESCAPED) ----
 
   getxattr(name: string): Uint8Array | number {
-    if (name.startsWith(OVL_PRIVATE)) return -EOPNOTSUPP;
-    return this.real.getxattr ? this.real.getxattr(name) : -EOPNOTSUPP;
+    return this.real.getxattr ? this.real.getxattr(escapeXattr(name)) : -EOPNOTSUPP;
   }
 
   setxattr(name: string, value: Uint8Array, flags: number): number {
-    if (name.startsWith(OVL_PRIVATE)) return -EOPNOTSUPP;
     const e = this.ensureUpper();
     if (e < 0) return e;
-    return this.upper!.setxattr ? this.upper!.setxattr(name, value, flags) : -EOPNOTSUPP;
+    return this.upper!.setxattr ? this.upper!.setxattr(escapeXattr(name), value, flags) : -EOPNOTSUPP;
   }
 
-  listxattr(): string[] { return (this.real.listxattr?.() ?? []).filter((n) => !n.startsWith(OVL_PRIVATE)); }
+  listxattr(): string[] {
+    const out: string[] = [];
+    for (const n of this.real.listxattr?.() ?? []) { const u = unescapeXattr(n); if (u !== null) out.push(u); }
+    return out;
+  }
 
   removexattr(name: string): number {
-    if (name.startsWith(OVL_PRIVATE)) return -EOPNOTSUPP;
+    const real = escapeXattr(name);
     // Removing what is not there changes nothing: no copy-up (ovl_xattr_set).
-    if (!this.upper && !(this.real.listxattr?.() ?? []).includes(name)) return -ENODATA;
+    if (!this.upper && !(this.real.listxattr?.() ?? []).includes(real)) return -ENODATA;
     const e = this.ensureUpper();
     if (e < 0) return e;
-    return this.upper!.removexattr ? this.upper!.removexattr(name) : -EOPNOTSUPP;
+    return this.upper!.removexattr ? this.upper!.removexattr(real) : -EOPNOTSUPP;
   }
 }
 

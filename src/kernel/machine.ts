@@ -44,6 +44,7 @@ import { signalPending } from "./signal/queue";
 import { SI_USER } from "./signal/info";
 import { fireTimers } from "./signal/itimer";
 import { Hierarchy } from "./cgroup/hierarchy";
+import { KernelLog } from "./klog";
 import { mountSysfs } from "./cgroup/sysfs";
 import { serving, MemcgCharge } from "./cgroup/memcg";
 import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR, ENOMEM } from "./errno";
@@ -119,6 +120,8 @@ export class Machine implements Kernel {
   readonly maxTasks: number;
   /** The cgroup v2 hierarchy (cgroup/), mounted on /sys/fs/cgroup. */
   readonly cgroups: Hierarchy;
+  /** The kernel log (dmesg): the OOM killer's reports. */
+  readonly klog = new KernelLog(() => this.monotonicNs() - 1000000000n);
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);

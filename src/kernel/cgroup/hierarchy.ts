@@ -22,6 +22,8 @@ export interface CgroupHost {
   allTasks(): Iterable<Task>;
   /** Sends a signal (the OOM killer's SIGKILL to the task being served). */
   signal(t: Task, sig: number): void;
+  /** The kernel log (dmesg). */
+  readonly klog: { printk(level: number, msg: string): void };
 }
 
 export class Hierarchy {

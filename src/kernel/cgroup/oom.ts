@@ -13,13 +13,14 @@ import type { Task } from "../task";
 import type { Cgroup } from "./cgroup";
 import type { Hierarchy } from "./hierarchy";
 import { memoryEvent } from "./memcg";
+import { KERN_ERR } from "../klog";
 
 const SIGKILL = 9;
 
 export class OomKiller {
   /** The last failed charge: the group at its limit and the task that asked (consumed by afterFailure). */
   pending: { domain: Cgroup; task: Task | null } | null = null;
-  /** Kernel log lines (dmesg) of the kills so far. */
+  /** The kill lines printed to the kernel log so far. */
   readonly log: string[] = [];
   kills = 0;
 
@@ -62,8 +63,10 @@ export class OomKiller {
   private kill(victim: Task, domain: Cgroup | null, current: Task): void {
     const rss = badness(victim) * 4;
     const vm = victim.mm.vmas.reduce((n, v) => n + (v.end - v.start), 0) / 1024;
-    this.log.push(`${domain ? "Memory cgroup out of memory" : "Out of memory"}: Killed process ${victim.tgid} (${victim.comm}) `
-      + `total-vm:${vm}kB, anon-rss:${rss}kB, file-rss:0kB, shmem-rss:0kB, UID:${victim.cred.uid} pgtables:0kB oom_score_adj:0`);
+    const line = `${domain ? "Memory cgroup out of memory" : "Out of memory"}: Killed process ${victim.tgid} (${victim.comm}) `
+      + `total-vm:${vm}kB, anon-rss:${rss}kB, file-rss:0kB, shmem-rss:0kB, UID:${victim.cred.uid} pgtables:0kB oom_score_adj:0`;
+    this.log.push(line);
+    this.h.host.klog.printk(KERN_ERR, line);
     this.kills++;
     if (victim.cgroup) memoryEvent(victim.cgroup, "oom_kill");
     // memory.oom.group: the outermost group up to the OOM domain that asks for it dies whole.

@@ -15,6 +15,7 @@ import * as sig from "./signal";
 import * as pipe from "../pipe";
 import * as sock from "./socket";
 import * as mount from "./mount";
+import * as syslog from "./syslog";
 
 export type Status = "full" | "partial" | "unsupported";
 
@@ -195,6 +196,7 @@ const IMPL: Record<string, Impl> = {
   gettid: [proc.sysGettid, "full"],
   getppid: [proc.sysGetppid, "full"],
   getuid: [proc.sysGetuid, "full"],
+  syslog: [syslog.sysSyslog, "partial", "the kernel log (OOM kills); SYSLOG_ACTION_READ does not wait for new messages"],
   geteuid: [proc.sysGeteuid, "full"],
   getgid: [proc.sysGetgid, "full"],
   getegid: [proc.sysGetegid, "full"],

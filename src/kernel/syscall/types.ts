@@ -8,6 +8,7 @@ import type { AddressSpace } from "../mm/addrspace";
 import type { CloneArgs } from "../task/clone";
 import type { WaitRequest, WaitReport } from "../task/wait";
 import type { PipeFs } from "../pipe";
+import type { KernelLog } from "../klog";
 import { RDI, RSI, RDX, R10, R8, R9 } from "../regs-offsets";
 
 const ARG_OFFSETS = [RDI, RSI, RDX, R10, R8, R9];
@@ -66,6 +67,8 @@ export interface Kernel {
   futexQueue(mm: AddressSpace, addr: number, create: boolean): WaitQueue | null;
   futexWake(mm: AddressSpace, addr: number, n: number): number;
   readonly pipes: PipeFs;
+  /** The kernel log (syslog(2), dmesg). */
+  readonly klog: KernelLog;
   readonly uts: { hostname: string; domainname: string };
   readonly hostname: string;
   readonly bootTimeMs: number;

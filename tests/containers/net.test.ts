@@ -106,6 +106,22 @@ describe("sockets in /proc/net", () => {
   });
 });
 
+describe("ping over lo (raw ICMP sockets)", () => {
+  it("ping and ping6 get the kernel's echo replies and count on lo as on Linux; no route elsewhere", async () => {
+    const script = "ping -c 2 127.0.0.1; echo $?; ping6 -c 2 ::1; echo $?; ping -c 1 -s 1000 127.0.0.2; echo $?; "
+      + "ping -c 1 10.0.0.1; echo $?; cat /proc/net/dev";
+    // Round-trip times are the only thing that may differ.
+    const mask = (x: string): string => x.replace(/time=[0-9.]+ ms/g, "time=T ms").replace(/min\/avg\/max = [0-9./]+ ms/g, "min/avg/max = T ms");
+    const h = runHako(await scratchMachine(s), ["sh", "-c", script]);
+    expect(mask(h.stdout)).toContain("PING 127.0.0.1 (127.0.0.1): 56 data bytes\n64 bytes from 127.0.0.1: seq=0 ttl=64 time=T ms\n"
+      + "64 bytes from 127.0.0.1: seq=1 ttl=64 time=T ms\n\n--- 127.0.0.1 ping statistics ---\n"
+      + "2 packets transmitted, 2 packets received, 0% packet loss\nround-trip min/avg/max = T ms\n0\n");
+    expect(h.stderr).toBe("ping: sendto: Network is unreachable\n");
+    const n = native(`ip link set lo up && ${script}`);
+    if (n) expect([mask(h.stdout), h.stderr]).toEqual([mask(n.stdout), n.stderr]);
+  });
+});
+
 describe("setting lo down and up again", () => {
   it("matches Linux: IPv4 keeps 127.0.0.1/8 and its local routes, IPv6 drops ::1", () => {
     try {

@@ -7,7 +7,8 @@
 // included in the bytes). TCP sockets bind and listen, but connections are
 // not modelled yet: connect to a local address is refused (ECONNREFUSED).
 // ifconfig and ip open these sockets mainly for the device ioctls (ioctl.ts).
-import { Socket, type Received, SOCK_STREAM, SOCK_DGRAM, MSG_PEEK, AF_UNSPEC } from "./socket";
+import { Socket, type Received, SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, MSG_PEEK, AF_UNSPEC } from "./socket";
+import { RawSocket } from "./raw";
 import { AF_INET, AF_INET6 } from "./device";
 import type { NetNamespace } from "./netns";
 import type { Task } from "../task";
@@ -15,7 +16,7 @@ import { isLocalAddress } from "./routes";
 import { POLLIN, POLLOUT, POLLRDNORM, POLLWRNORM, POLLHUP } from "../pipe";
 import {
   EINVAL, EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, EACCES, EAGAIN, ENOTCONN, EDESTADDRREQ, EMSGSIZE, ENETUNREACH,
-  ECONNREFUSED, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPIPE, EISCONN, EOPNOTSUPP,
+  ECONNREFUSED, EPROTONOSUPPORT, ESOCKTNOSUPPORT, EPIPE, EISCONN, EOPNOTSUPP, EPERM,
 } from "../errno";
 
 export const IPPROTO_IP = 0, IPPROTO_ICMP = 1, IPPROTO_TCP = 6, IPPROTO_UDP = 17, IPPROTO_ICMPV6 = 58;
@@ -44,8 +45,17 @@ export function boundSockets(ns: NetNamespace, family: number, type: number): In
   return [...portsOf(ns, family, type).entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => list);
 }
 
-/** inet_create / inet6_create: UDP and TCP; ping and raw sockets are not modelled yet. */
-export function inetSocket(ns: NetNamespace, family: Family, type: number, protocol: number): InetSocket | number {
+/**
+ * inet_create / inet6_create: UDP, TCP, and raw ICMP for root (raw.ts);
+ * unprivileged ping sockets are refused as Linux's default
+ * ping_group_range refuses them; other raw protocols are not modelled.
+ */
+export function inetSocket(ns: NetNamespace, family: Family, type: number, protocol: number, admin: boolean): Socket | number {
+  if (type === SOCK_RAW) {
+    if (!admin) return -EPERM;
+    if (protocol !== (family === AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6)) return -EPROTONOSUPPORT;
+    return new RawSocket(ns, family, type, protocol);
+  }
   if (type === SOCK_DGRAM) {
     if (protocol === IPPROTO_ICMP || protocol === IPPROTO_ICMPV6) return -EACCES; // ping_group_range "1 0": nobody
     if (protocol !== IPPROTO_IP && protocol !== IPPROTO_UDP) return -EPROTONOSUPPORT;

@@ -5,6 +5,7 @@ import type { NetNamespace } from "./netns";
 import { AF_INET, prefixMask } from "./device";
 import { routes, RT_TABLE_MAIN } from "./routes";
 import { boundSockets, type InetSocket } from "./inet";
+import { rawSockets } from "./raw";
 import { AF_INET6 } from "./device";
 import { SOCK_DGRAM, SOCK_STREAM } from "./socket";
 
@@ -93,10 +94,16 @@ function socketTable(ns: NetNamespace, family: number, type: number): string {
   return head + lines.join("");
 }
 
-/** /proc/net/{raw,raw6}: no raw sockets exist yet, so the header alone. */
-const rawTable = (v6: boolean) => (): string => v6
-  ? "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
-  : "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n";
+/** /proc/net/{raw,raw6}: the raw sockets, their "port" the protocol number (raw_sock_seq_show, ip6_dgram_sock_seq_show). */
+const rawTable = (v6: boolean) => (ns: NetNamespace): string => {
+  const head = v6
+    ? "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n"
+    : "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n";
+  const zero = new Uint8Array(v6 ? 16 : 4);
+  return head + rawSockets(ns).filter((s) => s.fam === (v6 ? AF_INET6 : AF_INET)).map((s) =>
+    `${String(s.protocol).padStart(v6 ? 5 : 4)}: ${hexAddr(s.local)}:${hexPort(s.protocol)} ${hexAddr(zero)}:0000 07 `
+    + `${hex(0, 8)}:${hex(s.queuedBytes, 8).toUpperCase()} 00:00000000 00000000 ${String(s.uid).padStart(5)} ${String(0).padStart(8)} ${s.ino} 2 ${NO_POINTER} 0\n`).join("");
+};
 
 /** The files of /proc/PID/net, each generated from a namespace. */
 export const PROC_NET_FILES: Array<[string, (ns: NetNamespace) => string]> = [

@@ -29,8 +29,11 @@ const SO_REUSEADDR = 2, SO_TYPE = 3, SO_ERROR = 4, SO_DONTROUTE = 5, SO_BROADCAS
 /** net.core.wmem_max / rmem_max and the defaults (212992 on a 64-bit Linux). */
 const WMEM_MAX = 212992, SOCK_MIN_SNDBUF = 4608, SOCK_MIN_RCVBUF = 2304;
 
-/** What a receive hands back: the datagram (or stream bytes), its full length and the sender's address. */
-export interface Received { data: Uint8Array; full: number; from: Uint8Array | null }
+/** Ancillary data of a received message (one struct cmsghdr). */
+export interface Cmsg { level: number; type: number; data: Uint8Array }
+
+/** What a receive hands back: the datagram (or stream bytes), its full length, the sender's address and ancillary data. */
+export interface Received { data: Uint8Array; full: number; from: Uint8Array | null; control?: Cmsg[] }
 
 export abstract class Socket {
   /** Readers and writers wait here; every state change wakes all (they re-check). */

@@ -11,11 +11,12 @@ import type { OpenFile } from "../fs/file";
 import { O_NONBLOCK } from "../fs/file";
 import type { WaitQueue } from "../waitqueue";
 import {
-  type Socket, type Received, socketOf, socketFile, AF_INET, AF_INET6, AF_NETLINK, SOCK_STREAM,
-  SOCK_NONBLOCK, SOCK_CLOEXEC, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC, MSG_OOB, MSG_DONTROUTE, MSG_EOR,
+  type Socket, type Received, type Cmsg, socketOf, socketFile, AF_INET, AF_INET6, AF_NETLINK, SOCK_STREAM,
+  SOCK_NONBLOCK, SOCK_CLOEXEC, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC, MSG_OOB, MSG_DONTROUTE, MSG_EOR, MSG_CTRUNC,
 } from "../net/socket";
 import { netlinkSocket } from "../net/netlink";
 import { inetSocket, InetSocket } from "../net/inet";
+import { RawSocket } from "../net/raw";
 import { deviceIoctl } from "../net/ioctl";
 import { netOf } from "../net/netns";
 import { iovecs } from "./fs-io";
@@ -46,7 +47,7 @@ export function sysSocket(t: Task, a: Args): number {
   let s: Socket | number;
   switch (family) {
     case AF_NETLINK: s = netlinkSocket(ns, type, protocol); break;
-    case AF_INET: case AF_INET6: s = inetSocket(ns, family, type, protocol); break;
+    case AF_INET: case AF_INET6: s = inetSocket(ns, family, type, protocol, t.cred.euid === 0); break;
     default: return -EAFNOSUPPORT;
   }
   if (typeof s === "number") return s;
@@ -196,7 +197,7 @@ export function sysRecvfrom(t: Task, a: Args, k: Kernel): number {
 }
 
 /** struct msghdr (56 bytes): name, namelen, iov, iovlen, control, controllen, flags. */
-interface MsgHdr { name: number; namelen: number; iov: Array<[number, number]>; controllen: number }
+interface MsgHdr { name: number; namelen: number; iov: Array<[number, number]>; control: number; controllen: number }
 
 function readMsghdr(t: Task, ptr: number): { raw: Uint8Array; m: MsgHdr } | number {
   const raw = t.mm.copyIn(ptr, 56);
@@ -208,7 +209,10 @@ function readMsghdr(t: Task, ptr: number): { raw: Uint8Array; m: MsgHdr } | numb
   if (typeof iov === "number") return iov;
   return {
     raw,
-    m: { name: Number(v.getBigUint64(0, true)), namelen: v.getInt32(8, true), iov, controllen: Number(v.getBigUint64(40, true)) },
+    m: {
+      name: Number(v.getBigUint64(0, true)), namelen: v.getInt32(8, true), iov,
+      control: Number(v.getBigUint64(32, true)), controllen: Number(v.getBigUint64(40, true)),
+    },
   };
 }
 
@@ -236,7 +240,29 @@ export function sysSendmsg(t: Task, a: Args, k: Kernel): number {
   return sendData(t, k, x.f, x.s, data, to, a.i(2) & SEND_FLAGS);
 }
 
-/** recvmsg(2): scatters one datagram over the iovecs; msg_flags reports MSG_TRUNC; no ancillary data. */
+/** Writes the ancillary data to msg_control (put_cmsg): returns the bytes used and whether some did not fit (MSG_CTRUNC). */
+function putCmsgs(t: Task, m: MsgHdr, list: Cmsg[]): [number, boolean] | number {
+  if (!m.control || m.controllen < 16) return [0, true];
+  let used = 0;
+  for (const c of list) {
+    const len = 16 + c.data.length, space = (len + 7) & ~7;
+    const room = m.controllen - used;
+    if (room < 16) return [used, true];
+    const b = new Uint8Array(space);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(0, BigInt(len), true);
+    v.setInt32(8, c.level, true);
+    v.setInt32(12, c.type, true);
+    b.set(c.data, 16);
+    const n = Math.min(space, room);
+    if (t.mm.copyOut(m.control + used, b.subarray(0, n)) < 0) return -EFAULT;
+    used += n;
+    if (n < len) return [used, true];
+  }
+  return [used, false];
+}
+
+/** recvmsg(2): scatters one datagram over the iovecs; msg_flags reports MSG_TRUNC/MSG_CTRUNC; ancillary data the socket gives (the hop limit of ICMPv6). */
 export function sysRecvmsg(t: Task, a: Args, k: Kernel): number {
   const x = sockFd(t, a.i(0));
   if (typeof x === "number") return x;
@@ -260,8 +286,10 @@ export function sysRecvmsg(t: Task, a: Args, k: Kernel): number {
     v.setInt32(8, r.from.length, true);
   } else v.setInt32(8, 0, true);
   const truncated = x.s.type !== SOCK_STREAM && r.full > r.data.length;
-  v.setBigUint64(40, 0n, true);
-  v.setInt32(48, truncated ? MSG_TRUNC : 0, true);
+  const cm = r.control?.length ? putCmsgs(t, h.m, r.control) : [0, false] as [number, boolean];
+  if (typeof cm === "number") return cm;
+  v.setBigUint64(40, BigInt(cm[0]), true);
+  v.setInt32(48, (truncated ? MSG_TRUNC : 0) | (cm[1] ? MSG_CTRUNC : 0), true);
   if (t.mm.copyOut(a.u(1), h.raw) < 0) return -EFAULT;
   return flags & MSG_TRUNC && x.s.type !== SOCK_STREAM ? r.full : r.data.length;
 }
@@ -325,7 +353,7 @@ export function sockIoctl(t: Task, f: OpenFile, req: number, arg: number): numbe
   const dev = deviceIoctl(t, s.net, req, arg);
   if (dev !== null) return dev;
   if (req === FIONREAD || req === SIOCOUTQ) {
-    const n = req === FIONREAD && s instanceof InetSocket ? s.nextSize : 0;
+    const n = req === FIONREAD && (s instanceof InetSocket || s instanceof RawSocket) ? s.nextSize : 0;
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, n, true);
     return t.mm.copyOut(arg, b) < 0 ? -EFAULT : 0;

@@ -244,7 +244,7 @@ const IMPL: Record<string, Impl> = {
   pipe: [pipe.sysPipe, "full"],
   pipe2: [pipe.sysPipe2, "partial", "no O_DIRECT packet mode"],
 
-  socket: [sock.sysSocket, "partial", "AF_NETLINK (NETLINK_ROUTE), AF_INET/AF_INET6 UDP and TCP; AF_UNIX, raw and ping sockets EAFNOSUPPORT/ESOCKTNOSUPPORT/EACCES for now"],
+  socket: [sock.sysSocket, "partial", "AF_NETLINK (NETLINK_ROUTE), AF_INET/AF_INET6 UDP, TCP and raw ICMP (root); AF_UNIX EAFNOSUPPORT, other raw protocols EPROTONOSUPPORT, unprivileged ping sockets EACCES for now"],
   socketpair: [sock.sysSocketpair, "partial", "no AF_UNIX yet: EAFNOSUPPORT (EOPNOTSUPP for inet and netlink, as Linux)"],
   bind: [sock.sysBind, "full"],
   connect: [sock.sysConnect, "partial", "UDP sets the peer; TCP connections are not modelled yet (ECONNREFUSED on loopback, ENETUNREACH elsewhere)"],
@@ -256,7 +256,7 @@ const IMPL: Record<string, Impl> = {
   sendto: [sock.sysSendto, "partial", "netlink requests to the kernel, UDP over loopback; no MSG_OOB"],
   recvfrom: [sock.sysRecvfrom, "partial", "MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, SO_RCVTIMEO; no MSG_OOB or MSG_WAITALL on streams"],
   sendmsg: [sock.sysSendmsg, "partial", "no ancillary data (SCM_RIGHTS/SCM_CREDENTIALS ignored)"],
-  recvmsg: [sock.sysRecvmsg, "partial", "msg_flags reports MSG_TRUNC; no ancillary data"],
+  recvmsg: [sock.sysRecvmsg, "partial", "msg_flags reports MSG_TRUNC/MSG_CTRUNC; ancillary data only the ICMPv6 hop limit"],
   shutdown: [sock.sysShutdown, "partial", "ENOTCONN: no connected sockets yet"],
   setsockopt: [sock.sysSetsockopt, "partial", "SO_SNDBUF/RCVBUF/RCVTIMEO/REUSEADDR and netlink's applied; other options recorded and returned by getsockopt"],
   getsockopt: [sock.sysGetsockopt, "full"],

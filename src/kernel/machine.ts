@@ -446,8 +446,8 @@ export class Machine implements Kernel {
       this.running = serving.task = t;
       const t0 = performance.now(), user0 = (t.stats ?? this.orphanStats).cpuMs;
       try {
-        // A task under a cpu.max quota runs in short slices so that its throttling is precise.
-        this.runSlice(t, this.cgroups.limitedCpu(t) ? Math.min(slice, 1 << 15) : slice);
+        // cpu.weight scales the slice; a task under a cpu.max quota runs in short ones (cgroup/hierarchy.ts).
+        this.runSlice(t, this.cgroups.sliceFor(t, slice));
       } finally {
         this.running = serving.task = null;
         // CPU time for cpu.stat: time in cpu.run is user time, the rest of the slice is the kernel serving the task.

@@ -181,6 +181,23 @@ describe("cpu controller", () => {
   }, 60000);
 });
 
+describe("cpu.weight", () => {
+  it("two busy loops in groups of weight 100 and 300 share the CPU about 1:3", () => {
+    const r = sh("cd /sys/fs/cgroup; mkdir w1 w3; echo 300 > w3/cpu.weight; cat w1/cpu.weight w3/cpu.weight; "
+      + "sh -c 'echo $$ > /sys/fs/cgroup/w1/cgroup.procs; while :; do :; done' & a=$!; "
+      + "sh -c 'echo $$ > /sys/fs/cgroup/w3/cgroup.procs; while :; do :; done' & b=$!; "
+      // Measure over a second once both loops run (the first one started earlier).
+      + "sleep 0.5; head -1 w1/cpu.stat; head -1 w3/cpu.stat; sleep 1; head -1 w1/cpu.stat; head -1 w3/cpu.stat; "
+      + "kill -9 $a $b; wait; rmdir w1 w3");
+    const [w1, w3, ...u] = r.stdout.trim().split("\n");
+    expect([w1, w3]).toEqual(["100", "300"]);
+    const [a1, b1, a2, b2] = u.map((l) => Number(l.split(" ")[1]));
+    const ratio = (b2 - b1) / (a2 - a1);
+    expect(ratio).toBeGreaterThan(2.2);
+    expect(ratio).toBeLessThan(4);
+  }, 60000);
+});
+
 describe("freezer", () => {
   it("writing 1 to cgroup.freeze stops a counting loop, 0 resumes it", () => {
     const r = sh("cd /sys/fs/cgroup; mkdir f; : > /tmp/count; "

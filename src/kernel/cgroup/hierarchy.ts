@@ -108,10 +108,21 @@ export class Hierarchy {
     if (t.cgroup) accountCpu(t.cgroup, userUs, systemUs, this.nowUs());
   }
 
-  /** A task under a cpu.max quota runs in short slices so that throttling is precise. */
-  limitedCpu(t: Task): boolean {
-    for (const c of t.cgroup?.upward() ?? []) if (c.cpu.quotaUs !== Infinity) return true;
-    return false;
+  /**
+   * The instruction budget of `t`'s next slice. cpu.weight shares the CPU
+   * in proportion: tasks take turns round-robin, so a slice scaled by the
+   * group's weight (against the default 100, times the ancestors' factors)
+   * gives the group that share. A task under a cpu.max quota runs in short
+   * slices so that throttling is precise.
+   */
+  sliceFor(t: Task, base: number): number {
+    let f = 1, limited = false;
+    for (const c of t.cgroup?.upward() ?? []) {
+      if (c.controlled("cpu")) f *= c.cpu.weight / 100;
+      if (c.cpu.quotaUs !== Infinity) limited = true;
+    }
+    const n = Math.round(base * Math.min(16, Math.max(1 / 16, f)));
+    return limited ? Math.min(n, 1 << 15) : n;
   }
 }
 

@@ -19,8 +19,10 @@ export interface MachineStatus {
 
 /** The page's disk (worker/persistence.ts): the root's upper layer saved in IndexedDB. */
 export interface DiskStatus {
-  /** False when IndexedDB could not be opened: the machine runs, nothing is saved (see `error`). */
+  /** False when nothing is saved: no IndexedDB, an unreadable saved root, or another tab owns it (see `error`). */
   available: boolean;
+  /** This page owns the saved root (one tab at a time): it may reset it. */
+  owner: boolean;
   /** Paths restored at boot (0: a fresh machine). */
   restoredPaths: number;
   /** Committed saves in this session, and the save number of the last one (grows across reloads). */

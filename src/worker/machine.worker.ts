@@ -25,6 +25,23 @@ import { startSession, type Session } from "./session";
 const status: MachineStatus = { mode: "starting", cpuWasmBytes: 0, cols: 80, rows: 24, error: null };
 let persistence: RootPersistence | null = null;
 let diskError: string | null = null;
+let ownsDisk = false;
+
+/**
+ * One page at a time owns the saved root (Web Locks API): two machines
+ * saving one tree would delete each other's chunks. The lock is held for
+ * the worker's lifetime; a second tab runs its machine unsaved.
+ */
+function ownDisk(): Promise<boolean> {
+  const locks = (self.navigator as Navigator & { locks?: LockManager }).locks;
+  if (!locks) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    void locks.request("hako-disk", { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      return lock ? new Promise<void>(() => {}) : undefined;
+    });
+  });
+}
 
 async function boot(): Promise<{ machine: Machine; env: string[] }> {
   const bytes = await (await fetch(cpuWasmUrl)).arrayBuffer();
@@ -42,7 +59,8 @@ async function boot(): Promise<{ machine: Machine; env: string[] }> {
   }
   const machine = await Machine.create({ root: imageRootFs(image).root, cpu, hostname: "hako" });
   const upper = kv ? rootUpper(machine) : null;
-  if (kv && upper) {
+  if (kv && upper && !(ownsDisk = await ownDisk())) diskError = "another tab of Hako owns the saved machine: this one is not saved";
+  else if (kv && upper) {
     const p = new RootPersistence(upper, kv);
     try {
       await p.restore();
@@ -60,7 +78,7 @@ async function boot(): Promise<{ machine: Machine; env: string[] }> {
 function diskStatus(): DiskStatus {
   const s = persistence?.status();
   return {
-    available: persistence !== null, restoredPaths: s?.restoredPaths ?? 0, saves: s?.saves ?? 0, seq: s?.lastSeq ?? 0,
+    available: persistence !== null, owner: ownsDisk, restoredPaths: s?.restoredPaths ?? 0, saves: s?.saves ?? 0, seq: s?.lastSeq ?? 0,
     dirty: s?.dirty ?? false, saving: s?.saving ?? false, full: s?.full ?? false, error: diskError ?? s?.lastError ?? null,
   };
 }
@@ -104,6 +122,7 @@ const api: MachineApi = {
   },
   async resetDisk() {
     await booted.catch(() => {});
+    if (!ownsDisk) return;
     if (persistence) await persistence.reset();
     else await new TreeStore(new IdbKv("hako", "store"), ROOT_TREE).clear();
     persistence = null;

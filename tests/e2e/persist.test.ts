@@ -5,19 +5,22 @@
 // machine" forgets it all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ViteDevServer } from "vite";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchChromium, startServer } from "./browser";
 
 let server: ViteDevServer;
 let url: string;
 let browser: Browser;
+let context: BrowserContext;
 let page: Page;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   ({ server, url } = await startServer());
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // One context: its tabs share IndexedDB and Web Locks, as tabs of one browser profile do.
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   page.on("dialog", (d) => void d.accept());
@@ -76,6 +79,21 @@ describe("persistence of the root filesystem in the page", () => {
     await page.reload();
     await ready();
     await run("cat /root/note", /hi\s+again/);
+  });
+
+  it("lets one tab own the saved machine: a second tab runs unsaved and cannot reset it", async () => {
+    const other = await context.newPage();
+    try {
+      await other.goto(url);
+      await expect.poll(() => other.getByTestId("disk-state").innerText(), { timeout: 60_000 }).toBe("disk: not saved");
+      expect(await other.getByTestId("disk-state").getAttribute("title")).toMatch(/another tab/);
+      expect(await other.getByTestId("disk-reset").count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+    // The owner still saves.
+    await run("echo third >> /root/note && echo ok", /ok/);
+    await expect.poll(disk, { timeout: 15_000 }).toMatch(/^disk: saved #\d+$/);
   });
 
   it("reset machine forgets the saved root: the next page starts from the image", async () => {

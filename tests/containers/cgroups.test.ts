@@ -167,6 +167,19 @@ describe("cpu controller", () => {
     expect(stat.throttled_usec).toBeLessThan(2000000 + 300000);
   }, 60000);
 
+  it("when only throttled tasks are runnable the machine sleeps until the period ends instead of spinning", () => {
+    sh("mkdir /sys/fs/cgroup/sl; echo '10000 100000' > /sys/fs/cgroup/sl/cpu.max");
+    const cpu0 = process.cpuUsage(), t0 = performance.now();
+    // The only runnable task is the throttled loop; timeout (asleep) kills it after 1.5 s.
+    const r = sh("echo $$ > /sys/fs/cgroup/sl/cgroup.procs; timeout -s KILL 1.5 sh -c 'while :; do :; done'; echo $?");
+    const wallMs = performance.now() - t0, cpu = process.cpuUsage(cpu0), hostMs = (cpu.user + cpu.system) / 1000;
+    expect(r.stdout).toBe("137\n");
+    expect(wallMs).toBeGreaterThan(1400);
+    // 10% of the CPU for the loop, plus the emulator's own overhead: far from the 100% a spinning wait would burn.
+    expect(hostMs / wallMs).toBeLessThan(0.5);
+    sh("rmdir /sys/fs/cgroup/sl");
+  }, 60000);
+
   it("without a limit cpu.stat usage_usec follows the wall time of a busy loop", () => {
     const t0 = performance.now();
     const r = sh("cd /sys/fs/cgroup; mkdir u; "

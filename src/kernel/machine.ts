@@ -233,7 +233,8 @@ export class Machine implements Kernel {
   clone(t: Task, a: CloneArgs): number {
     let r = cloneTask(this, t, a);
     // Out of memory (memory.max or the machine's RAM): the OOM killer makes room and fork tries again, as on Linux.
-    for (let i = 0; r === -ENOMEM && i < 8 && t.exitStatus === null && !signalPending(t); i++) {
+    // (Not when the PID namespace is closed: its init has exited, and that ENOMEM is not about memory.)
+    for (let i = 0; r === -ENOMEM && !t.nsproxy.pidForChildren.closed && i < 8 && t.exitStatus === null && !signalPending(t); i++) {
       if (!this.cgroups.oomKiller.afterFailure(t, true)) break;
       r = cloneTask(this, t, a);
     }

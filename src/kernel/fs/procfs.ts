@@ -199,6 +199,12 @@ export class ProcFs {
     return dir(ts, () => [...links], 0o511);
   }
 
+  /** The parent's pid as this procfs's namespace sees it (0 when it is outside, as for a namespace's init). */
+  private ppid(t: Task): number {
+    const p = t.group.parent;
+    return p ? this.ns.pidOf(p.leader) : 0;
+  }
+
   /** proc_pid_stat(5) state letter: R running/runnable, S sleeping, T stopped, Z zombie. */
   private state(t: Task): string {
     if (t.group.zombie || t.exitStatus !== null) return "Z";
@@ -236,7 +242,7 @@ export class ProcFs {
     const utime = BigInt(Math.floor(t.regs.get(168 /* ICOUNT */) / 1e6));
     // Fields of proc_pid_stat(5), in order; unknown ones are 0.
     const f: Array<string | number | bigint> = [
-      t.vpid, `(${t.comm})`, this.state(t), t.ppid, t.group.pgid, t.group.sid, 0, -1, 0x400000,
+      this.ns.pidOf(t.group.leader), `(${t.comm})`, this.state(t), this.ppid(t), t.group.pgid, t.group.sid, 0, -1, 0x400000,
       0, 0, 0, 0, utime, 0, 0, 0, 20, 0, t.group.threads.size, 0, ticks(t.startNs), vsize, t.mm.rss, "18446744073709551615",
       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
@@ -250,7 +256,7 @@ export class ProcFs {
     const ignored = [...t.sig.actions].filter(([, a]) => a.handler === 1n).reduce((m, [s]) => m | (1n << BigInt(s - 1)), 0n);
     return [
       `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${STATE_NAMES[this.state(t)]}`,
-      `Tgid:\t${t.vpid}`, `Ngid:\t0`, `Pid:\t${t.vtid}`, `PPid:\t${t.ppid}`, `TracerPid:\t0`,
+      `Tgid:\t${this.ns.pidOf(t.group.leader)}`, `Ngid:\t0`, `Pid:\t${this.ns.pidOf(t)}`, `PPid:\t${this.ppid(t)}`, `TracerPid:\t0`,
       `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
       `FDSize:\t${Math.max(64, t.files.fds.length)}`, `Groups:\t${c.groups.join(" ")}`,
       `VmPeak:\t${String(kbVm).padStart(8)} kB`, `VmSize:\t${String(kbVm).padStart(8)} kB`, `VmRSS:\t${String(t.mm.rss * 4).padStart(8)} kB`,

@@ -88,7 +88,12 @@ function changeType(ns: Vfs, target: Path, flags: number): number {
   const kinds = flags & MS_PROPAGATION;
   if (kinds & (kinds - 1)) return -EINVAL;
   const p: Propagation = kinds === MS_SHARED ? "shared" : kinds === MS_SLAVE ? "slave" : kinds === MS_PRIVATE ? "private" : "unbindable";
-  const visit = (m: Mount): void => { m.setPropagation(p); if (flags & MS_REC) for (const c of m.childMounts()) visit(c); };
+  const visit = (m: Mount): void => {
+    // A shared mount with no other peer has no master to follow: made a slave, it becomes private (mount_namespaces(7)).
+    const lone = p === "slave" && m.propagation === "shared" && !ns.list.some((x) => x !== m && x.peerGroup === m.peerGroup);
+    m.setPropagation(lone ? "private" : p);
+    if (flags & MS_REC) for (const c of m.childMounts()) visit(c);
+  };
   visit(target.mnt);
   return 0;
 }
@@ -183,7 +188,9 @@ export function sysPivotRoot(t: Task, a: Args, k: Kernel): number {
   const root = t.fs.root;
   const newMnt = nr.mnt, rootMnt = root.mnt;
   if (!ns.has(newMnt) || !ns.has(rootMnt) || !ns.has(po.mnt)) return -EINVAL;
-  if (!isMountRoot(nr) || !isMountRoot(root) || newMnt === rootMnt) return -EINVAL;
+  // Linux's order: new_root or put_old on the root's own mount is EBUSY before the mount-point checks.
+  if (newMnt === rootMnt || ns.followMounts(po).mnt === rootMnt) return -EBUSY;
+  if (!isMountRoot(nr) || !isMountRoot(root)) return -EINVAL;
   if (!newMnt.parent) return -EINVAL;
   // put_old must be reachable from new_root, and new_root from the current root.
   if (ns.reachable(po, nr) === null || ns.reachable(nr, root) === null) return -EINVAL;

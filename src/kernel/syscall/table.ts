@@ -15,6 +15,7 @@ import * as sig from "./signal";
 import * as pipe from "../pipe";
 import * as sock from "./socket";
 import * as mount from "./mount";
+import * as ns from "./ns";
 import * as syslog from "./syslog";
 
 export type Status = "full" | "partial" | "unsupported";
@@ -234,7 +235,21 @@ const IMPL: Record<string, Impl> = {
   rseq: [null, "unsupported", "glibc tolerates ENOSYS"],
   execve: [proc.sysExecve, "partial", "static ELF and #! scripts; no ELF interpreter yet"],
   execveat: [proc.sysExecveat, "partial", "a dirfd-relative path uses the path the directory was opened with"],
-  clone: [proc.sysClone, "partial", "no namespace flags (issue 5), CLONE_PIDFD or ptrace"],
+  clone: [proc.sysClone, "partial", "CLONE_NEWNS/NEWUTS/NEWIPC/NEWNET/NEWPID/NEWCGROUP; CLONE_NEWUSER is EINVAL (no user namespaces); no CLONE_PIDFD or ptrace"],
+  unshare: [ns.sysUnshare, "partial", "CLONE_NEWNS/NEWUTS/NEWIPC/NEWNET/NEWPID/NEWCGROUP, CLONE_FS, CLONE_FILES; CLONE_NEWUSER and CLONE_NEWTIME are EINVAL"],
+  setns: [ns.sysSetns, "partial", "fds of /proc/PID/ns/* files (not pidfds); user and time namespaces cannot be joined"],
+  shmget: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  shmat: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  shmctl: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  shmdt: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semget: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semop: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semctl: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semtimedop: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgget: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgsnd: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgrcv: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgctl: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
   clone3: [proc.sysClone3, "unsupported", "glibc falls back to clone"],
   fork: [proc.sysFork, "full"],
   vfork: [proc.sysVfork, "full"],

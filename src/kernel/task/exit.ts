@@ -54,7 +54,9 @@ function processExit(m: Machine, g: ThreadGroup): void {
   const ns = g.leader.nsproxy.pid;
   const init = ns.init;
   if (init && init.group === g) {
-    // The namespace's init is gone: everything else in it dies.
+    // The namespace's init is gone: everything else in it dies, and nothing new may enter a child namespace
+    // (fork: ENOMEM). The root namespace lives on: the host starts new processes in it.
+    if (ns.parent) ns.dead = true;
     for (const o of ns.all()) if (o.group !== g && o.exitStatus === null) exitGroup(m, o, SIGKILL);
   }
   for (const c of [...g.children]) {

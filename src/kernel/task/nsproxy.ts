@@ -6,9 +6,11 @@
 // 4026531840 and 4026531841, as on a booted kernel); later ones count up
 // from 4026532160, as on a host after boot (namespaces(7)).
 import type { Vfs } from "../fs/vfs";
-import type { PidNamespace, UtsNamespace } from "./pidns";
-import type { NetNamespace } from "../net/netns";
-import type { CgroupNamespace } from "../cgroup/cgns";
+import type { Task } from "../task";
+import { PidNamespace, UtsNamespace } from "./pidns";
+import { NetNamespace } from "../net/netns";
+import { CgroupNamespace } from "../cgroup/cgns";
+import { EINVAL, EPERM } from "../errno";
 
 /** SysV IPC namespace (ipc_namespaces(7)): identity only, SysV IPC syscalls are ENOSYS. */
 export class IpcNamespace {}
@@ -51,3 +53,32 @@ setInitialInum(INIT_TIME_NS, PROC_TIME_INIT_INO);
 /** Stands for the initial cgroup namespace while a task's nsproxy.cgroup is null. */
 export const INIT_CGROUP_NS = {};
 setInitialInum(INIT_CGROUP_NS, PROC_CGROUP_INIT_INO);
+
+export const CLONE_NEWTIME = 0x80, CLONE_NEWNS = 0x20000, CLONE_NEWCGROUP = 0x02000000, CLONE_NEWUTS = 0x04000000,
+  CLONE_NEWIPC = 0x08000000, CLONE_NEWUSER = 0x10000000, CLONE_NEWPID = 0x20000000, CLONE_NEWNET = 0x40000000;
+export const CLONE_NEW_ANY = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET;
+
+/**
+ * The namespaces after clone/unshare with `flags` (create_new_namespaces):
+ * each CLONE_NEW* kind is a fresh namespace — a copy of the caller's for
+ * mount (the tree) and UTS (the names), an empty one for IPC and net (only
+ * lo), one rooted at the caller's cgroup for cgroup, a child of the
+ * caller's for PID (which only the children enter: pid_for_children).
+ * Root only (CAP_SYS_ADMIN); user and time namespaces are not modelled
+ * (EINVAL). The caller moves its root and cwd into a new mount namespace
+ * itself (`Vfs.translate`).
+ */
+export function copyNamespaces(t: Task, flags: number): NsProxy | number {
+  if (flags & (CLONE_NEWUSER | CLONE_NEWTIME)) return -EINVAL;
+  const old = t.nsproxy;
+  if (!(flags & CLONE_NEW_ANY)) return old;
+  if (t.cred.euid !== 0) return -EPERM;
+  const n: NsProxy = { ...old };
+  if (flags & CLONE_NEWNS) n.mnt = old.mnt.cloneNamespace();
+  if (flags & CLONE_NEWUTS) n.uts = new UtsNamespace(old.uts.hostname, old.uts.domainname);
+  if (flags & CLONE_NEWIPC) n.ipc = new IpcNamespace();
+  if (flags & CLONE_NEWNET) n.net = new NetNamespace();
+  if (flags & CLONE_NEWCGROUP && t.cgroup) n.cgroup = new CgroupNamespace(t.cgroup);
+  if (flags & CLONE_NEWPID) n.pidForChildren = new PidNamespace(old.pidForChildren);
+  return n;
+}

@@ -104,17 +104,23 @@ export function sysListen(t: Task, a: Args): number {
   return typeof x === "number" ? x : x.s.listen(a.i(1));
 }
 
-/** accept(2)/accept4(2): a listening TCP socket waits (no connection can arrive yet); others EOPNOTSUPP/EINVAL. */
+/** accept4(2): a listening TCP socket waits (no connection can arrive yet); others EOPNOTSUPP/EINVAL. */
 export function sysAccept4(t: Task, a: Args, k: Kernel): number {
+  if (a.i(3) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
+  return accept(t, a, k);
+}
+
+/** accept(2): accept4 without flags (its fourth register is not an argument). */
+export function sysAccept(t: Task, a: Args, k: Kernel): number { return accept(t, a, k); }
+
+function accept(t: Task, a: Args, k: Kernel): number {
   const x = sockFd(t, a.i(0));
   if (typeof x === "number") return x;
-  if (a.i(3) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   if (x.s.type !== SOCK_STREAM) return -EOPNOTSUPP;
   if (!x.s.listening) return -EINVAL;
   if (x.f.flags & O_NONBLOCK) return -EAGAIN;
   return k.block(t, [x.s.wait], null);
 }
-export const sysAccept = sysAccept4;
 
 /** getsockname(2) */
 export function sysGetsockname(t: Task, a: Args): number {

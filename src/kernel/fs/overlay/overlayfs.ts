@@ -82,8 +82,6 @@ export class OverlayFs {
   readonly countDirLinks: boolean;
   /** Copied-up objects: upper inode → the lower object it came from (what trusted.overlay.origin records). */
   readonly origins = new WeakMap<Inode, Origin>();
-  /** Overlay inodes made so far (they are made on lookup only: a mount costs nothing per lower file). */
-  inodes = 0;
 
   /**
    * `lower`: one root or the roots topmost first; `upper`: a directory on a
@@ -127,7 +125,7 @@ export class OverlayInode implements Inode, CopyUpTarget {
     readonly lowerLayer: number,
     public parentDir: OverlayInode | null,
     public entryName: string,
-  ) { ofs.inodes++; }
+  ) {}
 
   get lower(): Inode | null { return this.lowers[0] ?? null; }
   private get real(): Inode { return this.upper ?? this.lowers[0]; }

@@ -42,7 +42,7 @@ import { Args, type Kernel } from "./syscall/types";
 import { beforeUserMode, faultSignal, sendSignal, interruptedResult } from "./signal/deliver";
 import { signalPending } from "./signal/queue";
 import { SI_USER } from "./signal/info";
-import { fireTimers } from "./signal/itimer";
+import { fireTimers, chargeCpu, cpuTimerArmed } from "./signal/itimer";
 import { Hierarchy } from "./cgroup/hierarchy";
 import { KernelLog } from "./klog";
 import { mountSysfs } from "./cgroup/sysfs";
@@ -118,6 +118,12 @@ export class Machine implements Kernel {
   /** The initial namespaces, which host-started processes get (task/nsproxy.ts). */
   readonly initNs: NsProxy;
   readonly maxTasks: number;
+  /** Called when a process has ended (a zombie now, or reaped): boot.ts watches the console's login. */
+  onProcessExit: ((g: ThreadGroup) => void) | null = null;
+  /** Set once reboot(2) or the host stopped the machine: every task was killed (syscall/reboot.ts). */
+  haltedAs: "halt" | "poweroff" | "restart" | null = null;
+  /** Ctrl-Alt-Del reboots at once (C_A_D, reboot(2) LINUX_REBOOT_CMD_CAD_ON); init turns it off to get SIGINT. */
+  cadReboots = true;
   /** The cgroup v2 hierarchy (cgroup/), mounted on /sys/fs/cgroup. */
   readonly cgroups: Hierarchy;
   /** The kernel log (dmesg): the OOM killer's reports. */
@@ -250,6 +256,13 @@ export class Machine implements Kernel {
     t.sig.wake = (x) => this.interrupt(x);
     this.live.set(t.tid, t);
     this.sched.enqueue(t);
+  }
+
+  /** The machine stops (kernel_halt, kernel_power_off, kernel_restart): every task is killed. */
+  halt(how: "halt" | "poweroff" | "restart"): void {
+    if (this.haltedAs) return;
+    this.haltedAs = how;
+    for (const t of this.live.values()) if (t.exitStatus === null) exitGroup(this, t, 9);
   }
 
   signal(t: Task, sig: number): void {
@@ -519,10 +532,12 @@ export class Machine implements Kernel {
       const left = stop - t.regs.get(ICOUNT);
       if (left <= 0) return;
       const c0 = performance.now();
-      const exit = cpu.run(t.regs.base, Math.min(left, 1 << 22));
+      // With a CPU-time itimer armed, shorter stretches let SIGVTALRM/SIGPROF come on time (signal/itimer.ts).
+      const exit = cpu.run(t.regs.base, Math.min(left, cpuTimerArmed(t) ? 1 << 17 : 1 << 22));
       const dt = performance.now() - c0;
       this.cpuMs += dt;
       stats.cpuMs += dt;
+      chargeCpu(t, BigInt(Math.round(dt * 1e6)));
       switch (exit) {
         case EXIT_SYSCALL: this.syscall(t, stats); break;
         case EXIT_PAGE_FAULT: {

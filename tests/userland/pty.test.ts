@@ -91,10 +91,17 @@ describe("the booted machine", () => {
     t.waitFor(PROMPT);
   }, 60000);
 
-  it("login shell: PID 1, session leader, root in /root with the boot environment", () => {
-    expect(t.command("echo $$ $HOME $TERM; pwd; hostname; id -u")).toContain("1 /root xterm-256color\n/root\nhako\n0\n");
+  it("init is PID 1; root is logged in on the console pty in /root with the login environment", () => {
+    expect(t.command("echo $HOME $TERM $PS1; pwd; hostname; id -u")).toContain("/root xterm-256color \\u@\\h:\\w\\$\n/root\nhako\n0\n");
     expect(t.command("tty")).toContain("\n/dev/pts/0\n");
-    expect(t.command("ps -o pid,sid,pgid,comm | head -2")).toMatch(/PID +SID +PGID.*\n +1 +1 +1 /);
+    expect(t.command("echo $PATH")).toContain("\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
+    // init (its own session) → login (leader of the session on pts/0) → sh (job-control group leader).
+    const ps = t.command("ps -o pid,ppid,sid,pgid,comm");
+    expect(ps).toMatch(/\n +1 +0 +1 +1 +init\n/);
+    const login = /\n +(\d+) +1 +(\d+) +(\d+) +login\n/.exec(ps);
+    expect(login).not.toBeNull();
+    expect(login![1]).toBe(login![2]);
+    expect(ps).toMatch(new RegExp(`\\n +(\\d+) +${login![1]} +${login![1]} +\\1 +sh\\n`));
   });
 
   it("stty size follows a resize (SIGWINCH)", () => {
@@ -120,7 +127,7 @@ describe("the booted machine", () => {
   it("top -n 1 prints the process list", () => {
     const out = t.command("top -n 1");
     expect(out).toMatch(/PID +PPID USER +STAT +VSZ/);
-    expect(out).toMatch(/\n +1 +0 root +S .*sh/);
+    expect(out).toMatch(/\n +1 +0 root +S .*init/);
     expect(out).toContain("top -n 1");
   });
 
@@ -153,19 +160,51 @@ describe("the booted machine", () => {
     t.command("true");
   });
 
-  it("exit ends PID 1 with its status", async () => {
+  it("init survives signals it has no handler for, even SIGKILL and SIGSTOP from its own namespace", () => {
+    t.command("kill -KILL 1; kill -SEGV 1; kill -STOP 1; kill -ALRM 1; sleep 0.3");
+    expect(t.command("ps -o pid,stat,comm | grep init")).toMatch(/\n +1 +S +init\n/);
+    expect(t.command("kill -0 1; echo alive=$?")).toContain("\nalive=0\n");
+  });
+
+  it("exit: init reaps the login and starts a new one; poweroff stops the machine", async () => {
     const u = await Terminal.boot(root);
     u.waitFor(PROMPT);
+    const first = u.command("echo $PPID");
     u.type("exit 7\r");
-    u.run(500);
-    expect(u.b.status).toBe(7);
-  });
+    u.waitFor(/root login on 'pts\/0'/);
+    u.waitFor(PROMPT);
+    expect(u.b.status).toBeNull();
+    expect(u.command("echo $PPID")).not.toBe(first);
+    // The old login and shell were reaped by init: no zombie is left.
+    expect(u.command("ps -o stat,comm | grep -c Z")).toContain("\n0\n");
+    u.type("sleep 30 &\r");
+    u.waitFor(PROMPT);
+    u.type("poweroff\r");
+    u.waitFor("The system is going down NOW!");
+    u.waitFor("Requesting system poweroff", 10000);
+    u.run(3000);
+    expect(u.b.status).toBe(0);
+    expect(u.b.shutdown).toBe("poweroff");
+    expect(u.machine.tasks().filter((p) => !p.group.zombie)).toEqual([]);
+  }, 30000);
+
+  it("reboot and Ctrl-Alt-Del go through init: a restart", async () => {
+    for (const how of ["reboot", "ctrl-alt-del"]) {
+      const u = await Terminal.boot(root);
+      u.waitFor(PROMPT);
+      if (how === "reboot") u.type("reboot\r"); else u.b.master.ctrlAltDel();
+      u.waitFor("Requesting system reboot", 10000);
+      u.run(3000);
+      expect(u.b.shutdown).toBe("restart");
+      expect(u.b.status).toBe(0);
+    }
+  }, 30000);
 });
 
 describe("hako shell", () => {
   const cli = join(import.meta.dirname, "../../bin/hako.mjs");
 
-  it("piped input is typed at the terminal; exits with the shell's status", () => {
+  it("piped input is typed at the terminal; exits with the login shell's status", () => {
     const r = spawnSync(process.execPath, [cli, "shell"], { input: "echo hello | tr a-z A-Z\ntty\nexit 5\n", encoding: "latin1", timeout: 60000 });
     expect(r.stdout).toContain("HELLO\r\n");
     expect(r.stdout).toContain("/dev/pts/0\r\n");

@@ -11,8 +11,9 @@ import {
 } from "../fs/inode";
 import {
   OpenFile, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH,
-  O_TMPFILE,
+  O_TMPFILE, O_NOCTTY,
 } from "../fs/file";
+import { openFifo } from "../fifo";
 import { type FsCred, permission, MAY_READ, MAY_WRITE, MAY_EXEC } from "../fs/permission";
 import { vfsCreate, setattr } from "../fs/namei";
 import type { ParentLookup, Path } from "../fs/vfs";
@@ -229,8 +230,16 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
       if (e < 0) return e;
     }
     const kind = i.mode & S_IFMT;
-    // Devices without a driver, sockets, and FIFOs until named pipes are wired to pipe.ts.
-    if ((kind === S_IFCHR || kind === S_IFIFO || kind === S_IFSOCK) && !i.device) return -ENXIO;
+    // A named pipe opens its pipe (fifo.ts), possibly waiting for the other end.
+    if (kind === S_IFIFO && !i.device) {
+      const f = openFifo(t, k, i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY), path);
+      if (typeof f === "number") return f;
+      const fd = t.files.install(f, (flags & O_CLOEXEC) !== 0);
+      if (fd < 0) f.onRelease?.();
+      return fd;
+    }
+    // Devices without a driver, and sockets.
+    if ((kind === S_IFCHR || kind === S_IFSOCK) && !i.device) return -ENXIO;
     // Terminal drivers choose the inode opened (a new pty master for /dev/ptmx, the controlling tty for /dev/tty).
     if (kind === S_IFCHR && i.device?.open) {
       const o = i.device.open(t, k, flags);

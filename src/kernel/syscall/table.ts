@@ -13,6 +13,8 @@ import * as mm from "./mm";
 import * as time from "./time";
 import * as sig from "./signal";
 import * as pipe from "../pipe";
+import * as reboot from "./reboot";
+import * as restart from "../signal/restart";
 import * as sock from "./socket";
 import * as mount from "./mount";
 import * as ns from "./ns";
@@ -276,6 +278,7 @@ const IMPL: Record<string, Impl> = {
   setsockopt: [sock.sysSetsockopt, "partial", "SO_SNDBUF/RCVBUF/RCVTIMEO/REUSEADDR and netlink's applied; other options recorded and returned by getsockopt"],
   getsockopt: [sock.sysGetsockopt, "full"],
   sethostname: [proc.sysSethostname, "full"],
+  reboot: [reboot.sysReboot, "partial", "halt, power off and restart stop the machine (the host decides what a restart does); no RESTART2 argument, KEXEC or SW_SUSPEND"],
   setreuid: [proc.sysSetreuid, "partial", "no capability model: root may set any id"],
   setregid: [proc.sysSetregid, "partial", "no capability model: root may set any id"],
   setfsuid: [proc.sysSetfsuid, "full"],
@@ -287,8 +290,9 @@ const IMPL: Record<string, Impl> = {
   clock_getres: [time.sysClockGetres, "full"],
   gettimeofday: [time.sysGettimeofday, "full"],
   time: [time.sysTime, "full"],
-  nanosleep: [time.sysNanosleep, "partial", "never interrupted: no signal delivery yet"],
-  clock_nanosleep: [time.sysClockNanosleep, "partial", "never interrupted: no signal delivery yet"],
+  nanosleep: [time.sysNanosleep, "full"],
+  clock_nanosleep: [time.sysClockNanosleep, "partial", "every clock sleeps on the monotonic one (a CLOCK_REALTIME relative sleep ignores clock changes, CPU-time clocks count wall time)"],
+  restart_syscall: [restart.sysRestartSyscall, "full"],
   times: [time.sysTimes, "partial", "user time only"],
   getrusage: [time.sysGetrusage, "partial", "user time only"],
 
@@ -306,8 +310,8 @@ const IMPL: Record<string, Impl> = {
   pause: [sig.sysPause, "full"],
   rt_sigtimedwait: [sig.sysRtSigtimedwait, "full"],
   alarm: [sig.sysAlarm, "full"],
-  setitimer: [sig.sysSetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF never fire"],
-  getitimer: [sig.sysGetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF never fire"],
+  setitimer: [sig.sysSetitimer, "partial", "ITIMER_VIRTUAL and ITIMER_PROF count the time spent in the CPU (kernel-model time is not charged to ITIMER_PROF)"],
+  getitimer: [sig.sysGetitimer, "partial", "ITIMER_VIRTUAL and ITIMER_PROF count the time spent in the CPU (kernel-model time is not charged to ITIMER_PROF)"],
 };
 
 /** One row per number 0..NAMES.length-1. */

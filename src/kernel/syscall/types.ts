@@ -66,6 +66,10 @@ export interface Kernel {
   tasks(): Task[];
   futexQueue(mm: AddressSpace, addr: number, create: boolean): WaitQueue | null;
   futexWake(mm: AddressSpace, addr: number, n: number): number;
+  /** Stops the machine (reboot(2) in the root PID namespace): every task is killed. */
+  halt(how: "halt" | "poweroff" | "restart"): void;
+  /** C_A_D: whether Ctrl-Alt-Del restarts at once (else init gets SIGINT). */
+  cadReboots: boolean;
   readonly pipes: PipeFs;
   /** The kernel log (syslog(2), dmesg). */
   readonly klog: KernelLog;

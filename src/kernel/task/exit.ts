@@ -11,6 +11,7 @@
 import type { Task, ThreadGroup } from "../task";
 import type { Machine } from "../machine";
 import { notifyParentOfExit } from "../signal/queue";
+import { sessionLeaderExited } from "../tty/tty";
 
 const SIGKILL = 9;
 const SA_NOCLDWAIT = 2n;
@@ -51,6 +52,7 @@ export function releaseVfork(t: Task): void {
 }
 
 function processExit(m: Machine, g: ThreadGroup): void {
+  sessionLeaderExited(g.leader);
   const ns = g.leader.nsproxy.pid;
   const init = ns.init;
   if (init && init.group === g) {
@@ -68,6 +70,7 @@ function processExit(m: Machine, g: ThreadGroup): void {
   }
   g.zombie = true;
   notifyParent(m, g);
+  m.onProcessExit?.(g);
 }
 
 /** Tells the parent of zombie `g` (wake wait4, exit signal), or reaps it when nobody will wait. */

@@ -328,7 +328,11 @@ export class Machine implements Kernel {
       return this.exec(t, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
     }
     const exe = t.nsproxy.mnt.pathOf(r.dir, t.fs.root).replace(/\/$/, "") + "/" + r.name;
-    const img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    let img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    // No frame left for the new image: the OOM killer makes room (never the caller's own process) and exec tries again.
+    for (let i = 0; img === -ENOMEM && i < 8 && this.cgroups.oomKiller.afterFailure(t, true, true); i++) {
+      img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    }
     if (typeof img === "number") return img;
     // de_thread: the other threads of the process end; the caller carries on alone.
     for (const th of [...t.group.threads]) if (th !== t && th.exitStatus === null) exitThread(this, th, 9);

@@ -32,22 +32,25 @@ export class OomKiller {
    * True when the allocation may be retried (a victim was killed, or `t`
    * itself got SIGKILL); false when memory was not the cause.
    */
-  afterFailure(t: Task, memFull: boolean): boolean {
+  afterFailure(t: Task, memFull: boolean, spareCaller = false): boolean {
     const p = this.pending;
     this.pending = null;
     const domain = p && (p.task === t || p.task === null) ? p.domain : null;
     if (!domain && !memFull) return false;
     if (domain) memoryEvent(domain, "oom");
     if (dying(t)) return true;
-    const victim = this.select(domain) ?? t;
+    // exec cannot be retried after the caller's own death mid-way: there it fails with ENOMEM instead.
+    const victim = this.select(domain, spareCaller ? t : null) ?? (spareCaller ? null : t);
+    if (!victim) return false;
     this.kill(victim, domain, t);
     return true;
   }
 
   /** The process with the largest footprint among the candidates (first found wins a tie, as Linux's scan). */
-  private select(domain: Cgroup | null): Task | null {
+  private select(domain: Cgroup | null, spare: Task | null = null): Task | null {
     let best: Task | null = null, bestPts = -1, init: Task | null = null;
     const seen = new Set<object>();
+    if (spare) seen.add(spare.group);
     for (const th of domain ? domain.allTasks() : this.h.host.allTasks()) {
       const leader = th.group.leader;
       if (seen.has(th.group)) continue;
@@ -57,7 +60,8 @@ export class OomKiller {
       const pts = badness(th);
       if (pts > bestPts) { best = leader; bestPts = pts; }
     }
-    return best ?? init;
+    // init goes only as the last resort of a fault or fork, never to make room for another process's exec.
+    return best ?? (spare ? null : init);
   }
 
   private kill(victim: Task, domain: Cgroup | null, current: Task): void {

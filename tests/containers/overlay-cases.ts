@@ -220,6 +220,9 @@ export const CASES: OverlayCase[] = [
   { name: "/proc/mounts shows an overlay without upperdir read-only", doc: "Multiple lower layers; proc(5)", opts: "lowerdir=l1:l2",
     run: "grep \"^overlay $PWD/m \" /proc/mounts | sed \"s|$PWD|T|; s/,uuid=on//; s/,redirect_dir=on//\"", out: "overlay T/m overlay ro,relatime,lowerdir=l1:l2 0 0\n" },
 
+  { name: "statfs reports overlayfs's magic", doc: "statfs(2) (OVERLAYFS_SUPER_MAGIC)",
+    run: "stat -f -c %t m", out: "794c7630\n" },
+
   // ---- st_dev, st_ino, st_nlink ----
   { name: "every object reports the overlay's st_dev (layers on one filesystem)", doc: "Overlay objects",
     run: "stat -c %d m m/f1 m/d1 m/upfile m/both/bu | sort -u | wc -l; [ $(stat -c %d m) != $(stat -c %d u) ] && echo overlay-dev",
@@ -227,6 +230,9 @@ export const CASES: OverlayCase[] = [
   { name: "st_ino is the real inode's and survives copy-up", doc: "Overlay objects; Inode properties",
     run: "a=$(stat -c %i m/f1); echo x >> m/f1; [ $a = $(stat -c %i m/f1) ] && echo kept; [ $a = $(stat -c %i l1/f1) ] && echo lower-ino; [ $(stat -c %i m/upfile) = $(stat -c %i u/upfile) ] && echo upper-ino",
     out: "kept\nlower-ino\nupper-ino\n", upper: base('./f1 644:0:1 "lower1\\nx\\n"') },
+  { name: "st_ino of a copied-up file survives a remount (trusted.overlay.origin)", doc: "Inode properties",
+    run: `a=$(stat -c %i m/f1); echo x >> m/f1; umount m; ${"mount -t overlay overlay -o lowerdir=l1:l2,upperdir=u,workdir=w m"}; [ $a = $(stat -c %i m/f1) ] && echo same-ino; cat m/f1`,
+    out: "same-ino\nlower1\nx\n", upper: base('./f1 644:0:1 "lower1\\nx\\n"') },
   { name: "merged directories report one link, others their real count", doc: "ovl_getattr (nlink of merged directories)",
     run: "stat -c '%h %n' m m/both m/d1 m/l2dir m/op m/d1/sub", out: "1 m\n1 m/both\n1 m/d1\n2 m/l2dir\n2 m/op\n2 m/d1/sub\n" },
 

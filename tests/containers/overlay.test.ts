@@ -13,6 +13,9 @@ import { join } from "node:path";
 import { Machine } from "../../src/kernel/machine";
 import { HostFs } from "../../src/kernel/fs/hostfs";
 import { overlayRoot } from "../../src/kernel/fs/rootfs";
+import { MemFs } from "../../src/kernel/fs/memfs";
+import { createTmpfs } from "../../src/kernel/fs/tmpfs";
+import { OverlayFs } from "../../src/kernel/fs/overlay/overlayfs";
 import { type Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR } from "../../src/kernel/fs/inode";
 import { makeScratch, runHako, ENV, type Scratch } from "../userland/harness";
 import { CASES, SETUP, DEFAULT_OPTS, BASE_UPPER, MOUNT_ERRORS, byPath, type OverlayCase } from "./overlay-cases";
@@ -207,4 +210,28 @@ describe("overlay mount errors (fs/overlayfs/params.c, super.c): busybox mount(8
       withNativeTmpfs((N) => { expect(nativeSh(`${SETUP}\n${script}`, N).out).toBe(expected); });
     });
   }
+});
+
+describe("lower layers are shared; overlay inodes are made on lookup (kernel API)", () => {
+  it("a hundred overlays of one image copy nothing of it and do not see each other", () => {
+    const img = new MemFs();
+    for (let d = 0; d < 20; d++) for (let f = 0; f < 50; f++) img.writeFile(`usr/d${d}/f${f}`, Buffer.from(`${d}/${f}\n`), { mode: 0o644 });
+    img.writeFile("etc/passwd", Buffer.from("root:x:0:0\n"), { mode: 0o644 });
+    img.readOnly = true;
+    const before = listing(hakoWalk(img.root), true);
+    const mounts = Array.from({ length: 100 }, () => new OverlayFs([img.root], createTmpfs({ mode: 0o755 }).root));
+    mounts.forEach((o, k) => {
+      const pw = o.root.lookup("etc")!.lookup("passwd")!;
+      expect(pw.write!(pw.size, Buffer.from(`u${k}:x:${k}:${k}\n`))).toBeGreaterThan(0);
+    });
+    for (const [k, o] of mounts.entries()) {
+      // Three overlay inodes (/, etc, passwd) for 1000+ lower files; the lower objects are the image's own.
+      expect(o.inodes).toBe(3);
+      // Reading a lower file gives the image's own bytes (the same buffer), not a copy.
+      expect(o.root.lookup("usr")!.lookup("d7")!.lookup("f3")!.read(0, 10).buffer).toBe(img.get("usr/d7/f3")!.read(0, 10).buffer);
+      const pw = o.root.lookup("etc")!.lookup("passwd")!;
+      expect(Buffer.from(pw.read(0, 100)).toString()).toBe(`root:x:0:0\nu${k}:x:${k}:${k}\n`);
+    }
+    expect(listing(hakoWalk(img.root), true)).toEqual(before);
+  });
 });

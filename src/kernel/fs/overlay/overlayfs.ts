@@ -61,8 +61,28 @@ export function isOpaque(i: Inode): boolean {
   return v instanceof Uint8Array && v.length === 1 && v[0] === 0x79;
 }
 
-/** A lower object and the index of its layer (0 = topmost lower). */
-interface Origin { inode: Inode; layer: number }
+/** Where a copied-up object came from: its lower layer (0 = topmost lower) and inode number there. */
+interface Origin { layer: number; ino: number }
+
+/**
+ * trusted.overlay.origin, which copy-up leaves on the upper object so that
+ * st_ino stays the lower one's, across hard links and later mounts of the
+ * same layers (overlayfs.rst "Inode properties"). Linux stores a file
+ * handle; Hako stores "layer:ino", as opaque to readers (the overlay hides it).
+ */
+const OVL_ORIGIN = "trusted.overlay.origin";
+const enc = new TextEncoder(), dec = new TextDecoder();
+
+function readOrigin(upper: Inode): Origin | null {
+  const v = upper.getxattr?.(OVL_ORIGIN);
+  if (!(v instanceof Uint8Array)) return null;
+  const m = /^(\d+):(\d+)$/.exec(dec.decode(v));
+  return m ? { layer: Number(m[1]), ino: Number(m[2]) } : null;
+}
+
+function writeOrigin(upper: Inode, o: Origin): void {
+  upper.setxattr?.(OVL_ORIGIN, enc.encode(`${o.layer}:${o.ino}`), 0);
+}
 
 export class OverlayFs {
   readonly dev = nextOverlayDev++;
@@ -80,8 +100,8 @@ export class OverlayFs {
    * machine root compare with the host's.
    */
   readonly countDirLinks: boolean;
-  /** Copied-up objects: upper inode → the lower object it came from (what trusted.overlay.origin records). */
-  readonly origins = new WeakMap<Inode, Origin>();
+  /** Overlay inodes made so far (they are made on lookup only: a mount costs nothing per lower file). */
+  inodes = 0;
 
   /**
    * `lower`: one root or the roots topmost first; `upper`: a directory on a
@@ -101,7 +121,7 @@ export class OverlayFs {
       const l = this.lowers[0], u = upper.root;
       u.mode = l.mode; u.uid = l.uid; u.gid = l.gid;
       u.atime = l.atime; u.mtime = l.mtime; u.ctime = l.ctime;
-      this.origins.set(u, { inode: l, layer: 0 });
+      writeOrigin(u, { layer: 0, ino: l.ino });
     }
     const visible = up && isOpaque(up) ? [] : this.lowers;
     this.root = new OverlayInode(this, up, visible, 0, null, "");
@@ -125,22 +145,22 @@ export class OverlayInode implements Inode, CopyUpTarget {
     readonly lowerLayer: number,
     public parentDir: OverlayInode | null,
     public entryName: string,
-  ) {}
+  ) { ofs.inodes++; }
 
   get lower(): Inode | null { return this.lowers[0] ?? null; }
   private get real(): Inode { return this.upper ?? this.lowers[0]; }
 
   /** The lower object this one shows or was copied up from. */
   private origin(): Origin | null {
-    if (this.upper) return this.ofs.origins.get(this.upper) ?? null;
-    return { inode: this.lowers[0], layer: this.lowerLayer };
+    if (this.upper) return readOrigin(this.upper);
+    return { layer: this.lowerLayer, ino: this.lowers[0].ino };
   }
 
   get dev(): number { return this.ofs.dev; }
   get ino(): number {
     const o = this.origin();
-    if (this.ofs.samefs) return o ? o.inode.ino : this.upper!.ino;
-    return o ? o.inode.ino + o.layer * LAYER_INO_SPAN : UPPER_INO_BASE + this.upper!.ino;
+    if (this.ofs.samefs) return o ? o.ino : this.upper!.ino;
+    return o ? o.ino + o.layer * LAYER_INO_SPAN : UPPER_INO_BASE + this.upper!.ino;
   }
   get mode(): number { return this.real.mode; }
   set mode(m: number) { this.setattr({ mode: m }); }
@@ -240,7 +260,7 @@ export class OverlayInode implements Inode, CopyUpTarget {
 
   /** Called by copyUp once `upper` exists: remembers the origin (st_ino stays the lower one's). */
   copiedUp(upper: Inode): void {
-    if (this.lowers.length > 0) this.ofs.origins.set(upper, { inode: this.lowers[0], layer: this.lowerLayer });
+    if (this.lowers.length > 0) writeOrigin(upper, { layer: this.lowerLayer, ino: this.lowers[0].ino });
   }
 
   /** Whether a lower layer shows something at `name` (deleting it there needs a whiteout). */

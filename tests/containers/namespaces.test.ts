@@ -173,6 +173,28 @@ describe("mount, umount, bind, pivot_root, chroot with busybox", () => {
     if (r.native) expect(r.hako.stdout).toBe(r.native.stdout);
   });
 
+  it("read-only mounts (MS_RDONLY, remount, a read-only bind) refuse changes with EROFS; EEXIST first for a name already there", () => {
+    const script = [
+      "mkdir -p ro d b",
+      "unshare -m sh -c '",
+      "  mount -t tmpfs -o ro x ro; touch ro/f; mkdir ro; mkdir ro/d",
+      "  mount -o remount,rw ro; touch ro/f && echo made; echo data > ro/f",
+      "  mount -o remount,ro ro; cat ro/f; (echo more >> ro/f); rm ro/f; chmod 600 ro/f",
+      "  grep \" $PWD/ro \" /proc/mounts | cut -d\" \" -f4",
+      "  mount --bind d b; mount -o remount,ro,bind b; touch b/g; touch d/g && ls b",
+      "  grep \" $PWD/b \" /proc/self/mountinfo | cut -d\" \" -f6' 2>&1",
+      "rm -r ro d b",
+    ].join("\n");
+    const r = both(script);
+    expect(r.hako.stdout).toBe([
+      "touch: ro/f: Read-only file system", "mkdir: can't create directory 'ro': File exists",
+      "mkdir: can't create directory 'ro/d': Read-only file system", "made", "data",
+      "sh: can't create ro/f: Read-only file system", "rm: can't remove 'ro/f': Read-only file system",
+      "chmod: ro/f: Read-only file system", "ro,relatime", "touch: b/g: Read-only file system", "g", "ro,relatime", "",
+    ].join("\n"));
+    if (r.native) expect(r.hako.stdout).toBe(r.native.stdout);
+  });
+
   it("propagation flags are recorded in mountinfo's optional fields", () => {
     const script = [
       "mkdir -p p",

@@ -185,6 +185,7 @@ function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: numb
   const existing = t.nsproxy.mnt.child(p.dir, p.name);
   if (!existing) {
     if (p.trailingSlash) return -EISDIR;
+    if (p.at.mnt.readOnly) return -EROFS;
     const e = permission(p.dir, MAY_EXEC, t.cred);
     if (e < 0) return e;
     const made = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: S_IFREG | (mode & ~t.fs.umask & 0o7777), uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
@@ -219,6 +220,8 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
     if (isLink(at.inode) && !(flags & O_PATH)) return -ELOOP;
   }
   let i = at.inode;
+  // A read-only mount (MS_RDONLY) refuses to open its files for writing (mnt_want_write): EROFS.
+  if (at.mnt.readOnly && !(flags & O_PATH) && isReg(i) && (acc !== O_RDONLY || (flags & O_TRUNC))) return -EROFS;
   if ((flags & O_DIRECTORY) && !isDir(i)) return -ENOTDIR;
   if (!(flags & O_PATH)) {
     const writes = acc !== O_RDONLY;

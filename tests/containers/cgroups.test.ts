@@ -212,6 +212,12 @@ describe("cpu.weight", () => {
 });
 
 describe("freezer", () => {
+  it("a frozen parent freezes its children's groups; SIGKILL still ends a frozen task", () => {
+    const r = sh("cd /sys/fs/cgroup; mkdir fp fp/c; sleep 30 & echo $! > fp/c/cgroup.procs; echo 1 > fp/cgroup.freeze; "
+      + "cat fp/c/cgroup.freeze; grep frozen fp/c/cgroup.events; kill -9 $!; wait $!; echo killed=$?; cat fp/c/cgroup.events; rmdir fp/c fp");
+    expect(r.stdout).toBe("0\nfrozen 1\nkilled=137\npopulated 0\nfrozen 1\n");
+  });
+
   it("writing 1 to cgroup.freeze stops a counting loop, 0 resumes it", () => {
     const r = sh("cd /sys/fs/cgroup; mkdir f; : > /tmp/count; "
       + "sh -c 'echo $$ > /sys/fs/cgroup/f/cgroup.procs; while :; do echo x >> /tmp/count; done' & "

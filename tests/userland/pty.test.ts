@@ -95,13 +95,13 @@ describe("the booted machine", () => {
     expect(t.command("echo $HOME $TERM $PS1; pwd; hostname; id -u")).toContain("/root xterm-256color \\u@\\h:\\w\\$\n/root\nhako\n0\n");
     expect(t.command("tty")).toContain("\n/dev/pts/0\n");
     expect(t.command("echo $PATH")).toContain("\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n");
-    // init (its own session) → login (leader of the session on pts/0) → sh (job-control group leader).
-    const ps = t.command("ps -o pid,ppid,sid,pgid,comm");
-    expect(ps).toMatch(/\n +1 +0 +1 +1 +init\n/);
-    const login = /\n +(\d+) +1 +(\d+) +(\d+) +login\n/.exec(ps);
+    // init (its own session, no terminal) → login (leader of the session on pts/0, 136:0) → sh (job-control group leader).
+    const ps = t.command("ps -o pid,ppid,sid,pgid,tty,comm");
+    expect(ps).toMatch(/\n +1 +0 +1 +1 +\? +init\n/);
+    const login = /\n +(\d+) +1 +(\d+) +(\d+) +136,0 +login\n/.exec(ps);
     expect(login).not.toBeNull();
     expect(login![1]).toBe(login![2]);
-    expect(ps).toMatch(new RegExp(`\\n +(\\d+) +${login![1]} +${login![1]} +\\1 +sh\\n`));
+    expect(ps).toMatch(new RegExp(`\\n +(\\d+) +${login![1]} +${login![1]} +\\1 +136,0 +sh\\n`));
   });
 
   it("stty size follows a resize (SIGWINCH)", () => {

@@ -8,6 +8,7 @@
 // procfs's seq_files do; later reads of the same open see that snapshot.
 import { type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFMT } from "./inode";
 import type { Task } from "../task";
+import { controllingTty } from "../tty/tty";
 import { PROC_NET_FILES } from "../net/procnet";
 import { netOf } from "../net/netns";
 import { procCgroupText } from "../cgroup/cgns";
@@ -237,12 +238,17 @@ export class ProcFs {
   }
 
   private pidStat(t: Task): string {
+    // tty_nr and tpgid: the controlling terminal (/dev/pts/N is 136:N, new_encode_dev) and its foreground group.
+    const ttyFields = (x: Task): [number, number] => {
+      const tty = controllingTty(x);
+      return tty ? [(tty.index & 0xff) | (136 << 8) | ((tty.index & ~0xff) << 12), tty.pgrp || -1] : [0, -1];
+    };
     const vsize = this.vmPages(t) * 4096;
     // utime from the instructions retired, at a nominal 100 MIPS (the CPU's order of magnitude).
     const utime = BigInt(Math.floor(t.regs.get(168 /* ICOUNT */) / 1e6));
     // Fields of proc_pid_stat(5), in order; unknown ones are 0.
     const f: Array<string | number | bigint> = [
-      this.ns.pidOf(t.group.leader), `(${t.comm})`, this.state(t), this.ppid(t), t.group.pgid, t.group.sid, 0, -1, 0x400000,
+      this.ns.pidOf(t.group.leader), `(${t.comm})`, this.state(t), this.ppid(t), t.group.pgid, t.group.sid, ...ttyFields(t), 0x400000,
       0, 0, 0, 0, utime, 0, 0, 0, 20, 0, t.group.threads.size, 0, ticks(t.startNs), vsize, t.mm.rss, "18446744073709551615",
       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];

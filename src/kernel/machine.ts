@@ -334,8 +334,10 @@ export class Machine implements Kernel {
       img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
     }
     if (typeof img === "number") return img;
-    // de_thread: the other threads of the process end; the caller carries on alone.
+    // de_thread: the other threads of the process end; the caller carries on alone, as the leader.
     for (const th of [...t.group.threads]) if (th !== t && th.exitStatus === null) exitThread(this, th, 9);
+    if (t.group.leader !== t) this.takeOverLeader(t);
+    for (const th of [...t.group.threads]) if (th !== t) this.releaseThread(th);
     const old = t.mm;
     t.mm = img.mm;
     img.mm.charge = old.charge;
@@ -477,6 +479,28 @@ export class Machine implements Kernel {
     }
   }
 
+  /**
+   * execve(2) from a thread other than the leader (de_thread, exchange_tids):
+   * the thread takes over the leader's ids in every PID namespace and its
+   * place in the process; the old leader, already ended, keeps the thread's
+   * old ids and is released with the other threads.
+   */
+  private takeOverLeader(t: Task): void {
+    const old = t.group.leader;
+    t.nsproxy.pid.exchange(t, old);
+    this.live.delete(t.tid);
+    this.live.delete(old.tid);
+    [t.tid, old.tid] = [old.tid, t.tid];
+    [t.pids, old.pids] = [old.pids, t.pids];
+    t.tgid = t.tid;
+    t.startNs = old.startNs;
+    this.live.set(t.tid, t);
+    this.live.set(old.tid, old);
+    t.group.leader = t;
+    this.proc.forget(t);
+    this.proc.forget(old);
+  }
+
   /** A finished thread other than the leader needs no state block or pid any more (the leader waits for reaping). */
   private releaseThread(t: Task): void {
     if (!this.live.has(t.tid)) return;
@@ -615,7 +639,7 @@ export class Process {
       if (this.m.waitsForInput()) { if (ms === Infinity) this.m.hostSleep(5); } else this.m.exitGroup(this.task, 9);
     }
     if (!g.zombie) return false;
-    this.stats.instructions = this.task.regs.get(ICOUNT) + g.childInstructions;
+    this.stats.instructions = g.leader.regs.get(ICOUNT) + g.childInstructions;
     this.stats.wallMs = performance.now() - this.t0;
     const ws = g.exitCode ?? 0;
     this.m.reap(g);

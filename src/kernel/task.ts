@@ -178,7 +178,7 @@ export class Task {
 
   constructor(
     /** Thread id in the root PID namespace (the kernel's own handle). */
-    readonly tid: number,
+    public tid: number,
     public tgid: number,
     public cred: Credentials,
     public fs: FsContext,

@@ -6,8 +6,8 @@
 // When it saves (kernel/fs/treesync.ts does the saving):
 // - the tree's signature (metadata walk, no data copied) is polled every
 //   TICK_MS between guest slices; a save starts once it has stayed the same
-//   for one tick (writes went quiet), or MAX_DELAY_MS after the first unsaved
-//   change while writes go on;
+//   for one tick (writes went quiet), or MAX_DELAY_MS after the tick that
+//   first saw an unsaved change while writes go on;
 // - once more shortly after a save that saw a file changed within the
 //   clock's granularity (TreeSync.recheck);
 // - at once on flush(): the page calls it on pagehide, and the worker when

@@ -203,6 +203,38 @@ describe("persisted tree: a full store", () => {
   });
 });
 
+describe("persisted tree: damage and reset", () => {
+  it("refuses to restore a chunk whose bytes changed or vanished, naming it", async () => {
+    const kv = new MemoryKv();
+    const fs = createTmpfs({ mode: 0o755 });
+    put(fs.root, "f", pattern(5000, 9));
+    await new TreeSync(fs, new TreeStore(kv, "upper")).sync();
+    const [key] = await kv.keys("tree/upper/chunk/");
+    const bytes = (await kv.get(key)) as Uint8Array;
+    const bad = bytes.slice();
+    bad[100] ^= 0x40;
+    kv.poke(key, bad);
+    await expect(restored(kv)).rejects.toThrow(/chunk [0-9a-f]{64} hashes to/);
+    kv.poke(key, bytes.subarray(0, 10).slice());
+    await expect(restored(kv)).rejects.toThrow(/hashes to/);
+    await kv.commit([], [key]);
+    await expect(restored(kv)).rejects.toThrow(/is missing/);
+  });
+
+  it("clear() forgets the tree: manifest and chunks, and nothing else in the store", async () => {
+    const kv = new MemoryKv();
+    await kv.commit([["blob/other", new Uint8Array([1])]]);
+    const fs = createTmpfs({ mode: 0o755 });
+    put(fs.root, "f", "data");
+    const store = new TreeStore(kv, "upper");
+    await new TreeSync(fs, store).sync();
+    expect((await kv.keys("tree/upper/")).length).toBe(2);
+    await store.clear();
+    expect(await kv.keys("")).toEqual(["blob/other"]);
+    expect(describeTree(await restored(kv))).toEqual(describeTree(createTmpfs({ mode: 0o755 })));
+  });
+});
+
 /** A Kv that dies (every call throws, as a closed page's store would) after `lives` committed transactions. */
 class DyingKv implements Kv {
   commits = 0;

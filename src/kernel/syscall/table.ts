@@ -185,7 +185,7 @@ const IMPL: Record<string, Impl> = {
   mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],
   munmap: [mm.sysMunmap, "full"],
   mprotect: [mm.sysMprotect, "partial", "no PROT_GROWSDOWN/PROT_GROWSUP"],
-  mremap: [mm.sysMremap, "partial", "no MREMAP_FIXED/MREMAP_DONTUNMAP; moves copy the data"],
+  mremap: [mm.sysMremap, "partial", "pages added to a MAP_SHARED anonymous mapping by growing it are not shared with other processes"],
   madvise: [mm.sysMadvise, "partial", "advice ignored except MADV_DONTNEED on anonymous memory"],
   msync: [mm.sysMemNoop, "full"],
   mlock: [mm.sysMemNoop, "full"],

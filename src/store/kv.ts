@@ -9,8 +9,8 @@
 // and deletes or none of them; a failure (QuotaExceededError when storage is
 // full) leaves the store as it was.
 
-/** What a key holds: bytes, or a structured-cloneable record. */
-export type KvValue = Uint8Array | { readonly [k: string]: unknown };
+/** What a key holds: bytes, or a structured-cloneable record (plain data: no functions, no class instances). */
+export type KvValue = Uint8Array | object;
 
 export interface Kv {
   get<T extends KvValue = KvValue>(key: string): Promise<T | undefined>;

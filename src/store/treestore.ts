@@ -102,7 +102,7 @@ export class TreeStore {
    * deletes chunks a crash left without a manifest naming them.
    */
   async open(): Promise<TreeManifest | null> {
-    const m = (await this.kv.get<TreeManifest & { [k: string]: unknown }>(this.manifestKey())) ?? null;
+    const m = (await this.kv.get<TreeManifest>(this.manifestKey())) ?? null;
     this.committed = m;
     const live = referenced(m);
     const orphans = (await this.kv.keys(`${this.prefix}chunk/`)).filter((k) => !live.has(k.slice(k.lastIndexOf("/") + 1)));
@@ -170,7 +170,7 @@ export class TreeStore {
       }
       await flush();
       // 2. the manifest: the atomic switch.
-      await this.kv.commit([[this.manifestKey(), manifest as unknown as { [k: string]: unknown }]]);
+      await this.kv.commit([[this.manifestKey(), manifest]]);
     } catch (e) {
       // Undo step 1 (best effort: open() collects what is left). The committed tree is untouched.
       if (put.length) await this.kv.commit([], put).catch(() => {});

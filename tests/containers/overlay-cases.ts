@@ -208,6 +208,8 @@ export const CASES: OverlayCase[] = [
     run: "cat m/f1; touch m/new; rm m/f1; mkdir m/x; echo x >> m/f1",
     out: "lower1\ntouch: m/new: Read-only file system\nrm: can't remove 'm/f1': Read-only file system\n"
       + "mkdir: can't create directory 'm/x': Read-only file system\n/bin/sh: can't create m/f1: Read-only file system\n" },
+  { name: "a read-only mount of an overlay with an upper refuses xattr changes", doc: "mount(2) MS_RDONLY; setxattr(2) EROFS", opts: "ro,lowerdir=l1:l2,upperdir=u,workdir=w",
+    run: "ovl set user.x y m/f1; ovl rm user.tag m/f1; ovl get user.tag m/f1", out: 'set user.x: Read-only file system\nrm user.tag: Read-only file system\nm/f1: user.tag="lower"\n' },
   { name: "one lower layer with an upper", doc: "Upper and Lower", opts: "lowerdir=l2,upperdir=u,workdir=w",
     run: "ls m; cat m/shadow m/gone; ls m/op", out: "both\nd1\ngone\nl2dir\nl2file\nop\nshadow\nupfile\nshadow2\ngone\nx\n" },
   { name: "an upper directory can serve as the top lower layer of a read-only overlay", doc: "Multiple lower layers", opts: "lowerdir=u:l1:l2",

@@ -18,7 +18,7 @@ import { type FsCred, permission, MAY_READ, MAY_WRITE, MAY_EXEC } from "../fs/pe
 import { vfsCreate, setattr } from "../fs/namei";
 import type { ParentLookup, Path } from "../fs/vfs";
 import {
-  EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, EACCES, ELOOP, ERANGE, EISDIR, ENAMETOOLONG, ENODATA,
+  EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, EACCES, ELOOP, ERANGE, EISDIR, ENAMETOOLONG,
   ENXIO, EPERM, EOPNOTSUPP,
 } from "../errno";
 
@@ -478,10 +478,3 @@ export function sysFstatfs(t: Task, a: Args, k: Kernel): number {
   if (!f) return -EBADF;
   return t.mm.copyOut(a.u(1), encodeStatfs(f.inode, k));
 }
-
-// ---- extended attributes ----
-
-/** getxattr(2) family: the trees of this issue carry no extended attributes. */
-export function sysGetxattr(): number { return -ENODATA; }
-/** listxattr(2) family: an empty list. */
-export function sysListxattr(): number { return 0; }

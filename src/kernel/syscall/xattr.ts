@@ -10,10 +10,10 @@
 // A read-only filesystem refuses changes (EROFS). Filesystems without
 // xattr operations (proc, devices) answer EOPNOTSUPP, and list nothing.
 import type { Task } from "../task";
-import type { Args, Kernel } from "./types";
+import type { Args } from "./types";
 import { type Inode, isDir, isReg, S_IFMT, S_IFREG, S_IFDIR, XATTR_CREATE, XATTR_REPLACE } from "../fs/inode";
 import { permission, ownerOrRoot, MAY_READ, MAY_WRITE, S_ISVTX } from "../fs/permission";
-import { AT_FDCWD, userPath, lookupAt } from "./fs";
+import { AT_FDCWD, userPath, lookupPathAt } from "./fs";
 import { EBADF, EINVAL, ERANGE, E2BIG, EOPNOTSUPP, ENODATA, EPERM, EROFS, EFAULT } from "../errno";
 
 const XATTR_NAME_MAX = 255, XATTR_SIZE_MAX = 65536, XATTR_LIST_MAX = 65536;
@@ -21,16 +21,20 @@ const NAMESPACES = ["user.", "trusted.", "security."];
 
 const enc = new TextEncoder();
 
-/** The inode of a path (following the last symlink or not) or of a descriptor. */
-function pathInode(t: Task, k: Kernel, ptr: number, follow: boolean): Inode | number {
+/** What an xattr call works on: the inode, and whether its mount is read-only (MS_RDONLY: changes are EROFS). */
+interface Target { inode: Inode; roMount: boolean }
+
+/** The object a path names (following the last symlink or not). */
+function pathInode(t: Task, ptr: number, follow: boolean): Target | number {
   const path = userPath(t, ptr);
   if (typeof path === "number") return path;
-  return lookupAt(t, k, AT_FDCWD, path, follow);
+  const p = lookupPathAt(t, AT_FDCWD, path, follow);
+  return typeof p === "number" ? p : { inode: p.inode, roMount: p.mnt.readOnly };
 }
 
-function fdInode(t: Task, fd: number): Inode | number {
+function fdInode(t: Task, fd: number): Target | number {
   const f = t.files.get(fd);
-  return f ? f.inode : -EBADF;
+  return f ? { inode: f.inode, roMount: f.at?.mnt.readOnly ?? false } : -EBADF;
 }
 
 /** Reads the attribute name: ERANGE when empty or longer than XATTR_NAME_MAX. */
@@ -61,14 +65,16 @@ function xattrPermission(t: Task, i: Inode, name: string, mask: number): number 
 
 // ---- set ----
 
-function setOn(t: Task, i: Inode | number, namePtr: number, value: number, size: number, flags: number): number {
-  if (typeof i === "number") return i;
+function setOn(t: Task, x: Target | number, namePtr: number, value: number, size: number, flags: number): number {
+  if (typeof x === "number") return x;
+  const i = x.inode;
   if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) return -EINVAL;
   const name = xattrName(t, namePtr);
   if (typeof name === "number") return name;
   if (size > XATTR_SIZE_MAX) return -E2BIG;
   const data = size > 0 ? t.mm.copyIn(value, size) : new Uint8Array(0);
   if (data === null) return -EFAULT;
+  if (x.roMount) return -EROFS;
   const e = xattrPermission(t, i, name, MAY_WRITE);
   if (e < 0) return e;
   if (!i.setxattr) return -EOPNOTSUPP;
@@ -76,16 +82,17 @@ function setOn(t: Task, i: Inode | number, namePtr: number, value: number, size:
 }
 
 /** setxattr(2) */
-export function sysSetxattr(t: Task, a: Args, k: Kernel): number { return setOn(t, pathInode(t, k, a.u(0), true), a.u(1), a.u(2), a.u(3), a.i(4)); }
+export function sysSetxattr(t: Task, a: Args): number { return setOn(t, pathInode(t, a.u(0), true), a.u(1), a.u(2), a.u(3), a.i(4)); }
 /** lsetxattr(2): the symlink itself. */
-export function sysLsetxattr(t: Task, a: Args, k: Kernel): number { return setOn(t, pathInode(t, k, a.u(0), false), a.u(1), a.u(2), a.u(3), a.i(4)); }
+export function sysLsetxattr(t: Task, a: Args): number { return setOn(t, pathInode(t, a.u(0), false), a.u(1), a.u(2), a.u(3), a.i(4)); }
 /** fsetxattr(2) */
 export function sysFsetxattr(t: Task, a: Args): number { return setOn(t, fdInode(t, a.i(0)), a.u(1), a.u(2), a.u(3), a.i(4)); }
 
 // ---- get ----
 
-function getOn(t: Task, i: Inode | number, namePtr: number, buf: number, size: number): number {
-  if (typeof i === "number") return i;
+function getOn(t: Task, x: Target | number, namePtr: number, buf: number, size: number): number {
+  if (typeof x === "number") return x;
+  const i = x.inode;
   const name = xattrName(t, namePtr);
   if (typeof name === "number") return name;
   const e = xattrPermission(t, i, name, MAY_READ);
@@ -100,16 +107,17 @@ function getOn(t: Task, i: Inode | number, namePtr: number, buf: number, size: n
 }
 
 /** getxattr(2): size 0 asks for the value's length; a smaller buffer is ERANGE. */
-export function sysGetxattr(t: Task, a: Args, k: Kernel): number { return getOn(t, pathInode(t, k, a.u(0), true), a.u(1), a.u(2), a.u(3)); }
+export function sysGetxattr(t: Task, a: Args): number { return getOn(t, pathInode(t, a.u(0), true), a.u(1), a.u(2), a.u(3)); }
 /** lgetxattr(2) */
-export function sysLgetxattr(t: Task, a: Args, k: Kernel): number { return getOn(t, pathInode(t, k, a.u(0), false), a.u(1), a.u(2), a.u(3)); }
+export function sysLgetxattr(t: Task, a: Args): number { return getOn(t, pathInode(t, a.u(0), false), a.u(1), a.u(2), a.u(3)); }
 /** fgetxattr(2) */
 export function sysFgetxattr(t: Task, a: Args): number { return getOn(t, fdInode(t, a.i(0)), a.u(1), a.u(2), a.u(3)); }
 
 // ---- list ----
 
-function listOn(t: Task, i: Inode | number, buf: number, size: number): number {
-  if (typeof i === "number") return i;
+function listOn(t: Task, x: Target | number, buf: number, size: number): number {
+  if (typeof x === "number") return x;
+  const i = x.inode;
   let names = i.listxattr?.() ?? [];
   // Names the caller could not read are not listed (trusted.* without CAP_SYS_ADMIN; user.* off files and directories).
   if (!capSysAdmin(t)) names = names.filter((n) => !n.startsWith("trusted."));
@@ -123,18 +131,20 @@ function listOn(t: Task, i: Inode | number, buf: number, size: number): number {
 }
 
 /** listxattr(2): the names, each NUL-terminated; size 0 asks for the length. */
-export function sysListxattr(t: Task, a: Args, k: Kernel): number { return listOn(t, pathInode(t, k, a.u(0), true), a.u(1), a.u(2)); }
+export function sysListxattr(t: Task, a: Args): number { return listOn(t, pathInode(t, a.u(0), true), a.u(1), a.u(2)); }
 /** llistxattr(2) */
-export function sysLlistxattr(t: Task, a: Args, k: Kernel): number { return listOn(t, pathInode(t, k, a.u(0), false), a.u(1), a.u(2)); }
+export function sysLlistxattr(t: Task, a: Args): number { return listOn(t, pathInode(t, a.u(0), false), a.u(1), a.u(2)); }
 /** flistxattr(2) */
 export function sysFlistxattr(t: Task, a: Args): number { return listOn(t, fdInode(t, a.i(0)), a.u(1), a.u(2)); }
 
 // ---- remove ----
 
-function removeOn(t: Task, i: Inode | number, namePtr: number): number {
-  if (typeof i === "number") return i;
+function removeOn(t: Task, x: Target | number, namePtr: number): number {
+  if (typeof x === "number") return x;
+  const i = x.inode;
   const name = xattrName(t, namePtr);
   if (typeof name === "number") return name;
+  if (x.roMount) return -EROFS;
   const e = xattrPermission(t, i, name, MAY_WRITE);
   if (e < 0) return e;
   if (!i.removexattr) return -EOPNOTSUPP;
@@ -142,8 +152,8 @@ function removeOn(t: Task, i: Inode | number, namePtr: number): number {
 }
 
 /** removexattr(2) */
-export function sysRemovexattr(t: Task, a: Args, k: Kernel): number { return removeOn(t, pathInode(t, k, a.u(0), true), a.u(1)); }
+export function sysRemovexattr(t: Task, a: Args): number { return removeOn(t, pathInode(t, a.u(0), true), a.u(1)); }
 /** lremovexattr(2) */
-export function sysLremovexattr(t: Task, a: Args, k: Kernel): number { return removeOn(t, pathInode(t, k, a.u(0), false), a.u(1)); }
+export function sysLremovexattr(t: Task, a: Args): number { return removeOn(t, pathInode(t, a.u(0), false), a.u(1)); }
 /** fremovexattr(2) */
 export function sysFremovexattr(t: Task, a: Args): number { return removeOn(t, fdInode(t, a.i(0)), a.u(1)); }

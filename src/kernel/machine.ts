@@ -168,7 +168,11 @@ export class Machine implements Kernel {
   /** The task numbered `pid` in `t`'s PID namespace (kill, wait, /proc lookups). */
   taskByPid(t: Task, pid: number): Task | null { return t.nsproxy.pid.task(pid); }
   /** The live processes of process group `pgid` (kill(-pgid), terminal signals). */
-  processGroup(pgid: number): Task[] { return this.tasks().filter((t) => t.group.pgid === pgid && !t.group.zombie); }
+  processGroup(pgid: number, ns?: PidNamespace): Task[] {
+    // Group ids are numbers of the namespace that set them (setpgid/setsid): with `ns`, only groups numbered there.
+    const want = ns?.parent ? ns : null;
+    return this.tasks().filter((t) => t.group.pgid === pgid && (!ns || (t.group.pgidNs ?? null) === want) && !t.group.zombie);
+  }
   taskCount(): number { return this.live.size; }
   /** Every task, threads and zombies included (the OOM killer's scan). */
   allTasks(): Iterable<Task> { return this.live.values(); }

@@ -12,6 +12,7 @@ import type { FdTable } from "./fs/file";
 import type { Regs } from "./regs";
 import { WaitQueue, type Waker, type WakeReason } from "./waitqueue";
 import type { NsProxy } from "./task/nsproxy";
+import type { PidNamespace } from "./task/pidns";
 import { Pending, GroupSignals } from "./signal/queue";
 import type { Cgroup } from "./cgroup/cgroup";
 
@@ -96,6 +97,8 @@ export class ThreadGroup {
   parent: ThreadGroup | null = null;
   pgid = 0;
   sid = 0;
+  /** The PID namespace `pgid` is a number of (who set it: setpgid/setsid); null for the root one. */
+  pgidNs: PidNamespace | null = null;
   /** Set once the group is exiting: the wait status (code << 8, or the signal number). */
   exitCode: number | null = null;
   /** All threads are gone: a zombie waiting for wait4 (or the host). */

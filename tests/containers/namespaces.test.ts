@@ -112,6 +112,12 @@ describe("namespaces with busybox: Hako vs Linux", () => {
     if (r.native) expect({ out: r.hako.stdout, err: r.hako.stderr }).toEqual({ out: r.native.stdout, err: r.native.stderr });
   });
 
+  it("process groups are numbered per namespace: the init's inherited group reads as 0 inside, setsid makes one of its numbers", () => {
+    const r = both("unshare -p -f --mount-proc -m sh -c 'cut -d\" \" -f5 /proc/self/stat; setsid cut -d\" \" -f1,5,6 /proc/self/stat; true'");
+    expect(r.hako.stdout).toBe("0\n3 3 3\n");
+    if (r.native) expect(r.hako.stdout).toBe(r.native.stdout);
+  });
+
   it("mounts made in a new mount namespace stay in it; /proc/mounts and mountinfo are per namespace", () => {
     const script = [
       "mkdir -p x",

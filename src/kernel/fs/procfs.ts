@@ -206,6 +206,11 @@ export class ProcFs {
     return p ? this.ns.pidOf(p.leader) : 0;
   }
 
+  /** The process group id in this procfs's namespace (0 when it was set in another one). */
+  private pgidOf(t: Task): number {
+    return (t.group.pgidNs ?? null) === (this.ns.parent ? this.ns : null) ? t.group.pgid : 0;
+  }
+
   /** proc_pid_stat(5) state letter: R running/runnable, S sleeping, T stopped, Z zombie. */
   private state(t: Task): string {
     if (t.group.zombie || t.exitStatus !== null) return "Z";
@@ -248,7 +253,7 @@ export class ProcFs {
     const utime = BigInt(Math.floor(t.regs.get(168 /* ICOUNT */) / 1e6));
     // Fields of proc_pid_stat(5), in order; unknown ones are 0.
     const f: Array<string | number | bigint> = [
-      this.ns.pidOf(t.group.leader), `(${t.comm})`, this.state(t), this.ppid(t), t.group.pgid, t.group.sid, ...ttyFields(t), 0x400000,
+      this.ns.pidOf(t.group.leader), `(${t.comm})`, this.state(t), this.ppid(t), this.pgidOf(t), t.group.sid, ...ttyFields(t), 0x400000,
       0, 0, 0, 0, utime, 0, 0, 0, 20, 0, t.group.threads.size, 0, ticks(t.startNs), vsize, t.mm.rss, "18446744073709551615",
       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];

@@ -177,8 +177,11 @@ export function sysKill(t: Task, a: Args, k: Kernel): number {
     return killProcess(t, target.group.leader, sig);
   }
   let targets: Task[];
-  if (pid === -1) targets = k.tasks().filter((p) => p.group !== t.group && k.taskByPid(t, 1) !== p && !p.group.zombie);
-  else targets = k.processGroup(pid === 0 ? t.group.pgid : -pid);
+  // kill(-1) reaches every process the caller's PID namespace can see; a group id is a number of that namespace.
+  if (pid === -1) targets = k.tasks().filter((p) => p.group !== t.group && k.taskByPid(t, 1) !== p && !p.group.zombie && t.nsproxy.pid.pidOf(p) > 0);
+  else targets = pid === 0
+    ? k.processGroup(t.group.pgid).filter((p) => p.group.pgidNs === t.group.pgidNs)
+    : k.processGroup(-pid, t.nsproxy.pid);
   if (!targets.length) return -ESRCH;
   let ok = false, err = 0;
   for (const p of targets) {

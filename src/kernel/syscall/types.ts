@@ -2,6 +2,7 @@
 // kernel services it may use. Handlers return a non-negative result or a
 // negative errno; only the dispatcher writes RAX.
 import type { Task } from "../task";
+import type { PidNamespace } from "../task/pidns";
 import type { Vfs } from "../fs/vfs";
 import type { WaitQueue } from "../waitqueue";
 import type { AddressSpace } from "../mm/addrspace";
@@ -61,7 +62,7 @@ export interface Kernel {
   /** The task numbered `pid` in `t`'s PID namespace. */
   taskByPid(t: Task, pid: number): Task | null;
   /** Live processes of a process group. */
-  processGroup(pgid: number): Task[];
+  processGroup(pgid: number, ns?: PidNamespace): Task[];
   /** Every process (thread-group leader), zombies included. */
   tasks(): Task[];
   futexQueue(mm: AddressSpace, addr: number, create: boolean): WaitQueue | null;

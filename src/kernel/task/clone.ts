@@ -111,6 +111,7 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
     g.parent = parent;
     parent?.children.add(g);
     g.pgid = t.group.pgid;
+    g.pgidNs = t.group.pgidNs;
     g.sid = t.group.sid;
     g.exitSignal = f & 0xff;
     c.group = g;

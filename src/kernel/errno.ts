@@ -56,6 +56,8 @@ export const ENOBUFS = 105;
 export const EISCONN = 106;
 export const ENOTCONN = 107;
 export const ECONNREFUSED = 111;
+export const EALREADY = 114;
+export const EINPROGRESS = 115;
 
 /** A handler result: a non-negative value, or a negative errno. */
 export type SysResult = number;

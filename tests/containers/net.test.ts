@@ -122,6 +122,33 @@ describe("accept(2) blocks in a listening server (nc -l, an IPv6 socket)", () =>
   });
 });
 
+describe("TCP over lo: busybox nc, httpd and wget", () => {
+  // Only stdout (and wget's messages) are compared: whether ash prints "Terminated" for a killed job depends on timing.
+  const cases: Array<[string, string]> = [
+    // nc -l listens on :: (an IPv6 socket): the IPv4 client reaches it through the dual stack.
+    ["nc -l -p 9000 > got & sleep 0.2; echo hello | nc 127.0.0.1 9000; echo rc=$?; wait $!; echo wait=$?; cat got; rm got",
+      "rc=0\nwait=0\nhello\n"],
+    ["nc -l -p 9001 -e cat & sleep 0.2; echo ping | nc -w 1 127.0.0.1 9001; echo rc=$?; wait", "ping\nrc=0\n"],
+    // A megabyte through the 256 KiB window: the server's writes wait for wget to read.
+    ["mkdir -p www; echo '<h1>hi</h1>' > www/index.html; dd if=/dev/urandom of=www/big bs=1k count=1024 2>/dev/null; "
+      + "httpd -f -p 127.0.0.1:8080 -h www & sleep 0.2; wget -q -O - http://127.0.0.1:8080/index.html; echo rc=$?; "
+      + "wget -q -O - http://127.0.0.1:8080/nope; echo rc=$?; wget -q -O - http://127.0.0.1:8080/big | cmp - www/big && echo same; "
+      + "kill $!; wait $!; rm -r www",
+    "<h1>hi</h1>\nrc=0\nrc=1\nsame\n"],
+  ];
+  // A machine of their own, so that their traffic stays out of lo's counters in the other tests.
+  let tm: Machine;
+  beforeAll(async () => { tm = await scratchMachine(s); });
+  for (const [script, want] of cases) {
+    it(script, () => {
+      const h = runHako(tm, ["sh", "-c", script]);
+      expect(h.stdout).toBe(want);
+      const n = native(`ip link set lo up && ${script}`);
+      if (n) expect(h.stdout).toBe(n.stdout);
+    });
+  }
+});
+
 describe("ping over lo (raw ICMP sockets)", () => {
   it("ping and ping6 get the kernel's echo replies and count on lo as on Linux; no route elsewhere", async () => {
     const script = "ping -c 2 127.0.0.1; echo $?; ping6 -c 2 ::1; echo $?; ping -c 1 -s 1000 127.0.0.2; echo $?; "

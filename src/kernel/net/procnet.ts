@@ -5,6 +5,7 @@ import type { NetNamespace } from "./netns";
 import { AF_INET, prefixMask } from "./device";
 import { routes, RT_TABLE_MAIN } from "./routes";
 import { boundSockets, type InetSocket } from "./inet";
+import { tcpSockets, type TcpSocket, TCP_CLOSE } from "./tcp";
 import { rawSockets } from "./raw";
 import { AF_INET6 } from "./device";
 import { SOCK_DGRAM, SOCK_STREAM } from "./socket";
@@ -64,11 +65,10 @@ function hexAddr(a: Uint8Array): string {
 const hexPort = (p: number): string => hex(p, 4).toUpperCase();
 /** Kernel pointers print as zeros to a reader without CAP_SYSLOG under kptr_restrict (the %pK column). */
 const NO_POINTER = "0000000000000000";
-const TCP_LISTEN = 0x0a, TCP_CLOSE = 0x07;
 
 /**
  * /proc/net/{udp,udp6,tcp,tcp6}: one line per socket in the protocol's hash
- * tables (bound UDP sockets; listening TCP sockets, none established yet),
+ * tables (bound UDP sockets; listening and connected TCP sockets),
  * formatted as udp4_format_sock / tcp4_seq_show and their IPv6 twins. The
  * slot column is the port's hash bucket on Linux, which mixes in a
  * per-namespace secret; here it is the port modulo a 128-bucket table.
@@ -80,12 +80,12 @@ function socketTable(ns: NetNamespace, family: number, type: number): string {
     : tcp ? "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode".padEnd(149) + "\n"
       : "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops".padEnd(127) + "\n";
   const zero = new Uint8Array(v6 ? 16 : 4);
-  const list = boundSockets(ns, family, type).filter((s) => !tcp || s.listening);
+  const list: InetSocket[] = tcp ? tcpSockets(ns, family === AF_INET6 ? AF_INET6 : AF_INET) : boundSockets(ns, family, type);
   const lines = list.map((s: InetSocket, i) => {
     const loc = s.local!, peer = s.peer;
     const sl = tcp ? i : loc.port & 127;
     const cols = `${hexAddr(loc.addr)}:${hexPort(loc.port)} ${hexAddr(peer?.addr ?? zero)}:${hexPort(peer?.port ?? 0)} `
-      + `${hex(tcp ? TCP_LISTEN : TCP_CLOSE, 2).toUpperCase()} ${hex(0, 8)}:${hex(s.queuedBytes, 8).toUpperCase()} 00:00000000 00000000 `
+      + `${hex(tcp ? (s as TcpSocket).state : TCP_CLOSE, 2).toUpperCase()} ${hex(0, 8)}:${hex(s.queuedBytes, 8).toUpperCase()} 00:00000000 00000000 `
       + `${String(s.uid).padStart(5)} ${String(0).padStart(8)} ${s.ino} `;
     const tail = tcp ? `1 ${NO_POINTER} 100 0 0 10 0` : `2 ${NO_POINTER} 0`;
     const line = `${String(sl).padStart(tcp ? 4 : 5)}: ${cols}${tail}`;

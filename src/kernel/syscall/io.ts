@@ -154,7 +154,8 @@ export function sysSendfile(t: Task, a: Args, k: Kernel): number {
   }
   const data = inp.pread(off, count);
   if (typeof data === "number") return data;
-  const n = data.length === 0 ? 0 : out.write(data);
+  // Through the blocking writers: a socket or pipe that is full makes sendfile wait (progress kept in t.sys.done), not fail with EAGAIN.
+  const n = data.length === 0 ? 0 : writeAny(t, k, out, data);
   if (n < 0) return pipeCheck(t, k, n);
   if (offPtr) {
     const b = new Uint8Array(8);

@@ -15,13 +15,15 @@ import {
   SOCK_NONBLOCK, SOCK_CLOEXEC, MSG_TRUNC, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC, MSG_OOB, MSG_DONTROUTE, MSG_EOR, MSG_CTRUNC,
 } from "../net/socket";
 import { netlinkSocket } from "../net/netlink";
-import { inetSocket, InetSocket } from "../net/inet";
+import { inetSocket } from "../net/af_inet";
+import { UdpSocket } from "../net/udp";
+import { TcpSocket } from "../net/tcp";
 import { RawSocket } from "../net/raw";
 import { deviceIoctl } from "../net/ioctl";
 import { netOf } from "../net/netns";
 import { iovecs } from "./fs-io";
 import {
-  EBADF, EFAULT, EINVAL, ENOTSOCK, EAFNOSUPPORT, EAGAIN, EOPNOTSUPP, EPIPE, EMSGSIZE, ENOTTY,
+  EBADF, EFAULT, EINVAL, ENOTSOCK, EAFNOSUPPORT, EAGAIN, EOPNOTSUPP, EPIPE, EMSGSIZE, ENOTTY, EINPROGRESS,
 } from "../errno";
 
 const SIGPIPE = 13;
@@ -90,12 +92,14 @@ export function sysBind(t: Task, a: Args): number {
   return typeof addr === "number" ? addr : x.s.bind(t, addr);
 }
 
-/** connect(2): datagram sockets set their peer; TCP connections are refused until TCP exists. */
+/** connect(2): datagram sockets set their peer; TCP connects at once over lo (EINPROGRESS when non-blocking, as Linux reports it). */
 export function sysConnect(t: Task, a: Args): number {
   const x = sockFd(t, a.i(0));
   if (typeof x === "number") return x;
   const addr = sockaddrIn(t, a.u(1), a.i(2));
-  return typeof addr === "number" ? addr : x.s.connect(t, addr);
+  if (typeof addr === "number") return addr;
+  const r = x.s.connect(t, addr);
+  return r === 0 && x.s.type === SOCK_STREAM && x.f.flags & O_NONBLOCK ? -EINPROGRESS : r;
 }
 
 /** listen(2) */
@@ -111,15 +115,24 @@ export function sysAccept4(t: Task, a: Args, k: Kernel): number {
 }
 
 /** accept(2): accept4 without flags (its fourth register is not an argument). */
-export function sysAccept(t: Task, a: Args, k: Kernel): number { return accept(t, a, k); }
+export function sysAccept(t: Task, a: Args, k: Kernel): number { return accept(t, a, k, 0); }
 
-function accept(t: Task, a: Args, k: Kernel): number {
+/** Takes the next connection of a listening socket into a new descriptor; waits for one unless non-blocking. */
+function accept(t: Task, a: Args, k: Kernel, flags = a.i(3)): number {
   const x = sockFd(t, a.i(0));
   if (typeof x === "number") return x;
-  if (x.s.type !== SOCK_STREAM) return -EOPNOTSUPP;
-  if (!x.s.listening) return -EINVAL;
-  if (x.f.flags & O_NONBLOCK) return -EAGAIN;
-  return k.block(t, [x.s.wait], null);
+  if (!(x.s instanceof TcpSocket)) return -EOPNOTSUPP;
+  const c = x.s.acceptOne();
+  if (c === -EAGAIN) return x.f.flags & O_NONBLOCK ? -EAGAIN : k.block(t, [x.s.wait], null);
+  if (typeof c === "number") return c;
+  const f = socketFile(t, c, (flags & SOCK_NONBLOCK) !== 0);
+  const fd = t.files.install(f, (flags & SOCK_CLOEXEC) !== 0);
+  if (fd < 0) { c.release(); return fd; }
+  if (a.u(1)) {
+    const e = sockaddrOut(t, a.u(1), a.u(2), c.peername() as Uint8Array);
+    if (e < 0) return e;
+  }
+  return fd;
 }
 
 /** getsockname(2) */
@@ -148,11 +161,23 @@ export function sysShutdown(t: Task, a: Args): number {
 
 const SEND_FLAGS = MSG_OOB | MSG_DONTROUTE | MSG_DONTWAIT | MSG_EOR | MSG_NOSIGNAL | 0x800 /* MSG_MORE */ | 0x8000 /* MSG_CONFIRM */;
 
-/** One send: waits for room unless non-blocking; EPIPE raises SIGPIPE unless MSG_NOSIGNAL. */
+/**
+ * One send: waits for room unless non-blocking. A blocking stream send
+ * waits until everything is written, keeping its progress in t.sys.done
+ * across the restarts (as pipe writes do); an error after a partial write
+ * reports the partial count. EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
+ */
 function sendData(t: Task, k: Kernel, f: OpenFile, s: Socket, data: Uint8Array, to: Uint8Array | null, flags: number): number {
   if (flags & MSG_OOB) return -EOPNOTSUPP;
-  const r = s.send(t, data, to, flags);
-  if (r === -EAGAIN && !(f.flags & O_NONBLOCK) && !(flags & MSG_DONTWAIT)) return k.block(t, [s.wait], null);
+  const block = !(f.flags & O_NONBLOCK) && !(flags & MSG_DONTWAIT);
+  const done = t.sys.done;
+  const r = s.send(t, done ? data.subarray(done) : data, to, flags);
+  if (r >= 0) {
+    if (block && s.type === SOCK_STREAM && done + r < data.length) { t.sys.done = done + r; return k.block(t, [s.wait], null); }
+    return done + r;
+  }
+  if (r === -EAGAIN && block) return k.block(t, [s.wait], null);
+  if (done > 0) return done;
   if (r === -EPIPE && !(flags & MSG_NOSIGNAL)) k.signal(t, SIGPIPE);
   return r;
 }
@@ -337,13 +362,11 @@ export function sockRead(t: Task, k: Kernel, f: OpenFile, len: number): Uint8Arr
   return typeof r === "number" ? r : r.data;
 }
 
-/** write(2) on a socket: send without flags (EPIPE raises SIGPIPE through io.ts). */
+/** write(2) on a socket: send without flags (MSG_NOSIGNAL here: io.ts raises SIGPIPE for write's EPIPE). */
 export function sockWrite(t: Task, k: Kernel, f: OpenFile, data: Uint8Array): number | null {
   const s = socketOf(f);
   if (!s) return null;
-  const r = s.send(t, data, null, 0);
-  if (r === -EAGAIN && !(f.flags & O_NONBLOCK)) return k.block(t, [s.wait], null);
-  return r;
+  return sendData(t, k, f, s, data, null, MSG_NOSIGNAL);
 }
 
 /** Readiness and the queue to wait on, for poll/select; null when `f` is not a socket. */
@@ -359,7 +382,7 @@ export function sockIoctl(t: Task, f: OpenFile, req: number, arg: number): numbe
   const dev = deviceIoctl(t, s.net, req, arg);
   if (dev !== null) return dev;
   if (req === FIONREAD || req === SIOCOUTQ) {
-    const n = req === FIONREAD && (s instanceof InetSocket || s instanceof RawSocket) ? s.nextSize : 0;
+    const n = req === FIONREAD && (s instanceof UdpSocket || s instanceof TcpSocket || s instanceof RawSocket) ? s.nextSize : 0;
     const b = new Uint8Array(4);
     new DataView(b.buffer).setInt32(0, n, true);
     return t.mm.copyOut(arg, b) < 0 ? -EFAULT : 0;

@@ -272,6 +272,64 @@ static void tcp(void) {
   printf("SO_ACCEPTCONN %d\n", v);
   res("accept non-blocking", accept(s, NULL, NULL));
   close(s);
+
+  /* A connection over lo: listen, non-blocking connect, accept, data both ways, half-close. */
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  a = sin4("127.0.0.1", 0);
+  bind(l, (struct sockaddr *)&a, sizeof a);
+  socklen_t al = sizeof a;
+  getsockname(l, (struct sockaddr *)&a, &al);
+  res("listen", listen(l, 4));
+  struct pollfd lp = {l, POLLIN, 0};
+  res("poll listener before", poll(&lp, 1, 0));
+  int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  res("connect non-blocking", connect(c, (struct sockaddr *)&a, sizeof a));
+  struct pollfd cp = {c, POLLOUT, 0};
+  res("poll connecting for POLLOUT", poll(&cp, 1, 1000));
+  printf("revents %#x\n", cp.revents);
+  getsockopt(c, SOL_SOCKET, SO_ERROR, &v, &vl);
+  printf("SO_ERROR %d\n", v);
+  res("poll listener after", poll(&lp, 1, 1000));
+  struct sockaddr_in peer;
+  socklen_t pl = sizeof peer;
+  int sv = accept(l, (struct sockaddr *)&peer, &pl);
+  res("accept", sv >= 0);
+  struct sockaddr_in me;
+  socklen_t ml = sizeof me;
+  getsockname(c, (struct sockaddr *)&me, &ml);
+  printf("accepted peer is the client: %d (%s), len %u\n", peer.sin_port == me.sin_port, inet_ntoa(peer.sin_addr), pl);
+  printf("client bound to %s\n", inet_ntoa(me.sin_addr));
+  ml = sizeof me;
+  getpeername(sv, (struct sockaddr *)&me, &ml);
+  printf("server side's peer port matches: %d\n", me.sin_port == peer.sin_port);
+  res("client send", send(c, "hello, server", 13, 0));
+  char buf[64] = {0};
+  int q = 0;
+  ioctl(sv, FIONREAD, &q);
+  printf("FIONREAD %d\n", q);
+  long n = recv(sv, buf, 5, MSG_PEEK);
+  printf("peek 5: %ld \"%.5s\"\n", n, buf);
+  n = recv(sv, buf, sizeof buf, 0);
+  printf("recv: %ld \"%.*s\"\n", n, (int)n, buf);
+  res("server write", write(sv, "hi", 2));
+  res("client read", read(c, buf, sizeof buf));
+  res("client read again (empty, non-blocking)", read(c, buf, sizeof buf));
+  res("shutdown(SHUT_WR)", shutdown(c, SHUT_WR));
+  struct pollfd sp = {sv, POLLIN | POLLOUT | POLLRDHUP, 0};
+  poll(&sp, 1, 1000);
+  printf("server after FIN: revents %#x\n", sp.revents);
+  res("server recv (end of file)", recv(sv, buf, sizeof buf, 0));
+  res("client send after SHUT_WR", send(c, "x", 1, MSG_NOSIGNAL));
+  res("server can still write", write(sv, "bye", 3));
+  res("client reads it", read(c, buf, sizeof buf));
+  close(sv);
+  usleep(10000);
+  res("client read after close (end of file)", read(c, buf, sizeof buf));
+  close(c);
+  close(l);
+  c = socket(AF_INET, SOCK_STREAM, 0);
+  res("connect to the closed listener's port", connect(c, (struct sockaddr *)&a, sizeof a));
+  close(c);
 }
 
 static void errors(void) {

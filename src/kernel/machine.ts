@@ -64,6 +64,8 @@ export interface MachineOptions {
   cpu?: CpuExports;
   /** Most tasks alive at once (threads-max; the pids cgroup limit of issue 5); fork gives EAGAIN beyond. */
   maxTasks?: number;
+  /** Show the root's lower tree (the image) read-only at this path too, for overlays made by hand (fs/rootfs.ts). */
+  imageAt?: string;
 }
 
 export interface SpawnOptions {
@@ -135,7 +137,7 @@ export class Machine implements Kernel {
     this.maxTasks = o.maxTasks ?? 4096;
     this.sched = new Scheduler(() => this.monotonicNs());
     // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp (half of RAM, as tmpfs's default) are mounted (fs/rootfs.ts).
-    this.vfs = createRootVfs(o.root, { tmpBytes: Math.floor(this.totalRam / 2) });
+    this.vfs = createRootVfs(o.root, { tmpBytes: Math.floor(this.totalRam / 2), imageAt: o.imageAt });
     this.initNs = {
       pid: this.pidns, pidForChildren: this.pidns, mnt: this.vfs, uts: this.uts, ipc: new IpcNamespace(),
       // null: the initial cgroup namespace until the cgroup hierarchy (cgroup/) gives it its root group.

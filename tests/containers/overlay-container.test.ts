@@ -1,6 +1,7 @@
 // The hand-made container of issue 5, by busybox in Hako: the busybox image
-// (the machine's own lower layer, shown read-only at /var/lib/hako/image as
-// dockerd shows a layer under /var/lib/docker/overlay2/<id>/diff) becomes
+// (the machine's own lower layer, shown read-only at /var/lib/hako/image by
+// the machine option imageAt, as dockerd shows a layer under
+// /var/lib/docker/overlay2/<id>/diff) becomes
 // the lower layer of an overlay with a tmpfs upper; a shell unshares its
 // mount and PID namespaces, pivot_roots into the overlay, mounts /proc,
 // drops the old root, writes and deletes files. Afterwards the upper
@@ -14,7 +15,6 @@ import { join } from "node:path";
 import { buildImages } from "../../scripts/build-images";
 import { Machine } from "../../src/kernel/machine";
 import { imageRoot, IMAGES_DIR } from "../../src/hako/rootfs";
-import { exposeLayer } from "../../src/kernel/fs/overlay/layerdir";
 import { type Inode, S_IFMT, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR } from "../../src/kernel/fs/inode";
 import { sinkDevice, sourceDevice, bufferSource } from "../../src/kernel/fs/device";
 
@@ -68,8 +68,7 @@ function sh(script: string): { out: string; status: number } {
 beforeAll(async () => {
   if (!existsSync(join(IMAGES_DIR, "busybox/index.json"))) await buildImages();
   image = (await imageRoot("busybox")).root;
-  m = await Machine.create({ root: image });
-  expect(exposeLayer(m.vfs, image, "/var/lib/hako/image", "busybox")).toBe(0);
+  m = await Machine.create({ root: image, imageAt: "/var/lib/hako/image" });
 }, 120000);
 
 describe("a container made by hand: overlay of the busybox image, pivot_root, /proc", () => {

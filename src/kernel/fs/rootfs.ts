@@ -8,6 +8,7 @@ import { Vfs } from "./vfs";
 import { OverlayFs } from "./overlay/overlayfs";
 // Registers the "overlay" type mount(2) finds (fs/fstypes.ts).
 import "./overlay/fstype";
+import { exposeLayer } from "./overlay/layerdir";
 import { createTmpfs } from "./tmpfs";
 import { createDevtmpfs } from "./devtmpfs";
 
@@ -16,6 +17,12 @@ export interface RootOptions {
   upperBytes?: number;
   /** Size limit of /tmp in bytes. */
   tmpBytes?: number;
+  /**
+   * Also show the lower tree, read-only, at this absolute path (e.g.
+   * /var/lib/hako/image, as dockerd shows layers under /var/lib/docker):
+   * the directory a hand-made container names in lowerdir=.
+   */
+  imageAt?: string;
 }
 
 /** The merged root of `lower` with a fresh tmpfs upper layer. */
@@ -36,5 +43,7 @@ export function createRootVfs(lower: Inode, o: RootOptions = {}): Vfs {
     tmp.atime = under.atime; tmp.mtime = under.mtime; tmp.ctime = under.ctime;
   } else tmp.atime = tmp.mtime = tmp.ctime = currentTime();
   vfs.mount(root, "tmp", tmp, { source: "tmpfs", target: "/tmp", fstype: "tmpfs", options: "rw,nosuid,nodev,relatime" });
+  // Making the directories cannot fail on a fresh root; if it did, the machine boots without the view.
+  if (o.imageAt) exposeLayer(vfs, lower, o.imageAt, "image");
   return vfs;
 }

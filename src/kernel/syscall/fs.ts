@@ -437,7 +437,14 @@ export function sysUmask(t: Task, a: Args): number {
 }
 
 /** fsync(2), fdatasync(2), syncfs(2): nothing is buffered. */
-export function sysFsync(t: Task, a: Args): number { return t.files.get(a.i(0)) ? 0 : -EBADF; }
+/**
+ * fsync(2), fdatasync(2), syncfs(2): the data is in memory already; where a
+ * store keeps the files (k.syncFs) a save starts, and a store that refused
+ * the last save for lack of space makes it ENOSPC: the data is not durable.
+ */
+export function sysFsync(t: Task, a: Args, k: Kernel): number { return t.files.get(a.i(0)) ? k.syncFs?.() ?? 0 : -EBADF; }
+/** sync(2): starts a save where a store keeps the files; it cannot fail (it returns void). */
+export function sysSync(_t: Task, _a: Args, k: Kernel): number { k.syncFs?.(); return 0; }
 
 
 /** Character devices get a synthetic stat; used by the machine for stdio. */

@@ -146,7 +146,7 @@ const IMPL: Record<string, Impl> = {
   fsync: [fs.sysFsync, "full"],
   fdatasync: [fs.sysFsync, "full"],
   syncfs: [fs.sysFsync, "full"],
-  sync: [() => 0, "full"],
+  sync: [fs.sysSync, "full"],
   ftruncate: [fs.sysFtruncate, "full"],
   truncate: [fs.sysTruncate, "full"],
   mkdir: [fs.sysMkdir, "full"],

@@ -74,6 +74,12 @@ export interface Kernel {
   readonly pipes: PipeFs;
   /** The kernel log (syslog(2), dmesg). */
   readonly klog: KernelLog;
+  /**
+   * Set where a store keeps the machine's files (the page's saved root,
+   * worker/persistence.ts): sync(2) and fsync(2) start a save at once, and
+   * answer -ENOSPC while the store refuses saves for lack of space.
+   */
+  syncFs?: () => number;
   readonly uts: { hostname: string; domainname: string };
   readonly hostname: string;
   readonly bootTimeMs: number;

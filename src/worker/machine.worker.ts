@@ -65,6 +65,7 @@ async function boot(): Promise<{ machine: Machine; env: string[] }> {
     try {
       await p.restore();
       p.start();
+      p.attach(machine);
       persistence = p;
     } catch (e) {
       // Not saving over what could not be read: resetDisk() clears it.

@@ -11,13 +11,17 @@
 // - once more shortly after a save that saw a file changed within the
 //   clock's granularity (TreeSync.recheck);
 // - at once on flush(): the page calls it on pagehide, and the worker when
-//   the machine powers off.
+//   the machine powers off; and when the guest calls sync(2) or fsync(2)
+//   (attach(): Kernel.syncFs), which return at once — fsync answers ENOSPC
+//   while the store refuses saves for lack of space.
 // A save that meets a full store (QuotaExceededError) leaves the committed
 // tree intact and makes the root's upper layer full: the guest's writes that
 // need space get ENOSPC, and the next change (a delete) retries.
 import { MemFs, MemInode } from "../kernel/fs/memfs";
 import { OverlayInode } from "../kernel/fs/overlay/overlayfs";
 import type { Machine } from "../kernel/machine";
+import type { Kernel } from "../kernel/syscall/types";
+import { ENOSPC } from "../kernel/errno";
 import { TreeSync, type SyncStats } from "../kernel/fs/treesync";
 import { TreeStore } from "../store/treestore";
 import type { Kv } from "../store/kv";
@@ -92,6 +96,22 @@ export class RootPersistence {
     }).finally(() => { this.saving = null; });
     this.saving = run;
     return run;
+  }
+
+  /** Resolves once no save is running. */
+  async idle(): Promise<void> {
+    while (this.saving) await this.saving;
+  }
+
+  /** Makes the machine's sync(2)/fsync(2) start a save (Kernel.syncFs). */
+  attach(machine: Machine): void {
+    (machine as Kernel).syncFs = () => this.syncCall();
+  }
+
+  /** sync(2)/fsync(2): a save starts now; -ENOSPC while the store refuses saves for lack of space. */
+  syncCall(): number {
+    if (!this.stopped) void this.flush();
+    return this.sync.stats.full ? -ENOSPC : 0;
   }
 
   /** Saves now (after a save already running); resolves when committed or refused. */

@@ -28,6 +28,7 @@ async function boot(kv: Kv): Promise<{ m: Machine; disk: RootPersistence }> {
   if (!upper) throw new Error("the machine's root is not an overlay with a tmpfs upper layer");
   const disk = new RootPersistence(upper, kv);
   await disk.restore();
+  disk.attach(m);
   return { m, disk };
 }
 
@@ -73,6 +74,11 @@ describe("the machine root's upper layer, saved and restored", () => {
     const w = sh(a.m, "dd if=/dev/zero of=/root/c bs=4096 count=1");
     expect(w.status).toBe(1);
     expect(w.out).toMatch(/No space left on device/);
+    // fsync(2) says the data is not durable; sync(2) cannot fail.
+    const f = sh(a.m, "sync /root/a");
+    expect(f.status).toBe(1);
+    expect(f.out).toMatch(/No space left on device/);
+    expect(sh(a.m, "sync").status).toBe(0);
     // A reload now would give the last committed root: a, not b.
     const b = await boot(kv);
     expect(sh(b.m, "ls /root").out).toBe("a\n");

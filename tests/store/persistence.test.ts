@@ -1,7 +1,8 @@
 // When the page saves (worker/persistence.ts), on a fake clock: not while
 // writes go on, one tick after they go quiet, at the latest 2 s after the
 // tick that first saw an unsaved change, once more after a save that saw a file changed in
-// the clock's granularity, at once on flush(); reset() forgets the tree.
+// the clock's granularity, at once on flush() and on sync(2)/fsync(2);
+// reset() forgets the tree.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryKv } from "../../src/store/kv";
 import { TreeStore } from "../../src/store/treestore";
@@ -18,9 +19,10 @@ let n = 0;
 
 /** One guest write: the file grows by a byte. */
 const write = (): void => { file.write!(n++, new Uint8Array([65])); };
-/** Lets the clock run `ms` and the saves it started finish. */
+/** Lets the clock run `ms` and the saves it started finish (hashing runs on WebCrypto, outside the fake clock). */
 async function advance(ms: number): Promise<void> {
   await vi.advanceTimersByTimeAsync(ms);
+  await disk.idle();
 }
 
 beforeEach(async () => {
@@ -81,6 +83,14 @@ describe("the page's save policy", () => {
     await advance(5);
     const again = await disk.flush();
     expect(again.lastBytesWritten).toBe(0);
+  });
+
+  it("sync(2)/fsync(2) start a save at once, without waiting for a quiet tick", async () => {
+    write();
+    expect(disk.syncCall()).toBe(0);
+    await advance(0);
+    expect(disk.status().saves).toBe(1);
+    expect(disk.status().dirty).toBe(false);
   });
 
   it("reset() stops saving and forgets the saved tree", async () => {

@@ -10,8 +10,13 @@
 // deleted lower name (overlayfs.rst "Upper and Lower", "whiteouts and
 // opaque directories"), and the image is untouched.
 import { describe, it, expect, beforeAll } from "vitest";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, mkdirSync, writeFileSync, symlinkSync, linkSync, chmodSync, rmSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { loadImage } from "../../src/store/oci";
+import { dirSource } from "../../src/store/nodesource";
+import { makeScratch } from "../userland/harness";
 import { buildImages } from "../../scripts/build-images";
 import { Machine } from "../../src/kernel/machine";
 import { imageRoot, IMAGES_DIR } from "../../src/hako/rootfs";
@@ -65,6 +70,44 @@ function sh(script: string): { out: string; status: number } {
   return { out: Buffer.concat(out).toString("latin1"), status: r.status };
 }
 
+
+/** What the shell in the container does (ROOTFS: the merged directory, seen from the host namespace). */
+const inContainer = (rootfs: string): string => `unshare -m -p -f sh -c '
+  cd ${rootfs} && mkdir .oldroot && pivot_root . .oldroot && cd / || exit 1
+  export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+  mount -t proc proc /proc && umount -l /.oldroot && rmdir /.oldroot || exit 2
+  echo pid $$; cat /proc/1/comm
+  echo hello > /root/hello.txt
+  echo box > /etc/hostname
+  echo "x:x:1000:1000::/home/x:/bin/sh" >> /etc/passwd
+  mkdir /data && echo d > /data/file
+  rm /bin/vi /etc/shells
+  rm -r /var/spool
+  ls /bin/vi /var/spool 2>&1; ls / | tr "\\n" " "; echo
+  cat /proc/mounts'`;
+
+const INSIDE_OUT = [
+  "pid 1", "sh",
+  "ls: /bin/vi: No such file or directory", "ls: /var/spool: No such file or directory",
+  "bin data dev etc home linuxrc mnt proc root sbin sys tmp usr var ",
+  "overlay / overlay rw,relatime,lowerdir=/var/lib/hako/image,upperdir=/tmp/ctr/upper,workdir=/tmp/ctr/work 0 0",
+  "proc /proc proc rw,relatime 0 0", "",
+].join("\n");
+
+/** The upper directory afterwards: the new and changed files, their parents as the image has them, whiteouts. */
+function expectedUpper(): string[] {
+  const mode = (p: string): string => (lookup(image, p).mode & 0o7777).toString(8);
+  const passwd = Buffer.from(lookup(image, "etc/passwd").read(0, 4096)).toString("latin1");
+  return [
+    `./bin/ ${mode("bin")}:0`, "./bin/vi c 0,0",
+    "./data/ 755:0", './data/file 644:0 "d\\n"',
+    `./etc/ ${mode("etc")}:0`, './etc/hostname 644:0 "box\\n"',
+    `./etc/passwd ${mode("etc/passwd")}:0 ${JSON.stringify(passwd + "x:x:1000:1000::/home/x:/bin/sh\n")}`, "./etc/shells c 0,0",
+    `./root/ ${mode("root")}:0`, './root/hello.txt 644:0 "hello\\n"',
+    `./var/ ${mode("var")}:0`, "./var/spool c 0,0",
+  ].sort();
+}
+
 beforeAll(async () => {
   if (!existsSync(join(IMAGES_DIR, "busybox/index.json"))) await buildImages();
   image = (await imageRoot("busybox")).root;
@@ -80,49 +123,90 @@ describe("a container made by hand: overlay of the busybox image, pivot_root, /p
       return;
     }
     const before = tree(image);
-    const passwd = Buffer.from(lookup(image, "etc/passwd").read(0, 4096)).toString("latin1");
     const setup = sh([
       "mkdir -p /tmp/ctr && mount -t tmpfs tmpfs /tmp/ctr && cd /tmp/ctr && mkdir upper work rootfs",
       "mount -t overlay overlay -o lowerdir=/var/lib/hako/image,upperdir=/tmp/ctr/upper,workdir=/tmp/ctr/work /tmp/ctr/rootfs",
       "grep ' /tmp/ctr/rootfs ' /proc/mounts",
     ].join(" && "));
     expect(setup.out).toBe("overlay /tmp/ctr/rootfs overlay rw,relatime,lowerdir=/var/lib/hako/image,upperdir=/tmp/ctr/upper,workdir=/tmp/ctr/work 0 0\n");
-    const inside = sh(`unshare -m -p -f sh -c '
-      cd /tmp/ctr/rootfs && mkdir .oldroot && pivot_root . .oldroot && cd / || exit 1
-      mount -t proc proc /proc && umount -l /.oldroot && rmdir /.oldroot || exit 2
-      echo pid $$; cat /proc/1/comm; ls /proc | grep -c "^[0-9]"
-      echo hello > /root/hello.txt
-      echo box > /etc/hostname
-      echo "x:x:1000:1000::/home/x:/bin/sh" >> /etc/passwd
-      mkdir /data && echo d > /data/file
-      rm /bin/vi /etc/shells
-      rm -r /var/spool
-      ls /bin/vi /var/spool 2>&1; ls / | tr "\\n" " "; echo
-      cat /proc/mounts'`);
-    expect(inside.out).toBe([
-      "pid 1", "sh", "3",
-      "ls: /bin/vi: No such file or directory", "ls: /var/spool: No such file or directory",
-      "bin data dev etc home linuxrc mnt proc root sbin sys tmp usr var ",
-      "overlay / overlay rw,relatime,lowerdir=/var/lib/hako/image,upperdir=/tmp/ctr/upper,workdir=/tmp/ctr/work 0 0",
-      "proc /proc proc rw,relatime 0 0", "",
-    ].join("\n"));
+    const inside = sh(inContainer("/tmp/ctr/rootfs"));
+    expect(inside.out).toBe(INSIDE_OUT);
     expect(inside.status).toBe(0);
 
     // What `ls -la` shows of the upper directory on the host side: the whiteouts are 0/0 character devices.
     const listing = sh("cd /tmp/ctr/upper && ls -la bin etc | awk '$1 ~ /^c/ {print $1, $5, $6, $NF}'");
     expect(listing.out).toBe("c--------- 0, 0 vi\nc--------- 0, 0 shells\n");
 
-    const mode = (p: string): string => (lookup(image, p).mode & 0o7777).toString(8);
-    expect(tree(at("/tmp/ctr/upper"))).toEqual([
-      `./bin/ ${mode("bin")}:0`, "./bin/vi c 0,0",
-      "./data/ 755:0", './data/file 644:0 "d\\n"',
-      `./etc/ ${mode("etc")}:0`, './etc/hostname 644:0 "box\\n"',
-      `./etc/passwd ${mode("etc/passwd")}:0 ${JSON.stringify(passwd + "x:x:1000:1000::/home/x:/bin/sh\n")}`, "./etc/shells c 0,0",
-      `./root/ ${mode("root")}:0`, './root/hello.txt 644:0 "hello\\n"',
-      `./var/ ${mode("var")}:0`, "./var/spool c 0,0",
-    ].sort());
+    expect(tree(at("/tmp/ctr/upper"))).toEqual(expectedUpper());
     // The image itself (also seen at /var/lib/hako/image) did not change.
     expect(tree(image)).toEqual(before);
     expect(sh("ls -l /var/lib/hako/image/bin/vi /var/lib/hako/image/etc/shells | wc -l").out).toBe("2\n");
+  });
+});
+
+// ---- the same on Linux ----
+
+/** The image's layers unpacked on disk, as a container runtime would (no whiteouts in this image). */
+async function unpackImage(): Promise<string> {
+  const img = await loadImage(dirSource(join(IMAGES_DIR, "busybox")));
+  const dir = mkdtempSync(join(tmpdir(), "hako-ctr-image-"));
+  for (const layer of img.layers) {
+    for (const e of layer.entries) {
+      const p = join(dir, e.path);
+      mkdirSync(dirname(p), { recursive: true });
+      if (e.type === "dir") { mkdirSync(p, { recursive: true }); chmodSync(p, e.mode & 0o7777); }
+      else if (e.type === "file") { writeFileSync(p, e.data); chmodSync(p, e.mode & 0o7777); }
+      else if (e.type === "symlink") symlinkSync(e.linkname, p);
+      else if (e.type === "hardlink") linkSync(join(dir, e.linkname), p);
+    }
+  }
+  return dir;
+}
+
+/** tree() over a host directory. */
+function hostTree(dir: string, prefix = "."): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name), q = `${prefix}/${name}`;
+    const st = lstatSync(p);
+    const perm = (st.mode & 0o7777).toString(8);
+    switch (st.mode & S_IFMT) {
+      case S_IFDIR: out.push(`${q}/ ${perm}:${st.uid}`, ...hostTree(p, q)); break;
+      case S_IFREG: out.push(`${q} ${perm}:${st.uid} ${JSON.stringify(readFileSync(p).toString("latin1"))}`); break;
+      case S_IFLNK: out.push(`${q} -> ${readlinkSync(p)}`); break;
+      case S_IFCHR: out.push(`${q} c ${(st.rdev >> 8) & 0xfff},${st.rdev & 0xff}`); break;
+      default: out.push(`${q} ?`);
+    }
+  }
+  return out.sort();
+}
+
+describe("the same container on Linux (the image unpacked on disk, a real overlay, unshare, pivot_root)", () => {
+  it("prints the same inside and leaves the same upper directory", async (ctx) => {
+    if (process.getuid?.() !== 0) { console.warn("overlay-container.test: not root, the Linux half is skipped"); ctx.skip(); return; }
+    const img = await unpackImage();
+    const c = mkdtempSync(join(tmpdir(), "hako-ctr-"));
+    const s = makeScratch();
+    try {
+      const mounted = spawnSync("mount", ["-t", "tmpfs", "tmpfs", c]);
+      if (mounted.status !== 0) { console.warn(`overlay-container.test: the host refuses mount(2), the Linux half is skipped`); ctx.skip(); return; }
+      try {
+        const before = hostTree(img);
+        const script = `cd ${c} && mkdir upper work rootfs && mount -t overlay overlay -o lowerdir=${img},upperdir=${c}/upper,workdir=${c}/work ${c}/rootfs || exit 9
+          ${inContainer(`${c}/rootfs`)}; st=$?; umount ${c}/rootfs; exit $st`;
+        const r = spawnSync(join(s.dir, "bin/sh"), ["-c", `exec 2>&1\n${script}`], { env: { PATH: join(s.dir, "bin"), LC_ALL: "C", TZ: "UTC" }, encoding: "latin1" });
+        if (r.status === 9) { console.warn(`overlay-container.test: the host refuses an overlay mount (${r.stdout.trim()}), skipped`); ctx.skip(); return; }
+        // Paths differ on the host; its kernel also prints its default uuid=on.
+        const out = r.stdout.split(img).join("/var/lib/hako/image").split(c).join("/tmp/ctr").replace(",uuid=on", "");
+        expect(out).toBe(INSIDE_OUT);
+        expect(r.status).toBe(0);
+        expect(hostTree(join(c, "upper"))).toEqual(expectedUpper());
+        expect(hostTree(img)).toEqual(before);
+      } finally { spawnSync("umount", ["-R", c]); }
+    } finally {
+      rmSync(c, { recursive: true, force: true });
+      rmSync(img, { recursive: true, force: true });
+      rmSync(s.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,7 +19,7 @@ import { Task, ThreadGroup, rootCredentials, freshProgress, type RunStats } from
 import { PidNamespace, UtsNamespace } from "./task/pidns";
 import {
   type NsProxy, IpcNamespace, setInitialInum, PROC_PID_INIT_INO, PROC_UTS_INIT_INO, PROC_IPC_INIT_INO, INIT_NET_INO,
-  INIT_MNT_INO,
+  INIT_MNT_INO, PROC_CGROUP_INIT_INO,
 } from "./task/nsproxy";
 import { NetNamespace } from "./net/netns";
 import { cloneTask, type CloneArgs } from "./task/clone";
@@ -155,6 +155,7 @@ export class Machine implements Kernel {
     // cgroup v2: sysfs on /sys, the hierarchy on /sys/fs/cgroup; the scheduler asks it who may run (freezer, cpu.max).
     this.cgroups = new Hierarchy(this);
     this.initNs.cgroup = this.cgroups.initNs;
+    setInitialInum(this.cgroups.initNs, PROC_CGROUP_INIT_INO);
     mountSysfs(this.vfs, this.cgroups);
     this.sched.gate = this.cgroups;
   }

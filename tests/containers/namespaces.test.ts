@@ -81,8 +81,9 @@ describe("namespaces with busybox: Hako vs Linux", () => {
   }
 
   it("the initial namespaces have Linux's fixed nsfs numbers, and stat -L sees the number as the inode", () => {
-    const r = runHako(m, sh("for k in pid uts ipc user time; do readlink /proc/$$/ns/$k; done; stat -L -c %i /proc/self/ns/uts"));
-    expect(r.stdout).toBe("pid:[4026531836]\nuts:[4026531838]\nipc:[4026531839]\nuser:[4026531837]\ntime:[4026531834]\n4026531838\n");
+    const r = runHako(m, sh("for k in pid uts ipc user time cgroup net mnt; do readlink /proc/$$/ns/$k; done; stat -L -c %i /proc/self/ns/uts"));
+    expect(r.stdout).toBe("pid:[4026531836]\nuts:[4026531838]\nipc:[4026531839]\nuser:[4026531837]\ntime:[4026531834]\n"
+      + "cgroup:[4026531835]\nnet:[4026531840]\nmnt:[4026531841]\n4026531838\n");
   });
 
   it("nsenter -t PID -p -m -u enters a running namespace (its hostname, mounts, and pid numbering)", () => {
@@ -95,6 +96,12 @@ describe("namespaces with busybox: Hako vs Linux", () => {
     const r = both(script);
     // In the namespace: sh 1 (then exec'd into sleep), hostname 2, mount 3, the entered shell 4; outside neither the name nor the mount shows.
     expect(r.hako.stdout).toBe("inner\npid=4\n1\noutside\n0\n0\n");
+    if (r.native) expect(r.hako.stdout).toBe(r.native.stdout);
+  });
+
+  it("a namespace outlives its processes when its /proc/PID/ns file is bind-mounted (unshare --uts=FILE), and nsenter --uts=FILE joins it", () => {
+    const r = both("touch utsf; unshare --uts=$PWD/utsf sh -c 'hostname persisted'; nsenter --uts=$PWD/utsf hostname; hostname | grep -c persisted; umount utsf; rm utsf");
+    expect(r.hako.stdout).toBe("persisted\n0\n");
     if (r.native) expect(r.hako.stdout).toBe(r.native.stdout);
   });
 

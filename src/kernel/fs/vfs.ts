@@ -303,31 +303,46 @@ export class Vfs {
   }
 
   private walk(root: Path, start: Path, parts: string[], followLast: boolean, count: { links: number }, cred?: FsCred): Lookup | number {
-    let cur = start;
-    let dir = start;
+    // The current place and its directory as (mount, inode) locals: this loop runs for every path component of
+    // every open/stat, so it allocates nothing until it returns.
+    let curM = start.mnt, curI = start.inode;
+    let dirM = curM, dirI = curI;
     let name = ".";
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i];
       const last = i === parts.length - 1;
-      if (!isDir(cur.inode)) return -ENOTDIR;
-      if (cred) { const e = permission(cur.inode, MAY_EXEC, cred); if (e < 0) return e; }
-      if (p === ".") { dir = cur; name = p; continue; }
-      if (p === "..") { dir = cur; cur = this.up(cur, root); name = p; continue; }
+      if (!isDir(curI)) return -ENOTDIR;
+      if (cred) { const e = permission(curI, MAY_EXEC, cred); if (e < 0) return e; }
+      if (p === ".") { dirM = curM; dirI = curI; name = p; continue; }
+      if (p === "..") {
+        dirM = curM; dirI = curI;
+        const u = this.up({ mnt: curM, inode: curI }, root);
+        curM = u.mnt; curI = u.inode; name = p;
+        continue;
+      }
       if (p.length > 255) return -ENAMETOOLONG;
-      const next = this.childOf(cur, p);
-      if (!next) return -ENOENT;
-      if (isLink(next.inode) && (!last || followLast)) {
+      // childOf + followMounts, inline.
+      let nm: Mount, ni: Inode;
+      const g = curM.grafts?.get(curI)?.get(p);
+      if (g) { nm = g; ni = g.root; } else {
+        const c = curI.lookup(p);
+        if (!c) return -ENOENT;
+        nm = curM; ni = c;
+      }
+      if (nm.children.size) for (let m = nm.children.get(ni); m; m = nm.children.get(ni)) { nm = m; ni = m.root; }
+      if (isLink(ni) && (!last || followLast)) {
         if (++count.links > MAX_SYMLINKS) return -ELOOP;
         const rest = parts.slice(i + 1);
+        const cur: Path = { mnt: curM, inode: curI };
         let r: Lookup | number;
-        const magic = magicLinks.get(next.inode);
+        const magic = magicLinks.get(ni);
         if (magic) {
           const target = magic();
           if (!target) return -ENOENT;
-          const tp = isPath(target) ? target : { mnt: cur.mnt, inode: target };
-          r = { inode: tp.inode, parent: cur.inode, name: p, path: tp, dir: cur };
+          const tp = isPath(target) ? target : { mnt: curM, inode: target };
+          r = { inode: tp.inode, parent: curI, name: p, path: tp, dir: cur };
         } else {
-          const target = next.inode.readlink();
+          const target = ni.readlink();
           if (target === "") return -ENOENT;
           const tparts = target.split("/").filter((q) => q !== "");
           const from = target.startsWith("/") ? root : cur;
@@ -337,11 +352,11 @@ export class Vfs {
         if (rest.length === 0) return r;
         return this.walk(root, r.path, rest, followLast, count, cred);
       }
-      dir = cur;
-      cur = next;
+      dirM = curM; dirI = curI;
+      curM = nm; curI = ni;
       name = p;
     }
-    return { inode: cur.inode, parent: dir.inode, name, path: cur, dir };
+    return { inode: curI, parent: dirI, name, path: { mnt: curM, inode: curI }, dir: { mnt: dirM, inode: dirI } };
   }
 
   // ---- names ----

@@ -6,7 +6,8 @@
 // the time left in rem, SA_RESTART or not; cont: SIGCONT without a handler
 // does not cut a sleep short; itimer: ITIMER_VIRTUAL/ITIMER_PROF fire while
 // the process computes, not while it sleeps, stop when disarmed, and are not
-// inherited by fork. Times are compared in rounded tenths of a second, and
+// inherited by fork; cputime: the process CPU clock counts the process's own
+// computing only. Times are compared in rounded tenths of a second, and
 // the signal counts loosely ("fired"), since the emulated CPU is slower.
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -33,7 +34,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 for (const libc of ["glibc", "musl"]) {
   describe(`sleeps and itimers, native vs Hako (${libc})`, () => {
-    for (const probe of ["stop", "eintr", "cont", "itimer"]) {
+    for (const probe of ["stop", "eintr", "cont", "itimer", "cputime"]) {
       it(probe, () => {
         const bin = `timers-${libc}`;
         const n = spawnSync(join(root, "bin", bin), [probe], { encoding: "utf8", timeout: 60000 });

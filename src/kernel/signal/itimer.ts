@@ -3,7 +3,8 @@
 // and is checked on every return to user mode and by sleepers; on expiry the
 // process gets SIGALRM (si_code SI_KERNEL, as it_real_fn sends it).
 // ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time: the machine
-// charges each stretch a thread spent in the CPU (chargeCpu), and on expiry
+// charges each stretch a thread spent in the CPU (chargeCpu, which also
+// keeps the process's and the thread's CPU clocks), and on expiry
 // the process gets SIGVTALRM or SIGPROF. An interval timer reloads; overruns
 // collapse into one signal. Time spent in the kernel model's handlers is not
 // charged, so ITIMER_PROF runs like ITIMER_VIRTUAL (the emulated CPU's time
@@ -58,6 +59,8 @@ function cpuTimer(g: GroupSignals, which: number): CpuTimer | null {
  */
 export function chargeCpu(t: Task, ns: bigint): void {
   const g = t.sig.group;
+  g.cpuNs += ns;
+  threadCpu.set(t, (threadCpu.get(t) ?? 0n) + ns);
   if (!g.virtualTimer && !g.profTimer) return;
   for (const [which, sig] of [[ITIMER_VIRTUAL, SIGVTALRM], [ITIMER_PROF, SIGPROF]]) {
     const tm = cpuTimer(g, which);
@@ -71,6 +74,14 @@ export function chargeCpu(t: Task, ns: bigint): void {
     queueSignal(t, { signo: sig, code: SI_KERNEL }, false);
   }
 }
+
+/** CPU time of each thread (CLOCK_THREAD_CPUTIME_ID, RUSAGE_THREAD). */
+const threadCpu = new WeakMap<Task, bigint>();
+
+/** CPU time used by `t`'s process, all threads (CLOCK_PROCESS_CPUTIME_ID). */
+export const processCpuNs = (t: Task): bigint => t.sig.group.cpuNs;
+/** CPU time used by thread `t` (CLOCK_THREAD_CPUTIME_ID). */
+export const threadCpuNs = (t: Task): bigint => threadCpu.get(t) ?? 0n;
 
 /** Whether `t`'s process has a CPU-time timer armed (the machine then enters the CPU in shorter stretches). */
 export const cpuTimerArmed = (t: Task): boolean => t.sig.group.virtualTimer !== null || t.sig.group.profTimer !== null;

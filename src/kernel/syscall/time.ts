@@ -7,6 +7,7 @@ import { EINVAL, EFAULT } from "../errno";
 import { signalPending } from "../signal/queue";
 import { ERESTARTNOHAND, ERESTART_RESTARTBLOCK } from "../signal/deliver";
 import { setRestartBlock, clearRestartBlock } from "../signal/restart";
+import { processCpuNs, threadCpuNs } from "../signal/itimer";
 
 export const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
   CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
@@ -18,7 +19,8 @@ function clockNs(t: Task, k: Kernel, id: number): bigint | null {
     case CLOCK_TAI: return k.realtimeNs() + 37000000000n;
     case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME: case CLOCK_BOOTTIME_ALARM:
       return k.monotonicNs();
-    case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID: return k.cpuTimeNs(t);
+    case CLOCK_PROCESS_CPUTIME_ID: return processCpuNs(t);
+    case CLOCK_THREAD_CPUTIME_ID: return threadCpuNs(t);
     default: return null;
   }
 }
@@ -143,7 +145,7 @@ export function sysClockNanosleep(t: Task, a: Args, k: Kernel): number {
 
 /** times(2): clock ticks at 100 Hz. */
 export function sysTimes(t: Task, a: Args, k: Kernel): number {
-  const ticks = k.cpuTimeNs(t) / 10000000n;
+  const ticks = processCpuNs(t) / 10000000n;
   if (a.u(0)) {
     const b = new Uint8Array(32);
     new DataView(b.buffer).setBigInt64(0, ticks, true);
@@ -153,13 +155,13 @@ export function sysTimes(t: Task, a: Args, k: Kernel): number {
   return Number(k.monotonicNs() / 10000000n);
 }
 
-/** getrusage(2): user time from the instruction count; everything else zero. */
+/** getrusage(2): user time is the CPU time the machine charged (RUSAGE_SELF, RUSAGE_THREAD); everything else zero. */
 export function sysGetrusage(t: Task, a: Args, k: Kernel): number {
   const who = a.i(0);
   if (who !== 0 && who !== -1 && who !== 1) return -EINVAL;
   const b = new Uint8Array(144);
   if (who !== -1) {
-    const us = k.cpuTimeNs(t) / 1000n;
+    const us = (who === 1 /* RUSAGE_THREAD */ ? threadCpuNs(t) : processCpuNs(t)) / 1000n;
     const v = new DataView(b.buffer);
     v.setBigInt64(0, us / 1000000n, true);
     v.setBigInt64(8, us % 1000000n, true);

@@ -10,6 +10,8 @@
  *   itimer: ITIMER_VIRTUAL and ITIMER_PROF fire SIGVTALRM/SIGPROF while the
  *         process computes, not while it sleeps; disarmed they stop; getitimer
  *         reports what is left; ITIMER_REAL/alarm are unaffected.
+ *   cputime: CLOCK_PROCESS_CPUTIME_ID counts the process's own computing, not
+ *         a child's or time asleep; CLOCK_THREAD_CPUTIME_ID runs.
  * Times are printed in tenths of a second (rounded), counts as "some". */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -161,6 +163,25 @@ static void itimers(void) {
   setitimer(ITIMER_VIRTUAL, &off, NULL);
 }
 
+/* CPU clocks count the process's own time: not a child's, not time asleep. */
+static double secs(struct timespec a, struct timespec b) { return (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9; }
+static void cputime(void) {
+  struct timespec a, b;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+  pid_t c = fork();
+  if (c == 0) { spin_for(0.5); _exit(0); }
+  waitpid(c, NULL, 0);
+  usleep(200000);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+  printf("a child's and a sleep's time are not the process's: %s\n", secs(a, b) < 0.1 ? "yes" : "no");
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+  spin_for(0.3);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+  printf("its own computing is: %s\n", secs(a, b) > 0.02 ? "yes" : "no");
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+  printf("thread clock runs: %d\n", b.tv_sec > 0 || b.tv_nsec > 0);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *what = argc > 1 ? argv[1] : "all";
@@ -172,5 +193,6 @@ int main(int argc, char **argv) {
   if (!strcmp(what, "eintr") || !strcmp(what, "all")) { eintr(0); eintr(1); }
   if (!strcmp(what, "cont") || !strcmp(what, "all")) cont();
   if (!strcmp(what, "itimer") || !strcmp(what, "all")) itimers();
+  if (!strcmp(what, "cputime") || !strcmp(what, "all")) cputime();
   return 0;
 }

@@ -151,6 +151,9 @@ export const CASES: OverlayCase[] = [
   { name: "a file made over a whiteout replaces it", doc: "whiteouts and opaque directories",
     run: "rm m/f1; echo new > m/f1; cat m/f1", out: "new\n", upper: base('./f1 644:0:1 "new\\n"') },
 
+  { name: "a whiteout cannot be made through the overlay; other devices can", doc: "whiteouts and opaque directories; ovl_mknod",
+    run: "mknod m/x c 0 0; mknod m/null c 1 3; ls m | grep -c '^x$'", out: "mknod: m/x: Operation not permitted\n0\n", upper: base("./null c 1,3") },
+
   // ---- opaque directories ----
   { name: "a directory made where a lower one was removed is opaque", doc: "whiteouts and opaque directories",
     run: "rm -r m/d1; mkdir m/d1; ls -a m/d1", out: ".\n..\n", upper: base("./d1/ 755:0 opaque") },

@@ -26,7 +26,7 @@ import {
 import type { CharDevice } from "../device";
 import { MemFs } from "../memfs";
 import { copyUp, type CopyUpTarget } from "./copyup";
-import { ENOENT, EXDEV, ENOTDIR, EROFS, EOPNOTSUPP, ENODATA } from "../../errno";
+import { ENOENT, EXDEV, ENOTDIR, EROFS, EOPNOTSUPP, ENODATA, EPERM } from "../../errno";
 
 let nextOverlayDev = 0x60;
 /** st_ino of objects that exist only in the upper layer (layers on different filesystems). */
@@ -298,6 +298,8 @@ export class OverlayInode implements Inode, CopyUpTarget {
 
   create(name: string, n: NewNode): Inode | number {
     if (!isDir(this)) return -ENOTDIR;
+    // A whiteout cannot be made through the overlay (ovl_mknod): it would hide the name.
+    if ((n.mode & S_IFMT) === S_IFCHR && (n.rdev ?? 0) === 0) return -EPERM;
     const prep = this.prepareEntry(name);
     if (typeof prep === "number") return prep;
     const made = this.upper!.create!(name, n);

@@ -186,6 +186,15 @@ describe("mount, umount, bind, pivot_root, chroot with busybox", () => {
     if (r.native) expect(r.hako.stdout).toBe(r.native.stdout);
   });
 
+  it("errors from the man pages: unknown type ENODEV, bad tmpfs option EINVAL, umount of a non-mount EINVAL, CLONE_NEWUSER EINVAL (no user namespaces)", () => {
+    const r = runHako(m, sh("mkdir -p e; mount -t nosuchfs x e; mount -t tmpfs -o size=bogus x e; umount e; rmdir e; unshare -U true"));
+    expect(r.stderr).toBe([
+      "mount: mounting x on e failed: No such device", "mount: mounting x on e failed: Invalid argument",
+      "umount: can't unmount e: Invalid argument", "unshare: unshare(0x10000000): Invalid argument", "",
+    ].join("\n"));
+    expect(r.status).toBe(1);
+  });
+
   it("read-only mounts (MS_RDONLY, remount, a read-only bind) refuse changes with EROFS; EEXIST first for a name already there", () => {
     const script = [
       "mkdir -p ro d b",

@@ -249,7 +249,7 @@ class DyingKv implements Kv {
   }
 }
 
-describe("persisted tree: killed in the middle of a save", () => {
+describe.each(backends)("persisted tree over %s: killed in the middle of a save", (_name, make) => {
   /** State A, then state B: rewritten, truncated, new (big: several chunk transactions), deleted, renamed, linked, chmod'ed. */
   function stateA(fs: MemFs): void {
     put(fs.root, "keep", "unchanged\n");
@@ -272,7 +272,7 @@ describe("persisted tree: killed in the middle of a save", () => {
   it("restores the old tree or the new tree for every kill point, never a mix or a truncated file", async () => {
     const outcomes: string[] = [];
     for (let k = 0; ; k++) {
-      const kv = new MemoryKv();
+      const kv = make();
       const dying = new DyingKv(kv);
       const fs = createTmpfs({ mode: 0o755 });
       stateA(fs);

@@ -113,7 +113,7 @@ export class NetDevice {
       this.qdisc = "noqueue";
       if (this.fixedFlags & IFF_LOOPBACK) {
         if (!this.everUp) this.addAddr(v4Loopback(this.name));
-        if (!this.addrs.some((a) => a.family === AF_INET6)) this.addrs.push(v6Loopback());
+        if (!this.addrs.some((a) => a.family === AF_INET6 && v6SrcScope(a.addr) === 1)) this.addAddr(v6Loopback());
       }
       this.everUp = true;
     } else {
@@ -122,14 +122,28 @@ export class NetDevice {
     }
   }
 
+  /**
+   * Adds an address: IPv4 ones in order (the first is the primary), IPv6
+   * ones before the first of no wider scope, as ipv6_link_dev_addr keeps
+   * them (global, then link-local, then loopback).
+   */
   addAddr(a: IfAddr): void {
-    this.addrs.push(a);
-    if (a.family === AF_INET) this.inetEver = true;
+    if (a.family === AF_INET) { this.addrs.push(a); this.inetEver = true; return; }
+    const at = this.addrs.findIndex((b) => b.family === AF_INET6 && v6SrcScope(b.addr) <= v6SrcScope(a.addr));
+    if (at < 0) this.addrs.push(a); else this.addrs.splice(at, 0, a);
   }
 
   /** The IPv4 addresses, primary first (SIOCGIFADDR reports the first). */
   get inet(): IfAddr[] { return this.addrs.filter((a) => a.family === AF_INET); }
   get inet6(): IfAddr[] { return this.addrs.filter((a) => a.family === AF_INET6); }
+}
+
+/** ipv6_addr_src_scope: 1 loopback, 2 link-local, 5 site-local, 14 global. */
+function v6SrcScope(a: Uint8Array): number {
+  if (a.every((b, i) => (i === 15 ? b === 1 : b === 0))) return 1;
+  if (a[0] === 0xfe && (a[1] & 0xc0) === 0x80) return 2;
+  if (a[0] === 0xfe && (a[1] & 0xc0) === 0xc0) return 5;
+  return 14;
 }
 
 function v4Loopback(label: string): IfAddr {

@@ -123,6 +123,9 @@ describe("a container made by hand: overlay of the busybox image, pivot_root, /p
       return;
     }
     const before = tree(image);
+    // The machine's own root is an overlay of the image, which imageAt also shows read-only.
+    expect(sh("grep -E '^overlay / |/var/lib/hako/image' /proc/mounts").out).toBe(
+      "overlay / overlay rw,relatime,lowerdir=/var/lib/hako/image,upperdir=/upper 0 0\nimage /var/lib/hako/image tmpfs ro,relatime 0 0\n");
     const setup = sh([
       "mkdir -p /tmp/ctr && mount -t tmpfs tmpfs /tmp/ctr && cd /tmp/ctr && mkdir upper work rootfs",
       "mount -t overlay overlay -o lowerdir=/var/lib/hako/image,upperdir=/tmp/ctr/upper,workdir=/tmp/ctr/work /tmp/ctr/rootfs",

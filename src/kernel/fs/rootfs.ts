@@ -33,7 +33,7 @@ export function overlayRoot(lower: Inode, upperBytes?: number): OverlayFs {
 /** A Vfs whose root is the overlay of `lower`, with /dev and /tmp mounted. */
 export function createRootVfs(lower: Inode, o: RootOptions = {}): Vfs {
   const root = overlayRoot(lower, o.upperBytes).root;
-  const vfs = new Vfs(root, { source: "overlay", fstype: "overlay", options: "rw,relatime,lowerdir=/image,upperdir=/upper" });
+  const vfs = new Vfs(root, { source: "overlay", fstype: "overlay", options: `rw,relatime,lowerdir=${o.imageAt ?? "/image"},upperdir=/upper` });
   vfs.mount(root, "dev", createDevtmpfs().root, { source: "devtmpfs", target: "/dev", fstype: "devtmpfs", options: "rw,nosuid,relatime,mode=755" });
   const tmp = createTmpfs({ mode: 0o1777, sizeBytes: o.tmpBytes }).root;
   // The tmpfs takes the attributes of the directory it covers, so /tmp looks as the image made it.

@@ -127,8 +127,9 @@ describe("accept(2) blocks in a listening server (nc -l, an IPv6 socket)", () =>
 describe("TCP over lo: busybox nc, httpd and wget", () => {
   // Only stdout (and wget's messages) are compared: whether ash prints "Terminated" for a killed job depends on timing.
   const cases: Array<[string, string]> = [
-    // nc -l listens on :: (an IPv6 socket): the IPv4 client reaches it through the dual stack.
-    ["nc -l -p 9000 > got & sleep 0.2; echo hello | nc 127.0.0.1 9000; echo rc=$?; wait $!; echo wait=$?; cat got; rm got",
+    // nc -l listens on :: (an IPv6 socket): the IPv4 client reaches it through the dual stack. The server's
+    // stdin stays open (sleep): at its end of file nc would send FIN, and a client seeing FIN first quits unsent.
+    ["sleep 1 | nc -l -p 9000 > got & sleep 0.2; echo hello | nc 127.0.0.1 9000; echo rc=$?; wait $!; echo wait=$?; cat got; rm got",
       "rc=0\nwait=0\nhello\n"],
     ["nc -l -p 9001 -e cat & sleep 0.2; echo ping | nc -w 1 127.0.0.1 9001; echo rc=$?; wait", "ping\nrc=0\n"],
     // A megabyte through the 256 KiB window: the server's writes wait for wget to read.

@@ -572,7 +572,7 @@ export class Machine implements Kernel {
       const dt = performance.now() - c0;
       this.cpuMs += dt;
       stats.cpuMs += dt;
-      chargeCpu(t, BigInt(Math.round(dt * 1e6)));
+      chargeCpu(t, dt);
       switch (exit) {
         case EXIT_SYSCALL: this.syscall(t, stats); break;
         case EXIT_PAGE_FAULT: {

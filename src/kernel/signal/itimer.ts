@@ -54,14 +54,17 @@ function cpuTimer(g: GroupSignals, which: number): CpuTimer | null {
 }
 
 /**
- * The machine charges `ns` of CPU time to `t`'s process: its virtual and
- * profiling timers run down, and those that expire send their signal.
+ * The machine charges `ms` of CPU time to `t`: the process and thread
+ * clocks advance, the virtual and profiling timers run down, and those that
+ * expire send their signal. (Called at every exit from the CPU: plain
+ * numbers until a timer is armed.)
  */
-export function chargeCpu(t: Task, ns: bigint): void {
+export function chargeCpu(t: Task, ms: number): void {
   const g = t.sig.group;
-  g.cpuNs += ns;
-  threadCpu.set(t, (threadCpu.get(t) ?? 0n) + ns);
+  g.cpuMs += ms;
+  threadCpu.set(t, (threadCpu.get(t) ?? 0) + ms);
   if (!g.virtualTimer && !g.profTimer) return;
+  const ns = BigInt(Math.round(ms * 1e6));
   for (const [which, sig] of [[ITIMER_VIRTUAL, SIGVTALRM], [ITIMER_PROF, SIGPROF]]) {
     const tm = cpuTimer(g, which);
     if (!tm) continue;
@@ -75,13 +78,13 @@ export function chargeCpu(t: Task, ns: bigint): void {
   }
 }
 
-/** CPU time of each thread (CLOCK_THREAD_CPUTIME_ID, RUSAGE_THREAD). */
-const threadCpu = new WeakMap<Task, bigint>();
+/** CPU time of each thread in ms (CLOCK_THREAD_CPUTIME_ID, RUSAGE_THREAD). */
+const threadCpu = new WeakMap<Task, number>();
 
 /** CPU time used by `t`'s process, all threads (CLOCK_PROCESS_CPUTIME_ID). */
-export const processCpuNs = (t: Task): bigint => t.sig.group.cpuNs;
+export const processCpuNs = (t: Task): bigint => BigInt(Math.floor(t.sig.group.cpuMs * 1e6));
 /** CPU time used by thread `t` (CLOCK_THREAD_CPUTIME_ID). */
-export const threadCpuNs = (t: Task): bigint => threadCpu.get(t) ?? 0n;
+export const threadCpuNs = (t: Task): bigint => BigInt(Math.floor((threadCpu.get(t) ?? 0) * 1e6));
 
 /** Whether `t`'s process has a CPU-time timer armed (the machine then enters the CPU in shorter stretches). */
 export const cpuTimerArmed = (t: Task): boolean => t.sig.group.virtualTimer !== null || t.sig.group.profTimer !== null;

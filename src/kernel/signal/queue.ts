@@ -53,8 +53,8 @@ export class GroupSignals {
   /** ITIMER_VIRTUAL (user CPU time) and ITIMER_PROF (user + system); not inherited by fork (signal/itimer.ts). */
   virtualTimer: CpuTimer | null = null;
   profTimer: CpuTimer | null = null;
-  /** CPU time the process's threads have spent in the CPU (CLOCK_PROCESS_CPUTIME_ID, times, getrusage). */
-  cpuNs = 0n;
+  /** CPU time in ms the process's threads have spent in the CPU (CLOCK_PROCESS_CPUTIME_ID, times, getrusage). */
+  cpuMs = 0;
   /** Stopped by a stop signal (job control): the stop signal number, or 0. */
   stopSig = 0;
   /**

@@ -46,6 +46,12 @@ export function storedCopy(v: KvValue): KvValue {
 export interface MemoryKvOptions {
   /** Most bytes the store may hold (keys not counted); a commit beyond throws QuotaExceededError. */
   quotaBytes?: number;
+  /**
+   * Check a commit's puts against the quota without crediting what it
+   * deletes or replaces, as Chromium's IndexedDB does (a full store refuses
+   * any put; only a pure delete goes through).
+   */
+  putsOnlyQuota?: boolean;
 }
 
 /** The Kv contract in memory. */
@@ -53,9 +59,11 @@ export class MemoryKv implements Kv {
   private map = new Map<string, KvValue>();
   private used = 0;
   quotaBytes: number;
+  private putsOnly: boolean;
 
   constructor(o: MemoryKvOptions = {}) {
     this.quotaBytes = o.quotaBytes ?? Infinity;
+    this.putsOnly = o.putsOnlyQuota ?? false;
   }
 
   /** Bytes held now. */
@@ -78,7 +86,9 @@ export class MemoryKv implements Kv {
       if (old !== undefined) used -= valueBytes(old);
       if (v !== null) used += valueBytes(v);
     }
-    if (used > this.quotaBytes) throw quotaExceeded(`store full: ${used} bytes needed, quota ${this.quotaBytes}`);
+    const putBytes = puts.reduce((n, [, v]) => n + valueBytes(v), 0);
+    const needed = this.putsOnly && putBytes > 0 ? this.used + putBytes : used;
+    if (needed > this.quotaBytes) throw quotaExceeded(`store full: ${needed} bytes needed, quota ${this.quotaBytes}`);
     for (const [k, v] of next) {
       if (v === null) this.map.delete(k);
       else this.map.set(k, storedCopy(v));

@@ -12,6 +12,7 @@
 import { sha256Digest, gunzip } from "./digest";
 import { parseTar, type TarEntry } from "./tar";
 import { BlobStore } from "./blobs";
+import { isQuotaError } from "./kv";
 import { readBlob, type BlobSource, type Descriptor, type ImageConfig, type ImageManifest, type LoadedImage } from "./oci";
 
 export const WHITEOUT_PREFIX = ".wh.";
@@ -161,7 +162,8 @@ export class LayerStore {
       const cached = await this.blobs.get(d.digest).catch(() => undefined);
       if (cached) return cached;
       const bytes = await readBlob(src, d);
-      await this.blobs.put(bytes, d.digest);
+      // The store is a cache of the layout here: a full one only means the blob is fetched again next time.
+      await this.blobs.put(bytes, d.digest).catch((e: unknown) => { if (!isQuotaError(e)) throw e; });
       return bytes;
     };
     const manifest = JSON.parse(dec.decode(await put(desc))) as ImageManifest;

@@ -16,7 +16,12 @@
 // A crash between 1 and 2 or 2 and 3 leaves unreferenced chunks; open()
 // deletes them. Chunks are verified against their digest when read back.
 // A QuotaExceededError in 1 or 2 leaves the committed tree as it was; the
-// chunks already put are removed again and save() reports `full`.
+// chunks already put are removed again and save() reports `full`. Since a
+// full IndexedDB refuses every put, even with deletes in the same
+// transaction, RESERVE bytes under tree/NAME/reserve are set aside: when the
+// manifest put of step 2 meets the quota, the reserve is deleted and the put
+// tried once more, so a guest that deleted files can always shrink the tree;
+// the reserve is put back after the next save that has room.
 import { sha256Digest } from "./digest";
 import { isQuotaError, type Kv } from "./kv";
 
@@ -24,6 +29,12 @@ import { isQuotaError, type Kv } from "./kv";
 export const CHUNK = 1 << 20;
 /** Most bytes of chunks put in one transaction (step 1). */
 const BATCH_BYTES = 8 << 20;
+/**
+ * Space kept aside under tree/NAME/reserve so that a store filled to its
+ * quota can still switch to a smaller manifest (after the guest deleted
+ * files) and then delete the chunks it no longer needs.
+ */
+export const RESERVE = 256 << 10;
 
 export type TimeRecord = readonly [sec: number, nsec: number];
 
@@ -169,8 +180,14 @@ export class TreeStore {
         if (batchBytes >= BATCH_BYTES) await flush();
       }
       await flush();
-      // 2. the manifest: the atomic switch.
-      await this.kv.commit([[this.manifestKey(), manifest]]);
+      // 2. the manifest: the atomic switch. A store filled to its quota refuses even a small put (IndexedDB
+      // does not count what the same transaction deletes), so the reserve is given up to make room for it.
+      try {
+        await this.kv.commit([[this.manifestKey(), manifest]]);
+      } catch (e) {
+        if (!isQuotaError(e) || !(await this.dropReserve())) throw e;
+        await this.kv.commit([[this.manifestKey(), manifest]]);
+      }
     } catch (e) {
       // Undo step 1 (best effort: open() collects what is left). The committed tree is untouched.
       if (put.length) await this.kv.commit([], put).catch(() => {});
@@ -182,7 +199,27 @@ export class TreeStore {
     const live = referenced(manifest);
     const dead = [...have].filter((h) => !live.has(h)).map((h) => this.chunkKey(h));
     if (dead.length) await this.kv.commit([], dead);
+    await this.keepReserve();
     return { ok: true, manifest, chunksWritten: fresh.size, bytesWritten };
+  }
+
+  private reserveKey(): string { return `${this.prefix}reserve`; }
+
+  /** Puts the reserve back if it is missing; a full store leaves it missing (tried again after the next save). */
+  private async keepReserve(): Promise<void> {
+    if ((await this.kv.keys(this.reserveKey())).length) return;
+    // Incompressible bytes: a store that compresses values (Chromium's LevelDB) must really set the space aside.
+    const bytes = new Uint8Array(RESERVE);
+    let x = 0x9e3779b9;
+    for (let i = 0; i < bytes.length; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bytes[i] = x & 0xff; }
+    await this.kv.commit([[this.reserveKey(), bytes]]).catch(() => {});
+  }
+
+  /** Deletes the reserve (a pure delete, which a full store allows); false when there was none. */
+  private async dropReserve(): Promise<boolean> {
+    if (!(await this.kv.keys(this.reserveKey())).length) return false;
+    await this.kv.commit([], [this.reserveKey()]);
+    return true;
   }
 
   /** Forgets the tree: the manifest first (so a crash midway reads as "never saved"), then the chunks. */

@@ -177,7 +177,8 @@ describe("persisted tree: change detection", () => {
 
 describe("persisted tree: a full store", () => {
   it("refuses the save, turns the tree's next allocating write into ENOSPC, keeps the committed tree, and recovers after a delete", async () => {
-    const kv = new MemoryKv({ quotaBytes: 400_000 });
+    // Room for the 100 kB file, a rewrite of it and the 256 KiB reserve, not for 500 kB more.
+    const kv = new MemoryKv({ quotaBytes: 700_000 });
     const fs = createTmpfs({ mode: 0o755 });
     put(fs.root, "small", pattern(100_000, 3));
     const sync = new TreeSync(fs, new TreeStore(kv, "upper"));
@@ -221,17 +222,46 @@ describe("persisted tree: damage and reset", () => {
     await expect(restored(kv)).rejects.toThrow(/is missing/);
   });
 
-  it("clear() forgets the tree: manifest and chunks, and nothing else in the store", async () => {
+  it("clear() forgets the tree: manifest, chunks and reserve, and nothing else in the store", async () => {
     const kv = new MemoryKv();
     await kv.commit([["blob/other", new Uint8Array([1])]]);
     const fs = createTmpfs({ mode: 0o755 });
     put(fs.root, "f", "data");
     const store = new TreeStore(kv, "upper");
     await new TreeSync(fs, store).sync();
-    expect((await kv.keys("tree/upper/")).length).toBe(2);
+    expect((await kv.keys("tree/upper/")).map((k) => k.replace(/chunk\/.*/, "chunk/"))).toEqual(["tree/upper/chunk/", "tree/upper/manifest", "tree/upper/reserve"]);
     await store.clear();
     expect(await kv.keys("")).toEqual(["blob/other"]);
     expect(describeTree(await restored(kv))).toEqual(describeTree(createTmpfs({ mode: 0o755 })));
+  });
+});
+
+describe("persisted tree: a store filled to its quota, counting puts only (as Chromium's IndexedDB)", () => {
+  it("still switches to a smaller tree after the guest deletes files, through the reserve, then puts the reserve back", async () => {
+    const kv = new MemoryKv({ quotaBytes: 3_000_000, putsOnlyQuota: true });
+    const fs = createTmpfs({ mode: 0o755 });
+    put(fs.root, "kept", "kept\n");
+    const sync = new TreeSync(fs, new TreeStore(kv, "upper"));
+    await sync.sync();
+    expect(await kv.keys("tree/upper/reserve")).toEqual(["tree/upper/reserve"]);
+    // Fill the store: files of one chunk each until a save is refused.
+    let i = 0;
+    for (; i < 20; i++) {
+      put(fs.root, `f${i}`, pattern(CHUNK, 100 + i));
+      if ((await sync.sync()).full) break;
+    }
+    expect(sync.stats.full).toBe(true);
+    const committed = describeTree(await restored(kv));
+    // Something else takes the last free bytes: now every put is refused, however small.
+    await kv.commit([["other/filler", new Uint8Array(kv.quotaBytes - kv.usedBytes)]]);
+    await expect(kv.commit([["probe", new Uint8Array(1)]])).rejects.toThrow(/store full/);
+    for (let j = 0; j <= i; j++) expect(fs.root.remove!(`f${j}`)).toBe(0);
+    const s = await sync.sync();
+    expect(s.full).toBe(false);
+    expect(Object.keys(describeTree(await restored(kv)))).toEqual(["", "/kept"]);
+    expect(Object.keys(committed).length).toBeGreaterThan(2);
+    expect(await kv.keys("tree/upper/reserve")).toEqual(["tree/upper/reserve"]);
+    expect((await kv.keys("tree/upper/chunk/")).length).toBe(1);
   });
 });
 

@@ -202,6 +202,15 @@ describe("setting lo down and up again", () => {
     expect(sh("ip addr").stdout).toBe(UP_LINK + ADDRS_UP);
   });
 
+  it("MTU changes through ip (SIOCSIFMTU) and ifconfig, and errors, as on Linux", () => {
+    const script = "ip link set lo mtu 1500; ip -o link; ifconfig lo mtu 9000; ifconfig lo | grep MTU; ip link set lo mtu -5; echo $?; "
+      + "ip link set lo mtu 65536; ip link set dev nosuch up; echo $?; ip -o link";
+    const h = sh(script);
+    expect(h.stdout).toContain("mtu 1500 qdisc noqueue");
+    const n = native(`ip link set lo up && ${script}`);
+    if (n) expect([h.stdout, h.stderr]).toEqual([n.stdout, n.stderr]);
+  });
+
   it("ifconfig lo down / up goes through SIOCSIFFLAGS", () => {
     const r = sh("ifconfig lo down; ip -o link; ifconfig lo up; ip -o link");
     expect(r.stdout).toBe("1: lo: <LOOPBACK> mtu 65536 qdisc noqueue qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n"

@@ -235,3 +235,49 @@ describe("lower layers are shared; overlay inodes are made on lookup (kernel API
     expect(listing(hakoWalk(img.root), true)).toEqual(before);
   });
 });
+
+// ---- random operation sequences (no documented expectation: Linux is the reference) ----
+
+/** A small seeded PRNG (mulberry32), so a failing sequence can be replayed. */
+function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES = ["f1", "shadow", "l2file", "upfile", "d1", "d1/a", "d1/sub", "d1/sub/deep", "d1/froml2", "both", "both/b1", "both/bu",
+  "op", "op/y", "empty", "l2dir", "link", "hard1", "n1", "n2", "d1/n3", "nd", "nd/x"];
+
+function randomScript(seed: number, steps: number): string {
+  const r = prng(seed);
+  const pick = (): string => `m/${NAMES[Math.floor(r() * NAMES.length)]}`;
+  const ops: Array<() => string> = [
+    () => `echo w${Math.floor(r() * 100)} >> ${pick()}`, () => `rm -f ${pick()}`, () => `rm -rf ${pick()}`, () => `mkdir ${pick()}`,
+    () => `rmdir ${pick()}`, () => `mv ${pick()} ${pick()}`, () => `ovl rename ${pick()} ${pick()}`, () => `ln ${pick()} ${pick()}`,
+    () => `chmod 6${Math.floor(r() * 8)}0 ${pick()}`, () => `touch ${pick()}`, () => `cat ${pick()}`, () => `ls ${pick()}`,
+    () => `truncate -s ${Math.floor(r() * 4)} ${pick()}`, () => `ln -s x ${pick()}`, () => `stat -c '%F %h' ${pick()}`,
+  ];
+  const lines: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const op = ops[Math.floor(r() * ops.length)]();
+    lines.push(`echo '# ${op.replace(/'/g, "")}'; ${op}; echo "-> $?"`);
+  }
+  return lines.join("\n");
+}
+
+describe("random operation sequences: Hako and Linux's overlay agree step by step", () => {
+  for (let seed = 1; seed <= 30; seed++) {
+    it(`sequence ${seed}`, (ctx) => {
+      if (nativeRefused) { ctx.skip(); return; }
+      const c: OverlayCase = { name: `random ${seed}`, doc: "", run: randomScript(seed, 30), out: "" };
+      const h = hakoCase(c);
+      const n = nativeCase(c);
+      expect(h.out, "step outputs").toBe(n.out);
+      expect(h.upper, "upper directory").toEqual(n.upper);
+      expect(h.lowersAfter).toEqual(h.lowersBefore);
+    });
+  }
+});

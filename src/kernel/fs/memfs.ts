@@ -11,7 +11,7 @@ import {
   isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, XATTR_CREATE, XATTR_REPLACE,
 } from "./inode";
 import type { CharDevice } from "./device";
-import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL, ENODATA } from "../errno";
+import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL, ENODATA, ENOTEMPTY } from "../errno";
 
 let nextDev = 0x30;
 /** The xattr overlayfs marks opaque upper directories with (Documentation/filesystems/overlayfs.rst). */
@@ -198,6 +198,7 @@ export class MemInode implements Inode {
       src.ctime = now; dst.ctime = now;
     } else {
       if (dst === src) return 0;
+      if (dst?.children && dst.children.size > 0) return -ENOTEMPTY;
       this.children!.delete(name);
       if (dst) { newDir.children.delete(newName); newDir.detach(dst, now); }
       newDir.children.set(newName, src);

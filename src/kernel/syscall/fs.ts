@@ -178,7 +178,7 @@ export function sysOpenat(t: Task, a: Args, k: Kernel): number { return openAt(t
 export function sysCreat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), O_CREAT | O_WRONLY | O_TRUNC, a.u(1)); }
 
 /** Finds or makes the file O_CREAT names; [place, created]. */
-function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: number, mode: number): [Path, boolean] | number {
+function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: number, mode: number, links = 0): [Path, boolean] | number {
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
   if (p.name === "" || p.name === "." || p.name === "..") return -EISDIR;
@@ -195,7 +195,13 @@ function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: numb
   if (isLink(existing)) {
     if (flags & O_NOFOLLOW) return -ELOOP;
     const r = lookupPathAt(t, dirfd, path, true);
-    return typeof r === "number" ? r : [r, false];
+    if (r !== -ENOENT) return typeof r === "number" ? r : [r, false];
+    // A dangling symlink: O_CREAT makes the file it names (open(2)), through at most 40 links.
+    if (links >= 40) return -ELOOP;
+    const target = existing.readlink();
+    const slash = path.lastIndexOf("/");
+    const next = target.startsWith("/") || slash < 0 ? target : `${path.slice(0, slash + 1)}${target}`;
+    return openCreate(t, k, dirfd, next, flags, mode, links + 1);
   }
   if (isDir(existing)) return -EISDIR;
   return [{ mnt: p.at.mnt, inode: existing }, false];

@@ -26,7 +26,7 @@ import {
 import type { CharDevice } from "../device";
 import { MemFs } from "../memfs";
 import { copyUp, type CopyUpTarget } from "./copyup";
-import { ENOENT, EXDEV, ENOTDIR, EROFS, EOPNOTSUPP, ENODATA, EPERM } from "../../errno";
+import { ENOENT, EXDEV, ENOTDIR, EROFS, EOPNOTSUPP, ENODATA, EPERM, ENOTEMPTY } from "../../errno";
 
 let nextOverlayDev = 0x60;
 /** st_ino of objects that exist only in the upper layer (layers on different filesystems). */
@@ -355,6 +355,8 @@ export class OverlayInode implements Inode, CopyUpTarget {
     // Without redirect_dir, directories that exist below cannot move (rename(2) EXDEV; mv copies).
     if (isDir(src) && src.lowers.length > 0) return -EXDEV;
     if (exchange && dst && isDir(dst) && dst.lowers.length > 0) return -EXDEV;
+    // A directory replaced must look empty (ovl_check_empty_dir: only whiteouts may remain in its upper part).
+    if (dst && !exchange && isDir(dst) && dst.entries().length > 0) return -ENOTEMPTY;
     let e = src.ensureUpper();
     if (e < 0) return e;
     if (dst && exchange) { e = dst.ensureUpper(); if (e < 0) return e; }

@@ -58,6 +58,7 @@ const COMMANDS = [
   "ip link show lo", "ip addr show dev lo", "ip route", "ip route show table local", "ip -6 route show table local",
   "cat /proc/net/dev", "cat /proc/net/if_inet6", "cat /proc/net/route", "route -n", "netstat -rn", "netstat -an",
   "cat /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 /proc/net/raw /proc/net/raw6 /proc/net/unix",
+  "ip route get 127.0.0.1; ip route get 127.1.2.3; ip route get 10.0.0.1; echo $?",
 ];
 
 const UP_LINK = "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n";

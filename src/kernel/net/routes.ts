@@ -62,6 +62,20 @@ export function inPrefix(net: Uint8Array, bits: number, addr: Uint8Array): boole
 }
 
 /**
+ * The most specific local route covering `addr` (fib_lookup for a local
+ * destination), or null. The device may be down: lo's local routes stay
+ * after `ip link set lo down`, and `ip route get` still finds them on Linux.
+ */
+export function lookupLocal(ns: NetNamespace, addr: Uint8Array): Route | null {
+  let best: Route | null = null;
+  for (const r of routes(ns)) {
+    if (r.type !== RTN_LOCAL || !inPrefix(r.dst, r.dstLen, addr)) continue;
+    if (!best || r.dstLen > best.dstLen) best = r;
+  }
+  return best;
+}
+
+/**
  * Whether `addr` (4 or 16 bytes) is one of the namespace's own addresses:
  * a local route covers it, and with `up` its device is up (reachable now;
  * bind only needs the route, as inet_bind's inet_addr_type check).

@@ -10,13 +10,13 @@ import type { NetNamespace } from "./netns";
 import {
   type NetDevice, type IfAddr, AF_INET, AF_INET6, IFA_F_PERMANENT, RT_SCOPE_HOST, IFF_USER_SETTABLE,
 } from "./device";
-import { routes, RTPROT_KERNEL, type Route } from "./routes";
+import { routes, lookupLocal, RTPROT_KERNEL, RT_TABLE_MAIN, RTN_LOCAL, type Route } from "./routes";
 import {
   attr, u8, u32, u32s, u64s, cstr, concat, nlmsg, parseAttrs, attrU32, attrStr, type NlHeader,
   NLMSG_HDRLEN, NLMSG_ERROR, NLMSG_DONE, NLMSG_MIN_TYPE, NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK, NLM_F_DUMP,
   NLM_F_CREATE, NLM_F_EXCL, NLM_F_CAPPED,
 } from "./nlmsg";
-import { EINVAL, ENODEV, EOPNOTSUPP, EPERM, EEXIST, EADDRNOTAVAIL, EBUSY } from "../errno";
+import { EINVAL, ENODEV, EOPNOTSUPP, EPERM, EEXIST, EADDRNOTAVAIL, EBUSY, ENETUNREACH } from "../errno";
 
 export const RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_SETLINK = 19,
   RTM_NEWADDR = 20, RTM_DELADDR = 21, RTM_GETADDR = 22, RTM_NEWROUTE = 24, RTM_DELROUTE = 25, RTM_GETROUTE = 26;
@@ -160,10 +160,32 @@ function doit(ns: NetNamespace, h: NlHeader, body: Uint8Array, who: Requester): 
     }
     case RTM_DELLINK: return -EOPNOTSUPP; // lo cannot be deleted; no other device exists
     case RTM_NEWADDR: case RTM_DELADDR: return changeAddr(ns, h, body);
-    case RTM_GETADDR: case RTM_GETROUTE: return -EOPNOTSUPP;
+    case RTM_GETROUTE: return getRoute(ns, h, body, who);
+    case RTM_GETADDR: return -EOPNOTSUPP;
     case RTM_NEWROUTE: case RTM_DELROUTE: return -EOPNOTSUPP;
     default: return -EOPNOTSUPP;
   }
+}
+
+/**
+ * `ip route get` (inet_rtm_getroute): the route a packet to RTA_DST would
+ * take, as a cloned /32 entry. Only local destinations have a route here;
+ * anything else is ENETUNREACH. IPv4 only for now.
+ */
+function getRoute(ns: NetNamespace, h: NlHeader, body: Uint8Array, who: Requester): Uint8Array[] | number {
+  if (body.length < 12) return -EINVAL;
+  if (body[0] !== AF_INET) return -EOPNOTSUPP;
+  const dst = parseAttrs(body, 12).get(RTA_DST);
+  if (!dst || dst.length !== 4) return -EINVAL;
+  const r = lookupLocal(ns, dst);
+  if (!r) return -ENETUNREACH;
+  const RTM_F_CLONED = 0x200, RTA_UID = 25, RTA_CACHEINFO = 12;
+  const fixed = Uint8Array.of(AF_INET, 32, 0, 0, RT_TABLE_MAIN, 0, 0, RTN_LOCAL, ...u32(RTM_F_CLONED | 0x80000000));
+  return [nlmsg({ type: RTM_NEWROUTE, flags: 0, seq: h.seq, pid: who.portid }, fixed, [
+    attr(RTA_TABLE, u32(RT_TABLE_MAIN)), attr(RTA_DST, dst.slice()), attr(RTA_OIF, u32(r.oif)),
+    ...(r.prefsrc ? [attr(RTA_PREFSRC, r.prefsrc)] : []), attr(RTA_UID, u32(0)),
+    attr(RTA_CACHEINFO, u32s([2, 0, 0, 0, 0, 0, 0, 0])),
+  ])];
 }
 
 /** do_setlink: MTU, queue length, name (only while down) and flags (rtnl_dev_combine_flags). */

@@ -93,6 +93,39 @@ describe("page cache", () => {
     expect(r.status).toBe(0);
   });
 
+  it("a cached page is charged once, to the cgroup that brought it in (cgroup-v2 \"Memory Ownership\")", () => {
+    const wait = "i=0; while [ \"$(cat /proc/$p/comm)\" != busybox ] && [ $i -lt 200 ]; do i=$((i+1)); done; ";
+    const r = runHako(m, ["sh", "-c", "cd /sys/fs/cgroup; mkdir a b; mkdir /work/e; cp /bin/busybox /work/e/; "
+      + "sh -c 'echo $$ > a/cgroup.procs; exec /work/e/busybox sleep 30' & p=$!; " + wait + "pa=$p; "
+      + "sh -c 'echo $$ > b/cgroup.procs; exec /work/e/busybox sleep 30' & p=$!; " + wait + "pb=$p; "
+      + "grep RssAnon /proc/$pb/status; cat a/memory.current b/memory.current; kill $pa $pb; wait; "
+      + "cat a/memory.current b/memory.current; rmdir a b; rm -r /work/e"]);
+    expect(r.status, r.stderr).toBe(0);
+    const [anonB] = kb(r.stdout, "RssAnon");
+    const [a1, b1, a2, b2] = r.stdout.split("\n").slice(1, 5).map(Number);
+    // a brought the image in (about 1.9 MiB) and pays for it; b pays for its private pages only.
+    expect(a1).toBeGreaterThan(1900 * 1024);
+    expect(b1).toBe(anonB * 1024);
+    // The processes are gone; the cached image stays charged to a (until reclaimed), b is back to nothing.
+    expect(a2).toBeGreaterThan(1900 * 1024);
+    expect(a2).toBeLessThan(a1);
+    expect(b2).toBe(0);
+  });
+
+  it("a group at memory.max reclaims its unmapped cached pages before the OOM killer runs", () => {
+    // 4M: the cached copy of busybox charged to d (1.9 MiB) plus awk's 2 MB string (3.4 MiB at its peak) do not fit.
+    const r = runHako(m, ["sh", "-c", "cd /sys/fs/cgroup; mkdir d; echo 4M > d/memory.max; mkdir /work/e; cp /bin/busybox /work/e/; "
+      + "sh -c 'echo $$ > d/cgroup.procs; /work/e/busybox true'; cat d/memory.current; "
+      + "sh -c 'echo $$ > d/cgroup.procs; awk \"BEGIN { s = sprintf(\\\"%2000000s\\\", \\\"\\\"); print length(s) }\"'; echo status $?; "
+      + "cat d/memory.current; grep -E '^(max|oom|oom_kill) ' d/memory.events; rmdir d; rm -r /work/e"]);
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.split("\n");
+    expect(Number(lines[0])).toBeGreaterThan(1900 * 1024);
+    expect(lines.slice(1, 4)).toEqual(["2000000", "status 0", "0"]);
+    // The limit was hit (max counts it, as Linux's try_charge does before reclaiming), nothing was killed.
+    expect(lines.slice(4, 7)).toEqual(["max 1", "oom 0", "oom_kill 0"]);
+  });
+
   it("unmapped cached pages are reclaimed when memory runs short, and every frame comes back", () => {
     m.mem.cache.reclaim(null);
     const used = m.mem.usedFrames;

@@ -30,9 +30,9 @@ export function memoryEvent(c: Cgroup, key: keyof MemoryEvents): void {
 export function tryCharge(cg: Cgroup, n: number, by: Task | null): boolean {
   for (const c of cg.upward()) {
     if (c.controlled("memory") && c.memory.pages + n > c.memory.max) {
-      // Unmapped page-cache pages charged in the group go before anything is refused (reclaim before OOM).
-      if (cg.hierarchy.reclaimCache?.(c) && c.memory.pages + n <= c.memory.max) continue;
       memoryEvent(c, "max");
+      // Unmapped page-cache pages charged in the group go before anything is refused (try_charge_memcg reclaims, then OOMs).
+      if (cg.hierarchy.reclaimCache?.(c) && c.memory.pages + n <= c.memory.max) continue;
       cg.hierarchy.oomKiller.pending = { domain: c, task: by };
       return false;
     }

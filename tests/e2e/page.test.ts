@@ -79,7 +79,9 @@ describe("the page", () => {
   });
 
   it("stays responsive while the guest loops, and ^C stops the loop", async () => {
-    await command("while :; do :; done");
+    // "looping" on the screen: the shell has left its line editor (ISIG is on again), so ^C will be a signal.
+    await command("echo looping; while :; do :; done");
+    await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(/\n\s*looping\s*$/);
     await page.waitForTimeout(500);
     // The main thread answers at once: the machine runs in the worker, in slices. Measured as the user
     // sees it, in the page: from the click's input event (event.timeStamp, when the browser received it)

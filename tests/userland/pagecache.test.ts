@@ -4,7 +4,9 @@
 // truth about it (VmRSS = RssAnon + RssFile, meminfo's Cached); a private
 // file mapping written to changes neither the file nor anyone else's view,
 // as on Linux (tests/userland/progs/filemap.c, compared with a native run);
-// a file rewritten in place is never run or mapped from stale pages.
+// a file rewritten in place is never run or mapped from stale pages; the
+// ELF loader leaves the same bytes around segments as Linux's
+// (tests/userland/progs/elfpages.c, musl and glibc builds).
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import { rmSync, copyFileSync, chmodSync, mkdirSync } from "node:fs";
@@ -19,6 +21,8 @@ let m: Machine;
 beforeAll(async () => {
   s = makeScratch();
   execFileSync("musl-gcc", ["-static", "-O1", "-o", join(s.work, "filemap"), join(PROGS, "filemap.c")]);
+  execFileSync("musl-gcc", ["-static", "-O1", "-o", join(s.work, "elfpages"), join(PROGS, "elfpages.c")]);
+  execFileSync("gcc", ["-static", "-O1", "-o", join(s.work, "elfpages-glibc"), join(PROGS, "elfpages.c")]);
   m = await scratchMachine(s);
 }, 60000);
 
@@ -81,6 +85,17 @@ describe("page cache", () => {
     expect(native.stdout).toMatch(/file unchanged: 1 /);
     expect(native.stdout).toContain("zero past end 1\n");
   });
+
+  for (const prog of ["elfpages", "elfpages-glibc"]) {
+    it(`${prog}: the bytes around each segment in its pages and a private data write, as Linux's loader leaves them`, () => {
+      const native = runNative(s, [`./${prog}`]);
+      expect(native.status, native.stderr).toBe(0);
+      expect(native.stdout).toMatch(/^counter 42\n(load .*\n){2,}counter 42\n$/);
+      const hako = runHako(m, [`./${prog}`]);
+      expect(hako.stderr).toBe("");
+      expect(hako.stdout).toBe(native.stdout);
+    });
+  }
 
   it("a program rewritten in place runs as its new contents, never from stale cached pages", () => {
         mkdirSync(join(s.work, "p"));

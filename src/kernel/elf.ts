@@ -1,7 +1,7 @@
 // ELF64 x86-64 loader for static executables (the System V gABI and the
 // x86-64 psABI): non-PIE ET_EXEC at its link address, static-PIE ET_DYN at
 // a randomised base. PT_LOAD segments become VMAs with their permissions;
-// pages wholly of file data are mapped from the page cache (shared by every
+// pages wholly of file data fault in from the page cache (shared by every
 // process running the file, copied on the first write), the page where the
 // file data ends and the bss begins is a private copy whose bytes past the
 // data are zero (binfmt_elf's padzero), and the rest of the bss is
@@ -9,9 +9,8 @@
 // left to libc, PT_GNU_STACK decides whether the stack is executable.
 // PT_INTERP is parsed and reported so that a dynamic loader can be added by
 // loading the interpreter as a second image and entering it instead.
-import { type AddressSpace, pageDown, pageUp } from "./mm/addrspace";
+import { type AddressSpace, type VmaFile, pageDown, pageUp } from "./mm/addrspace";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "./mm/pagetable";
-import { mapFilePages } from "./mm/filemap";
 import { ENOEXEC, ENOMEM } from "./errno";
 
 export const ET_EXEC = 2, ET_DYN = 3;
@@ -93,10 +92,11 @@ export function randomDynBase(): number {
 
 /**
  * Maps the PT_LOAD segments of `img` into `mm`; `name` labels the VMAs.
- * With `cacheKey` (the file's page-cache key) the file's pages are shared
- * through the page cache, else every page is a private copy.
+ * With `file` (the file and its page-cache key) the file's pages fault in
+ * from the page cache, shared; without, every page is a private copy.
  */
-export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name: string, dynBase = randomDynBase(), cacheKey?: string): Loaded | number {
+export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name: string, dynBase = randomDynBase(),
+  file?: Pick<VmaFile, "inode" | "key">): Loaded | number {
   const loads = img.phdrs.filter((p) => p.type === PT_LOAD);
   const lo = Math.min(...loads.map((p) => pageDown(p.vaddr)));
   const bias = img.type === ET_DYN ? dynBase - lo : 0;
@@ -110,7 +110,10 @@ export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name
     const prev = mm.find(start);
     if (prev && prev.name === name) prot |= prev.prot;
     // map() replaces the shared page; its bytes are copied below, after every VMA exists.
-    mm.map(start, stop, prot, name);
+    // elf_map maps the file pages up to the end of the data; with a bss the last, partial one is private (padzero).
+    const fileEnd = ph.vaddr + bias + ph.filesz;
+    const limit = ph.memsz > ph.filesz ? pageDown(fileEnd) : pageUp(fileEnd);
+    mm.map(start, stop, prot, name, false, file && ph.filesz > 0 ? { ...file, offset: pageDown(ph.offset), limit } : undefined);
     end = Math.max(end, ph.vaddr + bias + ph.memsz);
   }
   // How many segments touch each page: a page two segments share is private, holding both segments' bytes.
@@ -122,16 +125,10 @@ export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name
   for (const ph of loads) {
     if (ph.filesz === 0) continue;
     const segVa = ph.vaddr + bias, start = pageDown(segVa), fileEnd = segVa + ph.filesz;
-    const pageOff = ph.offset - (segVa - start);
-    // elf_map maps the file pages up to the end of the data; with a bss the last, partial one is private (padzero).
     const cachedEnd = ph.memsz > ph.filesz ? pageDown(fileEnd) : pageUp(fileEnd);
     for (let va = start; va < fileEnd; va += 4096) {
       const alone = touching.get(va) === 1;
-      if (cacheKey !== undefined && alone && va < cachedEnd) {
-        const off = pageOff + (va - start);
-        if (!mapFilePages(mm, cacheKey, off, bytes.subarray(off, off + 4096), va, 1, mm.find(va)!.prot)) return -ENOMEM;
-        continue;
-      }
+      if (file && alone && va < cachedEnd) continue; // faults in from the page cache
       // A private page: the file's bytes of this segment (from the page start when no other segment shares it), zeros after.
       const lo = Math.max(va, alone ? start : segVa), hi = Math.min(va + 4096, fileEnd);
       if (!mm.poke(lo, bytes.subarray(ph.offset + (lo - segVa), ph.offset + (hi - segVa)))) return -ENOMEM;

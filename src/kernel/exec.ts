@@ -2,7 +2,7 @@
 // initial process stack of the x86-64 System V ABI (§3.4.1: argc, argv,
 // NULL, envp, NULL, auxv pairs ending in AT_NULL, then the strings; RSP
 // 16-byte aligned at argc) and the registers a new process starts with.
-import { AddressSpace, pageDown } from "./mm/addrspace";
+import { AddressSpace, pageDown, type VmaFile } from "./mm/addrspace";
 import type { PhysMem } from "./mm/physmem";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "./mm/pagetable";
 import { parseElf, loadElf, type ElfImage } from "./elf";
@@ -44,8 +44,8 @@ export interface ExecOptions {
   /** Fixed stack top (tests); randomised below 2^47 when absent. */
   stackTop?: number;
   random?: Uint8Array;
-  /** The file's page-cache key (mm/filemap.ts): its pages are shared with every other process running it. */
-  cacheKey?: string;
+  /** The file and its page-cache key (mm/filemap.ts): its pages are shared with every other process running it. */
+  file?: Pick<VmaFile, "inode" | "key">;
 }
 
 function randomPages(n: number): number {
@@ -66,7 +66,7 @@ export function buildImage(mem: PhysMem, bytes: Uint8Array, o: ExecOptions): Exe
 
   const mm = AddressSpace.create(mem);
   if (!mm) return -ENOMEM;
-  const loaded = loadElf(mm, bytes, elf, o.name ?? o.execfn, o.dynBase, o.cacheKey);
+  const loaded = loadElf(mm, bytes, elf, o.name ?? o.execfn, o.dynBase, o.file);
   if (typeof loaded === "number") { mm.destroy(); return loaded; }
   mm.brkStart = mm.brk = Math.ceil(loaded.end / 4096) * 4096;
 

@@ -338,7 +338,7 @@ export class Machine implements Kernel {
       return this.exec(t, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
     }
     const exe = t.nsproxy.mnt.pathOf(r.dir, t.fs.root).replace(/\/$/, "") + "/" + r.name;
-    const opts = { argv, envp, execfn: path, name: exe, cred: t.cred, cacheKey: cacheKey(ino) };
+    const opts = { argv, envp, execfn: path, name: exe, cred: t.cred, file: { inode: ino, key: cacheKey(ino) } };
     let img = buildImage(this.mem, bytes, opts);
     // No frame left for the new image: the OOM killer makes room (never the caller's own process) and exec tries again.
     for (let i = 0; img === -ENOMEM && i < 8 && this.cgroups.oomKiller.afterFailure(t, true, true); i++) {

@@ -3,13 +3,13 @@
 // the page (even when nobody else maps it: the cache may hand it out
 // again); a changed file gets a new frame while old mappers keep theirs;
 // reclaim drops only unmapped pages; charging goes through the hooks once
-// per page; fork shares the frames without charging the child.
+// per page; fork shares the frames without charging the child. Pages of a
+// file VMA fault in from the cache (AddressSpace.populate).
 import { describe, it, expect, beforeAll, afterEach } from "vitest";
 import { loadCpuNode, PTE_W, PTE_COW } from "../../src/kernel/cpu";
 import { PhysMem } from "../../src/kernel/mm/physmem";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "../../src/kernel/mm/pagetable";
 import { AddressSpace, PF_WRITE, PF_USER, PF_PROT, type MemCharge } from "../../src/kernel/mm/addrspace";
-import { mapFilePages } from "../../src/kernel/mm/filemap";
 import { cacheCharging } from "../../src/kernel/mm/pagecache";
 
 let mem: PhysMem;
@@ -17,6 +17,17 @@ beforeAll(async () => { mem = new PhysMem(await loadCpuNode(), 16 << 20); });
 
 const saved = { ...cacheCharging };
 afterEach(() => { Object.assign(cacheCharging, saved); mem.cache.reclaim(null); });
+
+/**
+ * Maps `pages` pages of a file whose bytes from `off` are `data` at `va` (a file VMA, as mmap makes) and
+ * faults each in for reading; false when a fault fails.
+ */
+function mapFilePages(as: AddressSpace, key: string, off: number, data: Uint8Array, va: number, pages: number, prot: number): boolean {
+  const inode = { size: off + data.length, read: (o: number, n: number): Uint8Array => data.subarray(o - off, o - off + n) };
+  as.map(va, va + pages * 4096, prot, "/f", false, { inode, key, offset: off, limit: va + pages * 4096 });
+  for (let p = 0; p < pages; p++) if (!as.fault(va + p * 4096, 0)) return false;
+  return true;
+}
 
 const file = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 13 + seed) & 0xff);
 const at = (as: AddressSpace, va: number, n = 8): number[] => [...(as.copyIn(va, n) ?? [])];

@@ -47,13 +47,13 @@ describe("page cache", () => {
     const [free0, free1, free2] = kb(r.stdout, "MemFree");
     const first = free0 - free1, second = free1 - free2;
     const rss = kb(r.stdout, "VmRSS"), anon = kb(r.stdout, "RssAnon"), file = kb(r.stdout, "RssFile");
-    // Both map the whole image (about 1.9 MiB of file pages) …
-    expect(file[0]).toBeGreaterThan(1000);
+    // Both have the pages of the image they touched (a few hundred kB: file pages fault in on use) …
+    expect(file[0]).toBeGreaterThan(100);
     expect(file[1]).toBe(file[0]);
     for (const i of [0, 1]) expect(rss[i]).toBe(anon[i] + file[i]);
-    // … but only the first brought it into memory: the second costs its private pages (stack, data written, page tables).
-    expect(first).toBeGreaterThanOrEqual(file[0]);
-    expect(second).toBeLessThan(first / 8);
+    // … but only the first brought them into memory: the second costs its private pages (stack, data written) and page tables.
+    expect(first).toBeGreaterThanOrEqual(file[0] + anon[0]);
+    expect(second).toBeLessThan(file[0] / 2);
     expect(second).toBeLessThan(anon[1] + 64);
     // Cached holds /bin/busybox and the copy: at least two images.
     expect(kb(r.stdout, "Cached")[0]).toBeGreaterThanOrEqual(2 * file[0]);
@@ -67,9 +67,10 @@ describe("page cache", () => {
     expect(r.status, r.stderr).toBe(0);
     const [free0, free1, free2] = kb(r.stdout, "MemFree");
     const file = kb(r.stdout, "RssFile");
-    expect(file[0]).toBeGreaterThan(1000);
+    expect(file[0]).toBeGreaterThan(100);
+    expect(file[1]).toBe(file[0]);
     expect(free0 - free1).toBeGreaterThanOrEqual(file[0]);
-    expect(free1 - free2).toBeLessThan((free0 - free1) / 8);
+    expect(free1 - free2).toBeLessThan(file[0] / 2);
   });
 
   it("MAP_PRIVATE file mappings copy on write, and later writes to the file show in new mappings, as on Linux", () => {
@@ -113,30 +114,35 @@ describe("page cache", () => {
     const r = runHako(m, ["sh", "-c", "cd /sys/fs/cgroup; mkdir a b; mkdir /work/e; cp /bin/busybox /work/e/; "
       + "sh -c 'echo $$ > a/cgroup.procs; exec /work/e/busybox sleep 30' & p=$!; " + wait + "pa=$p; "
       + "sh -c 'echo $$ > b/cgroup.procs; exec /work/e/busybox sleep 30' & p=$!; " + wait + "pb=$p; "
-      + "grep RssAnon /proc/$pb/status; cat a/memory.current b/memory.current; kill $pa $pb; wait; "
+      + "grep -E 'RssAnon|RssFile' /proc/$pa/status /proc/$pb/status; cat a/memory.current b/memory.current; kill $pa $pb; wait; "
       + "cat a/memory.current b/memory.current; rmdir a b; rm -r /work/e"]);
     expect(r.status, r.stderr).toBe(0);
-    const [anonB] = kb(r.stdout, "RssAnon");
-    const [a1, b1, a2, b2] = r.stdout.split("\n").slice(1, 5).map(Number);
-    // a brought the image in (about 1.9 MiB) and pays for it; b pays for its private pages only.
-    expect(a1).toBeGreaterThan(1900 * 1024);
+    const [anonA, anonB] = kb(r.stdout, "RssAnon"), [fileA, fileB] = kb(r.stdout, "RssFile");
+    const [a1, b1, a2, b2] = r.stdout.split("\n").slice(4, 8).map(Number);
+    // a brought the image's pages in and pays for them and its private pages; b, touching the same pages, for its private pages only.
+    expect(fileA).toBeGreaterThan(100);
+    expect(fileB).toBe(fileA);
+    // (Data pages a wrote were read into the cache first and then copied: both are charged, as on Linux.)
+    expect(a1).toBeGreaterThanOrEqual((fileA + anonA) * 1024);
+    expect(a1).toBeLessThan((fileA + anonA + 64) * 1024);
     expect(b1).toBe(anonB * 1024);
-    // The processes are gone; the cached image stays charged to a (until reclaimed), b is back to nothing.
-    expect(a2).toBeGreaterThan(1900 * 1024);
-    expect(a2).toBeLessThan(a1);
+    // The processes are gone; the cached pages stay charged to a (until reclaimed), b is back to nothing.
+    expect(a2).toBe(a1 - anonA * 1024);
     expect(b2).toBe(0);
   });
 
   it("a group at memory.max reclaims its unmapped cached pages before the OOM killer runs", () => {
-    // 4M: the cached copy of busybox charged to d (1.9 MiB) plus awk's 2 MB string (3.4 MiB at its peak) do not fit.
+    // 4M: a copy of busybox brought into the cache by d (1.9 MiB, MAP_POPULATE) plus awk's 2 MB string (3.4 MiB at its peak) do not fit.
     const r = runHako(m, ["sh", "-c", "cd /sys/fs/cgroup; mkdir d; echo 4M > d/memory.max; mkdir /work/e; cp /bin/busybox /work/e/; "
-      + "sh -c 'echo $$ > d/cgroup.procs; /work/e/busybox true'; cat d/memory.current; "
+      + "sh -c 'echo $$ > d/cgroup.procs; /work/filemap populate /work/e/busybox > /dev/null'; cat d/memory.current; "
       + "sh -c 'echo $$ > d/cgroup.procs; awk \"BEGIN { s = sprintf(\\\"%2000000s\\\", \\\"\\\"); print length(s) }\"'; echo status $?; "
       + "cat d/memory.current; grep -E '^(max|oom|oom_kill) ' d/memory.events; rmdir d; rm -r /work/e"]);
     expect(r.stderr).toBe("");
     const lines = r.stdout.split("\n");
     expect(Number(lines[0])).toBeGreaterThan(1900 * 1024);
-    expect(lines.slice(1, 4)).toEqual(["2000000", "status 0", "0"]);
+    expect(lines.slice(1, 3)).toEqual(["2000000", "status 0"]);
+    // What is left are the few pages of /bin/busybox that awk was first to run (charged to d); the copy's pages were reclaimed.
+    expect(Number(lines[3])).toBeLessThan(256 * 1024);
     // The limit was hit (max counts it, as Linux's try_charge does before reclaiming), nothing was killed.
     expect(lines.slice(4, 7)).toEqual(["max 1", "oom 0", "oom_kill 0"]);
   });
@@ -145,9 +151,9 @@ describe("page cache", () => {
     m.mem.cache.reclaim(null);
     const used = m.mem.usedFrames;
     expect(runHako(m, ["sh", "-c", "mkdir d; cp /bin/busybox d/; d/busybox true; rm -r d"]).status).toBe(0);
-    expect(m.mem.cache.frames).toBeGreaterThan(400); // busybox and the copy
+    expect(m.mem.cache.frames).toBeGreaterThan(50); // the pages of busybox and of the copy that ran
     expect(m.mem.usedFrames).toBe(used + m.mem.cache.frames);
-    expect(m.mem.cache.reclaim(null)).toBeGreaterThan(400);
+    expect(m.mem.cache.reclaim(null)).toBeGreaterThan(50);
     expect(m.mem.usedFrames).toBe(used);
   });
 });

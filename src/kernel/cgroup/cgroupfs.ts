@@ -89,7 +89,7 @@ class CgDir extends CgInode implements Inode {
       ? ["cgroup.controllers", "cgroup.max.depth", "cgroup.max.descendants", "cgroup.procs", "cgroup.stat", "cgroup.subtree_control", "cgroup.threads", "cpu.stat", "memory.stat"]
       : ["cgroup.controllers", "cgroup.events", "cgroup.freeze", "cgroup.kill", "cgroup.max.depth", "cgroup.max.descendants", "cgroup.procs", "cgroup.stat", "cgroup.subtree_control", "cgroup.threads", "cgroup.type", "cpu.stat"];
     if (cg.controlled("cpu")) names.push("cpu.max", "cpu.weight");
-    if (cg.controlled("memory")) names.push("memory.current", "memory.events", "memory.high", "memory.low", "memory.max", "memory.min", "memory.oom.group", "memory.peak", "memory.stat", "memory.swap.current", "memory.swap.max");
+    if (cg.controlled("memory")) names.push("memory.current", "memory.events", "memory.high", "memory.low", "memory.max", "memory.min", "memory.oom.group", "memory.peak", "memory.reclaim", "memory.stat", "memory.swap.current", "memory.swap.max");
     if (cg.controlled("pids")) names.push("pids.current", "pids.events", "pids.max");
     return names;
   }
@@ -340,6 +340,16 @@ function fileOps(fs: CgroupFs, cg: Cgroup, name: string): FileOps | null {
       write: (x) => { const v = x.trim(); if (v !== "0" && v !== "1") return -EINVAL; m.oomGroup = Number(v); return 0; },
     };
     case "memory.events": return { read: () => lines(Object.entries(m.events)) };
+    // Proactive reclaim (cgroup-v2.rst "memory.reclaim"): the group's unmapped page-cache pages go (anonymous
+    // memory cannot: no swap); all of them, even past the amount asked for; EAGAIN when fewer than asked went.
+    case "memory.reclaim": return {
+      read: () => "",
+      write: (x) => {
+        const v = parseBytes(x);
+        if (v === null || v === Infinity) return -EINVAL;
+        return (cg.hierarchy.reclaimCache?.(cg) ?? 0) >= v ? 0 : -EAGAIN;
+      },
+    };
     case "memory.stat": return { read: () => memoryStat(cg) };
     case "pids.current": return { read: () => `${cg.taskCount}\n` };
     case "pids.max": return { read: () => `${maxText(cg.pidsMax)}\n`, write: (x) => { const v = parseMax(x); if (v === null) return -EINVAL; cg.pidsMax = v; return 0; } };

@@ -38,6 +38,20 @@ export interface Vma {
   name: string;
   /** MAP_SHARED: frames stay shared across fork. */
   shared?: boolean;
+  /** A file mapping: its pages fault in from the page cache. */
+  file?: VmaFile;
+}
+
+/** The file behind a VMA (immutable: a split or move makes a new one). */
+export interface VmaFile {
+  /** The file's data as it is at fault time. */
+  inode: { readonly size: number; read(offset: number, len: number): Uint8Array };
+  /** Page-cache key (mm/filemap.ts cacheKey). */
+  key: string;
+  /** File offset of the VMA's start (page aligned). */
+  offset: number;
+  /** Pages at or above this address are not the file's (an ELF segment's bss): demand-zero. */
+  limit: number;
 }
 
 /** Where frames are charged (a memory cgroup in issue 5). */
@@ -88,9 +102,9 @@ export class AddressSpace {
   }
 
   /** Adds a VMA over [start, end), replacing whatever was mapped there (MAP_FIXED semantics). */
-  map(start: number, end: number, prot: number, name: string, shared = false): Vma {
+  map(start: number, end: number, prot: number, name: string, shared = false, file?: VmaFile): Vma {
     this.unmap(start, end);
-    const v: Vma = { start, end, prot, name, shared };
+    const v: Vma = { start, end, prot, name, shared, file };
     let i = 0;
     while (i < this.vmas.length && this.vmas[i].start < start) i++;
     this.vmas.splice(i, 0, v);
@@ -101,7 +115,8 @@ export class AddressSpace {
   private splitAt(addr: number): void {
     const v = this.find(addr);
     if (!v || v.start === addr) return;
-    const tail: Vma = { start: addr, end: v.end, prot: v.prot, name: v.name, shared: v.shared };
+    const file = v.file && { ...v.file, offset: v.file.offset + (addr - v.start) };
+    const tail: Vma = { start: addr, end: v.end, prot: v.prot, name: v.name, shared: v.shared, file };
     v.end = addr;
     this.vmas.splice(this.vmas.indexOf(v) + 1, 0, tail);
   }
@@ -164,7 +179,8 @@ export class AddressSpace {
       this.pt.write(dst, pte);
     }
     if (!keepOld) this.vmas.splice(this.vmas.indexOf(v), 1);
-    const moved: Vma = { start: to, end: to + len, prot: v.prot, name: v.name, shared: v.shared };
+    const file = v.file && { ...v.file, limit: v.file.limit - from + to };
+    const moved: Vma = { start: to, end: to + len, prot: v.prot, name: v.name, shared: v.shared, file };
     let i = 0;
     while (i < this.vmas.length && this.vmas[i].start < to) i++;
     this.vmas.splice(i, 0, moved);
@@ -321,6 +337,18 @@ export class AddressSpace {
       return pa;
     }
     if (pa === 0) {
+      const v = this.find(va), f = v?.file;
+      const off = f ? f.offset + (va - v!.start) : 0;
+      if (f && va < f.limit && off < f.inode.size) {
+        // A file page (filemap_fault): the cache's frame, copy-on-write; a write fault copies it at once.
+        const cached = this.mem.cache.page(f.key, off / PAGE_SIZE, f.inode.read(off, PAGE_SIZE));
+        if (cached < 0) return -1;
+        this.mem.ref(cached);
+        this.rss++;
+        this.fileRss++;
+        this.writeLeaf(ea, cached, prot, true);
+        return write && (prot & PROT_WRITE) ? this.populate(va, prot, true) : cached;
+      }
       pa = this.newFrame();
       if (pa < 0) return -1;
     }
@@ -403,15 +431,11 @@ export class AddressSpace {
       const a = va + done;
       const v = this.find(a);
       if (!v) return false;
-      const pte = this.pt.lookup(a);
-      let pa = pte && !(pte.flags & PTE_COW) ? pte.pa : -1;
-      if (!pte) pa = this.populate(pageDown(a), v.prot === 0 ? PROT_READ : v.prot);
-      else if (pa < 0) {
-        // A shared (copy-on-write) frame gets its private copy first, then the VMA's protection back.
-        pa = this.populate(pageDown(a), v.prot | PROT_WRITE, true);
-        if (pa >= 0) { this.writeLeaf(this.pt.entryAddr(pageDown(a), false), pa, v.prot, false); this.mem.cpu.flushTlb(); }
-      }
+      // The page made private and writable (a file or copy-on-write page is copied), then given the VMA's protection back.
+      const pa = this.populate(pageDown(a), v.prot | PROT_WRITE, true);
       if (pa < 0) return false;
+      this.writeLeaf(this.pt.entryAddr(pageDown(a), false), pa, v.prot === 0 ? PROT_READ : v.prot, false);
+      this.mem.cpu.flushTlb();
       const off = a % PAGE_SIZE;
       const n = Math.min(data.length - done, PAGE_SIZE - off);
       this.mem.u8.set(data.subarray(done, done + n), pa + off);

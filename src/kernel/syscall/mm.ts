@@ -5,7 +5,8 @@ import type { Args } from "./types";
 import { type AddressSpace, checkRange, pageUp, pageDown, TASK_SIZE } from "../mm/addrspace";
 import { EINVAL, ENOMEM, EBADF, EACCES, ENODEV, EFAULT, EEXIST, EOPNOTSUPP } from "../errno";
 import { isReg } from "../fs/inode";
-import { cacheKey, mapFilePages } from "../mm/filemap";
+import { cacheKey } from "../mm/filemap";
+import type { VmaFile } from "../mm/addrspace";
 
 export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
   MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800, MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000,
@@ -21,9 +22,10 @@ export function sysBrk(t: Task, a: Args): number {
 
 /**
  * mmap(2): anonymous private/shared memory, and file mappings whose pages
- * come from the page cache (shared with every other mapping of the file;
- * a write to a MAP_PRIVATE page copies it first, so neither the file nor
- * the others see it). Pages past the end of the file are demand-zero.
+ * fault in from the page cache (shared with every other mapping of the
+ * file; a write to a MAP_PRIVATE page copies it first, so neither the file
+ * nor the others see it). Pages past the end of the file are demand-zero.
+ * MAP_POPULATE faults every page in at once.
  */
 export function sysMmap(t: Task, a: Args): number {
   const addr = a.u(0), len = a.u(1), prot = a.i(2), flags = a.i(3), fd = a.i(4), off = a.l(5);
@@ -34,17 +36,16 @@ export function sysMmap(t: Task, a: Args): number {
   if (len === 0 || len > TASK_SIZE) return len === 0 ? -EINVAL : -ENOMEM;
   if (off % 4096 !== 0 || off < 0) return -EINVAL;
   const size = pageUp(len);
-  let data: Uint8Array | null = null;
-  let name = "", key = "";
+  let file: Omit<VmaFile, "limit"> | undefined;
+  let name = "";
   if (!(flags & MAP_ANONYMOUS)) {
     const f = t.files.get(fd);
     if (!f) return -EBADF;
     if (!f.readable) return -EACCES;
     if (!isReg(f.inode)) return -ENODEV;
     if (type !== MAP_PRIVATE && (prot & 2)) return -EACCES; // a shared writable mapping would write the read-only file
-    data = f.inode.read(off, len);
     name = f.path;
-    key = cacheKey(f.inode);
+    file = { inode: f.inode, key: cacheKey(f.inode), offset: off };
   }
   let start: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -58,11 +59,8 @@ export function sysMmap(t: Task, a: Args): number {
     if (start < 0) return -ENOMEM;
   }
   // MAP_SHARED anonymous memory stays shared with children across fork; a file's pages are the page cache's.
-  t.mm.map(start, start + size, prot, name, type !== MAP_PRIVATE && !data);
-  if (data && data.length > 0 && !mapFilePages(t.mm, key, off, data, start, pageUp(data.length) / 4096, prot)) {
-    t.mm.unmap(start, start + size);
-    return -ENOMEM;
-  }
+  t.mm.map(start, start + size, prot, name, type !== MAP_PRIVATE && !file, file && { ...file, limit: start + size });
+  if (flags & MAP_POPULATE) for (let p = start; p < start + size; p += 4096) t.mm.fault(p, 0);
   return start;
 }
 

@@ -49,7 +49,8 @@ async function hako(steps: Step[], rows = 24, cols = 80): Promise<string[]> {
     const from = t.out.length;
     t.mark();
     t.type(send);
-    if (until === null) t.run(pause);
+    // Natively `pause` is ample; Hako also waits until the guest has acted on the keys (nothing runnable).
+    if (until === null) t.settle(pause);
     else t.waitFor(new RegExp(until));
     outs.push(t.out.slice(from));
   }
@@ -124,10 +125,10 @@ describe("the booted machine", () => {
     t.type("vi /root/note.txt\r");
     t.waitFor("/root/note.txt");
     t.type("ihello from vi");
-    t.run(200);
+    t.settle(200);
     // Escape alone: vi waits briefly after ESC to tell it from a key's escape sequence, as with a real keyboard.
     t.type("\x1b");
-    t.run(300);
+    t.settle(300);
     t.type(":wq\r");
     t.waitFor(PROMPT);
     expect(t.command("cat /root/note.txt")).toContain("\nhello from vi\n");

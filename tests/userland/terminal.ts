@@ -70,6 +70,20 @@ export class Terminal {
     while (performance.now() < end && !this.b.step(Math.min(20, end - performance.now()))) { /* slices */ }
   }
 
+  /**
+   * Runs the machine for `ms` of wall time, then on until no task is runnable — everything typed has been
+   * taken in and acted on (a foreground job started, a reader blocked again) — at most `timeoutMs`. On a
+   * loaded host a fixed time alone may pass before the guest got to it.
+   */
+  settle(ms: number, timeoutMs = 15000): void {
+    this.run(ms);
+    const end = performance.now() + timeoutMs;
+    while (this.b.status === null && this.b.nextTimerMs() === 0) {
+      if (performance.now() > end) throw new Error(`the machine did not settle in ${timeoutMs} ms; output: ${JSON.stringify(this.out.slice(this.seen))}`);
+      this.b.step(20);
+    }
+  }
+
   /** Types a command line and returns its output up to the next prompt. */
   command(line: string, prompt: RegExp | string = PROMPT, timeoutMs = 15000): string {
     this.type(line + "\r");

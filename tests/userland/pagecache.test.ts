@@ -85,6 +85,10 @@ describe("page cache", () => {
     expect(native.stdout).toContain("b s o unchanged: ");
     expect(native.stdout).toMatch(/file unchanged: 1 /);
     expect(native.stdout).toContain("zero past end 1\n");
+    // Again on the machine's tmpfs, whose unlinked files lose their data once nothing holds them (a mapping does).
+    const tmp = runHako(m, ["sh", "-c", "cd /tmp && /work/filemap"]);
+    expect(tmp.stderr).toBe("");
+    expect(tmp.stdout).toBe(native.stdout);
   });
 
   for (const prog of ["elfpages", "elfpages-glibc"]) {

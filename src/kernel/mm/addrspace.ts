@@ -44,8 +44,8 @@ export interface Vma {
 
 /** The file behind a VMA (immutable: a split or move makes a new one). */
 export interface VmaFile {
-  /** The file's data as it is at fault time. */
-  inode: { readonly size: number; read(offset: number, len: number): Uint8Array };
+  /** The file's data as it is at fault time; each VMA holds it open (its data outlives an unlink, as a mapping's does). */
+  inode: { readonly size: number; read(offset: number, len: number): Uint8Array; open?(): void; release?(): void };
   /** Page-cache key (mm/filemap.ts cacheKey). */
   key: string;
   /** File offset of the VMA's start (page aligned). */
@@ -105,6 +105,7 @@ export class AddressSpace {
   map(start: number, end: number, prot: number, name: string, shared = false, file?: VmaFile): Vma {
     this.unmap(start, end);
     const v: Vma = { start, end, prot, name, shared, file };
+    file?.inode.open?.();
     let i = 0;
     while (i < this.vmas.length && this.vmas[i].start < start) i++;
     this.vmas.splice(i, 0, v);
@@ -117,6 +118,7 @@ export class AddressSpace {
     if (!v || v.start === addr) return;
     const file = v.file && { ...v.file, offset: v.file.offset + (addr - v.start) };
     const tail: Vma = { start: addr, end: v.end, prot: v.prot, name: v.name, shared: v.shared, file };
+    file?.inode.open?.();
     v.end = addr;
     this.vmas.splice(this.vmas.indexOf(v) + 1, 0, tail);
   }
@@ -130,6 +132,7 @@ export class AddressSpace {
       const v = this.vmas[i];
       if (v.start >= start && v.end <= end) {
         this.vmas.splice(i, 1);
+        v.file?.inode.release?.();
         changed = this.dropPages(v.start, v.end) || changed;
       }
     }
@@ -178,9 +181,10 @@ export class AddressSpace {
       const dst = this.pt.entryAddr(to + off, true);
       this.pt.write(dst, pte);
     }
-    if (!keepOld) this.vmas.splice(this.vmas.indexOf(v), 1);
+    if (!keepOld) { this.vmas.splice(this.vmas.indexOf(v), 1); v.file?.inode.release?.(); }
     const file = v.file && { ...v.file, limit: v.file.limit - from + to };
     const moved: Vma = { start: to, end: to + len, prot: v.prot, name: v.name, shared: v.shared, file };
+    file?.inode.open?.();
     let i = 0;
     while (i < this.vmas.length && this.vmas[i].start < to) i++;
     this.vmas.splice(i, 0, moved);
@@ -460,6 +464,7 @@ export class AddressSpace {
     let touched = false;
     for (const v of this.vmas) {
       child.vmas.push({ ...v });
+      v.file?.inode.open?.();
       if (v.shared) {
         for (let va = v.start; va < v.end; va += PAGE_SIZE) if (this.populate(va, v.prot) < 0) { child.destroy(); return null; }
       }

@@ -92,7 +92,10 @@ int main(int argc, char **argv) {
   zero = 1;
   for (int i = PG + 10; i < 2 * PG; i++) zero &= e[i] == 0;
   printf("after truncate: %02x %02x zero past end %d\n", e[20], e[PG + 9], zero);
+  // A mapping keeps the file's data after the descriptor is closed and the name removed.
+  unsigned char *g = map(fd, PG, PROT_READ, MAP_PRIVATE, 0);
   close(fd);
   unlink("filemap.data");
+  printf("after close and unlink: %02x %02x %08x\n", g[20], g[PG - 1], sum(g, PG));
   return 0;
 }

@@ -111,6 +111,20 @@ nogroup:x:65534:
 const ETC_HOSTS = `127.0.0.1\tlocalhost
 ::1\tlocalhost ip6-localhost ip6-loopback
 `;
+// busybox init(8) reads this (format: busybox's examples/inittab; the first
+// field is the terminal under /dev the process runs on, made its controlling
+// tty). Hako's console is /dev/pts/0, the pty whose master the host holds (the
+// page's terminal, hako shell): root logs in there as getty+login would, and a
+// new login starts when that shell exits. ^Alt-Del reboots; halt, poweroff and
+// reboot signal init, which stops everything and calls reboot(2).
+const ETC_INITTAB = `pts/0::respawn:/bin/login -f root
+::ctrlaltdel:/sbin/reboot
+::shutdown:/bin/sync
+`;
+// Read by login shells (sh -l, login): login clears the environment but TERM.
+const ETC_PROFILE = `export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PS1='\\u@\\h:\\w\\$ '
+`;
 const OS_RELEASE = `NAME="Hako"
 PRETTY_NAME="Hako busybox (Debian busybox-static)"
 ID=hako
@@ -135,7 +149,8 @@ function busyboxSpec(): ImageSpec {
       if (!applets.includes("bin/sh")) es.push(symlink("bin/sh", "/bin/busybox", mtime));
       for (const d of ["root", "home", "tmp", "var", "var/spool/mail", "var/www", "proc", "sys", "dev", "mnt", "usr/local/bin", "usr/local/sbin"]) es.push(dir(d, mtime, d === "tmp" ? 0o1777 : d === "root" ? 0o700 : 0o755));
       es.push(file("etc/passwd", ETC_PASSWD, mtime), file("etc/group", ETC_GROUP, mtime), file("etc/hostname", "hako\n", mtime),
-        file("etc/hosts", ETC_HOSTS, mtime), file("etc/os-release", OS_RELEASE, mtime), file("etc/shells", "/bin/sh\n/bin/ash\n", mtime));
+        file("etc/hosts", ETC_HOSTS, mtime), file("etc/os-release", OS_RELEASE, mtime), file("etc/shells", "/bin/sh\n/bin/ash\n", mtime),
+        file("etc/inittab", ETC_INITTAB, mtime), file("etc/profile", ETC_PROFILE, mtime));
       return complete(es, mtime);
     },
   };

@@ -1,9 +1,10 @@
 // The `hako` command (Node): `hako run [--image NAME] [--root DIR] [--stats]
 // -- CMD [ARGS...]` runs one command in a fresh machine and exits with its
 // status (128+N after signal N), passing the standard streams through.
-// `hako shell [--image NAME] [--root DIR]` boots a machine with a login
-// shell on a pseudo-terminal (kernel/boot.ts) and connects it to this
-// terminal (raw mode, window size, SIGWINCH), or to piped input.
+// `hako shell [--image NAME] [--root DIR]` boots a machine whose init logs
+// root in on a pseudo-terminal (kernel/boot.ts) and connects it to this
+// terminal (raw mode, window size, SIGWINCH), or to piped input; it ends
+// when that login shell exits, with its status.
 import { Machine, DEFAULT_PATH, type RunStats } from "../kernel/machine";
 import { hostStdio } from "./stdio";
 import { boot } from "../kernel/boot";
@@ -13,9 +14,10 @@ import { imageRoot, hostRoot, type RootFs } from "./rootfs";
 const USAGE = `usage: hako run [--image NAME] [--root DIR] [--stats] [--] [CMD [ARGS...]]
        hako shell [--image NAME] [--root DIR]
 
-  shell: boots a machine whose PID 1 is a login shell on a pty connected to
-  this terminal; exits with the shell's status. With piped input, the input
-  is typed at the terminal and ends with ^D.
+  shell: boots a machine — init (PID 1) logs root in on a pty connected to
+  this terminal — and exits with the login shell's status when it exits
+  (poweroff, halt and reboot stop the machine too: status 0). With piped
+  input, the input is typed at the terminal and ends with ^D.
 
   Runs CMD (looked up in PATH when it has no slash) in a fresh machine and
   exits with its status (128+N after signal N). Without CMD, the image's
@@ -124,15 +126,21 @@ async function shell(argv: string[]): Promise<number> {
   const size = (): [number, number] => [out.isTTY ? out.columns || 80 : 80, out.isTTY ? out.rows || 24 : 24];
   const [cols, rows] = size();
   const imageEnv = (fs.config?.Env ?? []).filter((e) => !e.startsWith("HOME=") && !e.startsWith("PATH="));
-  const b = boot(m, { cols, rows, env: imageEnv });
+  const b = boot(m, { cols, rows, env: imageEnv, endWithLogin: true });
   if (!("master" in b)) return b.status;
+  // Piped input waits for the shell's first prompt: login flushes type-ahead, as getty does.
+  let held: Uint8Array[] | null = interactive ? null : [];
   b.master.onOutput((bytes) => {
     writeAll(1, bytes);
     // Without a terminal on our side nobody answers the line editor's cursor-position query: answer it here.
     if (!interactive) for (let i = 0; i + 3 < bytes.length; i++) {
-      if (bytes[i] === 0x1b && bytes[i + 1] === 0x5b && bytes[i + 2] === 0x36 && bytes[i + 3] === 0x6e) b.master.write(`\x1b[${rows};1R`);
+      if (bytes[i] === 0x1b && bytes[i + 1] === 0x5b && bytes[i + 2] === 0x36 && bytes[i + 3] === 0x6e) {
+        b.master.write(`\x1b[${rows};1R`);
+        if (held) { const h = held; held = null; for (const d of h) b.master.write(d); }
+      }
     }
   });
+  const type = (d: Uint8Array): void => { if (held) held.push(d); else b.master.write(d); };
   if (interactive) inp.setRawMode(true);
   const onResize = (): void => { const [c, r] = size(); b.master.resize(c, r); };
   out.on("resize", onResize);
@@ -156,10 +164,10 @@ async function shell(argv: string[]): Promise<number> {
       const next = b.nextTimerMs();
       schedule(next === null ? 100 : Math.min(next, 100));
     };
-    const onData = (d: Buffer): void => { b.master.write(new Uint8Array(d)); schedule(0); };
+    const onData = (d: Buffer): void => { type(new Uint8Array(d)); schedule(0); };
     inp.on("data", onData);
     // Piped input ends with ^D: the shell sees end of file at its prompt and exits.
-    inp.on("end", () => { b.master.write("\x04"); schedule(0); });
+    inp.on("end", () => { type(new Uint8Array([4])); schedule(0); });
     schedule(0);
   });
 }

@@ -17,13 +17,18 @@ import { AddressSpace } from "./mm/addrspace";
 import { Regs } from "./regs";
 import { Task, ThreadGroup, rootCredentials, freshProgress, type RunStats } from "./task";
 import { PidNamespace, UtsNamespace } from "./task/pidns";
+import {
+  type NsProxy, IpcNamespace, setInitialInum, PROC_PID_INIT_INO, PROC_UTS_INIT_INO, PROC_IPC_INIT_INO, INIT_NET_INO,
+  INIT_MNT_INO, PROC_CGROUP_INIT_INO,
+} from "./task/nsproxy";
+import { NetNamespace } from "./net/netns";
 import { cloneTask, type CloneArgs } from "./task/clone";
 import { exitThread, exitGroup, releaseVfork } from "./task/exit";
 import { doWait, type WaitRequest, type WaitReport } from "./task/wait";
 import { Scheduler } from "./sched";
 import { EBLOCK, WaitQueue } from "./waitqueue";
 import { PipeFs } from "./pipe";
-import type { Vfs } from "./fs/vfs";
+import type { Vfs, Path } from "./fs/vfs";
 import { createRootVfs } from "./fs/rootfs";
 import { MemFs } from "./fs/memfs";
 import { ProcFs } from "./fs/procfs";
@@ -37,8 +42,12 @@ import { Args, type Kernel } from "./syscall/types";
 import { beforeUserMode, faultSignal, sendSignal, interruptedResult } from "./signal/deliver";
 import { signalPending } from "./signal/queue";
 import { SI_USER } from "./signal/info";
-import { fireTimers } from "./signal/itimer";
-import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR } from "./errno";
+import { fireTimers, chargeCpu, cpuTimerArmed } from "./signal/itimer";
+import { Hierarchy } from "./cgroup/hierarchy";
+import { KernelLog } from "./klog";
+import { mountSysfs } from "./cgroup/sysfs";
+import { serving, MemcgCharge } from "./cgroup/memcg";
+import { ENOSYS, ENOENT, EACCES, ENOEXEC, ELOOP, EINTR, ENOMEM } from "./errno";
 
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 const SIGXCPU = 24;
@@ -55,6 +64,8 @@ export interface MachineOptions {
   cpu?: CpuExports;
   /** Most tasks alive at once (threads-max; the pids cgroup limit of issue 5); fork gives EAGAIN beyond. */
   maxTasks?: number;
+  /** Show the root's lower tree (the image) read-only at this path too, for overlays made by hand (fs/rootfs.ts). */
+  imageAt?: string;
 }
 
 export interface SpawnOptions {
@@ -106,7 +117,19 @@ export class Machine implements Kernel {
   readonly sched: Scheduler;
   readonly pidns = new PidNamespace(null);
   readonly uts: UtsNamespace;
+  /** The initial namespaces, which host-started processes get (task/nsproxy.ts). */
+  readonly initNs: NsProxy;
   readonly maxTasks: number;
+  /** Called when a process has ended (a zombie now, or reaped): boot.ts watches the console's login. */
+  onProcessExit: ((g: ThreadGroup) => void) | null = null;
+  /** Set once reboot(2) or the host stopped the machine: every task was killed (syscall/reboot.ts). */
+  haltedAs: "halt" | "poweroff" | "restart" | null = null;
+  /** Ctrl-Alt-Del reboots at once (C_A_D, reboot(2) LINUX_REBOOT_CMD_CAD_ON); init turns it off to get SIGINT. */
+  cadReboots = true;
+  /** The cgroup v2 hierarchy (cgroup/), mounted on /sys/fs/cgroup. */
+  readonly cgroups: Hierarchy;
+  /** The kernel log (dmesg): the OOM killer's reports. */
+  readonly klog = new KernelLog(() => this.monotonicNs() - 1000000000n);
 
   private constructor(readonly cpu: CpuExports, o: MachineOptions) {
     this.mem = new PhysMem(cpu, o.ramBytes ?? 256 << 20);
@@ -114,14 +137,27 @@ export class Machine implements Kernel {
     this.maxTasks = o.maxTasks ?? 4096;
     this.sched = new Scheduler(() => this.monotonicNs());
     // The root is an overlay of o.root (read-only, shareable) and a tmpfs; /dev and /tmp (half of RAM, as tmpfs's default) are mounted (fs/rootfs.ts).
-    this.vfs = createRootVfs(o.root, { tmpBytes: Math.floor(this.totalRam / 2) });
-    this.proc = new ProcFs(this);
-    this.proc.pathOf = (t, i) => this.vfs.pathOf(i, t.fs.root);
+    this.vfs = createRootVfs(o.root, { tmpBytes: Math.floor(this.totalRam / 2), imageAt: o.imageAt });
+    this.initNs = {
+      pid: this.pidns, pidForChildren: this.pidns, mnt: this.vfs, uts: this.uts, ipc: new IpcNamespace(),
+      // null: the initial cgroup namespace until the cgroup hierarchy (cgroup/) gives it its root group.
+      net: NetNamespace.initial(), cgroup: null,
+    };
+    const ns = this.initNs;
+    for (const [o, n] of [[ns.pid, PROC_PID_INIT_INO], [ns.uts, PROC_UTS_INIT_INO], [ns.ipc, PROC_IPC_INIT_INO], [ns.net, INIT_NET_INO],
+      [ns.mnt, INIT_MNT_INO]] as Array<[object, number]>) setInitialInum(o, n);
+    this.proc = new ProcFs(this, this.pidns);
     this.vfs.mount(this.vfs.root, "proc", this.proc.root, { source: "proc", target: "/proc", fstype: "proc", options: "rw,nosuid,nodev,noexec,relatime" });
     // devpts on /dev/pts: the pseudo-terminals /dev/ptmx creates (fs/devpts.ts).
     this.devpts = new DevPts(this);
     const dev = this.vfs.resolve(this.vfs.root, this.vfs.root, "/dev", true);
     if (typeof dev !== "number") this.vfs.mount(dev.inode, "pts", this.devpts.root, { source: "devpts", target: "/dev/pts", fstype: "devpts", options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000" });
+    // cgroup v2: sysfs on /sys, the hierarchy on /sys/fs/cgroup; the scheduler asks it who may run (freezer, cpu.max).
+    this.cgroups = new Hierarchy(this);
+    this.initNs.cgroup = this.cgroups.initNs;
+    setInitialInum(this.cgroups.initNs, PROC_CGROUP_INIT_INO);
+    mountSysfs(this.vfs, this.cgroups);
+    this.sched.gate = this.cgroups;
   }
 
   get hostname(): string { return this.uts.hostname; }
@@ -135,13 +171,16 @@ export class Machine implements Kernel {
   /** The task numbered `pid` in `t`'s PID namespace (kill, wait, /proc lookups). */
   taskByPid(t: Task, pid: number): Task | null { return t.nsproxy.pid.task(pid); }
   /** The live processes of process group `pgid` (kill(-pgid), terminal signals). */
-  processGroup(pgid: number): Task[] { return this.tasks().filter((t) => t.group.pgid === pgid && !t.group.zombie); }
+  processGroup(pgid: number, ns?: PidNamespace): Task[] {
+    // Group ids are numbers of the namespace that set them (setpgid/setsid): with `ns`, only groups numbered there.
+    const want = ns?.parent ? ns : null;
+    return this.tasks().filter((t) => t.group.pgid === pgid && (!ns || (t.group.pgidNs ?? null) === want) && !t.group.zombie);
+  }
   taskCount(): number { return this.live.size; }
+  /** Every task, threads and zombies included (the OOM killer's scan). */
+  allTasks(): Iterable<Task> { return this.live.values(); }
   processCount(uid: number): number { return this.tasks().filter((t) => t.cred.uid === uid && !t.group.zombie).length; }
   newTid(): number { return this.nextTid++; }
-  mounts(): string[] {
-    return this.vfs.mountsText();
-  }
 
   static async create(o: MachineOptions): Promise<Machine> {
     return new Machine(o.cpu ?? (await loadCpuNode()), o);
@@ -204,7 +243,16 @@ export class Machine implements Kernel {
 
   // ---- processes (task/*.ts) ----
 
-  clone(t: Task, a: CloneArgs): number { return cloneTask(this, t, a); }
+  clone(t: Task, a: CloneArgs): number {
+    let r = cloneTask(this, t, a);
+    // Out of memory (memory.max or the machine's RAM): the OOM killer makes room and fork tries again, as on Linux.
+    // (Not when the PID namespace is closed: its init has exited, and that ENOMEM is not about memory.)
+    for (let i = 0; r === -ENOMEM && !t.nsproxy.pidForChildren.closed && i < 8 && t.exitStatus === null && !signalPending(t); i++) {
+      if (!this.cgroups.oomKiller.afterFailure(t, true)) break;
+      r = cloneTask(this, t, a);
+    }
+    return r;
+  }
   wait(t: Task, r: WaitRequest): WaitReport | number { return doWait(this, t, r); }
   exitThread(t: Task, waitStatus: number): void { exitThread(this, t, waitStatus); }
   exitGroup(t: Task, waitStatus: number): void { exitGroup(this, t, waitStatus); }
@@ -215,6 +263,13 @@ export class Machine implements Kernel {
     t.sig.wake = (x) => this.interrupt(x);
     this.live.set(t.tid, t);
     this.sched.enqueue(t);
+  }
+
+  /** The machine stops (kernel_halt, kernel_power_off, kernel_restart): every task is killed. */
+  halt(how: "halt" | "poweroff" | "restart"): void {
+    if (this.haltedAs) return;
+    this.haltedAs = how;
+    for (const t of this.live.values()) if (t.exitStatus === null) exitGroup(this, t, 9);
   }
 
   signal(t: Task, sig: number): void {
@@ -245,7 +300,7 @@ export class Machine implements Kernel {
    * Finds the program for execve: a path with a slash is used as is, a bare
    * name is searched in PATH (as execvp and the shell do). Returns the path.
    */
-  which(cmd: string, cwd: Inode, path = DEFAULT_PATH): string | number {
+  which(cmd: string, cwd: Path, path = DEFAULT_PATH): string | number {
     if (cmd.includes("/")) return cmd;
     for (const dir of path.split(":")) {
       const p = `${dir || "."}/${cmd}`;
@@ -261,7 +316,7 @@ export class Machine implements Kernel {
    * per-image state. On error `t` is unchanged.
    */
   exec(t: Task, path: string, argv: string[], envp: string[], depth = 0): number {
-    const r = this.vfs.resolve(t.fs.root, t.fs.cwd, path, true);
+    const r = t.nsproxy.mnt.resolve(t.fs.root, t.fs.cwd, path, true);
     if (typeof r === "number") return r;
     const ino = r.inode;
     if (isDir(ino)) return -EACCES;
@@ -279,14 +334,22 @@ export class Machine implements Kernel {
       if (!interp) return -ENOEXEC;
       return this.exec(t, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
     }
-    const exe = this.vfs.pathOf(r.parent, t.fs.root).replace(/\/$/, "") + "/" + r.name;
-    const img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    const exe = t.nsproxy.mnt.pathOf(r.dir, t.fs.root).replace(/\/$/, "") + "/" + r.name;
+    let img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    // No frame left for the new image: the OOM killer makes room (never the caller's own process) and exec tries again.
+    for (let i = 0; img === -ENOMEM && i < 8 && this.cgroups.oomKiller.afterFailure(t, true, true); i++) {
+      img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    }
     if (typeof img === "number") return img;
-    // de_thread: the other threads of the process end; the caller carries on alone.
+    // de_thread: the other threads of the process end; the caller carries on alone, as the leader.
     for (const th of [...t.group.threads]) if (th !== t && th.exitStatus === null) exitThread(this, th, 9);
+    if (t.group.leader !== t) this.takeOverLeader(t);
+    for (const th of [...t.group.threads]) if (th !== t) this.releaseThread(th);
     const old = t.mm;
     t.mm = img.mm;
     img.mm.charge = old.charge;
+    // The image's frames were mapped before it had a charge record: they count now (cgroup/memcg.ts).
+    if (old.charge instanceof MemcgCharge) old.charge.adopt(img.mm.rss);
     if (--old.users === 0) old.destroy();
     releaseVfork(t);
     const icount = t.regs.get(ICOUNT);
@@ -324,7 +387,7 @@ export class Machine implements Kernel {
   spawn(o: SpawnOptions): Process | RunResult {
     const stats: RunStats = { instructions: 0, wallMs: 0, cpuMs: 0, syscalls: new Map(), enosys: new Map(), pageFaults: 0 };
     const t0 = performance.now();
-    const root = this.vfs.root;
+    const root = this.vfs.rootPath;
     const fail = (msg: string, status: number): RunResult => {
       o.stdio.stderr.write(new TextEncoder().encode(`hako: ${msg}\n`));
       stats.wallMs = performance.now() - t0;
@@ -334,7 +397,7 @@ export class Machine implements Kernel {
     if (o.cwd) {
       const c = this.vfs.resolve(root, root, o.cwd, true);
       if (typeof c === "number" || !isDir(c.inode)) return fail(`${o.cwd}: no such directory`, 125);
-      cwd = c.inode;
+      cwd = c.path;
     }
     const env = o.env ?? [`PATH=${DEFAULT_PATH}`, `HOME=/root`, `HOSTNAME=${this.hostname}`];
     const pathVar = env.find((e) => e.startsWith("PATH="))?.slice(5) ?? DEFAULT_PATH;
@@ -356,7 +419,7 @@ export class Machine implements Kernel {
     const mm = AddressSpace.create(this.mem);
     if (!mm) { this.mem.release(statePa); files.closeAll(); return fail("out of memory", 125); }
     const t = new Task(tid, tid, rootCredentials(), { root, cwd, umask: 0o022 }, files, mm, regs,
-      { pid: this.pidns, uts: this.uts }, this.sched);
+      { ...this.initNs }, this.sched);
     const g = new ThreadGroup(t);
     t.group = g;
     g.threads.add(t);
@@ -368,6 +431,7 @@ export class Machine implements Kernel {
     t.maxInstructions = o.maxInstructions ?? Infinity;
     t.startNs = this.monotonicNs();
     this.live.set(tid, t);
+    this.cgroups.attach(t);
     t.sig.wake = (x) => this.interrupt(x);
     this.hostOwned.add(g);
     this.running = t;
@@ -406,15 +470,42 @@ export class Machine implements Kernel {
         if (waitMs > 0) this.hostSleep(waitMs);
         continue;
       }
-      this.running = t;
+      this.running = serving.task = t;
+      const t0 = performance.now(), user0 = (t.stats ?? this.orphanStats).cpuMs;
       try {
-        this.runSlice(t, slice);
+        // cpu.weight scales the slice; a task under a cpu.max quota runs in short ones (cgroup/hierarchy.ts).
+        this.runSlice(t, this.cgroups.sliceFor(t, slice));
       } finally {
-        this.running = null;
+        this.running = serving.task = null;
+        // CPU time for cpu.stat: time in cpu.run is user time, the rest of the slice is the kernel serving the task.
+        const all = performance.now() - t0, user = Math.min(all, (t.stats ?? this.orphanStats).cpuMs - user0);
+        this.cgroups.accountCpu(t, user * 1000, (all - user) * 1000);
       }
       if (t.exitStatus === null && !t.blocked) this.sched.enqueue(t);
       else if (t.exitStatus !== null && t.group.leader !== t) this.releaseThread(t);
     }
+  }
+
+  /**
+   * execve(2) from a thread other than the leader (de_thread, exchange_tids):
+   * the thread takes over the leader's ids in every PID namespace and its
+   * place in the process; the old leader, already ended, keeps the thread's
+   * old ids and is released with the other threads.
+   */
+  private takeOverLeader(t: Task): void {
+    const old = t.group.leader;
+    t.nsproxy.pid.exchange(t, old);
+    this.live.delete(t.tid);
+    this.live.delete(old.tid);
+    [t.tid, old.tid] = [old.tid, t.tid];
+    [t.pids, old.pids] = [old.pids, t.pids];
+    t.tgid = t.tid;
+    t.startNs = old.startNs;
+    this.live.set(t.tid, t);
+    this.live.set(old.tid, old);
+    t.group.leader = t;
+    this.proc.forget(t);
+    this.proc.forget(old);
   }
 
   /** A finished thread other than the leader needs no state block or pid any more (the leader waits for reaping). */
@@ -476,16 +567,19 @@ export class Machine implements Kernel {
       const left = stop - t.regs.get(ICOUNT);
       if (left <= 0) return;
       const c0 = performance.now();
-      const exit = cpu.run(t.regs.base, Math.min(left, 1 << 22));
+      // With a CPU-time itimer armed, shorter stretches let SIGVTALRM/SIGPROF come on time (signal/itimer.ts).
+      const exit = cpu.run(t.regs.base, Math.min(left, cpuTimerArmed(t) ? 1 << 17 : 1 << 22));
       const dt = performance.now() - c0;
       this.cpuMs += dt;
       stats.cpuMs += dt;
+      chargeCpu(t, dt);
       switch (exit) {
         case EXIT_SYSCALL: this.syscall(t, stats); break;
         case EXIT_PAGE_FAULT: {
           stats.pageFaults++;
           const addr = t.regs.get(FAULT_ADDR);
-          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE))) faultSignal(t, exit);
+          // Out of memory (the cgroup's memory.max or the machine's RAM): the OOM killer frees some and the access retries.
+          if (!t.mm.fault(addr, t.regs.u32(FAULT_CODE)) && !this.cgroups.oomKiller.afterFailure(t, this.mem.usedFrames >= this.mem.totalFrames)) faultSignal(t, exit);
           break;
         }
         case EXIT_UD: case EXIT_DE: case EXIT_MF: case EXIT_XM: case EXIT_GP: case EXIT_BREAKPOINT: faultSignal(t, exit); break;
@@ -552,7 +646,7 @@ export class Process {
       if (this.m.waitsForInput()) { if (ms === Infinity) this.m.hostSleep(5); } else this.m.exitGroup(this.task, 9);
     }
     if (!g.zombie) return false;
-    this.stats.instructions = this.task.regs.get(ICOUNT) + g.childInstructions;
+    this.stats.instructions = g.leader.regs.get(ICOUNT) + g.childInstructions;
     this.stats.wallMs = performance.now() - this.t0;
     const ws = g.exitCode ?? 0;
     this.m.reap(g);

@@ -100,6 +100,10 @@ const PAGE = 4096;
 /** The pipe behind an inode made by makePipe, for poll and blocking I/O. */
 const pipes = new WeakMap<Inode, Pipe>();
 export const pipeOf = (i: Inode): Pipe | null => pipes.get(i) ?? null;
+/** Makes `i` (a named FIFO while open, fifo.ts) use pipe `p`, or nothing. */
+export function setPipeOf(i: Inode, p: Pipe | null): void {
+  if (p) pipes.set(i, p); else pipes.delete(i);
+}
 
 /** The pipefs of a machine: anonymous inodes named pipe:[ino]. */
 export class PipeFs {

@@ -8,14 +8,22 @@
 import type { Task } from "./task";
 import { EBLOCK, type Waker, type WakeReason, type WaitQueue } from "./waitqueue";
 
+/**
+ * Who may run now beyond being runnable (cgroup/hierarchy.ts: the freezer
+ * and cpu.max throttling), and when that may next change.
+ */
+export interface RunGate { canRun(t: Task): boolean; nextChange(): bigint | null }
+
 export class Scheduler implements Waker {
   private runq: Task[] = [];
   private queued = new Set<Task>();
   private timed = new Set<Task>();
+  /** Held-back tasks stay queued in order and are skipped until the gate lets them run. */
+  gate: RunGate | null = null;
 
   constructor(private now: () => bigint) {}
 
-  get runnable(): number { return this.runq.length; }
+  get runnable(): number { const g = this.gate; return g ? this.runq.filter((t) => g.canRun(t)).length : this.runq.length; }
   get sleeping(): number { return this.timed.size; }
 
   /** Puts a runnable task at the end of the run queue. */
@@ -28,8 +36,11 @@ export class Scheduler implements Waker {
   /** The next task to run (removed from the queue; enqueue it again if it stays runnable). Expired timers wake first. */
   next(): Task | null {
     if (this.timed.size) this.expire(this.now());
-    const t = this.runq.shift() ?? null;
-    if (t) this.queued.delete(t);
+    const g = this.gate;
+    const i = g ? this.runq.findIndex((x) => g.canRun(x)) : 0;
+    if (i < 0 || i >= this.runq.length) return null;
+    const t = this.runq.splice(i, 1)[0];
+    this.queued.delete(t);
     return t;
   }
 
@@ -67,7 +78,7 @@ export class Scheduler implements Waker {
 
   /** Earliest timer deadline of a parked task, or null when none sleeps with a timeout. */
   nextDeadline(): bigint | null {
-    let d: bigint | null = null;
+    let d: bigint | null = this.runq.length ? this.gate?.nextChange() ?? null : null;
     for (const t of this.timed) {
       const x = t.blocked?.deadline ?? null;
       if (x !== null && (d === null || x < d)) d = x;

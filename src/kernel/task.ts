@@ -7,12 +7,14 @@
 // numbers in the task's own namespace, which is the root one until
 // namespaces are created (issue 5).
 import type { AddressSpace } from "./mm/addrspace";
-import type { Inode } from "./fs/inode";
+import type { Path } from "./fs/mount";
 import type { FdTable } from "./fs/file";
 import type { Regs } from "./regs";
 import { WaitQueue, type Waker, type WakeReason } from "./waitqueue";
-import type { PidNamespace, UtsNamespace } from "./task/pidns";
+import type { NsProxy } from "./task/nsproxy";
+import type { PidNamespace } from "./task/pidns";
 import { Pending, GroupSignals } from "./signal/queue";
+import type { Cgroup } from "./cgroup/cgroup";
 
 export interface Credentials {
   uid: number; euid: number; suid: number; fsuid: number;
@@ -24,7 +26,8 @@ export const rootCredentials = (): Credentials => ({
   uid: 0, euid: 0, suid: 0, fsuid: 0, gid: 0, egid: 0, sgid: 0, fsgid: 0, groups: [],
 });
 
-export interface FsContext { root: Inode; cwd: Inode; umask: number }
+/** The task's root and working directory as places in its mount namespace (mount + inode: they survive pivot_root and bind mounts). */
+export interface FsContext { root: Path; cwd: Path; umask: number }
 
 /** struct k_sigaction as rt_sigaction(2) stores it. */
 export interface SigAction { handler: bigint; flags: bigint; restorer: bigint; mask: bigint }
@@ -94,6 +97,8 @@ export class ThreadGroup {
   parent: ThreadGroup | null = null;
   pgid = 0;
   sid = 0;
+  /** The PID namespace `pgid` is a number of (who set it: setpgid/setsid); null for the root one. */
+  pgidNs: PidNamespace | null = null;
   /** Set once the group is exiting: the wait status (code << 8, or the signal number). */
   exitCode: number | null = null;
   /** All threads are gone: a zombie waiting for wait4 (or the host). */
@@ -148,9 +153,10 @@ export class Task {
   rlimits: Rlimits = defaultRlimits();
   /** Set when the task has exited: the wait status (exit code << 8, or the signal number). */
   exitStatus: number | null = null;
-  /** Namespaces (issue 5 adds mount, net, ipc, cgroup, user) and cgroup membership. */
-  nsproxy: { pid: PidNamespace; uts: UtsNamespace };
-  cgroup: null = null;
+  /** Namespaces (task/nsproxy.ts) and cgroup membership. */
+  nsproxy: NsProxy;
+  /** The cgroup v2 group the task belongs to (cgroup/hierarchy.ts); set when it joins a machine. */
+  cgroup: Cgroup | null = null;
   /** Thread group (process); set right after construction. */
   group!: ThreadGroup;
   /** The scheduler that runs this task (wakes it from wait queues). */
@@ -175,14 +181,14 @@ export class Task {
 
   constructor(
     /** Thread id in the root PID namespace (the kernel's own handle). */
-    readonly tid: number,
+    public tid: number,
     public tgid: number,
     public cred: Credentials,
     public fs: FsContext,
     public files: FdTable,
     public mm: AddressSpace,
     readonly regs: Regs,
-    ns: { pid: PidNamespace; uts: UtsNamespace },
+    ns: NsProxy,
     waker: Waker,
   ) {
     this.nsproxy = ns;

@@ -17,10 +17,34 @@ export interface MachineStatus {
   rows: number;
 }
 
+/** The page's disk (worker/persistence.ts): the root's upper layer saved in IndexedDB. */
+export interface DiskStatus {
+  /** False when nothing is saved: no IndexedDB, an unreadable saved root, or another tab owns it (see `error`). */
+  available: boolean;
+  /** This page owns the saved root (one tab at a time): it may reset it. */
+  owner: boolean;
+  /** Paths restored at boot (0: a fresh machine). */
+  restoredPaths: number;
+  /** Committed saves in this session, and the save number of the last one (grows across reloads). */
+  saves: number;
+  seq: number;
+  /** Changes not saved yet, and whether a save is running. */
+  dirty: boolean;
+  saving: boolean;
+  /** The store refused the last save (quota): writes needing space get ENOSPC until something is deleted. */
+  full: boolean;
+  error: string | null;
+}
+
 export interface MachineApi {
   /** Connects the page's terminal: bytes both ways on `port`. */
   attachTerminal(port: MessagePort, cols: number, rows: number): Promise<void>;
   /** The terminal was resized (becomes TIOCSWINSZ + SIGWINCH once the pty exists). */
   resize(cols: number, rows: number): Promise<void>;
   status(): Promise<MachineStatus>;
+  disk(): Promise<DiskStatus>;
+  /** Saves the root's changes now (the page calls it on pagehide); resolves when committed. */
+  flushDisk(): Promise<DiskStatus>;
+  /** Forgets the saved root: after the page reloads, the machine starts from the image alone. */
+  resetDisk(): Promise<void>;
 }

@@ -1,6 +1,7 @@
-// The page's terminal session: boots the machine with a login shell on a
-// pseudo-terminal (kernel/boot.ts) and connects the terminal stream to the
-// pty's master, as a terminal emulator does. The machine runs in slices of
+// The page's terminal session: boots the machine — init logs root in on a
+// pseudo-terminal, and again each time that shell exits (kernel/boot.ts) —
+// and connects the terminal stream to the pty's master, as a terminal
+// emulator does. The machine runs in slices of
 // 16 ms so the worker keeps answering keys and resizes; when every task
 // sleeps it waits for the next timer, and when all wait for input it waits
 // for the next key, using no CPU.
@@ -17,7 +18,7 @@ const SLICE_MS = 16;
 
 export interface Session {
   resize(cols: number, rows: number): void;
-  /** Settles with the shell's exit status when it exits. */
+  /** Settles when the machine stops (poweroff, halt, reboot): 0, or init's status if it died. */
   exited: Promise<number>;
 }
 
@@ -44,7 +45,8 @@ export function startSession(term: TerminalStream, machine: Machine, env: string
       });
     }
     const status = booted.status ?? 0;
-    term.write(`\r\n[the shell exited with status ${status}; reload the page for a new machine]\r\n`);
+    const why = booted.shutdown === "restart" ? "rebooted" : booted.shutdown ? "powered off" : `stopped: init exited with status ${status}`;
+    term.write(`\r\n[the machine ${why}; reload the page for a new machine]\r\n`);
     return status;
   })();
 

@@ -112,7 +112,8 @@ function image(): MemFs {
 describe("overlay", () => {
   it("copies a file up on write, leaving the shared lower layer untouched", () => {
     const low = image();
-    const o = new OverlayFs(low.root, createTmpfs());
+    const up = createTmpfs();
+    const o = new OverlayFs(low.root, up);
     const vfs = new Vfs(o.root);
     const p = must(vfs.resolve(o.root, o.root, "/etc/passwd", true)).inode;
     expect(p.write!(p.size, bytes("bin:x:1:1\n"))).toBeGreaterThan(0);
@@ -121,23 +122,24 @@ describe("overlay", () => {
     expect(p.mtime.sec).not.toBe(1000);
     // The copy keeps the lower's attributes; the sibling stays below.
     expect(p.mode).toBe(S_IFREG | 0o644);
-    expect(o.upper.get("etc/motd")).toBeNull();
-    expect(o.upper.get("etc")!.opaque).toBe(false);
+    expect(up.get("etc/motd")).toBeNull();
+    expect(up.get("etc")!.opaque).toBe(false);
   });
 
   it("whiteouts hide deleted lower names; a directory made again is opaque", () => {
     const low = image();
-    const o = new OverlayFs(low.root, createTmpfs());
+    const up = createTmpfs();
+    const o = new OverlayFs(low.root, up);
     const vfs = new Vfs(o.root);
     const etc = must(vfs.resolve(o.root, o.root, "/etc", true)).inode;
     expect(vfsUnlink(vfs, etc, "motd", ROOT)).toBe(0);
     expect(etc.lookup("motd")).toBeNull();
     expect(etc.entries().map(([n]) => n)).toEqual(["passwd"]);
-    expect(isWhiteout(o.upper.get("etc/motd")!)).toBe(true);
+    expect(isWhiteout(up.get("etc/motd")!)).toBe(true);
     expect(low.get("etc/motd")).not.toBeNull();
     // Re-creating the name removes the whiteout.
     must(vfsCreate(vfs, etc, "motd", file(), ROOT));
-    expect(isWhiteout(o.upper.get("etc/motd")!)).toBe(false);
+    expect(isWhiteout(up.get("etc/motd")!)).toBe(false);
     expect(etc.lookup("motd")!.size).toBe(0);
 
     const share = must(vfs.resolve(o.root, o.root, "/usr/share", true)).inode;
@@ -148,12 +150,13 @@ describe("overlay", () => {
     expect(share.lookup("doc")).toBeNull();
     must(vfsCreate(vfs, share, "doc", dir(), ROOT));
     expect(share.lookup("doc")!.entries()).toEqual([]);
-    expect(o.upper.get("usr/share/doc")!.opaque).toBe(true);
+    expect(up.get("usr/share/doc")!.opaque).toBe(true);
   });
 
   it("renames lower files by copy-up + whiteout; lower directories give EXDEV", () => {
     const low = image();
-    const o = new OverlayFs(low.root, createTmpfs());
+    const up = createTmpfs();
+    const o = new OverlayFs(low.root, up);
     const vfs = new Vfs(o.root);
     const etc = o.root.lookup("etc")!;
     expect(vfsRename(vfs, etc, "motd", o.root, "motd2", 0, ROOT)).toBe(0);

@@ -1,5 +1,5 @@
 // The page's terminal session, in Node: the worker's own session code boots
-// the busybox image with a login shell on a pty; keys go to the pty master
+// the busybox image (init logs root in on a pty); keys go to the pty master
 // and the screen is what the master prints.
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
@@ -53,7 +53,11 @@ describe("terminal session", () => {
     await new Promise((r) => setTimeout(r, 300));
     type("\x03");
     await until(/\^C\r\nroot@hako:~# (\x1b\[6n)?$/);
+    // The console's login shell exiting is not the end: init logs root in again.
     type("exit 7\r");
-    await expect(s.exited).resolves.toBe(7);
+    await until(/exit 7\r\n[^]*root login on 'pts\/0'[^]*root@hako:~# (\x1b\[6n)?$/);
+    type("poweroff\r");
+    await expect(s.exited).resolves.toBe(0);
+    await until(/\[the machine powered off; reload the page for a new machine\]\r\n$/);
   }, 60_000);
 });

@@ -4,6 +4,7 @@
 // would set, so grantpt has nothing to do. /dev/ptmx opens a new master
 // of the devpts instance mounted at the "pts" directory next to it
 // (Documentation/filesystems/devpts.rst). Slave devices are 136:N.
+import { registerFilesystem } from "./fstypes";
 import { MemFs } from "./memfs";
 import type { MemInode } from "./memfs";
 import { type CharDevice, makedev } from "./device";
@@ -95,7 +96,7 @@ export class DevPts {
 
 /** Finds the devpts instance at /dev/pts as `t` sees it (what /dev/ptmx and /dev/console open). */
 function devptsFor(t: Task, k: Kernel): DevPts | null {
-  const r = k.vfs.resolve(t.fs.root, t.fs.root, "/dev/pts", true);
+  const r = t.nsproxy.mnt.resolve(t.fs.root, t.fs.root, "/dev/pts", true);
   return typeof r === "number" ? null : devptsOf(r.inode);
 }
 
@@ -128,3 +129,6 @@ export const consoleDevice: CharDevice = {
     return c.slaveInode;
   },
 };
+
+// mount -t devpts: a new, independent instance (Linux's default since 4.7, as with -o newinstance).
+registerFilesystem({ name: "devpts", nodev: true, mount: (r) => ({ root: new DevPts(r.kernel).root, options: "gid=5,mode=620,ptmxmode=000" }) });

@@ -3,6 +3,7 @@
 // urandom, and tty (5:0: the controlling terminal, ENXIO without one),
 // console (5:1: the boot terminal) and ptmx (5:2: a new pty master of the
 // devpts at /dev/pts), whose drivers are in devpts.ts.
+import { registerFilesystem } from "./fstypes";
 import { createTmpfs } from "./tmpfs";
 import type { MemFs } from "./memfs";
 import { type CharDevice, nullDevice, zeroDevice, fullDevice, urandomDevice, makedev } from "./device";
@@ -45,3 +46,6 @@ export function createDevtmpfs(): MemFs {
   for (const n of [dev.root, ...dev.root.entries().map(([, i]) => i)]) { n.atime = now; n.mtime = now; n.ctime = now; }
   return dev;
 }
+
+// mount -t devtmpfs: a /dev with the kernel's nodes (each mount a fresh copy; Linux shares one instance).
+registerFilesystem({ name: "devtmpfs", nodev: true, mount: () => ({ root: createDevtmpfs().root, options: "mode=755" }) });

@@ -4,6 +4,7 @@
 import { type Inode, isDir, S_IFMT, S_IFREG, S_IFCHR, S_IFIFO } from "./inode";
 import { EBADF, EISDIR, EINVAL, ESPIPE, EMFILE, EROFS, ENXIO } from "../errno";
 import { releaseLocks } from "./locks";
+import type { Path } from "./mount";
 import { type FsCred, privsToKill } from "./permission";
 
 export const O_ACCMODE = 3;
@@ -46,6 +47,8 @@ export class OpenFile {
    * Linux asks the writer's credentials at each write; the opener's stand in.
    */
   unprivileged: FsCred | null = null;
+  /** Where it was opened in the mount tree (fchdir, "..", umount's EBUSY); null for pipes and host streams. */
+  at: Path | null = null;
 
   constructor(readonly inode: Inode, public flags: number, readonly path: string) {}
 

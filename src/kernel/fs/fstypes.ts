@@ -26,6 +26,8 @@ export interface MountedFs {
   root: Inode;
   /** The options /proc/mounts shows after the generic ones (e.g. "lowerdir=…,upperdir=…"). */
   options: string;
+  /** The instance can only be read (an overlay without upperdir): the superblock is read-only, /proc/mounts says "ro". */
+  readOnly?: boolean;
 }
 
 export interface FilesystemType {

@@ -63,6 +63,8 @@ export interface Inode {
   device?: CharDevice;
   /** statfs(2) of the filesystem, when it has its own figures (null: sized by the machine's RAM). */
   fsStats?(): FsStats | null;
+  /** Directories whose filesystem decides rmdir itself (a cgroup's interface files do not make it non-empty). */
+  readonly ownsRmdir?: boolean;
 
   // ---- writable filesystems (absent: EROFS) ----
   /** True when the filesystem refuses changes although it has the operations (a read-only MemFs). */
@@ -89,6 +91,18 @@ export interface Inode {
   allocate?(offset: number, len: number, mode: number): number;
   /** Regular files: writes `data` at `offset`, extending the file; bytes written or an errno. */
   write?(offset: number, data: Uint8Array): number;
+  /** Regular files: a description is being opened for writing (overlayfs copies the file up then); 0 or an errno. */
+  prepareWrite?(): number;
+
+  // ---- extended attributes (xattr(7); absent: EOPNOTSUPP) ----
+  /** The value of the attribute `name` ("user.x", "trusted.overlay.opaque"), or -ENODATA. */
+  getxattr?(name: string): Uint8Array | number;
+  /** Sets `name` to `value`; XATTR_CREATE: -EEXIST if present, XATTR_REPLACE: -ENODATA if absent. */
+  setxattr?(name: string, value: Uint8Array, flags: number): number;
+  /** The attribute names, in the order they were set. */
+  listxattr?(): string[];
+  /** Removes `name`, or -ENODATA. */
+  removexattr?(name: string): number;
 }
 
 /** What create() makes. */
@@ -113,6 +127,9 @@ export interface SetAttr {
   mtime?: Timespec;
   ctime?: Timespec;
 }
+
+// setxattr(2) flags.
+export const XATTR_CREATE = 1, XATTR_REPLACE = 2;
 
 // fallocate(2) modes.
 export const FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;

@@ -8,12 +8,14 @@
 // change with EROFS.
 import {
   type Inode, type Timespec, type NewNode, type SetAttr, type FsStats, S_IFDIR, S_IFREG, S_IFLNK, S_IFCHR, S_IFMT,
-  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE,
+  isDir, currentTime, RENAME_EXCHANGE, TMPFS_MAGIC, FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, XATTR_CREATE, XATTR_REPLACE,
 } from "./inode";
 import type { CharDevice } from "./device";
-import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL } from "../errno";
+import { ENOENT, ENOTDIR, EEXIST, EROFS, ENOSPC, EXDEV, EFBIG, EINVAL, ENODATA, ENOTEMPTY } from "../errno";
 
 let nextDev = 0x30;
+/** The xattr overlayfs marks opaque upper directories with (Documentation/filesystems/overlayfs.rst). */
+const OVL_OPAQUE = "trusted.overlay.opaque";
 const PAGE = 4096;
 /** Largest file we keep in memory (a JS typed array's practical limit). */
 const MAX_FILE = 2 ** 31;
@@ -37,8 +39,8 @@ export class MemInode implements Inode {
   target = "";
   children: Map<string, MemInode> | null = null;
   device?: CharDevice;
-  /** Overlay upper directories: hides the lower layer (trusted.overlay.opaque). */
-  opaque = false;
+  /** Extended attributes (xattr(7)), created on first use. */
+  private xattrs: Map<string, Uint8Array> | null = null;
   /** Open file descriptions referring to the inode; an unlinked file's data lives until they are gone. */
   opens = 0;
   private buf: Uint8Array = new Uint8Array(0);
@@ -54,6 +56,32 @@ export class MemInode implements Inode {
 
   get dev(): number { return this.fs.dev; }
   get readOnly(): boolean { return this.fs.readOnly; }
+
+  /** Overlay upper directories: hides the lower layers (the trusted.overlay.opaque xattr is "y"). */
+  get opaque(): boolean { return this.xattrs?.get(OVL_OPAQUE)?.[0] === 0x79 /* y */; }
+  set opaque(o: boolean) {
+    if (o) (this.xattrs ??= new Map()).set(OVL_OPAQUE, new Uint8Array([0x79]));
+    else this.xattrs?.delete(OVL_OPAQUE);
+  }
+
+  // ---- extended attributes (tmpfs keeps them in memory, simple_xattr) ----
+  getxattr(name: string): Uint8Array | number { return this.xattrs?.get(name) ?? -ENODATA; }
+  setxattr(name: string, value: Uint8Array, flags: number): number {
+    if (this.fs.readOnly) return -EROFS;
+    const has = this.xattrs?.has(name) ?? false;
+    if ((flags & XATTR_CREATE) && has) return -EEXIST;
+    if ((flags & XATTR_REPLACE) && !has) return -ENODATA;
+    (this.xattrs ??= new Map()).set(name, value.slice());
+    this.ctime = currentTime();
+    return 0;
+  }
+  listxattr(): string[] { return this.xattrs ? [...this.xattrs.keys()] : []; }
+  removexattr(name: string): number {
+    if (this.fs.readOnly) return -EROFS;
+    if (!this.xattrs?.delete(name)) return -ENODATA;
+    this.ctime = currentTime();
+    return 0;
+  }
 
   /** The file's bytes (a view; valid until the next write). */
   get data(): Uint8Array { return this.buf.subarray(0, this.len); }
@@ -170,6 +198,7 @@ export class MemInode implements Inode {
       src.ctime = now; dst.ctime = now;
     } else {
       if (dst === src) return 0;
+      if (dst?.children && dst.children.size > 0) return -ENOTEMPTY;
       this.children!.delete(name);
       if (dst) { newDir.children.delete(newName); newDir.detach(dst, now); }
       newDir.children.set(newName, src);
@@ -216,7 +245,7 @@ export class MemInode implements Inode {
     const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
     let fresh = 0;
     for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
-    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (fresh > 0 && !this.fs.charge(fresh, this)) return -ENOSPC;
     if (end > this.len) this.resize(end);
     if (this.present.length < last) this.present = grow(this.present, last);
     for (let p = first; p < last; p++) this.present[p] = 1;
@@ -242,14 +271,14 @@ export class MemInode implements Inode {
         if (this.present[p] === 1) { this.present[p] = 0; freed++; }
       }
       this.presentPages -= freed;
-      this.fs.charge(-freed);
+      this.fs.charge(-freed, this);
       this.mtime = now; this.ctime = now;
       return 0;
     }
     const first = Math.floor(offset / PAGE), last = Math.ceil(end / PAGE);
     let fresh = 0;
     for (let p = first; p < last; p++) if (this.present[p] !== 1) fresh++;
-    if (fresh > 0 && !this.fs.charge(fresh)) return -ENOSPC;
+    if (fresh > 0 && !this.fs.charge(fresh, this)) return -ENOSPC;
     if (this.present.length < last) this.present = grow(this.present, last);
     for (let p = first; p < last; p++) this.present[p] = 1;
     this.presentPages += fresh;
@@ -265,7 +294,7 @@ export class MemInode implements Inode {
       let freed = 0;
       for (let p = pages(size); p < this.present.length; p++) if (this.present[p] === 1) { this.present[p] = 0; freed++; }
       this.presentPages -= freed;
-      this.fs.charge(-freed);
+      this.fs.charge(-freed, this);
     }
     if (size > this.buf.length) {
       const next = new Uint8Array(Math.min(MAX_FILE, Math.max(size, this.buf.length * 2, 64)));
@@ -278,7 +307,7 @@ export class MemInode implements Inode {
 
   /** Frees the data of an inode with no names left (open descriptors keep reading what they have). */
   freeData(): void {
-    this.fs.charge(-this.presentPages);
+    this.fs.charge(-this.presentPages, this);
     this.buf = new Uint8Array(0);
     this.len = 0;
     this.present = new Uint8Array(0);
@@ -310,6 +339,9 @@ export interface MemFsLimits {
  */
 export const hostBudget = { maxPages: (1 << 30) / PAGE, usedPages: 0 };
 
+/** The memory cgroup's charge of file pages to the writer's group (cgroup/memcg.ts installs it); false refuses them. */
+export const pageCharging: { hook: ((pages: number, inode: MemInode) => boolean) | null } = { hook: null };
+
 /** Builds a tree by path; parents are created as 0755 root directories when missing. */
 export class MemFs {
   readonly dev = nextDev++;
@@ -334,10 +366,11 @@ export class MemFs {
   }
 
   /** Takes (positive) or gives back (negative) pages of data; false when the limit is reached. */
-  charge(delta: number): boolean {
+  charge(delta: number, inode?: MemInode): boolean {
     if (delta > 0 && this.usedPages + delta > this.maxPages) return false;
     if (delta > 0 && hostBudget.usedPages + delta > hostBudget.maxPages) return false;
     if (this.chargeHook && !this.chargeHook(delta) && delta > 0) return false;
+    if (inode && pageCharging.hook && !pageCharging.hook(delta, inode) && delta > 0) return false;
     this.usedPages += delta;
     hostBudget.usedPages = Math.max(0, hostBudget.usedPages + delta);
     return true;

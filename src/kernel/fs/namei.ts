@@ -55,7 +55,7 @@ export function vfsRmdir(vfs: Vfs, dir: Inode, name: string, cred: FsCred): numb
   const e = mayDelete(dir, victim, cred);
   if (e < 0) return e;
   if (vfs.isMountRoot(victim)) return -EBUSY;
-  if (victim.entries().length > 0) return -ENOTEMPTY;
+  if (!victim.ownsRmdir && victim.entries().length > 0) return -ENOTEMPTY;
   if (!dir.remove) return -EROFS;
   return dir.remove(name);
 }
@@ -94,11 +94,12 @@ export function vfsRename(vfs: Vfs, oldDir: Inode, oldName: string, newDir: Inod
   if (e < 0) return e;
   if (vfs.isMountRoot(src) || (dst && vfs.isMountRoot(dst))) return -EBUSY;
   if (isDir(src) && isAncestor(src, newDir)) return -EINVAL;
-  if (dst && (flags & RENAME_EXCHANGE) && isDir(dst) && isAncestor(dst, oldDir)) return -EINVAL;
+  // The target may not be an ancestor of the source (do_renameat2's trap): EINVAL to exchange, else ENOTEMPTY.
+  if (dst && isDir(dst) && isAncestor(dst, oldDir)) return flags & RENAME_EXCHANGE ? -EINVAL : -ENOTEMPTY;
   if (dst && !(flags & RENAME_EXCHANGE)) {
     if (isDir(src) && !isDir(dst)) return -ENOTDIR;
     if (!isDir(src) && isDir(dst)) return -EISDIR;
-    if (isDir(dst) && dst.entries().length > 0) return -ENOTEMPTY;
+    // Whether a replaced directory is empty is the filesystem's check (shmem_rename2, ovl_rename), made in its rename.
   }
   // Moving a directory to another parent rewrites its "..": that needs write permission on it.
   if (isDir(src) && oldDir !== newDir) { e = permission(src, MAY_WRITE, cred); if (e < 0) return e; }

@@ -1,12 +1,25 @@
 // procfs (proc(5)): files generated from kernel state when they are read.
 // This first version has what single-process busybox applets read: /proc/self,
-// /proc/PID/{exe,cwd,root,cmdline,comm,stat,status,maps,fd/}, and
-// /proc/{meminfo,uptime,loadavg,version,cpuinfo,stat,mounts,filesystems}.
+// /proc/PID/{exe,cwd,root,cmdline,comm,stat,status,maps,fd/,ns/,mounts,mountinfo},
+// and /proc/{meminfo,uptime,loadavg,version,cpuinfo,stat,mounts,filesystems}.
+// Each instance belongs to the PID namespace it was mounted from
+// (pid_namespaces(7)): it lists and numbers the tasks as that namespace sees them.
 // Files report size 0 and produce their text on a read at offset 0, as
 // procfs's seq_files do; later reads of the same open see that snapshot.
 import { type Inode, type Timespec, S_IFDIR, S_IFREG, S_IFLNK, S_IFMT } from "./inode";
 import type { Task } from "../task";
+import { controllingTty } from "../tty/tty";
+import { PROC_NET_FILES } from "../net/procnet";
+import { netOf } from "../net/netns";
+import { procCgroupText } from "../cgroup/cgns";
+import type { Path } from "./mount";
 import { UTS_RELEASE, UTS_VERSION } from "../syscall/proc";
+import type { PidNamespace } from "../task/pidns";
+import { setMagicLink } from "./vfs";
+import { filesystemsText, registerFilesystem } from "./fstypes";
+import { ENODEV } from "../errno";
+import { type NsKind, nsInode, nsLinkText } from "./nsfs";
+import { INIT_USER_NS, INIT_TIME_NS, INIT_CGROUP_NS } from "../task/nsproxy";
 
 /** What procfs needs from the kernel. */
 export interface ProcSource {
@@ -19,8 +32,6 @@ export interface ProcSource {
   bootTimeMs: number;
   totalRam: number;
   freeRam(): number;
-  /** Lines of /proc/mounts. */
-  mounts(): string[];
 }
 
 const PROC_DEV = 0x14;
@@ -95,13 +106,17 @@ const STATE_NAMES: Record<string, string> = { R: "R (running)", S: "S (sleeping)
 export class ProcFs {
   readonly root: Inode;
   /** Per-task directories, kept so that their inode numbers stay stable. */
-  private pidDirs = new Map<Task, ProcInode>();
+  private pidDirs = new WeakMap<Task, ProcInode>();
 
-  constructor(private k: ProcSource) {
+  constructor(private k: ProcSource, readonly ns: PidNamespace) {
+    let byNs = machines.get(k);
+    if (!byNs) machines.set(k, (byNs = { source: k, byNs: new WeakMap() }));
+    byNs.byNs.set(ns, this);
     const t0 = { sec: Math.floor(k.bootTimeMs / 1000), nsec: 0 };
+    const pidOf = (t: Task | null | undefined): string => { const n = t ? ns.pidOf(t.group.leader) : 0; return n ? String(n) : ""; };
     const fixed: Array<[string, Inode]> = [
-      ["self", link(t0, () => String(k.current()?.tgid ?? ""))],
-      ["thread-self", link(t0, () => { const c = k.current(); return c ? `${c.tgid}/task/${c.tid}` : ""; })],
+      ["self", link(t0, () => pidOf(k.current()))],
+      ["thread-self", link(t0, () => { const c = k.current(); return c && ns.pidOf(c) ? `${pidOf(c)}/task/${ns.pidOf(c)}` : ""; })],
       ["meminfo", file(t0, () => this.meminfo())],
       ["uptime", file(t0, () => {
         const s = Number(k.monotonicNs()) / 1e9;
@@ -111,12 +126,14 @@ export class ProcFs {
       ["version", file(t0, () => `Linux version ${UTS_RELEASE} (hako@hako) (TypeScript) ${UTS_VERSION}\n`)],
       ["cpuinfo", file(t0, () => CPUINFO)],
       ["stat", file(t0, () => this.stat())],
-      ["mounts", file(t0, () => k.mounts().join("\n") + "\n")],
-      ["filesystems", file(t0, () => "nodev\tproc\nnodev\ttmpfs\nnodev\tdevtmpfs\nnodev\toverlay\n")],
+      // The reader's network namespace (proc(5): /proc/net is a link to self/net).
+      ["net", link(t0, () => "self/net")],
+      ["mounts", link(t0, () => "self/mounts")],
+      ["filesystems", file(t0, () => filesystemsText())],
     ];
     const root = dir(t0, () => [
       ...fixed,
-      ...k.tasks().map((t): [string, Inode] => [String(t.tgid), this.pidDir(t)]),
+      ...k.tasks().flatMap((t): Array<[string, Inode]> => { const n = ns.pidOf(t); return n ? [[String(n), this.pidDir(t)]] : []; }),
     ]);
     root.parent = root;
     this.root = root;
@@ -127,19 +144,30 @@ export class ProcFs {
     if (d) return d;
     const ts = { sec: Math.floor(this.k.bootTimeMs / 1000) + Number(t.startNs / 1000000000n), nsec: 0 };
     const fdDir = dir(ts, () => t.files.fds.flatMap((e, fd): Array<[string, Inode]> => (e ? [[String(fd), link(ts, () => e.file.path)]] : [])), 0o500);
+    const cwd = link(ts, () => this.pathFor(t.fs.cwd));
+    setMagicLink(cwd, () => t.fs.cwd);
+    const root = link(ts, () => this.pathFor(t.fs.root));
+    setMagicLink(root, () => t.fs.root);
+    // /proc/PID/net: the files of that task's network namespace (net/procnet.ts).
+    const netFiles = PROC_NET_FILES.map(([n, gen]): [string, Inode] => [n, file(ts, () => gen(netOf(t)))]);
     const entries: Array<[string, Inode]> = [
       ["exe", link(ts, () => t.exe)],
-      ["cwd", link(ts, () => this.pathOf(t, t.fs.cwd))],
-      ["root", link(ts, () => "/")],
+      ["cwd", cwd],
+      ["root", root],
+      ["ns", this.nsDir(t, ts)],
+      ["mounts", file(ts, () => t.nsproxy.mnt.mountsText(t.fs.root).map((l) => l + "\n").join(""))],
+      ["mountinfo", file(ts, () => t.nsproxy.mnt.mountinfoText(t.fs.root).map((l) => l + "\n").join(""))],
       // A zombie has no memory left to read its arguments from: empty, as on Linux.
       ["cmdline", file(ts, () => (t.group.zombie ? "" : t.argv.map((a) => a + "\0").join("")))],
       ["comm", file(ts, () => t.comm + "\n", 0o644)],
+      ["cgroup", file(ts, () => procCgroupText(t, this.k.current()))],
       ["stat", file(ts, () => this.pidStat(t))],
       ["statm", file(ts, () => { const p = this.vmPages(t); return `${p} ${p} 0 0 0 ${p} 0\n`; })],
       ["status", file(ts, () => this.pidStatus(t))],
       ["maps", file(ts, () => this.maps(t))],
       ["environ", file(ts, () => t.env.map((e) => e + "\0").join(""), 0o400)],
       ["fd", fdDir],
+      ["net", dir(ts, () => netFiles)],
     ];
     d = dir(ts, () => entries);
     this.pidDirs.set(t, d);
@@ -149,8 +177,39 @@ export class ProcFs {
   /** Drops a task's directory when it is reaped. */
   forget(t: Task): void { this.pidDirs.delete(t); }
 
-  /** getcwd-like path of a directory, for the cwd link. */
-  pathOf: (t: Task, i: Inode) => string = () => "/";
+  /** A place as the reading task sees it (d_path from the reader's root), for the cwd and root links. */
+  private pathFor(p: Path): string {
+    const r = this.k.current();
+    return r ? r.nsproxy.mnt.pathOf(p, r.fs.root) : "/";
+  }
+
+  /** /proc/PID/ns: one magic link per namespace kind, leading to its nsfs inode (what setns takes). */
+  private nsDir(t: Task, ts: Timespec): ProcInode {
+    const n = (): Array<[string, NsKind, object]> => {
+      const x = t.nsproxy;
+      return [["cgroup", "cgroup", x.cgroup ?? INIT_CGROUP_NS], ["ipc", "ipc", x.ipc], ["mnt", "mnt", x.mnt], ["net", "net", x.net], ["pid", "pid", x.pid],
+        ["pid_for_children", "pid", x.pidForChildren], ["time", "time", INIT_TIME_NS], ["time_for_children", "time", INIT_TIME_NS],
+        ["user", "user", INIT_USER_NS], ["uts", "uts", x.uts]];
+    };
+    const links = new Map<string, ProcInode>();
+    for (const [name] of n()) {
+      const l = link(ts, () => { const e = n().find(([m]) => m === name)!; return nsLinkText(e[1], e[2]); });
+      setMagicLink(l, () => { const e = n().find(([m]) => m === name)!; return nsInode(e[1], e[2]); });
+      links.set(name, l);
+    }
+    return dir(ts, () => [...links], 0o511);
+  }
+
+  /** The parent's pid as this procfs's namespace sees it (0 when it is outside, as for a namespace's init). */
+  private ppid(t: Task): number {
+    const p = t.group.parent;
+    return p ? this.ns.pidOf(p.leader) : 0;
+  }
+
+  /** The process group id in this procfs's namespace (0 when it was set in another one). */
+  private pgidOf(t: Task): number {
+    return (t.group.pgidNs ?? null) === (this.ns.parent ? this.ns : null) ? t.group.pgid : 0;
+  }
 
   /** proc_pid_stat(5) state letter: R running/runnable, S sleeping, T stopped, Z zombie. */
   private state(t: Task): string {
@@ -184,12 +243,17 @@ export class ProcFs {
   }
 
   private pidStat(t: Task): string {
+    // tty_nr and tpgid: the controlling terminal (/dev/pts/N is 136:N, new_encode_dev) and its foreground group.
+    const ttyFields = (x: Task): [number, number] => {
+      const tty = controllingTty(x);
+      return tty ? [(tty.index & 0xff) | (136 << 8) | ((tty.index & ~0xff) << 12), tty.pgrp || -1] : [0, -1];
+    };
     const vsize = this.vmPages(t) * 4096;
     // utime from the instructions retired, at a nominal 100 MIPS (the CPU's order of magnitude).
     const utime = BigInt(Math.floor(t.regs.get(168 /* ICOUNT */) / 1e6));
     // Fields of proc_pid_stat(5), in order; unknown ones are 0.
     const f: Array<string | number | bigint> = [
-      t.vpid, `(${t.comm})`, this.state(t), t.ppid, t.group.pgid, t.group.sid, 0, -1, 0x400000,
+      this.ns.pidOf(t.group.leader), `(${t.comm})`, this.state(t), this.ppid(t), this.pgidOf(t), t.group.sid, ...ttyFields(t), 0x400000,
       0, 0, 0, 0, utime, 0, 0, 0, 20, 0, t.group.threads.size, 0, ticks(t.startNs), vsize, t.mm.rss, "18446744073709551615",
       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
@@ -203,7 +267,7 @@ export class ProcFs {
     const ignored = [...t.sig.actions].filter(([, a]) => a.handler === 1n).reduce((m, [s]) => m | (1n << BigInt(s - 1)), 0n);
     return [
       `Name:\t${t.comm}`, `Umask:\t${t.fs.umask.toString(8).padStart(4, "0")}`, `State:\t${STATE_NAMES[this.state(t)]}`,
-      `Tgid:\t${t.vpid}`, `Ngid:\t0`, `Pid:\t${t.vtid}`, `PPid:\t${t.ppid}`, `TracerPid:\t0`,
+      `Tgid:\t${this.ns.pidOf(t.group.leader)}`, `Ngid:\t0`, `Pid:\t${this.ns.pidOf(t)}`, `PPid:\t${this.ppid(t)}`, `TracerPid:\t0`,
       `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
       `FDSize:\t${Math.max(64, t.files.fds.length)}`, `Groups:\t${c.groups.join(" ")}`,
       `VmPeak:\t${String(kbVm).padStart(8)} kB`, `VmSize:\t${String(kbVm).padStart(8)} kB`, `VmRSS:\t${String(t.mm.rss * 4).padStart(8)} kB`,
@@ -222,6 +286,20 @@ export class ProcFs {
     }).join("\n") + (t.mm.vmas.length ? "\n" : "");
   }
 }
+
+/** The procfs of each (kernel, PID namespace): proc mounts of one namespace share it, as Linux reuses the superblock. */
+const machines = new WeakMap<object, { source: ProcSource; byNs: WeakMap<PidNamespace, ProcFs> }>();
+
+// mount -t proc: the /proc of the mounter's PID namespace.
+registerFilesystem({
+  name: "proc", nodev: true,
+  mount: (r) => {
+    const m = machines.get(r.kernel);
+    if (!m) return -ENODEV;
+    const ns = r.task.nsproxy.pid;
+    return { root: (m.byNs.get(ns) ?? new ProcFs(m.source, ns)).root, options: "" };
+  },
+});
 
 const CPUINFO = `processor\t: 0
 vendor_id\t: GenuineIntel

@@ -6,6 +6,9 @@
 import { type Inode, isDir, currentTime } from "./inode";
 import { Vfs } from "./vfs";
 import { OverlayFs } from "./overlay/overlayfs";
+// Registers the "overlay" type mount(2) finds (fs/fstypes.ts).
+import "./overlay/fstype";
+import { exposeLayer } from "./overlay/layerdir";
 import { createTmpfs } from "./tmpfs";
 import { createDevtmpfs } from "./devtmpfs";
 
@@ -14,6 +17,12 @@ export interface RootOptions {
   upperBytes?: number;
   /** Size limit of /tmp in bytes. */
   tmpBytes?: number;
+  /**
+   * Also show the lower tree, read-only, at this absolute path (e.g.
+   * /var/lib/hako/image, as dockerd shows layers under /var/lib/docker):
+   * the directory a hand-made container names in lowerdir=.
+   */
+  imageAt?: string;
 }
 
 /** The merged root of `lower` with a fresh tmpfs upper layer. */
@@ -24,8 +33,7 @@ export function overlayRoot(lower: Inode, upperBytes?: number): OverlayFs {
 /** A Vfs whose root is the overlay of `lower`, with /dev and /tmp mounted. */
 export function createRootVfs(lower: Inode, o: RootOptions = {}): Vfs {
   const root = overlayRoot(lower, o.upperBytes).root;
-  const vfs = new Vfs(root);
-  vfs.table.push({ source: "overlay", target: "/", fstype: "overlay", options: "rw,relatime,lowerdir=/image,upperdir=/upper", root });
+  const vfs = new Vfs(root, { source: "overlay", fstype: "overlay", options: `rw,relatime,lowerdir=${o.imageAt ?? "/image"},upperdir=/upper` });
   vfs.mount(root, "dev", createDevtmpfs().root, { source: "devtmpfs", target: "/dev", fstype: "devtmpfs", options: "rw,nosuid,relatime,mode=755" });
   const tmp = createTmpfs({ mode: 0o1777, sizeBytes: o.tmpBytes }).root;
   // The tmpfs takes the attributes of the directory it covers, so /tmp looks as the image made it.
@@ -35,5 +43,7 @@ export function createRootVfs(lower: Inode, o: RootOptions = {}): Vfs {
     tmp.atime = under.atime; tmp.mtime = under.mtime; tmp.ctime = under.ctime;
   } else tmp.atime = tmp.mtime = tmp.ctime = currentTime();
   vfs.mount(root, "tmp", tmp, { source: "tmpfs", target: "/tmp", fstype: "tmpfs", options: "rw,nosuid,nodev,relatime" });
+  // Making the directories cannot fail on a fresh root; if it did, the machine boots without the view.
+  if (o.imageAt) exposeLayer(vfs, lower, o.imageAt, "image");
   return vfs;
 }

@@ -131,6 +131,38 @@ export class AddressSpace {
     return any;
   }
 
+  /**
+   * mremap's move (move_vma, move_page_tables): the mapping [from, from +
+   * len), which lies in one VMA, goes to `to` (a free range) with its
+   * protection, name and sharing; the page-table entries move, so the frames
+   * move without a copy (and shared memory stays shared). `keepOld`
+   * (MREMAP_DONTUNMAP) leaves the old range mapped and empty.
+   */
+  move(from: number, len: number, to: number, keepOld = false): void {
+    this.splitAt(from);
+    this.splitAt(from + len);
+    const v = this.find(from)!;
+    for (let off = 0; off < len; off += PAGE_SIZE) {
+      const ea = this.pt.entryAddr(from + off, false);
+      if (ea < 0) {
+        // No page table here: nothing mapped up to the next 2 MiB boundary.
+        off = Math.floor((from + off) / 0x200000) * 0x200000 + 0x200000 - from - PAGE_SIZE;
+        continue;
+      }
+      const pte = this.pt.read(ea);
+      if (pte.pa === 0) continue;
+      this.pt.write(ea, { pa: 0, flags: 0, nx: false });
+      const dst = this.pt.entryAddr(to + off, true);
+      this.pt.write(dst, pte);
+    }
+    if (!keepOld) this.vmas.splice(this.vmas.indexOf(v), 1);
+    const moved: Vma = { start: to, end: to + len, prot: v.prot, name: v.name, shared: v.shared };
+    let i = 0;
+    while (i < this.vmas.length && this.vmas[i].start < to) i++;
+    this.vmas.splice(i, 0, moved);
+    this.mem.cpu.flushTlb();
+  }
+
   /** mprotect: every page of [start, end) must be mapped (else ENOMEM). */
   protect(start: number, end: number, prot: number): number {
     for (let a = start; a < end;) {

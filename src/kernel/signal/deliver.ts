@@ -23,10 +23,11 @@ import {
   SEGV_MAPERR, SEGV_ACCERR, CLD_STOPPED,
 } from "./info";
 import {
-  queueSignal, nextSignal, dequeue, notifyParentOfJobControl, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART,
+  queueSignal, nextSignal, dequeue, isProtectedInit, notifyParentOfJobControl, SIG_DFL, SIG_IGN, SA_NODEFER, SA_RESETHAND, SA_RESTART,
 } from "./queue";
 import { setupFrame } from "./frame";
 import { checkTimers } from "./itimer";
+import { NR_RESTART_SYSCALL } from "./restart";
 
 /**
  * Internal results of interrupted syscalls (include/linux/errno.h): they
@@ -41,9 +42,12 @@ const NR_RT_SIGRETURN = 15;
 /** Writes that raise SIGPIPE with EPIPE (pipe_write does it for every writer). */
 const PIPE_WRITES = new Set([1 /* write */, 18 /* pwrite64 */, 20 /* writev */, 40 /* sendfile */, 275 /* splice */, 296 /* pwritev */, 328 /* pwritev2 */]);
 
-/** Sends `info.signo` to `t`'s process (kill) or to the thread itself (tkill, tgkill). */
-export function sendSignal(t: Task, info: SigInfo, thread = false): void {
-  queueSignal(t, info, thread);
+/**
+ * Sends `info.signo` to `t`'s process (kill) or to the thread itself (tkill,
+ * tgkill); `from` is the sending task, null when the kernel sends.
+ */
+export function sendSignal(t: Task, info: SigInfo, thread = false, from: Task | null = null): void {
+  queueSignal(t, info, thread, from);
 }
 
 /**
@@ -106,10 +110,14 @@ export function faultSignal(t: Task, exit: number): void {
   }
 }
 
-/** Moves RIP back over `syscall` and reloads RAX with its number, so the call runs again. */
-function restartSyscall(t: Task, nr: number): void {
+/**
+ * Moves RIP back over `syscall` and reloads RAX with its number, so the call
+ * runs again — or with restart_syscall for -ERESTART_RESTARTBLOCK, which
+ * resumes the call from its restart block (signal/restart.ts).
+ */
+function restartSyscall(t: Task, nr: number, code: number): void {
   t.regs.set(RIP, t.regs.get(RIP) - 2);
-  t.regs.set(RAX, nr);
+  t.regs.set(RAX, code === ERESTART_RESTARTBLOCK ? NR_RESTART_SYSCALL : nr);
 }
 
 /** Syscalls never restarted after a handler, whatever SA_RESTART says (signal(7)). */
@@ -157,12 +165,14 @@ export function beforeUserMode(t: Task, k: Kernel): boolean {
     if (h === SIG_DFL || sig === SIGKILL) {
       const what = defaultAction(sig);
       if (what === "ign" || what === "cont") continue;
+      // An init ignores default actions but for a SIGKILL/SIGSTOP that was let through (get_signal).
+      if (sig !== SIGKILL && sig !== SIGSTOP && isProtectedInit(t)) continue;
       if (what === "stop") {
         // Job control: the group stops until SIGCONT (the scheduler keeps stopped tasks off the CPU).
         t.sig.group.stopSig = sig;
         t.sig.group.notify = "stopped";
         notifyParentOfJobControl(t, CLD_STOPPED, sig);
-        if (restart) restartSyscall(t, sysnr);
+        if (restart) restartSyscall(t, sysnr, restart);
         return false;
       }
       // "term" and "core" (no core file: RLIMIT_CORE is 0, so no WCOREDUMP bit).
@@ -171,7 +181,7 @@ export function beforeUserMode(t: Task, k: Kernel): boolean {
     }
     // A handler: settle the interrupted syscall first, so the frame holds the restart state.
     if (restart) {
-      if (restart === ERESTARTNOINTR || (restart === ERESTARTSYS && act && act.flags & SA_RESTART)) restartSyscall(t, sysnr);
+      if (restart === ERESTARTNOINTR || (restart === ERESTARTSYS && act && act.flags & SA_RESTART)) restartSyscall(t, sysnr, restart);
       else t.regs.set(RAX, -EINTR);
       restart = 0;
     }
@@ -186,7 +196,7 @@ export function beforeUserMode(t: Task, k: Kernel): boolean {
     if (act.flags & SA_RESETHAND) t.sig.actions.delete(sig);
   }
   // No handler ran: the interrupted call is restarted transparently, and a sigsuspend mask goes back.
-  if (restart) restartSyscall(t, sysnr);
+  if (restart) restartSyscall(t, sysnr, restart);
   if (t.sig.savedMask !== null) { t.sig.blocked = t.sig.savedMask; t.sig.savedMask = null; }
   return t.exitStatus === null && !t.sig.group.stopSig;
 }

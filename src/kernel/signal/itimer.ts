@@ -1,14 +1,19 @@
-// ITIMER_REAL of a process: alarm(2), setitimer(2), getitimer(2). The timer
-// runs on the monotonic clock (wall time, as Linux's hrtimer) and is
-// checked on every return to user mode and by sleepers; on expiry the
-// process gets SIGALRM (si_code SI_KERNEL, as it_real_fn sends it) and an
-// interval timer reloads. ITIMER_VIRTUAL/ITIMER_PROF are accepted and
-// reported as disarmed.
+// Interval timers of a process: alarm(2), setitimer(2), getitimer(2).
+// ITIMER_REAL runs on the monotonic clock (wall time, as Linux's hrtimer)
+// and is checked on every return to user mode and by sleepers; on expiry the
+// process gets SIGALRM (si_code SI_KERNEL, as it_real_fn sends it).
+// ITIMER_VIRTUAL and ITIMER_PROF count the process's CPU time: the machine
+// charges each stretch a thread spent in the CPU (chargeCpu, which also
+// keeps the process's and the thread's CPU clocks), and on expiry
+// the process gets SIGVTALRM or SIGPROF. An interval timer reloads; overruns
+// collapse into one signal. Time spent in the kernel model's handlers is not
+// charged, so ITIMER_PROF runs like ITIMER_VIRTUAL (the emulated CPU's time
+// dominates). fork(2) does not inherit the timers; execve(2) keeps them.
 import type { Task } from "../task";
 import type { Args, Kernel } from "../syscall/types";
 import { EINVAL, EFAULT } from "../errno";
-import { SIGALRM, SI_KERNEL } from "./info";
-import { queueSignal } from "./queue";
+import { SIGALRM, SIGVTALRM, SIGPROF, SI_KERNEL } from "./info";
+import { queueSignal, type CpuTimer, type GroupSignals } from "./queue";
 
 const ITIMER_REAL = 0, ITIMER_VIRTUAL = 1, ITIMER_PROF = 2;
 const NS = 1000000000n;
@@ -43,13 +48,55 @@ function timeval(b: DataView, off: number, ns: bigint): void {
   b.setBigInt64(off + 8, (ns % NS) / 1000n, true);
 }
 
-/** The current value as struct itimerval {it_interval, it_value}. */
-function current(t: Task, k: Kernel): Uint8Array {
+/** The CPU-time timer `which` of a process. */
+function cpuTimer(g: GroupSignals, which: number): CpuTimer | null {
+  return which === ITIMER_VIRTUAL ? g.virtualTimer : g.profTimer;
+}
+
+/**
+ * The machine charges `ms` of CPU time to `t`: the process and thread
+ * clocks advance, the virtual and profiling timers run down, and those that
+ * expire send their signal. (Called at every exit from the CPU: plain
+ * numbers until a timer is armed.)
+ */
+export function chargeCpu(t: Task, ms: number): void {
+  const g = t.sig.group;
+  g.cpuMs += ms;
+  threadCpu.set(t, (threadCpu.get(t) ?? 0) + ms);
+  if (!g.virtualTimer && !g.profTimer) return;
+  const ns = BigInt(Math.round(ms * 1e6));
+  for (const [which, sig] of [[ITIMER_VIRTUAL, SIGVTALRM], [ITIMER_PROF, SIGPROF]]) {
+    const tm = cpuTimer(g, which);
+    if (!tm) continue;
+    tm.leftNs -= ns;
+    if (tm.leftNs > 0n) continue;
+    if (tm.intervalNs > 0n) {
+      while (tm.leftNs <= 0n) tm.leftNs += tm.intervalNs;
+    } else if (which === ITIMER_VIRTUAL) g.virtualTimer = null;
+    else g.profTimer = null;
+    queueSignal(t, { signo: sig, code: SI_KERNEL }, false);
+  }
+}
+
+/** CPU time of each thread in ms (CLOCK_THREAD_CPUTIME_ID, RUSAGE_THREAD). */
+const threadCpu = new WeakMap<Task, number>();
+
+/** CPU time used by `t`'s process, all threads (CLOCK_PROCESS_CPUTIME_ID). */
+export const processCpuNs = (t: Task): bigint => BigInt(Math.floor(t.sig.group.cpuMs * 1e6));
+/** CPU time used by thread `t` (CLOCK_THREAD_CPUTIME_ID). */
+export const threadCpuNs = (t: Task): bigint => BigInt(Math.floor((threadCpu.get(t) ?? 0) * 1e6));
+
+/** Whether `t`'s process has a CPU-time timer armed (the machine then enters the CPU in shorter stretches). */
+export const cpuTimerArmed = (t: Task): boolean => t.sig.group.virtualTimer !== null || t.sig.group.profTimer !== null;
+
+/** The current value of timer `which` as struct itimerval {it_interval, it_value}. */
+function current(t: Task, k: Kernel, which: number): Uint8Array {
   const b = new Uint8Array(32);
   const v = new DataView(b.buffer);
-  const tm = t.sig.group.realTimer;
+  const g = t.sig.group;
+  const tm = which === ITIMER_REAL ? g.realTimer : cpuTimer(g, which);
   if (tm) {
-    let left = timerRemainingNs(t, k) ?? 0n;
+    let left = which === ITIMER_REAL ? timerRemainingNs(t, k) ?? 0n : (tm as CpuTimer).leftNs;
     // An armed timer never reads as zero (it would look disarmed): Linux reports at least 1 µs.
     if (left < 1000n) left = 1000n;
     timeval(v, 0, tm.intervalNs);
@@ -62,8 +109,7 @@ function current(t: Task, k: Kernel): Uint8Array {
 export function sysGetitimer(t: Task, a: Args, k: Kernel): number {
   const which = a.i(0);
   if (which < ITIMER_REAL || which > ITIMER_PROF) return -EINVAL;
-  const b = which === ITIMER_REAL ? current(t, k) : new Uint8Array(32);
-  return t.mm.copyOut(a.u(1), b) < 0 ? -EFAULT : 0;
+  return t.mm.copyOut(a.u(1), current(t, k, which)) < 0 ? -EFAULT : 0;
 }
 
 /** setitimer(2) */
@@ -80,12 +126,14 @@ export function sysSetitimer(t: Task, a: Args, k: Kernel): number {
     interval = f[0] * NS + f[1] * 1000n;
     value = f[2] * NS + f[3] * 1000n;
   }
-  if (ov) {
-    const b = which === ITIMER_REAL ? current(t, k) : new Uint8Array(32);
-    if (t.mm.copyOut(ov, b) < 0) return -EFAULT;
+  if (ov && t.mm.copyOut(ov, current(t, k, which)) < 0) return -EFAULT;
+  if (!nv) return 0;
+  const g = t.sig.group;
+  if (which === ITIMER_REAL) g.realTimer = value > 0n ? { expiresNs: k.monotonicNs() + value, intervalNs: interval } : null;
+  else {
+    const tm = value > 0n ? { leftNs: value, intervalNs: interval } : null;
+    if (which === ITIMER_VIRTUAL) g.virtualTimer = tm; else g.profTimer = tm;
   }
-  if (which !== ITIMER_REAL || !nv) return 0;
-  t.sig.group.realTimer = value > 0n ? { expiresNs: k.monotonicNs() + value, intervalNs: interval } : null;
   return 0;
 }
 

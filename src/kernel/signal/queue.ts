@@ -8,7 +8,7 @@
 import type { Task, SigAction } from "../task";
 import {
   type SigInfo, sigBit, SIGRTMIN, SIGKILL, SIGSTOP, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU, SYNCHRONOUS, UNBLOCKABLE,
-  defaultAction, NSIG, SIGCHLD, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_DUMPED,
+  defaultAction, NSIG, SIGCHLD, CLD_CONTINUED, CLD_EXITED, CLD_KILLED, CLD_DUMPED, SI_KERNEL,
 } from "./info";
 
 export const SIG_DFL = 0n, SIG_IGN = 1n;
@@ -43,11 +43,18 @@ export class Pending {
 
 /** ITIMER_REAL of a process: next expiry on the monotonic clock, reload interval (0 = one-shot). */
 export interface RealTimer { expiresNs: bigint; intervalNs: bigint }
+/** ITIMER_VIRTUAL/ITIMER_PROF of a process: CPU time left before it fires, reload interval (0 = one-shot). */
+export interface CpuTimer { leftNs: bigint; intervalNs: bigint }
 
 /** Signal state shared by a thread group (Linux's signal_struct). */
 export class GroupSignals {
   pending = new Pending();
   realTimer: RealTimer | null = null;
+  /** ITIMER_VIRTUAL (user CPU time) and ITIMER_PROF (user + system); not inherited by fork (signal/itimer.ts). */
+  virtualTimer: CpuTimer | null = null;
+  profTimer: CpuTimer | null = null;
+  /** CPU time in ms the process's threads have spent in the CPU (CLOCK_PROCESS_CPUTIME_ID, times, getrusage). */
+  cpuMs = 0;
   /** Stopped by a stop signal (job control): the stop signal number, or 0. */
   stopSig = 0;
   /**
@@ -55,26 +62,66 @@ export class GroupSignals {
    * set when the group stops or continues, cleared by whoever reports it.
    */
   notify: "stopped" | "continued" | null = null;
+  /**
+   * SIGNAL_UNKILLABLE: the process is the init of the machine (boot sets
+   * it) — the init of a child PID namespace is recognised by its pid.
+   */
+  unkillable = false;
 }
 
 export const actionOf = (t: Task, sig: number): SigAction | undefined => t.sig.actions.get(sig);
 
+/**
+ * Whether `sig` is blocked, counting the mask a sigtimedwait/sigsuspend
+ * replaced (Linux's real_blocked): a signal waited for is never ignored.
+ */
+const blockedOrWaitedFor = (t: Task, sig: number): boolean => ((t.sig.blocked | (t.sig.savedMask ?? 0n)) & sigBit(sig)) !== 0n;
+
 /** Whether `sig` would be dropped at send time: SIG_IGN, or SIG_DFL with the "ignore" default (not while blocked). */
 export function isIgnored(t: Task, sig: number): boolean {
-  if (t.sig.blocked & sigBit(sig)) return false;
+  if (blockedOrWaitedFor(t, sig)) return false;
   const h = actionOf(t, sig)?.handler ?? SIG_DFL;
   if (h === SIG_IGN) return sig !== SIGKILL && sig !== SIGSTOP;
   return h === SIG_DFL && defaultAction(sig) === "ign";
 }
 
 /**
+ * Whether `t`'s process is a PID namespace's init, which receives only the
+ * signals it has handlers for (pid_namespaces(7), kill(2) "the only signals
+ * that can be sent to process ID 1, the init process, are those for which
+ * init has explicitly installed signal handlers"): the machine's init, or
+ * pid 1 of a child PID namespace.
+ */
+export function isProtectedInit(t: Task): boolean {
+  if (t.sig.group.unkillable) return true;
+  const ns = t.nsproxy.pid;
+  return ns.parent !== null && ns.init?.group === t.group;
+}
+
+/**
+ * sig_task_ignored for an init: a signal whose action is SIG_DFL is dropped,
+ * except SIGKILL and SIGSTOP when forced — sent by the kernel (`from` null,
+ * SI_KERNEL) or from an ancestor PID namespace, where the sender has no pid
+ * in the target's namespace (kernel/signal.c send_signal_locked).
+ */
+function droppedByInit(t: Task, info: SigInfo, from: Task | null): boolean {
+  const sig = info.signo;
+  if (!isProtectedInit(t) || (actionOf(t, sig)?.handler ?? SIG_DFL) !== SIG_DFL) return false;
+  if (blockedOrWaitedFor(t, sig) && sig !== SIGKILL) return false; // decided at delivery (deliver.ts)
+  const forced = from === null || info.code === SI_KERNEL || t.nsproxy.pid.pidOf(from.group.leader) === 0;
+  return !(forced && (sig === SIGKILL || sig === SIGSTOP));
+}
+
+/**
  * Queues a signal for `t`: on the thread itself (`thread`: tkill, faults)
  * or on its thread group. Wakes the task if it sleeps interruptibly.
+ * `from` is the sending task (kill, tkill, sigqueue), null for the kernel.
  * Returns false when the signal was dropped as ignored.
  */
-export function queueSignal(t: Task, info: SigInfo, thread: boolean): boolean {
+export function queueSignal(t: Task, info: SigInfo, thread: boolean, from: Task | null = null): boolean {
   const sig = info.signo;
   const g = t.sig.group;
+  if (droppedByInit(t, info, from)) return false;
   // Send-time side effects of job-control signals (kernel/signal.c prepare_signal).
   if (sig === SIGCONT || sig === SIGKILL) {
     g.pending.flush(STOP_MASK);

@@ -10,8 +10,9 @@ import {
   vfsCreate, vfsUnlink, vfsRmdir, vfsRename, vfsLink, vfsChmod, vfsChown, vfsUtimes, vfsTruncate, truncateAs,
 } from "../fs/namei";
 import { deviceByRdev } from "../fs/devtmpfs";
-import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH, userPath, lookupAt, parentAt, linkable } from "./fs";
-import { EBADF, EINVAL, ENOENT, ENOTDIR, EPERM, EFAULT, EOPNOTSUPP, EEXIST } from "../errno";
+import { AT_FDCWD, AT_SYMLINK_NOFOLLOW, AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH, userPath, lookupAt, lookupPathAt, parentAt, linkable } from "./fs";
+import type { ParentLookup } from "../fs/vfs";
+import { EBADF, EINVAL, ENOENT, ENOTDIR, EPERM, EFAULT, EOPNOTSUPP, EEXIST, EROFS } from "../errno";
 
 // ---- making names ----
 
@@ -25,9 +26,10 @@ function mkdirAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, mode: numbe
   if (typeof path === "number") return path;
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
+  if (p.at.mnt.readOnly) return readOnlyCreate(t, p);
   // mkdir keeps the sticky bit (S_IRWXUGO | S_ISVTX) and applies the umask.
   const m = S_IFDIR | (mode & 0o1777 & ~t.fs.umask);
-  const r = vfsCreate(k.vfs, p.dir, p.name, { mode: m, uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
+  const r = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: m, uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
   return typeof r === "number" ? r : 0;
 }
 
@@ -48,11 +50,12 @@ function mknodAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, mode: numbe
   if (typeof path === "number") return path;
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
+  if (p.at.mnt.readOnly) return readOnlyCreate(t, p);
   // The x86-64 dev_t encoding (new_decode_dev): major in bits 8-19, minor in 0-7 and 20-31.
   const major = (dev >>> 8) & 0xfff, minor = (dev & 0xff) | ((dev >>> 12) & 0xfff00);
   const rdev = type === S_IFCHR || type === S_IFBLK ? (major << 8) | minor : 0;
   const device = type === S_IFCHR ? deviceByRdev(rdev) : undefined;
-  const r = vfsCreate(k.vfs, p.dir, p.name, { mode: type | (mode & 0o7777 & ~t.fs.umask), uid: t.cred.fsuid, gid: t.cred.fsgid, rdev, device }, t.cred);
+  const r = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: type | (mode & 0o7777 & ~t.fs.umask), uid: t.cred.fsuid, gid: t.cred.fsgid, rdev, device }, t.cred);
   return typeof r === "number" ? r : 0;
 }
 
@@ -68,8 +71,9 @@ function symlinkAt(t: Task, k: Kernel, targetPtr: number, dirfd: number, pathPtr
   if (typeof path === "number") return path;
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
-  if (p.trailingSlash && !k.vfs.child(p.dir, p.name)) return -ENOENT;
-  const r = vfsCreate(k.vfs, p.dir, p.name, { mode: S_IFLNK | 0o777, uid: t.cred.fsuid, gid: t.cred.fsgid, target }, t.cred);
+  if (p.trailingSlash && !t.nsproxy.mnt.child(p.dir, p.name)) return -ENOENT;
+  if (p.at.mnt.readOnly) return readOnlyCreate(t, p);
+  const r = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: S_IFLNK | 0o777, uid: t.cred.fsuid, gid: t.cred.fsgid, target }, t.cred);
   return typeof r === "number" ? r : 0;
 }
 
@@ -90,8 +94,9 @@ function linkAt(t: Task, k: Kernel, olddirfd: number, oldPtr: number, newdirfd: 
   if (typeof src === "number") return src;
   const p = parentAt(t, k, newdirfd, newPath);
   if (typeof p === "number") return p;
-  if (p.trailingSlash) return k.vfs.child(p.dir, p.name) ? -EEXIST : -ENOENT;
-  return vfsLink(k.vfs, src, p.dir, p.name, t.cred, (i) => linkable.has(i));
+  if (p.trailingSlash) return t.nsproxy.mnt.child(p.dir, p.name) ? -EEXIST : -ENOENT;
+  if (p.at.mnt.readOnly) return readOnlyCreate(t, p);
+  return vfsLink(t.nsproxy.mnt, src, p.dir, p.name, t.cred, (i) => linkable.has(i));
 }
 
 // ---- removing and moving names ----
@@ -109,12 +114,13 @@ function unlinkAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: num
   if (typeof path === "number") return path;
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
-  if (flags & AT_REMOVEDIR) return vfsRmdir(k.vfs, p.dir, p.name, t.cred);
+  if (p.at.mnt.readOnly) return -EROFS;
+  if (flags & AT_REMOVEDIR) return vfsRmdir(t.nsproxy.mnt, p.dir, p.name, t.cred);
   if (p.trailingSlash) {
-    const c = k.vfs.child(p.dir, p.name);
+    const c = t.nsproxy.mnt.child(p.dir, p.name);
     if (c && !isDir(c)) return -ENOTDIR;
   }
-  return vfsUnlink(k.vfs, p.dir, p.name, t.cred);
+  return vfsUnlink(t.nsproxy.mnt, p.dir, p.name, t.cred);
 }
 
 /** rename(2) */
@@ -133,10 +139,11 @@ function renameAt(t: Task, k: Kernel, olddirfd: number, oldPtr: number, newdirfd
   if (typeof op === "number") return op;
   const np = parentAt(t, k, newdirfd, newPath);
   if (typeof np === "number") return np;
+  if (op.at.mnt.readOnly || np.at.mnt.readOnly) return -EROFS;
   // A trailing slash is allowed only on directories.
-  const src = k.vfs.child(op.dir, op.name);
+  const src = t.nsproxy.mnt.child(op.dir, op.name);
   if (src && !isDir(src) && (op.trailingSlash || np.trailingSlash)) return -ENOTDIR;
-  return vfsRename(k.vfs, op.dir, op.name, np.dir, np.name, flags, t.cred);
+  return vfsRename(t.nsproxy.mnt, op.dir, op.name, np.dir, np.name, flags, t.cred);
 }
 
 // ---- attributes ----
@@ -147,7 +154,15 @@ function target(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
   const empty = (flags & AT_EMPTY_PATH) !== 0;
   const path = userPath(t, pathPtr, empty);
   if (typeof path === "number") return path;
-  return lookupAt(t, k, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), empty);
+  const at = lookupPathAt(t, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), empty);
+  if (typeof at === "number") return at;
+  // Every caller changes the inode: a read-only mount refuses (mnt_want_write).
+  return at.mnt.readOnly ? -EROFS : at.inode;
+}
+
+/** A name made on a read-only mount: EEXIST when it is there already (filename_create's order), else EROFS. */
+function readOnlyCreate(t: Task, p: ParentLookup): number {
+  return t.nsproxy.mnt.child(p.dir, p.name) ? -EEXIST : -EROFS;
 }
 
 function fdInode(t: Task, fd: number): Inode | number {

@@ -11,13 +11,14 @@ import {
 } from "../fs/inode";
 import {
   OpenFile, O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_PATH,
-  O_TMPFILE,
+  O_TMPFILE, O_NOCTTY,
 } from "../fs/file";
+import { openFifo } from "../fifo";
 import { type FsCred, permission, MAY_READ, MAY_WRITE, MAY_EXEC } from "../fs/permission";
 import { vfsCreate, setattr } from "../fs/namei";
-import type { ParentLookup } from "../fs/vfs";
+import type { ParentLookup, Path } from "../fs/vfs";
 import {
-  EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, EACCES, ELOOP, ERANGE, EISDIR, ENAMETOOLONG, ENODATA,
+  EBADF, EFAULT, EINVAL, ENOENT, ENOTDIR, EEXIST, EROFS, EACCES, ELOOP, ERANGE, EISDIR, ENAMETOOLONG,
   ENXIO, EPERM, EOPNOTSUPP,
 } from "../errno";
 
@@ -44,32 +45,38 @@ export function userPath(t: Task, ptr: number, allowEmpty = false): string | num
 }
 
 /** The directory a *at() call starts from. */
-export function startDir(t: Task, dirfd: number, path: string): Inode | number {
+export function startDir(t: Task, dirfd: number, path: string): Path | number {
   if (path.startsWith("/") || dirfd === AT_FDCWD) return t.fs.cwd;
   const f = t.files.get(dirfd);
   if (!f) return -EBADF;
   if (!isDir(f.inode)) return -ENOTDIR;
-  return f.inode;
+  return f.at ?? t.nsproxy.mnt.toPath(f.inode);
 }
 
-/** Resolves (dirfd, path) as the *at() calls do; AT_EMPTY_PATH with "" names dirfd itself. */
-export function lookupAt(t: Task, k: Kernel, dirfd: number, path: string, follow: boolean, emptyPath = false, cred: FsCred = t.cred): Inode | number {
+/** Resolves (dirfd, path) as the *at() calls do, to a place in the caller's mount namespace; AT_EMPTY_PATH with "" names dirfd itself. */
+export function lookupPathAt(t: Task, dirfd: number, path: string, follow: boolean, emptyPath = false, cred: FsCred = t.cred): Path | number {
   if (path === "" && emptyPath) {
     if (dirfd === AT_FDCWD) return t.fs.cwd;
     const f = t.files.get(dirfd);
-    return f ? f.inode : -EBADF;
+    return f ? f.at ?? t.nsproxy.mnt.toPath(f.inode) : -EBADF;
   }
   const dir = startDir(t, dirfd, path);
   if (typeof dir === "number") return dir;
-  const r = k.vfs.resolve(t.fs.root, dir, path, follow, cred);
+  const r = t.nsproxy.mnt.resolve(t.fs.root, dir, path, follow, cred);
+  return typeof r === "number" ? r : r.path;
+}
+
+/** lookupPathAt's inode. */
+export function lookupAt(t: Task, _k: Kernel, dirfd: number, path: string, follow: boolean, emptyPath = false, cred: FsCred = t.cred): Inode | number {
+  const r = lookupPathAt(t, dirfd, path, follow, emptyPath, cred);
   return typeof r === "number" ? r : r.inode;
 }
 
 /** Resolves the directory part of (dirfd, path): the directory and the last name. */
-export function parentAt(t: Task, k: Kernel, dirfd: number, path: string): ParentLookup | number {
+export function parentAt(t: Task, _k: Kernel, dirfd: number, path: string): ParentLookup | number {
   const dir = startDir(t, dirfd, path);
   if (typeof dir === "number") return dir;
-  return k.vfs.resolveParent(t.fs.root, dir, path, t.cred);
+  return t.nsproxy.mnt.resolveParent(t.fs.root, dir, path, t.cred);
 }
 
 // ---- stat ----
@@ -170,27 +177,34 @@ export function sysOpenat(t: Task, a: Args, k: Kernel): number { return openAt(t
 /** creat(2): open(O_CREAT|O_WRONLY|O_TRUNC). */
 export function sysCreat(t: Task, a: Args, k: Kernel): number { return openAt(t, k, AT_FDCWD, a.u(0), O_CREAT | O_WRONLY | O_TRUNC, a.u(1)); }
 
-/** Finds or makes the file O_CREAT names; [inode, created]. */
-function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: number, mode: number): [Inode, boolean] | number {
+/** Finds or makes the file O_CREAT names; [place, created]. */
+function openCreate(t: Task, k: Kernel, dirfd: number, path: string, flags: number, mode: number, links = 0): [Path, boolean] | number {
   const p = parentAt(t, k, dirfd, path);
   if (typeof p === "number") return p;
   if (p.name === "" || p.name === "." || p.name === "..") return -EISDIR;
-  const existing = k.vfs.child(p.dir, p.name);
+  const existing = t.nsproxy.mnt.child(p.dir, p.name);
   if (!existing) {
     if (p.trailingSlash) return -EISDIR;
+    if (p.at.mnt.readOnly) return -EROFS;
     const e = permission(p.dir, MAY_EXEC, t.cred);
     if (e < 0) return e;
-    const made = vfsCreate(k.vfs, p.dir, p.name, { mode: S_IFREG | (mode & ~t.fs.umask & 0o7777), uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
-    return typeof made === "number" ? made : [made, true];
+    const made = vfsCreate(t.nsproxy.mnt, p.dir, p.name, { mode: S_IFREG | (mode & ~t.fs.umask & 0o7777), uid: t.cred.fsuid, gid: t.cred.fsgid }, t.cred);
+    return typeof made === "number" ? made : [{ mnt: p.at.mnt, inode: made }, true];
   }
   if (flags & O_EXCL) return -EEXIST;
   if (isLink(existing)) {
     if (flags & O_NOFOLLOW) return -ELOOP;
-    const r = lookupAt(t, k, dirfd, path, true);
-    return typeof r === "number" ? r : [r, false];
+    const r = lookupPathAt(t, dirfd, path, true);
+    if (r !== -ENOENT) return typeof r === "number" ? r : [r, false];
+    // A dangling symlink: O_CREAT makes the file it names (open(2)), through at most 40 links.
+    if (links >= 40) return -ELOOP;
+    const target = existing.readlink();
+    const slash = path.lastIndexOf("/");
+    const next = target.startsWith("/") || slash < 0 ? target : `${path.slice(0, slash + 1)}${target}`;
+    return openCreate(t, k, dirfd, next, flags, mode, links + 1);
   }
   if (isDir(existing)) return -EISDIR;
-  return [existing, false];
+  return [{ mnt: p.at.mnt, inode: existing }, false];
 }
 
 function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: number, mode: number): number {
@@ -199,18 +213,21 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
   if ((flags & O_TMPFILE) === O_TMPFILE) return openTmpfile(t, k, dirfd, path, flags, mode);
   // Access mode 3 opens for neither reading nor writing (ioctl only) but is checked as both.
   const acc = flags & O_ACCMODE;
-  let i: Inode;
+  let at: Path;
   let created = false;
   if ((flags & O_CREAT) && !(flags & O_PATH)) {
     const r = openCreate(t, k, dirfd, path, flags, mode);
     if (typeof r === "number") return r;
-    [i, created] = r;
+    [at, created] = r;
   } else {
-    const r = lookupAt(t, k, dirfd, path, !(flags & O_NOFOLLOW));
+    const r = lookupPathAt(t, dirfd, path, !(flags & O_NOFOLLOW));
     if (typeof r === "number") return r;
-    i = r;
-    if (isLink(i) && !(flags & O_PATH)) return -ELOOP;
+    at = r;
+    if (isLink(at.inode) && !(flags & O_PATH)) return -ELOOP;
   }
+  let i = at.inode;
+  // A read-only mount (MS_RDONLY) refuses to open its files for writing (mnt_want_write): EROFS.
+  if (at.mnt.readOnly && !(flags & O_PATH) && isReg(i) && (acc !== O_RDONLY || (flags & O_TRUNC))) return -EROFS;
   if ((flags & O_DIRECTORY) && !isDir(i)) return -ENOTDIR;
   if (!(flags & O_PATH)) {
     const writes = acc !== O_RDONLY;
@@ -222,26 +239,40 @@ function openAt(t: Task, k: Kernel, dirfd: number, pathPtr: number, flags: numbe
       if (e < 0) return e;
     }
     const kind = i.mode & S_IFMT;
-    // Devices without a driver, sockets, and FIFOs until named pipes are wired to pipe.ts.
-    if ((kind === S_IFCHR || kind === S_IFIFO || kind === S_IFSOCK) && !i.device) return -ENXIO;
+    // A named pipe opens its pipe (fifo.ts), possibly waiting for the other end.
+    if (kind === S_IFIFO && !i.device) {
+      const f = openFifo(t, k, i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY), path);
+      if (typeof f === "number") return f;
+      const fd = t.files.install(f, (flags & O_CLOEXEC) !== 0);
+      if (fd < 0) f.onRelease?.();
+      return fd;
+    }
+    // Devices without a driver, and sockets.
+    if ((kind === S_IFCHR || kind === S_IFSOCK) && !i.device) return -ENXIO;
     // Terminal drivers choose the inode opened (a new pty master for /dev/ptmx, the controlling tty for /dev/tty).
     if (kind === S_IFCHR && i.device?.open) {
       const o = i.device.open(t, k, flags);
       if (typeof o === "number") return o;
       i = o;
     }
-    if ((writes || (flags & O_TRUNC)) && kind === S_IFREG && !i.write) return -EROFS;
+    if ((writes || (flags & O_TRUNC)) && kind === S_IFREG) {
+      if (!i.write || i.readOnly) return -EROFS;
+      // overlayfs copies a file up when it is opened for writing, before any write (ovl_open).
+      const e = i.prepareWrite?.() ?? 0;
+      if (e < 0) return e;
+    }
     if ((flags & O_TRUNC) && kind === S_IFREG && !created) {
       const e = setattr(i, { size: 0 });
       if (e < 0) return e;
     }
   }
-  return installFile(t, i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW), path, (flags & O_CLOEXEC) !== 0);
+  return installFile(t, i, flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_CLOEXEC | O_NOFOLLOW), path, (flags & O_CLOEXEC) !== 0, i === at.inode ? at : null);
 }
 
 /** A new description for `i` in the lowest free descriptor; the inode knows it is open until the last close. */
-function installFile(t: Task, i: Inode, flags: number, path: string, cloexec: boolean): number {
+function installFile(t: Task, i: Inode, flags: number, path: string, cloexec: boolean, at: Path | null = null): number {
   const f = new OpenFile(i, flags, path);
+  f.at = at;
   if (t.cred.fsuid !== 0) f.unprivileged = { fsuid: t.cred.fsuid, fsgid: t.cred.fsgid, groups: [...t.cred.groups] };
   const fd = t.files.install(f, cloexec);
   if (fd < 0 || !i.open) return fd;
@@ -283,8 +314,9 @@ export function sysGetdents64(t: Task, a: Args, k: Kernel): number {
   if (!isDir(f.inode)) return -ENOTDIR;
   const buf = a.u(1), size = a.u(2);
   if (f.dirPos === 0 || !f.dirCache) {
-    const parent = k.vfs.up(f.inode, t.fs.root);
-    f.dirCache = [[".", f.inode], ["..", parent], ...k.vfs.entries(f.inode)];
+    const ns = t.nsproxy.mnt;
+    const here = f.at ?? ns.toPath(f.inode);
+    f.dirCache = [[".", f.inode], ["..", ns.up(here, t.fs.root).inode], ...ns.entries(here)];
   }
   const chunks: Uint8Array[] = [];
   let used = 0;
@@ -316,34 +348,34 @@ export function sysGetdents64(t: Task, a: Args, k: Kernel): number {
 
 /** getcwd(2) */
 export function sysGetcwd(t: Task, a: Args, k: Kernel): number {
-  const p = enc.encode(k.vfs.pathOf(t.fs.cwd, t.fs.root) + "\0");
+  const p = enc.encode(t.nsproxy.mnt.pathOf(t.fs.cwd, t.fs.root) + "\0");
   if (p.length > a.u(1)) return -ERANGE;
   const e = t.mm.copyOut(a.u(0), p);
   return e < 0 ? e : p.length;
 }
 
 /** The directory at user path `ptr` if the caller may search it (chdir and chroot both need that). */
-function searchableDir(t: Task, k: Kernel, ptr: number): Inode | number {
+function searchableDir(t: Task, ptr: number): Path | number {
   const path = userPath(t, ptr);
   if (typeof path === "number") return path;
-  const i = lookupAt(t, k, AT_FDCWD, path, true);
-  if (typeof i === "number") return i;
-  if (!isDir(i)) return -ENOTDIR;
-  const e = permission(i, MAY_EXEC, t.cred);
-  return e < 0 ? e : i;
+  const p = lookupPathAt(t, AT_FDCWD, path, true);
+  if (typeof p === "number") return p;
+  if (!isDir(p.inode)) return -ENOTDIR;
+  const e = permission(p.inode, MAY_EXEC, t.cred);
+  return e < 0 ? e : p;
 }
 
 /** chdir(2) */
-export function sysChdir(t: Task, a: Args, k: Kernel): number {
-  const i = searchableDir(t, k, a.u(0));
+export function sysChdir(t: Task, a: Args): number {
+  const i = searchableDir(t, a.u(0));
   if (typeof i === "number") return i;
   t.fs.cwd = i;
   return 0;
 }
 
 /** chroot(2): root only (CAP_SYS_CHROOT); the new root is per task, cwd unchanged as on Linux. */
-export function sysChroot(t: Task, a: Args, k: Kernel): number {
-  const i = searchableDir(t, k, a.u(0));
+export function sysChroot(t: Task, a: Args): number {
+  const i = searchableDir(t, a.u(0));
   if (typeof i === "number") return i;
   if (t.cred.euid !== 0) return -EPERM;
   t.fs.root = i;
@@ -357,7 +389,7 @@ export function sysFchdir(t: Task, a: Args): number {
   if (!isDir(f.inode)) return -ENOTDIR;
   const e = permission(f.inode, MAY_EXEC, t.cred);
   if (e < 0) return e;
-  t.fs.cwd = f.inode;
+  t.fs.cwd = f.at ?? t.nsproxy.mnt.toPath(f.inode);
   return 0;
 }
 
@@ -411,7 +443,14 @@ export function sysUmask(t: Task, a: Args): number {
 }
 
 /** fsync(2), fdatasync(2), syncfs(2): nothing is buffered. */
-export function sysFsync(t: Task, a: Args): number { return t.files.get(a.i(0)) ? 0 : -EBADF; }
+/**
+ * fsync(2), fdatasync(2), syncfs(2): the data is in memory already; where a
+ * store keeps the files (k.syncFs) a save starts, and a store that refused
+ * the last save for lack of space makes it ENOSPC: the data is not durable.
+ */
+export function sysFsync(t: Task, a: Args, k: Kernel): number { return t.files.get(a.i(0)) ? k.syncFs?.() ?? 0 : -EBADF; }
+/** sync(2): starts a save where a store keeps the files; it cannot fail (it returns void). */
+export function sysSync(_t: Task, _a: Args, k: Kernel): number { k.syncFs?.(); return 0; }
 
 
 /** Character devices get a synthetic stat; used by the machine for stdio. */
@@ -452,10 +491,3 @@ export function sysFstatfs(t: Task, a: Args, k: Kernel): number {
   if (!f) return -EBADF;
   return t.mm.copyOut(a.u(1), encodeStatfs(f.inode, k));
 }
-
-// ---- extended attributes ----
-
-/** getxattr(2) family: the trees of this issue carry no extended attributes. */
-export function sysGetxattr(): number { return -ENODATA; }
-/** listxattr(2) family: an empty list. */
-export function sysListxattr(): number { return 0; }

@@ -14,6 +14,7 @@ import { iovecs, fcntlLock, F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK
 import { readBlocking, writeBlocking, pipeOf, POLLIN, POLLOUT, POLLNVAL, POLLRDNORM, POLLWRNORM, POLLHUP, POLLERR } from "../pipe";
 import type { WaitQueue } from "../waitqueue";
 import { ptyRead, ptyWrite, ptyPoll, ptyIoctl } from "../tty/pty";
+import { sockRead, sockWrite, sockPoll, sockIoctl } from "./socket";
 
 /** close(2) */
 export function sysClose(t: Task, a: Args): number { return t.files.close(a.i(0)); }
@@ -49,12 +50,12 @@ export function sysWrite(t: Task, a: Args, k: Kernel): number {
   return pipeCheck(t, k, writeAny(t, k, f, data));
 }
 
-/** Terminals (tty/pty.ts) take the task for job control and their own blocking; pipes and the rest go through pipe.ts. */
+/** Terminals (tty/pty.ts) take the task for job control and their own blocking; sockets are recv/send (socket.ts); pipes and the rest go through pipe.ts. */
 function readAny(t: Task, k: Kernel, f: OpenFile, len: number): Uint8Array | number {
-  return f.readable ? ptyRead(t, k, f, len) ?? readBlocking(t, k, f, len) : -EBADF;
+  return f.readable ? ptyRead(t, k, f, len) ?? sockRead(t, k, f, len) ?? readBlocking(t, k, f, len) : -EBADF;
 }
 function writeAny(t: Task, k: Kernel, f: OpenFile, data: Uint8Array): number {
-  return f.writable ? ptyWrite(t, f, data) ?? writeBlocking(t, k, f, data) : -EBADF;
+  return f.writable ? ptyWrite(t, f, data) ?? sockWrite(t, k, f, data) ?? writeBlocking(t, k, f, data) : -EBADF;
 }
 
 const SIGPIPE = 13;
@@ -153,7 +154,8 @@ export function sysSendfile(t: Task, a: Args, k: Kernel): number {
   }
   const data = inp.pread(off, count);
   if (typeof data === "number") return data;
-  const n = data.length === 0 ? 0 : out.write(data);
+  // Through the blocking writers: a socket or pipe that is full makes sendfile wait (progress kept in t.sys.done), not fail with EAGAIN.
+  const n = data.length === 0 ? 0 : writeAny(t, k, out, data);
   if (n < 0) return pipeCheck(t, k, n);
   if (offPtr) {
     const b = new Uint8Array(8);
@@ -236,6 +238,8 @@ export function sysIoctl(t: Task, a: Args, k: Kernel): number {
   if (req === FIOCLEX) { e.cloexec = true; return 0; }
   if (req === FIONCLEX) { e.cloexec = false; return 0; }
   if (req === FIONBIO) return 0;
+  const sr = sockIoctl(t, e.file, req, arg);
+  if (sr !== null) return sr;
   const pr = ptyIoctl(t, k, e.file, req, arg);
   if (pr !== null) return pr;
   const tty = e.file.inode.device?.isTty === true;
@@ -286,6 +290,8 @@ export function sysIoctl(t: Task, a: Args, k: Kernel): number {
 function readiness(f: OpenFile): number {
   const tp = ptyPoll(f);
   if (tp) return tp[0];
+  const sp = sockPoll(f);
+  if (sp) return sp[0];
   const p = pipeOf(f.inode);
   if (p) return p.poll(f.readable);
   return (f.readable ? POLLIN | POLLRDNORM : 0) | (f.writable ? POLLOUT | POLLWRNORM : 0);
@@ -318,6 +324,8 @@ function pollFds(t: Task, k: Kernel, ptr: number, nfds: number, timeoutNs: bigin
         if (p) queues.push(p.wait);
         const tp = ptyPoll(f);
         if (tp) queues.push(tp[1]);
+        const sp = sockPoll(f);
+        if (sp) queues.push(sp[1]);
       }
     }
     v.setInt16(i * 8 + 6, rev, true);
@@ -375,6 +383,8 @@ function selectFds(t: Task, k: Kernel, nfds: number, sets: number[], timeoutNs: 
       if (p) queues.push(p.wait);
       const tp = ptyPoll(f);
       if (tp) queues.push(tp[1]);
+      const sp = sockPoll(f);
+      if (sp) queues.push(sp[1]);
       if (ok) { out[fd >> 3] |= 1 << (fd & 7); ready++; }
     }
     results.push(out);

@@ -2,7 +2,7 @@
 // filled by copying), munmap(2), mprotect(2), mremap(2), madvise(2).
 import type { Task } from "../task";
 import type { Args } from "./types";
-import { checkRange, pageUp, pageDown, TASK_SIZE } from "../mm/addrspace";
+import { type AddressSpace, checkRange, pageUp, pageDown, TASK_SIZE } from "../mm/addrspace";
 import { EINVAL, ENOMEM, EBADF, EACCES, ENODEV, EFAULT, EEXIST, EOPNOTSUPP } from "../errno";
 import { isReg } from "../fs/inode";
 
@@ -73,32 +73,52 @@ export function sysMprotect(t: Task, a: Args): number {
   return t.mm.protect(addr, addr + pageUp(len), prot);
 }
 
-const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
-/** mremap(2): shrink in place, grow in place when free, else move (MREMAP_MAYMOVE) by copying. */
+/**
+ * mremap(2): shrinks in place; grows in place when the pages after the
+ * mapping are free; else moves it (MREMAP_MAYMOVE) — to `new_address` with
+ * MREMAP_FIXED (whatever is mapped there goes), keeping the old range mapped
+ * and empty with MREMAP_DONTUNMAP. A move carries the page-table entries
+ * over (AddressSpace.move): no data is copied, shared memory stays shared.
+ */
 export function sysMremap(t: Task, a: Args): number {
-  const old = a.u(0), oldLen = pageUp(a.u(1)), newLen = pageUp(a.u(2)), flags = a.i(3);
+  const old = a.u(0), oldLen = pageUp(a.u(1)), newLen = pageUp(a.u(2)), flags = a.i(3), fixedAt = a.u(4);
   if (old % 4096 !== 0 || newLen === 0 || (flags & ~7)) return -EINVAL;
-  if (flags & MREMAP_FIXED) return -EINVAL;
-  const v = t.mm.find(old);
-  if (!v || old + oldLen > v.end) return -EFAULT;
-  if (newLen <= oldLen) {
-    if (newLen < oldLen) t.mm.unmap(old + newLen, old + oldLen);
+  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+  if (flags & MREMAP_DONTUNMAP && oldLen !== newLen) return -EINVAL;
+  const mm = t.mm;
+  const v = mm.find(old);
+  // The old range must lie in one mapping (vma_to_resize).
+  if (!v || old + oldLen > v.end || oldLen === 0) return -EFAULT;
+  if (flags & MREMAP_DONTUNMAP && v.shared) return -EINVAL;
+  if (flags & MREMAP_FIXED) {
+    if (fixedAt % 4096 !== 0 || fixedAt + newLen > TASK_SIZE) return -EINVAL;
+    if (fixedAt < old + oldLen && old < fixedAt + newLen) return -EINVAL;
+    mm.unmap(fixedAt, fixedAt + newLen);
+    return moveMapping(mm, old, oldLen, newLen, fixedAt, (flags & MREMAP_DONTUNMAP) !== 0);
+  }
+  if (newLen <= oldLen && !(flags & MREMAP_DONTUNMAP)) {
+    if (newLen < oldLen) mm.unmap(old + newLen, old + oldLen);
     return old;
   }
   const end = old + oldLen;
-  if (v.end === end && t.mm.findFree(newLen - oldLen, end) === end) {
-    t.mm.map(end, old + newLen, v.prot, v.name, v.shared);
+  if (!(flags & MREMAP_DONTUNMAP) && v.end === end && mm.findFree(newLen - oldLen, end) === end) {
+    v.end = old + newLen; // the pages after are free: the mapping just grows (demand-zero pages)
     return old;
   }
   if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
-  const dst = t.mm.findFree(newLen, 0);
+  const dst = mm.findFree(newLen, 0);
   if (dst < 0) return -ENOMEM;
-  const bytes = t.mm.copyIn(old, oldLen);
-  if (!bytes) return -EFAULT;
-  t.mm.map(dst, dst + newLen, v.prot, v.name);
-  t.mm.poke(dst, bytes);
-  t.mm.unmap(old, old + oldLen);
+  return moveMapping(mm, old, oldLen, newLen, dst, (flags & MREMAP_DONTUNMAP) !== 0);
+}
+
+/** Moves [old, old + oldLen) to `dst` and sizes it to newLen there (shrinking first, growing after). */
+function moveMapping(mm: AddressSpace, old: number, oldLen: number, newLen: number, dst: number, keepOld: boolean): number {
+  if (newLen < oldLen) { mm.unmap(old + newLen, old + oldLen); oldLen = newLen; }
+  mm.move(old, oldLen, dst, keepOld);
+  // The destination range is free: the moved mapping grows there (demand-zero pages).
+  mm.find(dst)!.end = dst + newLen;
   return dst;
 }
 

@@ -39,11 +39,15 @@ function processOf(t: Task, k: Kernel, pid: number): Task | null {
 }
 
 /** getpgrp(2) */
-export const sysGetpgrp = (t: Task): number => t.group.pgid;
+export const sysGetpgrp = (t: Task): number => pgidSeenBy(t, t);
+/** A process group id as the caller's PID namespace numbers it: 0 when it was set in another namespace (an init's inherited group). */
+function pgidSeenBy(t: Task, p: Task): number {
+  return (p.group.pgidNs ?? null) === (t.nsproxy.pid.parent ? t.nsproxy.pid : null) ? p.group.pgid : 0;
+}
 /** getpgid(2) */
 export function sysGetpgid(t: Task, a: Args, k: Kernel): number {
   const p = processOf(t, k, a.i(0));
-  return p ? p.group.pgid : -ESRCH;
+  return p ? pgidSeenBy(t, p) : -ESRCH;
 }
 /** getsid(2) */
 export function sysGetsid(t: Task, a: Args, k: Kernel): number {
@@ -62,16 +66,18 @@ export function sysSetpgid(t: Task, a: Args, k: Kernel): number {
   if (g.parent === t.group && g.sid !== t.group.sid) return -EPERM;
   if (g.sid === p.vpid) return -EPERM; // a session leader cannot move
   const target = pgid === 0 ? p.vpid : pgid;
-  if (target !== p.vpid && !k.processGroup(target).some((x) => x.group.sid === t.group.sid)) return -EPERM;
+  if (target !== p.vpid && !k.processGroup(target, t.nsproxy.pid).some((x) => x.group.sid === t.group.sid)) return -EPERM;
   g.pgid = target;
+  g.pgidNs = t.nsproxy.pid.parent ? t.nsproxy.pid : null;
   return 0;
 }
 
 /** setsid(2): a new session and group led by the caller, unless it already leads a group. */
 export function sysSetsid(t: Task, _a: Args, k: Kernel): number {
   const pid = t.vpid;
-  if (t.group.pgid === pid || k.processGroup(pid).length > 0) return -EPERM;
+  if ((t.group.pgid === pid && pgidSeenBy(t, t) === pid) || k.processGroup(pid, t.nsproxy.pid).length > 0) return -EPERM;
   t.group.sid = t.group.pgid = pid;
+  t.group.pgidNs = t.nsproxy.pid.parent ? t.nsproxy.pid : null;
   return pid;
 }
 
@@ -161,7 +167,7 @@ export const UTS_VERSION = "#1 SMP PREEMPT_DYNAMIC Hako";
 /** uname(2) */
 export function sysUname(t: Task, a: Args, k: Kernel): number {
   const b = new Uint8Array(65 * 6);
-  ["Linux", k.uts.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", k.uts.domainname].forEach((s, i) => b.set(utsField(s), i * 65));
+  ["Linux", t.nsproxy.uts.hostname, UTS_RELEASE, UTS_VERSION, "x86_64", t.nsproxy.uts.domainname].forEach((s, i) => b.set(utsField(s), i * 65));
   return t.mm.copyOut(a.u(0), b);
 }
 
@@ -277,7 +283,7 @@ function setUts(t: Task, a: Args, k: Kernel, field: "hostname" | "domainname"): 
   const raw = t.mm.copyIn(a.u(0), len);
   if (!raw) return -EFAULT;
   const z = raw.indexOf(0);
-  k.uts[field] = new TextDecoder().decode(z < 0 ? raw : raw.subarray(0, z));
+  t.nsproxy.uts[field] = new TextDecoder().decode(z < 0 ? raw : raw.subarray(0, z));
   return 0;
 }
 

@@ -159,7 +159,7 @@ function mayKill(t: Task, target: Task, sig: number): boolean {
 function killProcess(t: Task, target: Task, sig: number): number {
   if (!mayKill(t, target, sig)) return -EPERM;
   if (sig !== 0 && target.exitStatus === null) {
-    sendSignal(target, { signo: sig, code: SI_USER, pid: t.vpid, uid: t.cred.uid });
+    sendSignal(target, { signo: sig, code: SI_USER, pid: t.vpid, uid: t.cred.uid }, false, t);
   }
   return 0;
 }
@@ -177,8 +177,11 @@ export function sysKill(t: Task, a: Args, k: Kernel): number {
     return killProcess(t, target.group.leader, sig);
   }
   let targets: Task[];
-  if (pid === -1) targets = k.tasks().filter((p) => p.group !== t.group && k.taskByPid(t, 1) !== p && !p.group.zombie);
-  else targets = k.processGroup(pid === 0 ? t.group.pgid : -pid);
+  // kill(-1) reaches every process the caller's PID namespace can see; a group id is a number of that namespace.
+  if (pid === -1) targets = k.tasks().filter((p) => p.group !== t.group && k.taskByPid(t, 1) !== p && !p.group.zombie && t.nsproxy.pid.pidOf(p) > 0);
+  else targets = pid === 0
+    ? k.processGroup(t.group.pgid).filter((p) => p.group.pgidNs === t.group.pgidNs)
+    : k.processGroup(-pid, t.nsproxy.pid);
   if (!targets.length) return -ESRCH;
   let ok = false, err = 0;
   for (const p of targets) {
@@ -193,7 +196,7 @@ function killThread(t: Task, target: Task | null, tgid: number, sig: number): nu
   if (!target || target.exitStatus !== null) return -ESRCH;
   if (tgid > 0 && t.nsproxy.pid.pidOf(target.group.leader) !== tgid) return -ESRCH;
   if (!mayKill(t, target, sig)) return -EPERM;
-  if (sig !== 0) sendSignal(target, { signo: sig, code: SI_TKILL, pid: t.vpid, uid: t.cred.uid }, true);
+  if (sig !== 0) sendSignal(target, { signo: sig, code: SI_TKILL, pid: t.vpid, uid: t.cred.uid }, true, t);
   return 0;
 }
 
@@ -303,7 +306,7 @@ export function sysRtSigqueueinfo(t: Task, a: Args, k: Kernel): number {
   const info = userSigInfo(t, sig, a.u(2), target);
   if (typeof info === "number") return info;
   if (!mayKill(t, target, sig)) return -EPERM;
-  if (sig !== 0) sendSignal(target.group.leader, info);
+  if (sig !== 0) sendSignal(target.group.leader, info, false, t);
   return 0;
 }
 
@@ -316,7 +319,7 @@ export function sysRtTgsigqueueinfo(t: Task, a: Args, k: Kernel): number {
   const info = userSigInfo(t, sig, a.u(3), target);
   if (typeof info === "number") return info;
   if (!mayKill(t, target, sig)) return -EPERM;
-  if (sig !== 0) sendSignal(target, info, true);
+  if (sig !== 0) sendSignal(target, info, true, t);
   return 0;
 }
 

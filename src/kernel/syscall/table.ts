@@ -6,12 +6,19 @@
 // in the family files next to it.
 import type { Handler } from "./types";
 import * as fs from "./fs";
+import * as xattr from "./xattr";
 import * as io from "./io";
 import * as proc from "./proc";
 import * as mm from "./mm";
 import * as time from "./time";
 import * as sig from "./signal";
 import * as pipe from "../pipe";
+import * as reboot from "./reboot";
+import * as restart from "../signal/restart";
+import * as sock from "./socket";
+import * as mount from "./mount";
+import * as ns from "./ns";
+import * as syslog from "./syslog";
 
 export type Status = "full" | "partial" | "unsupported";
 
@@ -103,7 +110,7 @@ const IMPL: Record<string, Impl> = {
   access: [fs.sysAccess, "full"],
   faccessat: [fs.sysFaccessat, "full"],
   faccessat2: [fs.sysFaccessat2, "full"],
-  ioctl: [io.sysIoctl, "partial", "termios queries on tty devices, FIONREAD, FIOCLEX; ENOTTY otherwise"],
+  ioctl: [io.sysIoctl, "partial", "termios queries on tty devices, FIONREAD, FIOCLEX, the SIOCGIF*/SIOCSIF* device ioctls on sockets; ENOTTY otherwise"],
   fcntl: [io.sysFcntl, "partial", "record locks are kept and conflict, but F_SETLKW cannot wait yet (EDEADLK); no leases, owners or seals"],
   dup: [io.sysDup, "full"],
   dup2: [io.sysDup2, "full"],
@@ -115,12 +122,18 @@ const IMPL: Record<string, Impl> = {
   readlink: [fs.sysReadlink, "full"],
   readlinkat: [fs.sysReadlinkat, "full"],
   umask: [fs.sysUmask, "full"],
-  getxattr: [fs.sysGetxattr, "partial", "no extended attributes: ENODATA"],
-  lgetxattr: [fs.sysGetxattr, "partial", "no extended attributes: ENODATA"],
-  fgetxattr: [fs.sysGetxattr, "partial", "no extended attributes: ENODATA"],
-  listxattr: [fs.sysListxattr, "partial", "no extended attributes: empty list"],
-  llistxattr: [fs.sysListxattr, "partial", "no extended attributes: empty list"],
-  flistxattr: [fs.sysListxattr, "partial", "no extended attributes: empty list"],
+  setxattr: [xattr.sysSetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  lsetxattr: [xattr.sysLsetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  fsetxattr: [xattr.sysFsetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  getxattr: [xattr.sysGetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  lgetxattr: [xattr.sysLgetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  fgetxattr: [xattr.sysFgetxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  listxattr: [xattr.sysListxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  llistxattr: [xattr.sysLlistxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  flistxattr: [xattr.sysFlistxattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  removexattr: [xattr.sysRemovexattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  lremovexattr: [xattr.sysLremovexattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
+  fremovexattr: [xattr.sysFremovexattr, "partial", "user., trusted. (root) and security. on tmpfs and the overlay (which hides trusted.overlay.*); other filesystems EOPNOTSUPP; no system.posix_acl_*"],
   fadvise64: [io.sysFadvise64, "full"],
   flock: [io.sysFlock, "partial", "one process: every lock is granted"],
   close_range: [io.sysCloseRange, "full"],
@@ -133,7 +146,7 @@ const IMPL: Record<string, Impl> = {
   fsync: [fs.sysFsync, "full"],
   fdatasync: [fs.sysFsync, "full"],
   syncfs: [fs.sysFsync, "full"],
-  sync: [() => 0, "full"],
+  sync: [fs.sysSync, "full"],
   ftruncate: [fs.sysFtruncate, "full"],
   truncate: [fs.sysTruncate, "full"],
   mkdir: [fs.sysMkdir, "full"],
@@ -164,12 +177,15 @@ const IMPL: Record<string, Impl> = {
   utimes: [fs.sysUtimes, "full"],
   utime: [fs.sysUtime, "full"],
   chroot: [fs.sysChroot, "full"],
+  mount: [mount.sysMount, "partial", "types from fs/fstypes.ts (tmpfs, proc, devtmpfs, devpts, and those other modules register); MS_BIND/MS_REC, MS_REMOUNT, MS_MOVE; propagation types recorded and shown in mountinfo but never propagated; no block devices"],
+  umount2: [mount.sysUmount2, "partial", "MNT_FORCE is the same as without it; MNT_EXPIRE always EAGAIN"],
+  pivot_root: [mount.sysPivotRoot, "full"],
   fallocate: [fs.sysFallocate, "partial", "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP"],
   brk: [mm.sysBrk, "full"],
   mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],
   munmap: [mm.sysMunmap, "full"],
   mprotect: [mm.sysMprotect, "partial", "no PROT_GROWSDOWN/PROT_GROWSUP"],
-  mremap: [mm.sysMremap, "partial", "no MREMAP_FIXED/MREMAP_DONTUNMAP; moves copy the data"],
+  mremap: [mm.sysMremap, "partial", "pages added to a MAP_SHARED anonymous mapping by growing it are not shared with other processes"],
   madvise: [mm.sysMadvise, "partial", "advice ignored except MADV_DONTNEED on anonymous memory"],
   msync: [mm.sysMemNoop, "full"],
   mlock: [mm.sysMemNoop, "full"],
@@ -183,6 +199,7 @@ const IMPL: Record<string, Impl> = {
   gettid: [proc.sysGettid, "full"],
   getppid: [proc.sysGetppid, "full"],
   getuid: [proc.sysGetuid, "full"],
+  syslog: [syslog.sysSyslog, "partial", "the kernel log (OOM kills); SYSLOG_ACTION_READ does not wait for new messages"],
   geteuid: [proc.sysGeteuid, "full"],
   getgid: [proc.sysGetgid, "full"],
   getegid: [proc.sysGetegid, "full"],
@@ -220,7 +237,21 @@ const IMPL: Record<string, Impl> = {
   rseq: [null, "unsupported", "glibc tolerates ENOSYS"],
   execve: [proc.sysExecve, "partial", "static ELF and #! scripts; no ELF interpreter yet"],
   execveat: [proc.sysExecveat, "partial", "a dirfd-relative path uses the path the directory was opened with"],
-  clone: [proc.sysClone, "partial", "no namespace flags (issue 5), CLONE_PIDFD or ptrace"],
+  clone: [proc.sysClone, "partial", "CLONE_NEWNS/NEWUTS/NEWIPC/NEWNET/NEWPID/NEWCGROUP; CLONE_NEWUSER is EINVAL (no user namespaces); no CLONE_PIDFD or ptrace"],
+  unshare: [ns.sysUnshare, "partial", "CLONE_NEWNS/NEWUTS/NEWIPC/NEWNET/NEWPID/NEWCGROUP, CLONE_FS, CLONE_FILES; CLONE_NEWUSER and CLONE_NEWTIME are EINVAL"],
+  setns: [ns.sysSetns, "partial", "fds of /proc/PID/ns/* files (not pidfds); user and time namespaces cannot be joined"],
+  shmget: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  shmat: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  shmctl: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  shmdt: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semget: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semop: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semctl: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  semtimedop: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgget: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgsnd: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgrcv: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
+  msgctl: [null, "unsupported", "SysV IPC is ENOSYS; IPC namespaces (CLONE_NEWIPC) exist with their identity only"],
   clone3: [proc.sysClone3, "unsupported", "glibc falls back to clone"],
   fork: [proc.sysFork, "full"],
   vfork: [proc.sysVfork, "full"],
@@ -229,7 +260,25 @@ const IMPL: Record<string, Impl> = {
   futex: [proc.sysFutex, "partial", "WAIT/WAKE and their BITSET forms; no requeue, WAKE_OP or PI"],
   pipe: [pipe.sysPipe, "full"],
   pipe2: [pipe.sysPipe2, "partial", "no O_DIRECT packet mode"],
+
+  socket: [sock.sysSocket, "partial", "AF_NETLINK (NETLINK_ROUTE), AF_INET/AF_INET6 UDP, TCP (over lo, dual stack) and raw ICMP (root); AF_UNIX EAFNOSUPPORT, other raw protocols EPROTONOSUPPORT, unprivileged ping sockets EACCES for now"],
+  socketpair: [sock.sysSocketpair, "partial", "no AF_UNIX yet: EAFNOSUPPORT (EOPNOTSUPP for inet and netlink, as Linux)"],
+  bind: [sock.sysBind, "full"],
+  connect: [sock.sysConnect, "partial", "TCP over lo connects at once (EINPROGRESS when non-blocking); only the namespace's own addresses are reachable"],
+  listen: [sock.sysListen, "full"],
+  accept: [sock.sysAccept, "full"],
+  accept4: [sock.sysAccept4, "full"],
+  getsockname: [sock.sysGetsockname, "full"],
+  getpeername: [sock.sysGetpeername, "full"],
+  sendto: [sock.sysSendto, "partial", "netlink requests to the kernel, UDP/TCP/ICMP over lo; no MSG_OOB"],
+  recvfrom: [sock.sysRecvfrom, "partial", "MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, SO_RCVTIMEO; no MSG_OOB, MSG_WAITALL returns what is there"],
+  sendmsg: [sock.sysSendmsg, "partial", "no ancillary data (SCM_RIGHTS/SCM_CREDENTIALS ignored)"],
+  recvmsg: [sock.sysRecvmsg, "partial", "msg_flags reports MSG_TRUNC/MSG_CTRUNC; ancillary data only the ICMPv6 hop limit"],
+  shutdown: [sock.sysShutdown, "full"],
+  setsockopt: [sock.sysSetsockopt, "partial", "SO_SNDBUF/RCVBUF/RCVTIMEO/REUSEADDR and netlink's applied; other options recorded and returned by getsockopt"],
+  getsockopt: [sock.sysGetsockopt, "full"],
   sethostname: [proc.sysSethostname, "full"],
+  reboot: [reboot.sysReboot, "partial", "halt, power off and restart stop the machine (the host decides what a restart does); no RESTART2 argument, KEXEC or SW_SUSPEND"],
   setreuid: [proc.sysSetreuid, "partial", "no capability model: root may set any id"],
   setregid: [proc.sysSetregid, "partial", "no capability model: root may set any id"],
   setfsuid: [proc.sysSetfsuid, "full"],
@@ -241,8 +290,9 @@ const IMPL: Record<string, Impl> = {
   clock_getres: [time.sysClockGetres, "full"],
   gettimeofday: [time.sysGettimeofday, "full"],
   time: [time.sysTime, "full"],
-  nanosleep: [time.sysNanosleep, "partial", "never interrupted: no signal delivery yet"],
-  clock_nanosleep: [time.sysClockNanosleep, "partial", "never interrupted: no signal delivery yet"],
+  nanosleep: [time.sysNanosleep, "full"],
+  clock_nanosleep: [time.sysClockNanosleep, "partial", "every clock sleeps on the monotonic one (a CLOCK_REALTIME relative sleep ignores clock changes, CPU-time clocks count wall time)"],
+  restart_syscall: [restart.sysRestartSyscall, "full"],
   times: [time.sysTimes, "partial", "user time only"],
   getrusage: [time.sysGetrusage, "partial", "user time only"],
 
@@ -260,8 +310,8 @@ const IMPL: Record<string, Impl> = {
   pause: [sig.sysPause, "full"],
   rt_sigtimedwait: [sig.sysRtSigtimedwait, "full"],
   alarm: [sig.sysAlarm, "full"],
-  setitimer: [sig.sysSetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF never fire"],
-  getitimer: [sig.sysGetitimer, "partial", "ITIMER_REAL; ITIMER_VIRTUAL and ITIMER_PROF never fire"],
+  setitimer: [sig.sysSetitimer, "partial", "ITIMER_VIRTUAL and ITIMER_PROF count the time spent in the CPU (kernel-model time is not charged to ITIMER_PROF)"],
+  getitimer: [sig.sysGetitimer, "partial", "ITIMER_VIRTUAL and ITIMER_PROF count the time spent in the CPU (kernel-model time is not charged to ITIMER_PROF)"],
 };
 
 /** One row per number 0..NAMES.length-1. */

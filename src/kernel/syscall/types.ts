@@ -2,12 +2,14 @@
 // kernel services it may use. Handlers return a non-negative result or a
 // negative errno; only the dispatcher writes RAX.
 import type { Task } from "../task";
+import type { PidNamespace } from "../task/pidns";
 import type { Vfs } from "../fs/vfs";
 import type { WaitQueue } from "../waitqueue";
 import type { AddressSpace } from "../mm/addrspace";
 import type { CloneArgs } from "../task/clone";
 import type { WaitRequest, WaitReport } from "../task/wait";
 import type { PipeFs } from "../pipe";
+import type { KernelLog } from "../klog";
 import { RDI, RSI, RDX, R10, R8, R9 } from "../regs-offsets";
 
 const ARG_OFFSETS = [RDI, RSI, RDX, R10, R8, R9];
@@ -60,12 +62,24 @@ export interface Kernel {
   /** The task numbered `pid` in `t`'s PID namespace. */
   taskByPid(t: Task, pid: number): Task | null;
   /** Live processes of a process group. */
-  processGroup(pgid: number): Task[];
+  processGroup(pgid: number, ns?: PidNamespace): Task[];
   /** Every process (thread-group leader), zombies included. */
   tasks(): Task[];
   futexQueue(mm: AddressSpace, addr: number, create: boolean): WaitQueue | null;
   futexWake(mm: AddressSpace, addr: number, n: number): number;
+  /** Stops the machine (reboot(2) in the root PID namespace): every task is killed. */
+  halt(how: "halt" | "poweroff" | "restart"): void;
+  /** C_A_D: whether Ctrl-Alt-Del restarts at once (else init gets SIGINT). */
+  cadReboots: boolean;
   readonly pipes: PipeFs;
+  /** The kernel log (syslog(2), dmesg). */
+  readonly klog: KernelLog;
+  /**
+   * Set where a store keeps the machine's files (the page's saved root,
+   * worker/persistence.ts): sync(2) and fsync(2) start a save at once, and
+   * answer -ENOSPC while the store refuses saves for lack of space.
+   */
+  syncFs?: () => number;
   readonly uts: { hostname: string; domainname: string };
   readonly hostname: string;
   readonly bootTimeMs: number;

@@ -16,13 +16,12 @@ import { RAX, RSP, FS_BASE, CR3, STATE_SIZE } from "../cpu";
 import { EINVAL, EAGAIN, ENOMEM } from "../errno";
 import type { Machine } from "../machine";
 import { WaitQueue } from "../waitqueue";
+import { copyNamespaces, CLONE_NEWPID } from "./nsproxy";
 
 export const CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
   CLONE_PTRACE = 0x2000, CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_NEWNS = 0x20000,
   CLONE_SYSVSEM = 0x40000, CLONE_SETTLS = 0x80000, CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000,
   CLONE_DETACHED = 0x400000, CLONE_UNTRACED = 0x800000, CLONE_CHILD_SETTID = 0x1000000, CLONE_IO = 0x80000000;
-/** CLONE_NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME: issue 5. */
-const CLONE_NAMESPACES = 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80;
 
 export interface CloneArgs {
   flags: number;
@@ -51,11 +50,19 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
   const f = a.flags;
   if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND)) return -EINVAL;
   if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return -EINVAL;
-  if (f & CLONE_NAMESPACES) return -EINVAL;
+  // New namespaces (task/nsproxy.ts): not with a shared fs context (CLONE_NEWNS) or as a thread (CLONE_NEWPID, or
+  // after unshare(CLONE_NEWPID): a thread cannot live in another PID namespace than its process).
+  if ((f & CLONE_NEWNS) && (f & CLONE_FS)) return -EINVAL;
+  if ((f & CLONE_THREAD) && ((f & CLONE_NEWPID) || t.nsproxy.pidForChildren !== t.nsproxy.pid)) return -EINVAL;
+  // The low byte is the exit signal, so CLONE_NEWTIME (0x80) cannot be asked through clone(2).
+  const nsp = copyNamespaces(t, f & ~0xff);
+  if (typeof nsp === "number") return nsp;
   if (f & CLONE_PIDFD) return -EINVAL;
   const nproc = t.rlimits.get(6 /* RLIMIT_NPROC */)?.[0] ?? Infinity;
   if (!(f & CLONE_THREAD) && t.cred.uid !== 0 && m.processCount(t.cred.uid) >= nproc) return -EAGAIN;
   if (m.taskCount() >= m.maxTasks) return -EAGAIN;
+  // pids.max of the caller's cgroup and its ancestors (cgroup/pids.ts).
+  if (t.cgroup && !t.cgroup.hierarchy.canFork(t)) return -EAGAIN;
 
   const statePa = m.mem.alloc();
   if (statePa < 0) return -ENOMEM;
@@ -72,9 +79,12 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
   const files = f & CLONE_FILES ? t.files : t.files.clone();
   if (f & CLONE_FILES) files.users++;
   const fs = f & CLONE_FS ? t.fs : { ...t.fs };
+  if (nsp.mnt !== t.nsproxy.mnt) { fs.root = nsp.mnt.translate(fs.root); fs.cwd = nsp.mnt.translate(fs.cwd); }
   const tid = m.newTid();
-  const c = new Task(tid, 0, { ...t.cred, groups: [...t.cred.groups] }, fs, files, mm, regs, { ...t.nsproxy }, t.waker);
-  const pids = t.nsproxy.pid.alloc(c);
+  const c = new Task(tid, 0, { ...t.cred, groups: [...t.cred.groups] }, fs, files, mm, regs,
+    { ...nsp, pid: nsp.pidForChildren }, t.waker);
+  // The child is numbered in the namespace for the caller's children (a new one with CLONE_NEWPID: it is its init).
+  const pids = nsp.pidForChildren.alloc(c);
   if (typeof pids === "number") {
     m.mem.release(statePa);
     if (f & CLONE_VM) mm.users--; else mm.destroy();
@@ -82,6 +92,8 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
     return pids;
   }
   c.pids = pids;
+  // The child is born in the caller's cgroup (cgroup/hierarchy.ts).
+  t.cgroup?.hierarchy.forked(t, c, (f & CLONE_VM) !== 0);
   c.comm = t.comm; c.exe = t.exe; c.argv = t.argv; c.env = t.env;
   c.personality = t.personality;
   c.rlimits = new Map([...t.rlimits].map(([k, v]) => [k, [v[0], v[1]]]));
@@ -99,6 +111,7 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
     g.parent = parent;
     parent?.children.add(g);
     g.pgid = t.group.pgid;
+    g.pgidNs = t.group.pgidNs;
     g.sid = t.group.sid;
     g.exitSignal = f & 0xff;
     c.group = g;
@@ -109,7 +122,7 @@ export function cloneTask(m: Machine, t: Task, a: CloneArgs): number {
   if (f & CLONE_PARENT_SETTID && t.mm.copyOut(a.parentTid, u32(vpid)) < 0) { /* Linux ignores a bad pointer here */ }
   if (f & CLONE_CHILD_SETTID) c.setChildTid = a.childTid;
   if (f & CLONE_CHILD_CLEARTID) c.clearChildTid = a.childTid;
-  if (c.setChildTid && c.mm.copyOut(c.setChildTid, u32(vpid)) < 0) { /* as Linux: ignored */ }
+  if (c.setChildTid && c.mm.copyOut(c.setChildTid, u32(c.vtid)) < 0) { /* as Linux: ignored */ }
   m.addTask(c);
   if (f & CLONE_VFORK) {
     // The parent sleeps until the child execs or exits (mm_release); then clone returns the pid.

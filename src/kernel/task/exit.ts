@@ -11,6 +11,7 @@
 import type { Task, ThreadGroup } from "../task";
 import type { Machine } from "../machine";
 import { notifyParentOfExit } from "../signal/queue";
+import { sessionLeaderExited } from "../tty/tty";
 
 const SIGKILL = 9;
 const SA_NOCLDWAIT = 2n;
@@ -20,6 +21,7 @@ export function exitThread(m: Machine, t: Task, ws: number): void {
   if (t.exitStatus !== null) return;
   t.exitStatus = ws;
   m.sched.remove(t);
+  t.cgroup?.hierarchy.exited(t);
   if (t.clearChildTid) {
     // set_tid_address(2): write 0 and wake one futex waiter, only when the memory lives on.
     if (t.mm.users > 1 && t.mm.copyOut(t.clearChildTid, new Uint8Array(4)) === 0) m.futexWake(t.mm, t.clearChildTid, 1);
@@ -50,10 +52,13 @@ export function releaseVfork(t: Task): void {
 }
 
 function processExit(m: Machine, g: ThreadGroup): void {
+  sessionLeaderExited(g.leader);
   const ns = g.leader.nsproxy.pid;
   const init = ns.init;
   if (init && init.group === g) {
-    // The namespace's init is gone: everything else in it dies.
+    // The namespace's init is gone: everything else in it dies, and nothing new may enter a child namespace
+    // (fork: ENOMEM). The root namespace lives on: the host starts new processes in it.
+    if (ns.parent) ns.dead = true;
     for (const o of ns.all()) if (o.group !== g && o.exitStatus === null) exitGroup(m, o, SIGKILL);
   }
   for (const c of [...g.children]) {
@@ -65,6 +70,7 @@ function processExit(m: Machine, g: ThreadGroup): void {
   }
   g.zombie = true;
   notifyParent(m, g);
+  m.onProcessExit?.(g);
 }
 
 /** Tells the parent of zombie `g` (wake wait4, exit signal), or reaps it when nobody will wait. */

@@ -33,6 +33,20 @@ export function controllingTty(t: Task): Tty | null {
   return tty && tty.session === t.group.sid && !tty.hungUp ? tty : null;
 }
 
+/**
+ * disassociate_ctty(1): a session leader's process ended. Its controlling
+ * terminal (a pty here) sends SIGHUP to its foreground group and belongs to
+ * no session any more, so a new session leader can acquire it (the next
+ * login on a console).
+ */
+export function sessionLeaderExited(t: Task): void {
+  if (t.group.sid !== t.vpid) return;
+  const tty = controllingTty(t);
+  if (!tty) return;
+  if (tty.pgrp) tty.signalGroup(tty.pgrp, SIGHUP);
+  tty.disassociate();
+}
+
 /** Whether `sig` is ignored or blocked by `t` (then job-control signals are not sent). */
 function ignoredOrBlocked(t: Task, sig: number): boolean {
   return (t.sig.blocked & sigBit(sig)) !== 0n || actionOf(t, sig)?.handler === SIG_IGN;

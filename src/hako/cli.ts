@@ -8,6 +8,7 @@
 import { Machine, DEFAULT_PATH, type RunStats } from "../kernel/machine";
 import { hostStdio } from "./stdio";
 import { boot } from "../kernel/boot";
+import { IMAGE_AT } from "../kernel/fs/overlay/layerdir";
 import { writeSync } from "node:fs";
 import { imageRoot, hostRoot, type RootFs } from "./rootfs";
 
@@ -120,7 +121,7 @@ async function shell(argv: string[]): Promise<number> {
   }
   const fs = await rootFor(o);
   if (!fs) return 125;
-  const m = await Machine.create({ root: fs.root });
+  const m = await Machine.create({ root: fs.root, imageAt: IMAGE_AT });
   const out = process.stdout, inp = process.stdin;
   const interactive = inp.isTTY === true;
   const size = (): [number, number] => [out.isTTY ? out.columns || 80 : 80, out.isTTY ? out.rows || 24 : 24];

@@ -1,12 +1,17 @@
 // ELF64 x86-64 loader for static executables (the System V gABI and the
 // x86-64 psABI): non-PIE ET_EXEC at its link address, static-PIE ET_DYN at
-// a randomised base. PT_LOAD segments become VMAs with their permissions,
-// the file part is copied in and the rest (bss) is demand-zero. PT_TLS is
+// a randomised base. PT_LOAD segments become VMAs with their permissions;
+// pages wholly of file data are mapped from the page cache (shared by every
+// process running the file, copied on the first write), the page where the
+// file data ends and the bss begins is a private copy whose bytes past the
+// data are zero (binfmt_elf's padzero), and the rest of the bss is
+// demand-zero. PT_TLS is
 // left to libc, PT_GNU_STACK decides whether the stack is executable.
 // PT_INTERP is parsed and reported so that a dynamic loader can be added by
 // loading the interpreter as a second image and entering it instead.
 import { type AddressSpace, pageDown, pageUp } from "./mm/addrspace";
 import { PROT_READ, PROT_WRITE, PROT_EXEC } from "./mm/pagetable";
+import { mapFilePages } from "./mm/filemap";
 import { ENOEXEC, ENOMEM } from "./errno";
 
 export const ET_EXEC = 2, ET_DYN = 3;
@@ -86,8 +91,12 @@ export function randomDynBase(): number {
   return 0x555555554000 + (r[0] % 0x10000) * 4096;
 }
 
-/** Maps the PT_LOAD segments of `img` into `mm`; `name` labels the VMAs. */
-export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name: string, dynBase = randomDynBase()): Loaded | number {
+/**
+ * Maps the PT_LOAD segments of `img` into `mm`; `name` labels the VMAs.
+ * With `cacheKey` (the file's page-cache key) the file's pages are shared
+ * through the page cache, else every page is a private copy.
+ */
+export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name: string, dynBase = randomDynBase(), cacheKey?: string): Loaded | number {
   const loads = img.phdrs.filter((p) => p.type === PT_LOAD);
   const lo = Math.min(...loads.map((p) => pageDown(p.vaddr)));
   const bias = img.type === ET_DYN ? dynBase - lo : 0;
@@ -104,9 +113,29 @@ export function loadElf(mm: AddressSpace, bytes: Uint8Array, img: ElfImage, name
     mm.map(start, stop, prot, name);
     end = Math.max(end, ph.vaddr + bias + ph.memsz);
   }
-  // Copy file contents after all VMAs exist, so shared pages keep every segment's bytes.
+  // How many segments touch each page: a page two segments share is private, holding both segments' bytes.
+  const touching = new Map<number, number>();
   for (const ph of loads) {
-    if (ph.filesz > 0 && !mm.poke(ph.vaddr + bias, bytes.subarray(ph.offset, ph.offset + ph.filesz))) return -ENOMEM;
+    for (let va = pageDown(ph.vaddr + bias); va < ph.vaddr + bias + ph.memsz; va += 4096) touching.set(va, (touching.get(va) ?? 0) + 1);
+  }
+  // File contents go in after all VMAs exist, so shared pages keep every segment's bytes.
+  for (const ph of loads) {
+    if (ph.filesz === 0) continue;
+    const segVa = ph.vaddr + bias, start = pageDown(segVa), fileEnd = segVa + ph.filesz;
+    const pageOff = ph.offset - (segVa - start);
+    // elf_map maps the file pages up to the end of the data; with a bss the last, partial one is private (padzero).
+    const cachedEnd = ph.memsz > ph.filesz ? pageDown(fileEnd) : pageUp(fileEnd);
+    for (let va = start; va < fileEnd; va += 4096) {
+      const alone = touching.get(va) === 1;
+      if (cacheKey !== undefined && alone && va < cachedEnd) {
+        const off = pageOff + (va - start);
+        if (!mapFilePages(mm, cacheKey, off, bytes.subarray(off, off + 4096), va, 1, mm.find(va)!.prot)) return -ENOMEM;
+        continue;
+      }
+      // A private page: the file's bytes of this segment (from the page start when no other segment shares it), zeros after.
+      const lo = Math.max(va, alone ? start : segVa), hi = Math.min(va + 4096, fileEnd);
+      if (!mm.poke(lo, bytes.subarray(ph.offset + (lo - segVa), ph.offset + (hi - segVa)))) return -ENOMEM;
+    }
   }
   let phdr = 0;
   const pt = img.phdrs.find((p) => p.type === PT_PHDR);

@@ -44,6 +44,8 @@ export interface ExecOptions {
   /** Fixed stack top (tests); randomised below 2^47 when absent. */
   stackTop?: number;
   random?: Uint8Array;
+  /** The file's page-cache key (mm/filemap.ts): its pages are shared with every other process running it. */
+  cacheKey?: string;
 }
 
 function randomPages(n: number): number {
@@ -64,7 +66,7 @@ export function buildImage(mem: PhysMem, bytes: Uint8Array, o: ExecOptions): Exe
 
   const mm = AddressSpace.create(mem);
   if (!mm) return -ENOMEM;
-  const loaded = loadElf(mm, bytes, elf, o.name ?? o.execfn, o.dynBase);
+  const loaded = loadElf(mm, bytes, elf, o.name ?? o.execfn, o.dynBase, o.cacheKey);
   if (typeof loaded === "number") { mm.destroy(); return loaded; }
   mm.brkStart = mm.brk = Math.ceil(loaded.end / 4096) * 4096;
 

@@ -37,6 +37,7 @@ import { type Inode, isDir, isReg, S_IFIFO, S_IFCHR } from "./fs/inode";
 import { type CharDevice, makedev } from "./fs/device";
 import { FdTable, OpenFile, O_RDONLY, O_WRONLY, O_RDWR } from "./fs/file";
 import { buildImage, initRegisters } from "./exec";
+import { cacheKey } from "./mm/filemap";
 import { SYSCALLS, syscallName } from "./syscall/table";
 import { Args, type Kernel } from "./syscall/types";
 import { beforeUserMode, faultSignal, sendSignal, interruptedResult } from "./signal/deliver";
@@ -154,6 +155,7 @@ export class Machine implements Kernel {
     if (typeof dev !== "number") this.vfs.mount(dev.inode, "pts", this.devpts.root, { source: "devpts", target: "/dev/pts", fstype: "devpts", options: "rw,nosuid,noexec,relatime,gid=5,mode=620,ptmxmode=000" });
     // cgroup v2: sysfs on /sys, the hierarchy on /sys/fs/cgroup; the scheduler asks it who may run (freezer, cpu.max).
     this.cgroups = new Hierarchy(this);
+    this.cgroups.reclaimCache = (domain) => this.mem.cache.reclaim(domain);
     this.initNs.cgroup = this.cgroups.initNs;
     setInitialInum(this.cgroups.initNs, PROC_CGROUP_INIT_INO);
     mountSysfs(this.vfs, this.cgroups);
@@ -188,6 +190,7 @@ export class Machine implements Kernel {
 
   get totalRam(): number { return this.mem.totalFrames * PAGE_SIZE; }
   readonly freeRam = (): number => (this.mem.totalFrames - this.mem.usedFrames) * PAGE_SIZE;
+  readonly cachedRam = (): number => this.mem.cache.frames * PAGE_SIZE;
 
   realtimeNs(): bigint {
     const ms = this.bootTimeMs + (performance.now() - this.bootPerf);
@@ -335,10 +338,11 @@ export class Machine implements Kernel {
       return this.exec(t, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
     }
     const exe = t.nsproxy.mnt.pathOf(r.dir, t.fs.root).replace(/\/$/, "") + "/" + r.name;
-    let img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+    const opts = { argv, envp, execfn: path, name: exe, cred: t.cred, cacheKey: cacheKey(ino) };
+    let img = buildImage(this.mem, bytes, opts);
     // No frame left for the new image: the OOM killer makes room (never the caller's own process) and exec tries again.
     for (let i = 0; img === -ENOMEM && i < 8 && this.cgroups.oomKiller.afterFailure(t, true, true); i++) {
-      img = buildImage(this.mem, bytes, { argv, envp, execfn: path, name: exe, cred: t.cred });
+      img = buildImage(this.mem, bytes, opts);
     }
     if (typeof img === "number") return img;
     // de_thread: the other threads of the process end; the caller carries on alone, as the leader.
@@ -349,7 +353,7 @@ export class Machine implements Kernel {
     t.mm = img.mm;
     img.mm.charge = old.charge;
     // The image's frames were mapped before it had a charge record: they count now (cgroup/memcg.ts).
-    if (old.charge instanceof MemcgCharge) old.charge.adopt(img.mm.rss);
+    if (old.charge instanceof MemcgCharge) old.charge.adopt(img.mm.chargedRss);
     if (--old.users === 0) old.destroy();
     releaseVfork(t);
     const icount = t.regs.get(ICOUNT);

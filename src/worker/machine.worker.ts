@@ -10,6 +10,7 @@ import cpuWasmUrl from "../../build/cpu.wasm?url";
 import { instantiateCpu } from "../kernel/cpu";
 import { Machine } from "../kernel/machine";
 import { imageRootFs } from "../kernel/fs/imagefs";
+import { exposeLayer, IMAGE_AT } from "../kernel/fs/overlay/layerdir";
 import { loadImage, type LoadedImage } from "../store/oci";
 import { fetchSource } from "../store/fetchsource";
 import { IdbKv } from "../store/idbkv";
@@ -57,7 +58,8 @@ async function boot(): Promise<{ machine: Machine; env: string[] }> {
     kv = null;
     image = await loadImage(src);
   }
-  const machine = await Machine.create({ root: imageRootFs(image).root, cpu, hostname: "hako" });
+  const lower = imageRootFs(image).root;
+  const machine = await Machine.create({ root: lower, cpu, hostname: "hako" });
   const upper = kv ? rootUpper(machine) : null;
   if (kv && upper && !(ownsDisk = await ownDisk())) diskError = "another tab of Hako owns the saved machine: this one is not saved";
   else if (kv && upper) {
@@ -72,6 +74,9 @@ async function boot(): Promise<{ machine: Machine; env: string[] }> {
       diskError = `the saved root could not be restored (not saving until reset): ${String(e)}`;
     }
   }
+  // The image the root is made of, read-only at the path a hand-made container's lowerdir= names
+  // (after the restore, which replaces the root's upper tree the mount point is made in).
+  exposeLayer(machine.vfs, lower, IMAGE_AT, "image");
   const env = image.config.config?.Env ?? [];
   return { machine, env };
 }

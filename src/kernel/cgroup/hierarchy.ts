@@ -31,6 +31,8 @@ export class Hierarchy {
   /** The initial cgroup namespace (rooted at the hierarchy root). */
   readonly initNs: CgroupNamespace;
   readonly oomKiller: OomKiller;
+  /** Drops the unmapped page-cache pages charged inside a group (mm/pagecache.ts), how many; set by the machine. */
+  reclaimCache: ((domain: Cgroup) => number) | null = null;
 
   constructor(readonly host: CgroupHost) {
     this.root = new Cgroup("", null, this);
@@ -66,7 +68,7 @@ export class Hierarchy {
     if (sharedMm) return;
     const old = child.mm.charge;
     const own = new MemcgCharge(child);
-    if (old instanceof MemcgCharge) old.handOver(own, child.mm.rss);
+    if (old instanceof MemcgCharge) old.handOver(own, child.mm.chargedRss);
     child.mm.charge = own;
   }
 

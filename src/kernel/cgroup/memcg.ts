@@ -16,6 +16,7 @@ import type { Task } from "../task";
 import type { MemCharge } from "../mm/addrspace";
 import type { Cgroup, MemoryEvents } from "./cgroup";
 import { pageCharging } from "../fs/memfs";
+import { cacheCharging } from "../mm/pagecache";
 
 /** The task the kernel serves right now (Linux's `current`): the machine sets it around each slice. */
 export const serving: { task: Task | null } = { task: null };
@@ -30,6 +31,8 @@ export function tryCharge(cg: Cgroup, n: number, by: Task | null): boolean {
   for (const c of cg.upward()) {
     if (c.controlled("memory") && c.memory.pages + n > c.memory.max) {
       memoryEvent(c, "max");
+      // Unmapped page-cache pages charged in the group go before anything is refused (try_charge_memcg reclaims, then OOMs).
+      if (cg.hierarchy.reclaimCache?.(c) && c.memory.pages + n <= c.memory.max) continue;
       cg.hierarchy.oomKiller.pending = { domain: c, task: by };
       return false;
     }
@@ -139,3 +142,16 @@ export function chargeFilePages(delta: number, inode: object): boolean {
 
 const dying = (t: Task): boolean => ((t.sig.pending.mask | t.sig.group.pending.mask) & (1n << 8n)) !== 0n;
 pageCharging.hook = chargeFilePages;
+
+// Page-cache pages (mm/pagecache.ts) are charged once, to the group of the task that brings them in
+// (cgroup-v2.rst "Memory Ownership"), and uncharged from it when the cache drops them.
+cacheCharging.charge = (): Cgroup | null | undefined => {
+  const t = serving.task, cg = t?.cgroup;
+  if (!t || !cg) return undefined;
+  return tryCharge(cg, 1, t) ? cg : null;
+};
+cacheCharging.uncharge = (owner) => uncharge(owner as Cgroup, 1);
+cacheCharging.within = (owner, domain) => {
+  for (const c of (owner as Cgroup).upward()) if (c === domain) return true;
+  return false;
+};

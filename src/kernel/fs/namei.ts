@@ -8,7 +8,7 @@ import {
   RENAME_WHITEOUT,
 } from "./inode";
 import type { Vfs } from "./vfs";
-import { type FsCred, permission, mayDelete, ownerOrRoot, inGroup, privsToKill, MAY_WRITE, MAY_EXEC, S_ISUID, S_ISGID } from "./permission";
+import { type FsCred, permission, mayDelete, ownerOrRoot, inGroup, privsToKill, MAY_READ, MAY_WRITE, MAY_EXEC, S_ISUID, S_ISGID } from "./permission";
 import {
   EEXIST, ENOENT, EISDIR, ENOTDIR, ENOTEMPTY, EBUSY, EINVAL, EPERM, EXDEV, EROFS, EMLINK,
 } from "../errno";
@@ -37,9 +37,10 @@ export function vfsUnlink(vfs: Vfs, dir: Inode, name: string, cred: FsCred): num
   if (name === "" || name === "." || name === "..") return name === "" ? -EISDIR : -EISDIR;
   const victim = vfs.child(dir, name);
   if (!victim) return -ENOENT;
-  if (isDir(victim)) return -EISDIR;
+  // may_delete: the directory's permissions, then the victim's type.
   const e = mayDelete(dir, victim, cred);
   if (e < 0) return e;
+  if (isDir(victim)) return -EISDIR;
   if (!dir.remove) return -EROFS;
   return dir.remove(name);
 }
@@ -51,9 +52,9 @@ export function vfsRmdir(vfs: Vfs, dir: Inode, name: string, cred: FsCred): numb
   if (name === "") return -EBUSY;
   const victim = vfs.child(dir, name);
   if (!victim) return -ENOENT;
-  if (!isDir(victim)) return -ENOTDIR;
   const e = mayDelete(dir, victim, cred);
   if (e < 0) return e;
+  if (!isDir(victim)) return -ENOTDIR;
   if (vfs.isMountRoot(victim)) return -EBUSY;
   if (!victim.ownsRmdir && victim.entries().length > 0) return -ENOTEMPTY;
   if (!dir.remove) return -EROFS;
@@ -87,15 +88,16 @@ export function vfsRename(vfs: Vfs, oldDir: Inode, oldName: string, newDir: Inod
   if ((flags & RENAME_EXCHANGE) && !dst) return -ENOENT;
   if ((flags & RENAME_NOREPLACE) && dst) return -EEXIST;
   if (src === dst) return 0;
+  // do_renameat2's traps come before vfs_rename's permission checks: a directory cannot move into
+  // itself (EINVAL), and the target may not be an ancestor of the source (ENOTEMPTY; EINVAL to exchange).
+  if (isDir(src) && isAncestor(src, newDir)) return -EINVAL;
+  if (dst && isDir(dst) && isAncestor(dst, oldDir)) return flags & RENAME_EXCHANGE ? -EINVAL : -ENOTEMPTY;
   let e = mayDelete(oldDir, src, cred);
   if (e < 0) return e;
   if (dst) e = mayDelete(newDir, dst, cred);
   else e = permission(newDir, MAY_WRITE | MAY_EXEC, cred);
   if (e < 0) return e;
   if (vfs.isMountRoot(src) || (dst && vfs.isMountRoot(dst))) return -EBUSY;
-  if (isDir(src) && isAncestor(src, newDir)) return -EINVAL;
-  // The target may not be an ancestor of the source (do_renameat2's trap): EINVAL to exchange, else ENOTEMPTY.
-  if (dst && isDir(dst) && isAncestor(dst, oldDir)) return flags & RENAME_EXCHANGE ? -EINVAL : -ENOTEMPTY;
   if (dst && !(flags & RENAME_EXCHANGE)) {
     if (isDir(src) && !isDir(dst)) return -ENOTDIR;
     if (!isDir(src) && isDir(dst)) return -EISDIR;
@@ -107,13 +109,27 @@ export function vfsRename(vfs: Vfs, oldDir: Inode, oldName: string, newDir: Inod
   return oldDir.rename(oldName, newDir, newName, flags);
 }
 
+/**
+ * may_linkat with fs.protected_hardlinks = 1 (the default of systemd hosts,
+ * Documentation/admin-guide/sysctl/fs.rst): someone who does not own a file
+ * may link to it only if it is a regular file, not set-user-ID, not
+ * executable set-group-ID, and readable and writable by them; else EPERM.
+ */
+function mayLinkat(i: Inode, cred: FsCred): number {
+  if (cred.fsuid === 0 || cred.fsuid === i.uid) return 0;
+  if ((i.mode & S_IFMT) !== S_IFREG || (i.mode & S_ISUID) || (i.mode & (S_ISGID | 0o010)) === (S_ISGID | 0o010)) return -EPERM;
+  return permission(i, MAY_READ | MAY_WRITE, cred) < 0 ? -EPERM : 0;
+}
+
 /** link(2): a new name `name` in `dir` for the non-directory `target`. */
 export function vfsLink(vfs: Vfs, target: Inode, dir: Inode, name: string, cred: FsCred, linkable: (i: Inode) => boolean = () => false): number {
   if (name === "" || name === "." || name === "..") return -EEXIST;
   if (vfs.child(dir, name)) return -EEXIST;
   if (target.dev !== dir.dev) return -EXDEV;
+  let e = mayLinkat(target, cred);
+  if (e < 0) return e;
   if (isDir(target)) return -EPERM;
-  const e = permission(dir, MAY_WRITE | MAY_EXEC, cred);
+  e = permission(dir, MAY_WRITE | MAY_EXEC, cred);
   if (e < 0) return e;
   if (target.nlink >= LINK_MAX) return -EMLINK;
   // An unlinked file may get a name again only if it is an O_TMPFILE made without O_EXCL.

@@ -32,6 +32,8 @@ export interface ProcSource {
   bootTimeMs: number;
   totalRam: number;
   freeRam(): number;
+  /** Bytes of the page cache (meminfo's Cached; mm/pagecache.ts). */
+  cachedRam?(): number;
 }
 
 const PROC_DEV = 0x14;
@@ -223,11 +225,12 @@ export class ProcFs {
   }
 
   private meminfo(): string {
-    const total = this.k.totalRam, free = this.k.freeRam();
+    const total = this.k.totalRam, free = this.k.freeRam(), cached = this.k.cachedRam?.() ?? 0;
     const rows: Array<[string, number]> = [
-      ["MemTotal", total], ["MemFree", free], ["MemAvailable", free], ["Buffers", 0], ["Cached", 0], ["SwapCached", 0],
+      // The page cache can be dropped under pressure, so it counts as available (an upper bound: mapped pages stay).
+      ["MemTotal", total], ["MemFree", free], ["MemAvailable", free + cached], ["Buffers", 0], ["Cached", cached], ["SwapCached", 0],
       ["Active", total - free], ["Inactive", 0], ["SwapTotal", 0], ["SwapFree", 0], ["Dirty", 0], ["Writeback", 0],
-      ["AnonPages", total - free], ["Mapped", 0], ["Shmem", 0], ["Slab", 0], ["SReclaimable", 0], ["SUnreclaim", 0],
+      ["AnonPages", total - free - cached], ["Mapped", 0], ["Shmem", 0], ["Slab", 0], ["SReclaimable", 0], ["SUnreclaim", 0],
       ["PageTables", 0], ["CommitLimit", total], ["Committed_AS", total - free], ["VmallocTotal", 0], ["VmallocUsed", 0],
     ];
     // fs/proc/meminfo.c: the name padded to 16 columns, the value to 8.
@@ -271,6 +274,7 @@ export class ProcFs {
       `Uid:\t${c.uid}\t${c.euid}\t${c.suid}\t${c.fsuid}`, `Gid:\t${c.gid}\t${c.egid}\t${c.sgid}\t${c.fsgid}`,
       `FDSize:\t${Math.max(64, t.files.fds.length)}`, `Groups:\t${c.groups.join(" ")}`,
       `VmPeak:\t${String(kbVm).padStart(8)} kB`, `VmSize:\t${String(kbVm).padStart(8)} kB`, `VmRSS:\t${String(t.mm.rss * 4).padStart(8)} kB`,
+      `RssAnon:\t${String(t.mm.chargedRss * 4).padStart(8)} kB`, `RssFile:\t${String(t.mm.fileRss * 4).padStart(8)} kB`,
       `Threads:\t${t.group.threads.size}`, `SigQ:\t0/63704`, `SigPnd:\t${hex16(t.sig.pending.mask)}`, `ShdPnd:\t${hex16(t.sig.group.pending.mask)}`, `SigBlk:\t${hex16(t.sig.blocked)}`,
       `SigIgn:\t${hex16(ignored)}`, `SigCgt:\t${hex16(caught)}`, `CapInh:\t${hex16(0n)}`, `CapPrm:\t000001ffffffffff`,
       `CapEff:\t000001ffffffffff`, `CapBnd:\t000001ffffffffff`, `CapAmb:\t${hex16(0n)}`, `NoNewPrivs:\t0`, `Seccomp:\t0`,

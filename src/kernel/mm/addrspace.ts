@@ -11,7 +11,10 @@
 // own copy — or, when it is the last user of the frame, simply the write bit
 // back. MAP_SHARED anonymous memory is shared as is. Frames mapped by the
 // address space are counted in `rss` and reported to `charge`, the hook the
-// memory cgroup will use.
+// memory cgroup uses. Page-cache frames (file data: exec's image, file
+// mmap; mm/pagecache.ts) are mapped copy-on-write too, count in `rss` and
+// `fileRss` but not in `charge` (the cache charged them once), and a write
+// always copies them, whatever their count.
 import { PTE_P, PTE_W, PTE_D, PTE_COW } from "../cpu";
 import { PhysMem, PAGE_SIZE } from "./physmem";
 import { PageTable, PROT_READ, PROT_WRITE, PROT_EXEC } from "./pagetable";
@@ -55,6 +58,8 @@ export class AddressSpace {
   users = 1;
   /** Frames mapped by this address space (VmRSS), page tables excluded. */
   rss = 0;
+  /** Of those, page-cache frames (RssFile): charged by the cache, not to `charge`. */
+  fileRss = 0;
   charge: MemCharge | null = null;
 
   constructor(readonly mem: PhysMem) {
@@ -63,10 +68,13 @@ export class AddressSpace {
 
   /** A new, empty address space, or null when no frame is left for its page-table root (→ ENOMEM, never a throw). */
   static create(mem: PhysMem): AddressSpace | null {
-    return mem.usedFrames < mem.totalFrames ? new AddressSpace(mem) : null;
+    return mem.usedFrames < mem.totalFrames || mem.cache.reclaim(null) > 0 ? new AddressSpace(mem) : null;
   }
 
   get root(): number { return this.pt.root; }
+
+  /** Frames charged to this address space's `charge` (RssAnon): rss without the page-cache frames. */
+  get chargedRss(): number { return this.rss - this.fileRss; }
 
   find(addr: number): Vma | null {
     // Binary search: the VMA with the greatest start <= addr.
@@ -195,9 +203,28 @@ export class AddressSpace {
   }
 
   private releaseFrame(pa: number): void {
+    const file = this.mem.isFile(pa);
     this.mem.release(pa);
     this.rss--;
-    this.charge?.uncharge(1);
+    if (file) this.fileRss--;
+    else this.charge?.uncharge(1);
+  }
+
+  /**
+   * Maps the page-cache frame `pa` at `va` (inside a VMA) copy-on-write:
+   * readable and executable as `prot` says, never writable in place (a
+   * write fault copies it). False when no page-table frame is left.
+   */
+  mapFilePage(va: number, pa: number, prot: number): boolean {
+    const ea = this.pt.entryAddr(va, true);
+    if (ea < 0) return false;
+    const old = this.pt.read(ea);
+    if (old.pa !== 0) this.releaseFrame(old.pa);
+    this.mem.ref(pa);
+    this.rss++;
+    this.fileRss++;
+    this.writeLeaf(ea, pa, prot, true);
+    return true;
   }
 
   /**
@@ -273,7 +300,8 @@ export class AddressSpace {
     let pa = pte.pa;
     const cow = (pte.flags & PTE_COW) !== 0;
     if (pa !== 0 && cow && write && (prot & PROT_WRITE)) {
-      if (this.mem.refCount(pa) > 1) {
+      // A page-cache frame is always copied: the cache may hand it to the next mapper.
+      if (this.mem.refCount(pa) > 1 || this.mem.isFile(pa)) {
         const copy = this.newFrame();
         if (copy < 0) return -1;
         const u8 = this.mem.u8;
@@ -376,7 +404,13 @@ export class AddressSpace {
       const v = this.find(a);
       if (!v) return false;
       const pte = this.pt.lookup(a);
-      const pa = pte ? pte.pa : this.populate(pageDown(a), v.prot === 0 ? PROT_READ : v.prot);
+      let pa = pte && !(pte.flags & PTE_COW) ? pte.pa : -1;
+      if (!pte) pa = this.populate(pageDown(a), v.prot === 0 ? PROT_READ : v.prot);
+      else if (pa < 0) {
+        // A shared (copy-on-write) frame gets its private copy first, then the VMA's protection back.
+        pa = this.populate(pageDown(a), v.prot | PROT_WRITE, true);
+        if (pa >= 0) { this.writeLeaf(this.pt.entryAddr(pageDown(a), false), pa, v.prot, false); this.mem.cpu.flushTlb(); }
+      }
       if (pa < 0) return false;
       const off = a % PAGE_SIZE;
       const n = Math.min(data.length - done, PAGE_SIZE - off);
@@ -411,9 +445,11 @@ export class AddressSpace {
         const pte = this.pt.read(ea);
         if (pte.pa === 0) continue;
         const cea = child.pt.entryAddr(va, true);
-        if (cea < 0 || (child.charge && !child.charge.charge(1))) { child.destroy(); return null; }
+        const file = this.mem.isFile(pte.pa);
+        if (cea < 0 || (!file && child.charge && !child.charge.charge(1))) { child.destroy(); return null; }
         this.mem.ref(pte.pa);
         child.rss++;
+        if (file) child.fileRss++;
         if (v.shared) { child.pt.write(cea, pte); continue; }
         this.writeLeaf(ea, pte.pa, v.prot, true);
         child.writeLeaf(cea, pte.pa, v.prot, true);

@@ -1,10 +1,11 @@
-// Memory syscalls: brk(2), mmap(2) (anonymous, and private file mappings
-// filled by copying), munmap(2), mprotect(2), mremap(2), madvise(2).
+// Memory syscalls: brk(2), mmap(2) (anonymous, and file mappings from the
+// page cache, copied on write), munmap(2), mprotect(2), mremap(2), madvise(2).
 import type { Task } from "../task";
 import type { Args } from "./types";
 import { type AddressSpace, checkRange, pageUp, pageDown, TASK_SIZE } from "../mm/addrspace";
 import { EINVAL, ENOMEM, EBADF, EACCES, ENODEV, EFAULT, EEXIST, EOPNOTSUPP } from "../errno";
 import { isReg } from "../fs/inode";
+import { cacheKey, mapFilePages } from "../mm/filemap";
 
 export const MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20,
   MAP_GROWSDOWN = 0x100, MAP_DENYWRITE = 0x800, MAP_EXECUTABLE = 0x1000, MAP_LOCKED = 0x2000, MAP_NORESERVE = 0x4000,
@@ -18,7 +19,12 @@ export function sysBrk(t: Task, a: Args): number {
   return t.mm.setBrk(a.u(0));
 }
 
-/** mmap(2): anonymous private/shared memory and private file mappings (copied, not shared). */
+/**
+ * mmap(2): anonymous private/shared memory, and file mappings whose pages
+ * come from the page cache (shared with every other mapping of the file;
+ * a write to a MAP_PRIVATE page copies it first, so neither the file nor
+ * the others see it). Pages past the end of the file are demand-zero.
+ */
 export function sysMmap(t: Task, a: Args): number {
   const addr = a.u(0), len = a.u(1), prot = a.i(2), flags = a.i(3), fd = a.i(4), off = a.l(5);
   const type = flags & MAP_SHARED_VALIDATE;
@@ -29,7 +35,7 @@ export function sysMmap(t: Task, a: Args): number {
   if (off % 4096 !== 0 || off < 0) return -EINVAL;
   const size = pageUp(len);
   let data: Uint8Array | null = null;
-  let name = "";
+  let name = "", key = "";
   if (!(flags & MAP_ANONYMOUS)) {
     const f = t.files.get(fd);
     if (!f) return -EBADF;
@@ -38,6 +44,7 @@ export function sysMmap(t: Task, a: Args): number {
     if (type !== MAP_PRIVATE && (prot & 2)) return -EACCES; // a shared writable mapping would write the read-only file
     data = f.inode.read(off, len);
     name = f.path;
+    key = cacheKey(f.inode);
   }
   let start: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -50,9 +57,12 @@ export function sysMmap(t: Task, a: Args): number {
     start = t.mm.findFree(size, addr ? pageDown(addr) : 0);
     if (start < 0) return -ENOMEM;
   }
-  // MAP_SHARED anonymous memory stays shared with children across fork; shared file mappings are still private copies.
+  // MAP_SHARED anonymous memory stays shared with children across fork; a file's pages are the page cache's.
   t.mm.map(start, start + size, prot, name, type !== MAP_PRIVATE && !data);
-  if (data && data.length > 0 && !t.mm.poke(start, data)) { t.mm.unmap(start, start + size); return -ENOMEM; }
+  if (data && data.length > 0 && !mapFilePages(t.mm, key, off, data, start, pageUp(data.length) / 4096, prot)) {
+    t.mm.unmap(start, start + size);
+    return -ENOMEM;
+  }
   return start;
 }
 

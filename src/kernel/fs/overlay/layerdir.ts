@@ -13,6 +13,9 @@ import { EINVAL, ENOTDIR } from "../../errno";
 const ROOT = { fsuid: 0, fsgid: 0, groups: [] };
 
 /** Mounts `tree` read-only at the absolute `path` of `vfs`; 0 or a negative errno. */
+/** Where the page and `hako shell` show the machine's own image (lowerdir= of a container made by hand). */
+export const IMAGE_AT = "/var/lib/hako/image";
+
 export function exposeLayer(vfs: Vfs, tree: Inode, path: string, source = "layer"): number {
   const parts = path.split("/").filter((p) => p !== "" && p !== ".");
   if (!path.startsWith("/") || parts.length === 0 || parts.includes("..")) return -EINVAL;

@@ -219,12 +219,18 @@ export class OverlayInode implements Inode, CopyUpTarget {
     return o;
   }
 
+  /**
+   * Merged readdir in ovl_dir_read_merged's order: the lowest layer's names
+   * first, in its own order, then the other names as the upper and the
+   * middle layers give them (what `rm -r` and `find` walk in).
+   */
   entries(): Array<[string, Inode]> {
-    const names: string[] = [];
-    const seen = new Set<string>();
-    const add = (n: string): void => { if (!seen.has(n)) { seen.add(n); names.push(n); } };
-    for (const [n] of this.upper?.entries() ?? []) add(n);
-    for (const l of this.lowers) for (const [n] of l.entries()) add(n);
+    const layers = [...(this.upper ? [this.upper] : []), ...this.lowers];
+    const above = new Set<string>();
+    for (const l of layers.slice(0, -1)) for (const [n] of l.entries()) above.add(n);
+    const lowest = layers.length > 0 ? layers[layers.length - 1].entries().map(([n]) => n) : [];
+    const inLowest = new Set(lowest);
+    const names = [...lowest, ...[...above].filter((n) => !inLowest.has(n))];
     const out: Array<[string, Inode]> = [];
     for (const n of names) {
       const c = this.lookup(n);

@@ -31,6 +31,8 @@ export async function buildCpu({ force = false } = {}) {
     "-O3", "--noAssert",
     "--enable", "simd", "--enable", "bulk-memory",
     "--initialMemory", "64",
+    // Compiled blocks (src/kernel/jit) are added to this table by the host.
+    "--importTable",
   ], { stdout: process.stdout, stderr: process.stderr });
   if (error) {
     console.error(stderr.toString());

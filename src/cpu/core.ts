@@ -129,6 +129,8 @@ const TLB_R: usize = memory.data(<i32>(TLB_SIZE * 16 * 3), 64);
 const TLB_W: usize = TLB_R + TLB_SIZE * 16;
 const TLB_X: usize = TLB_W + TLB_SIZE * 16;
 export function tlbFlush(): void { memory.fill(TLB_R, 0, TLB_SIZE * 16 * 3); }
+/** Address of the read (1), write (2) or fetch (3) TLB table, for the block compiler's inline accesses. */
+export function tlbAddr(which: i32): usize { return which == 1 ? TLB_R : (which == 2 ? TLB_W : TLB_X); }
 
 // ---- code-page generations (for the decode cache in decode.ts) ----
 // One u32 per physical page below GEN_LIMIT: a generation counter, with
@@ -150,6 +152,8 @@ export function codeGenAddr(pa: usize): usize {
   const pg = pa >> 12;
   return pg < GEN_PAGES ? GEN + (pg << 2) : GEN_NONE;
 }
+/** Base of the generation table (GEN_PAGES u32 words), for the block compiler's dispatch. */
+export function genTable(): usize { return GEN; }
 /** Marks the page of `pa` as holding cached code; returns the generation word to store in entries. */
 export function markCode(pa: usize): u32 {
   const pg = pa >> 12;

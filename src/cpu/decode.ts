@@ -273,7 +273,7 @@ export const DC: usize = memory.data(<i32>(DC_SIZE * 64), 64);
 // Entry: +0 u32 tag (physical address), +4 u32 page generation, +8 u64 imm,
 // +16 i32 disp, +20 map, +21 opcode, +22 length, +23 prefix bits,
 // +24 osz, +25 segment, +26 rep, +27 REX, +28 mod, +29 reg, +30 rm,
-// +31 base, +32 index, +33 scale.
+// +31 base, +32 index, +33 scale; fast.ts uses +34..+39, jit.ts +40..+47.
 
 function save(e: usize, host: usize, gen: u32): void {
   store<u32>(e, <u32>host);
@@ -296,6 +296,7 @@ function save(e: usize, host: usize, gen: u32): void {
   store<i8>(e, <i8>eaBase, 31);
   store<i8>(e, <i8>eaIdx, 32);
   store<u8>(e, <u8>eaScale, 33);
+  store<u64>(e, 0, 40); // block compiler: no block, no hits (jit.ts)
   fastAnnotate(e, opMap, opByte, osz, lockPfx, segPfx, asz32, rexRaw);
 }
 

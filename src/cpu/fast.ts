@@ -40,9 +40,9 @@ const K_MOV_R_RM = 7;   // 8A/8B
 const K_MOV_RM_I = 8;   // C6/C7 /0, B0..BF
 const K_LEA = 9;
 const K_JCC = 10;       // 70..7F, 0F 80..8F
-const K_JMP = 11;       // EB, E9
-const K_CALL = 12;      // E8
-const K_RET = 13;       // C3
+export const K_JMP = 11;       // EB, E9
+export const K_CALL = 12;      // E8
+export const K_RET = 13;       // C3
 const K_PUSH = 14;      // 50..57
 const K_POP = 15;       // 58..5F
 const K_MOVX = 16;      // 0F B6/B7/BE/BF, 63 (sub: 1 zx8, 2 zx16, 3 sx8, 4 sx16, 5 sx32)
@@ -55,8 +55,8 @@ const K_INCDEC = 22;    // FE/FF /0 /1 (sub 1 = DEC)
 const K_NOP = 23;       // 90 without REX.B, 0F 1F
 const K_SHIFT_CL = 24;  // D2/D3
 const K_SHIFT_1 = 25;   // D0/D1
-const K_CALL_RM = 26;   // FF /2
-const K_JMP_RM = 27;    // FF /4
+export const K_CALL_RM = 26;   // FF /2
+export const K_JMP_RM = 27;    // FF /4
 
 /** State-block offset of register n at size sz (8-bit: AH..BH without REX). */
 function regOff(n: i32, sz: i32): u8 {

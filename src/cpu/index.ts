@@ -14,6 +14,13 @@ import { exec0 } from "./exec";
 import { exec0f } from "./exec0f";
 import { sseExec } from "./sse";
 import { materialize, setFlagsWord } from "./flags";
+import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N } from "./jit";
+// The block compiler's interface to the host's code generator (jit.ts).
+export {
+  setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jIncdec, jShift, jImul2, jCond, jCF, jitAddr,
+} from "./jit";
+export { fault } from "./core";
+export { lfOp, lfA, lfB, lfR, lfC, lfSz } from "./flags";
 
 // The kernel's RAM starts after the CPU's static data (TLB, tables), page aligned.
 export function ramBase(): u32 {
@@ -86,6 +93,7 @@ export function run(state: u32, budget: u32): i32 {
   let codePage: u64 = 1; // no page: page addresses have the low bits clear
   let codeHost: usize = 0;
   let genAddr: usize = 0;
+  let fell = false; // the last instruction ran on the fast path and fell through
   while (true) {
     if (n >= budget) { exit = EXIT_BUDGET; break; }
     const page = rip & ~<u64>0xfff;
@@ -101,8 +109,33 @@ export function run(state: u32, budget: u32): i32 {
       if (load<u32>(e) == <u32>host && load<u32>(e, 4) == load<u32>(genAddr)) {
         const k = <i32>load<u8>(e, FE_KIND);
         if (k != 0) {
+          // Block compiler: a compiled block starting here runs if the
+          // budget covers its longest path; otherwise count towards compiling.
+          // Only block heads count: instructions reached by a branch, after a
+          // compiled block or after a generic instruction, not those the fast
+          // path fell through to (they belong to the block before them).
+          let bi = load<u32>(e, FE_BLOCK);
+          if (bi == 0 && jitThreshold != 0 && !fell) {
+            const hits = <u32>load<u16>(e, FE_HITS) + 1;
+            if (hits >= jitThreshold) {
+              bi = jitBuild(rip, host, genAddr);
+              // The scan decoded ahead (and may have marked pages as code): the entry stays ours.
+              store<u32>(e, bi, FE_BLOCK);
+            } else store<u16>(e, <u16>hits, FE_HITS);
+          }
+          if (bi != 0 && bi != NO_BLOCK && n + <u32>load<u16>(e, FE_BLEN) <= budget) {
+            const nr = jitCall(bi, rip, budget - n);
+            const got = load<u32>(JIT_N);
+            n += got;
+            jitNote(got);
+            rip = nr;
+            fell = false;
+            if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
+            continue;
+          }
           const nr = execFast(k, e, rip);
           if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
+          fell = nr == rip + <u64>load<u8>(e, 22);
           rip = nr;
           n++;
           continue;
@@ -110,6 +143,7 @@ export function run(state: u32, budget: u32): i32 {
       }
     }
     setRetired(n);
+    fell = false;
     const r = step(rip);
     // A handler that faulted must return an exit code; treat a 0 with the
     // fault state set as the page fault it is rather than run on.

@@ -21,6 +21,8 @@ vi.mock("../../src/kernel/cpu", async (importOriginal) => {
       ramBase: () => cpu.ramBase(),
       flushTlb: () => cpu.flushTlb(),
       invalidateCode: (pa: number, len: number) => cpu.invalidateCode(pa, len),
+      setJitThreshold: (n: number) => cpu.setJitThreshold(n),
+      jitStat: (w: number) => cpu.jitStat(w),
       run(state: number, budget: number): number {
         // The emulator allocates its few frames (state block, page tables,
         // code, data, stack) first from the bottom of RAM; a snippet can only

@@ -1,0 +1,108 @@
+// The CPU's side of the block compiler (see how-it-works.md, "Block
+// compiler"). run() counts executions of fast-path instructions in their
+// decode-cache entries; when one gets hot, jitBuild() collects the straight
+// line of fast-path instructions that starts there (same page, through
+// not-taken Jcc, up to the first unconditional control transfer) as copies of
+// their cache entries and hands them to the host (`env.jitCompile`), which
+// emits a WebAssembly function for them, puts it in the shared function
+// table and returns its index. run() then calls it with call_indirect.
+//
+// A compiled function has the type (rip: i64, state: i32, budget: i32, done: i32) -> i64:
+// it returns the next RIP and stores the number of instructions it retired at
+// JIT_N. On a page fault it returns the RIP of the faulting instruction with
+// `fault` set, everything before it retired (exactly as the interpreter).
+// The helpers below are its slow paths; they read and write the lazy flags in
+// flags.ts, so compiled code stores its own lazy-flag state before calling.
+import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable } from "./core";
+import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
+import { FE_KIND, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
+import { rdMem, wrMem } from "./operand";
+import { alu, incdec } from "./alu";
+import { shift } from "./shift";
+import { imul2 } from "./muldiv";
+import { cond, getCF } from "./flags";
+
+// Entry bytes of the block compiler (decode.ts zeroes them when it saves an entry).
+export const FE_BLOCK = 40;  // u32 table index of the block starting here (0 none, NO_BLOCK: not compilable)
+export const FE_BLEN = 44;   // u16 instructions in that block
+export const FE_HITS = 46;   // u16 executions counted towards the threshold
+export const NO_BLOCK: u32 = 0xffff_ffff;
+/** Longest block, in instructions. */
+const MAX_INSNS = 64;
+
+/** Instructions retired by the last compiled-block call. */
+export const JIT_N: usize = memory.data(8, 8);
+/** The entries of the block being compiled, 64 bytes each. */
+const JBUF: usize = memory.data(MAX_INSNS * 64, 64);
+
+/** Executions of an instruction before its block is compiled (0: compiler off). */
+export let jitThreshold: u32 = 0;
+export function setJitThreshold(n: u32): void { jitThreshold = n > 0xffff ? 0xffff : n; }
+
+// @ts-ignore: decorator
+@external("env", "jitCompile")
+declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize, gen: u32): u32;
+
+/**
+ * Collects the block starting at `rip` (host address `host`, decode-cache
+ * entry already valid) and compiles it; returns its table index or NO_BLOCK.
+ */
+export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
+  let n = 0;
+  let r = rip;
+  let h = host;
+  const gen = load<u32>(genAddr);
+  while (n < MAX_INSNS) {
+    // Instructions that may straddle the page end are never cached.
+    if ((h & 0xfff) > 4096 - 16) break;
+    if (decode(r) != DEC_OK || fault) { clearFault(); break; }
+    const e = DC + ((h & (DC_SIZE - 1)) << 6);
+    if (load<u32>(e) != <u32>h || load<u32>(e, 4) != gen) break;
+    const k = <i32>load<u8>(e, FE_KIND);
+    if (k == 0) break;
+    memory.copy(JBUF + (<usize>n << 6), e, 64);
+    n++;
+    if (k == K_JMP || k == K_CALL || k == K_RET || k == K_CALL_RM || k == K_JMP_RM) break;
+    const len = <usize>load<u8>(e, 22);
+    r += <u64>len;
+    h += len;
+  }
+  if (n == 0) return NO_BLOCK;
+  const idx = jitCompile(JBUF, n, host, genAddr, gen);
+  store<u16>(DC + ((host & (DC_SIZE - 1)) << 6), <u16>n, FE_BLEN);
+  return idx == 0 ? NO_BLOCK : idx;
+}
+
+/** Statistics: compiled-block calls and the instructions they retired. */
+export let jitCalls: u64 = 0;
+export let jitInsns: u64 = 0;
+@inline export function jitNote(n: u32): void { jitCalls++; jitInsns += <u64>n; }
+export function jitStat(which: i32): f64 { return which == 0 ? <f64>jitCalls : <f64>jitInsns; }
+
+/** Forgets every compiled block (the host reuses their table slots). */
+export function jitReset(): void {
+  for (let e = DC; e < DC + (DC_SIZE << 6); e += 64) store<u64>(e, 0, FE_BLOCK);
+}
+
+/** Calls compiled block `idx`; returns the next RIP, the retired count at JIT_N. */
+@inline export function jitCall(idx: u32, rip: u64, budget: u32): u64 {
+  return call_indirect<u64>(idx, rip, <u32>S, budget, 0);
+}
+
+// ---- slow paths for compiled code (exported by index.ts) ----
+export function jRd(a: u64, sz: i32): u64 { return rdMem(a, sz); }
+export function jWr(a: u64, sz: i32, v: u64): void { wrMem(a, sz, v); }
+export function jProbe(a: u64, sz: i32): i32 { return hitW(a, <u64>sz) || probeWrite(a, <u64>sz) ? 1 : 0; }
+export function jAlu(op: i32, a: u64, b: u64, sz: i32): u64 { return alu(op, a, b, sz); }
+export function jIncdec(dec: i32, a: u64, sz: i32): u64 { return incdec(dec != 0, a, sz); }
+export function jShift(kind: i32, v: u64, cnt: u32, sz: i32): u64 { return shift(kind, v, cnt, sz); }
+export function jImul2(a: u64, b: u64, sz: i32): u64 { return imul2(a, b, sz); }
+export function jCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }
+export function jCF(): i32 { return getCF() ? 1 : 0; }
+/** Addresses compiled code needs: JIT_N, the TLB tables (read, write, fetch), the decode cache, the generation table. */
+export function jitAddr(which: i32): u32 {
+  if (which == 0) return <u32>JIT_N;
+  if (which == 4) return <u32>DC;
+  if (which == 5) return <u32>genTable();
+  return <u32>tlbAddr(which);
+}

@@ -1,0 +1,831 @@
+// The block compiler's code generator: turns a block of fast-path x86
+// instructions (copies of their decode-cache entries, collected by
+// src/cpu/jit.ts) into one WebAssembly function of type
+// (rip: i64, state: i32, budget: i32, done: i32) -> i64 that does exactly
+// what the interpreter's fast path (src/cpu/fast.ts) does for each of them,
+// in order. `done` counts instructions retired by the blocks chained before
+// it since run() called the first; `budget` is what run() allowed for all.
+//
+// - Registers stay in the state block (one load or store each).
+// - Lazy flags: the compiler knows which instruction last wrote the flags and
+//   keeps its operands in locals; Jcc/SETcc/CMOVcc after SUB/CMP, logic ops
+//   and shifts test them directly. The lazy-flag globals of the CPU are
+//   written only where something else may read them: at every exit and
+//   before a helper that reads or writes flags.
+// - Memory: the software TLB is probed inline; misses, page crossings and
+//   faults go to the CPU's own helpers (jRd/jWr/jProbe). A fault returns the
+//   RIP of the faulting instruction with everything before it retired.
+// - A slow-path write may hit a page holding cached code: after each
+//   instruction that writes memory the block checks its code page's
+//   generation word and stops if it moved (self-modifying code).
+// - A Jcc/JMP back to the block's first instruction becomes a wasm loop
+//   while the budget allows another full pass.
+// - Chaining: a block that ends normally tail-calls the module's dispatch
+//   function, which finds the next RIP's block the way run() does (fetch
+//   TLB, decode-cache entry, page generation) and tail-calls it through the
+//   table if the budget covers it, or returns to run() otherwise.
+import { Bytes, Op, I32, I64, VOID } from "./wasm";
+
+/** Decode-cache entry fields (src/cpu/decode.ts and fast.ts). */
+const E = { imm: 8, disp: 16, len: 22, seg: 25, base: 31, idx: 32, scale: 33, kind: 34, sz: 35, reg: 36, rm: 37, sub: 38, mem: 39 } as const;
+const EA_RIP = 16;
+const FS_BASE = 144, GS_BASE = 152, RSP = 32, RCX = 8;
+
+// Fast-path kinds (src/cpu/fast.ts).
+const K = {
+  ALU_RM_R: 1, ALU_R_RM: 2, ALU_RM_I: 3, TEST_RM_R: 4, TEST_RM_I: 5, MOV_RM_R: 6, MOV_R_RM: 7, MOV_RM_I: 8,
+  LEA: 9, JCC: 10, JMP: 11, CALL: 12, RET: 13, PUSH: 14, POP: 15, MOVX: 16, SHIFT: 17, CMOV: 18, SETCC: 19,
+  IMUL: 20, IMUL_I: 21, INCDEC: 22, NOP: 23, SHIFT_CL: 24, SHIFT_1: 25, CALL_RM: 26, JMP_RM: 27,
+} as const;
+
+// Lazy-flag kinds (src/cpu/flags.ts).
+const LF_ADD = 1, LF_SUB = 3, LF_LOGIC = 5, LF_RES = 8;
+const F_CF = 1, F_OF = 0x800;
+const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
+const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
+
+/** Imported functions, in import order (their indices). */
+export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jIncdec", "jShift", "jImul2", "jCond", "jCF"] as const;
+const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_INCDEC = 4, F_SHIFT = 5, F_IMUL2 = 6, F_COND = 7;
+/** Imported globals, in import order. */
+export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32]] as const;
+const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6;
+
+/** One instruction of a block, read from its entry copy. */
+interface Ins {
+  kind: number; sz: number; reg: number; rm: number; sub: number; mem: boolean;
+  imm: bigint; disp: number; len: number; seg: number; base: number; idx: number; scale: number;
+  /** Offset of the instruction from the block's first byte. */
+  off: number;
+}
+
+/** Where the CPU keeps what compiled code touches (jitAddr()). */
+export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number }
+
+/** Function index of the dispatch function (imported after the helpers). */
+export const DISPATCH_FN = 9;
+
+/** The lazy flags as the compiler knows them at a point of the block (null: only the CPU's globals know). */
+interface LazyFlags { op: number; sz: number; a: number; b: number; r: number; c: number }
+
+export function readBlock(mem: DataView, buf: number, count: number): Ins[] {
+  const out: Ins[] = [];
+  let off = 0;
+  for (let i = 0; i < count; i++) {
+    const e = buf + i * 64;
+    const ins: Ins = {
+      kind: mem.getUint8(e + E.kind), sz: mem.getUint8(e + E.sz), reg: mem.getUint8(e + E.reg), rm: mem.getUint8(e + E.rm),
+      sub: mem.getUint8(e + E.sub), mem: mem.getUint8(e + E.mem) !== 0, imm: mem.getBigUint64(e + E.imm, true),
+      disp: mem.getInt32(e + E.disp, true), len: mem.getUint8(e + E.len), seg: mem.getInt8(e + E.seg),
+      base: mem.getInt8(e + E.base), idx: mem.getInt8(e + E.idx), scale: mem.getUint8(e + E.scale), off,
+    };
+    out.push(ins);
+    off += ins.len;
+  }
+  return out;
+}
+
+const mask = (sz: number): bigint => (sz === 8 ? 0xffff_ffff_ffff_ffffn : (1n << BigInt(sz * 8)) - 1n);
+const signBit = (sz: number): bigint => 1n << BigInt(sz * 8 - 1);
+const LOADS: Record<number, number> = { 1: Op.i64Load8U, 2: Op.i64Load16U, 4: Op.i64Load32U, 8: Op.i64Load };
+const STORES: Record<number, number> = { 1: Op.i64Store8, 2: Op.i64Store16, 4: Op.i64Store32, 8: Op.i64Store };
+
+/** Compiles one block into a function body (locals and code). */
+export function compileBlock(block: Ins[], lay: JitLayout, host: number, genAddr: number, gen: number, chain: boolean): Bytes {
+  return new BlockCompiler(block, lay, host, genAddr, gen, chain).compile();
+}
+
+/**
+ * The dispatch function (same type as a block): run()'s block lookup for
+ * `rip` — fetch TLB hit, decode-cache entry of that host address with the
+ * page's current generation, a compiled block whose longest path fits the
+ * budget — then a tail call of that block; otherwise it stores the retired
+ * count and returns `rip` to run(), which carries on from there.
+ */
+export function compileDispatch(lay: JitLayout): Bytes {
+  const c = new Bytes();
+  const RIP = 0, S = 1, BUDGET = 2, DONE = 3, T = 4, HOST = 5, E = 6, IDX = 7;
+  const get = (l: number): void => { c.byte(Op.localGet).u32(l); };
+  const tee = (l: number): void => { c.byte(Op.localTee).u32(l); };
+  const i32 = (v: number): void => { c.byte(Op.i32Const).s32(v); };
+  const i64 = (v: bigint): void => { c.byte(Op.i64Const).s64(v); };
+  const mem = (o: number, off: number): void => { c.byte(o).u32(0).u32(off); };
+  const out = (): void => { c.byte(Op.brIf).u32(0); };
+  c.byte(Op.block).byte(VOID);
+  // Fetch TLB: entry for the page of rip, tag = page | 1.
+  get(RIP); i64(12n); c.byte(Op.i64ShrU); c.byte(Op.i32WrapI64); i32(1023); c.byte(Op.i32And); i32(4); c.byte(Op.i32Shl);
+  i32(lay.tlbX); c.byte(Op.i32Add); tee(T);
+  mem(Op.i64Load, 0); get(RIP); i64(-4096n); c.byte(Op.i64And); i64(1n); c.byte(Op.i64Or); c.byte(Op.i64Ne); out();
+  get(T); mem(Op.i32Load, 8); get(RIP); c.byte(Op.i32WrapI64); i32(0xfff); c.byte(Op.i32And); c.byte(Op.i32Add); tee(HOST);
+  // Pages above the generation table (1 GiB) are never cached.
+  i32(30); c.byte(Op.i32ShrU); out();
+  get(HOST); i32(16383); c.byte(Op.i32And); i32(6); c.byte(Op.i32Shl); i32(lay.dc); c.byte(Op.i32Add); tee(E);
+  mem(Op.i32Load, 0); get(HOST); c.byte(Op.i32Ne); out();
+  get(E); mem(Op.i32Load, 4); get(HOST); i32(12); c.byte(Op.i32ShrU); i32(2); c.byte(Op.i32Shl); i32(lay.gen); c.byte(Op.i32Add);
+  mem(Op.i32Load, 0); c.byte(Op.i32Ne); out();
+  // A block (index not 0 and not NO_BLOCK) whose longest path fits.
+  get(E); mem(Op.i32Load, 40); tee(IDX); i32(2); c.byte(Op.i32Add); i32(3); c.byte(Op.i32LtU); out();
+  get(DONE); get(E); mem(Op.i32Load16U, 44); c.byte(Op.i32Add); get(BUDGET); c.byte(Op.i32GtU); out();
+  get(RIP); get(S); get(BUDGET); get(DONE); get(IDX); c.byte(Op.returnCallIndirect).u32(0).u32(0);
+  c.byte(Op.end);
+  i32(lay.jitN); get(DONE); mem(Op.i32Store, 0);
+  get(RIP);
+  const body = new Bytes();
+  body.u32(1).u32(4).byte(I32);
+  body.bytes(c.view()).byte(Op.end);
+  return body;
+}
+
+class BlockCompiler {
+  private c = new Bytes();
+  private locals: number[] = [];
+  private flags: LazyFlags | null = null;
+  private depth = 0;
+  private loopDepth = -1;
+  /** Local: instructions retired by earlier passes of the loop. */
+  private cnt = -1;
+  /** Locals of the shared exit: next RIP, instructions retired in this pass, whether to chain. */
+  private exitRip = -1;
+  private exitN = -1;
+  private exitChain = -1;
+  private exitDepth = 0;
+  /** Canonical lazy-flag locals: kind (0: the globals hold the flags), size, operands, result, extra. */
+  private fOp = -1;
+  private fSz = -1;
+  private fA = -1;
+  private fB = -1;
+  private fR = -1;
+  private fC = -1;
+  private readonly P_RIP = 0;
+  private readonly P_S = 1;
+  private readonly P_BUDGET = 2;
+  private readonly P_DONE = 3;
+
+  constructor(
+    private block: Ins[], private lay: JitLayout, private host: number, private genAddr: number, private gen: number,
+    private chain: boolean,
+  ) {}
+
+  compile(): Bytes {
+    this.cnt = this.local(I32);
+    this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
+    this.fOp = this.local(I32); this.fSz = this.local(I32);
+    this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
+    this.open(Op.block, VOID); this.exitDepth = this.depth;
+    const loops = this.block.some((i) => (i.kind === K.JCC || i.kind === K.JMP) && this.target(i) === 0n);
+    if (loops) { this.open(Op.loop, VOID); this.loopDepth = this.depth; }
+    let ended = false;
+    for (let k = 0; k < this.block.length && !ended; k++) ended = this.ins(k, this.block[k]);
+    if (!ended) this.exitAt(this.block.length, this.ripPlus(this.endOff()), true);
+    if (loops) this.close();
+    this.close();
+    this.epilogue();
+    // Body: locals grouped by runs of one type, the prologue, the code, end.
+    const body = new Bytes();
+    const runs: Array<[number, number]> = [];
+    for (const t of this.locals) {
+      if (runs.length && runs[runs.length - 1][1] === t) runs[runs.length - 1][0]++;
+      else runs.push([1, t]);
+    }
+    body.u32(runs.length);
+    for (const [n, t] of runs) body.u32(n).byte(t);
+    body.bytes(this.prologue().view()).bytes(this.c.view()).byte(Op.end);
+    return body;
+  }
+
+  // ---- emission primitives ----
+  private op(o: number): void { this.c.byte(o); }
+  private local(t: number): number { this.locals.push(t); return 4 + this.locals.length - 1; }
+  private get(l: number): void { this.c.byte(Op.localGet).u32(l); }
+  private set(l: number): void { this.c.byte(Op.localSet).u32(l); }
+  private tee(l: number): void { this.c.byte(Op.localTee).u32(l); }
+  private i32(v: number): void { this.c.byte(Op.i32Const).s32(v); }
+  private i64(v: bigint): void { this.c.byte(Op.i64Const).s64(v); }
+  private mem(o: number, offset: number): void { this.c.byte(o).u32(0).u32(offset); }
+  private call(f: number): void { this.c.byte(Op.call).u32(f); }
+  private gget(g: number): void { this.c.byte(Op.globalGet).u32(g); }
+  private gset(g: number): void { this.c.byte(Op.globalSet).u32(g); }
+  private open(o: number, t: number): void { this.c.byte(o).byte(t); this.depth++; }
+  private els(): void { this.op(Op.else); }
+  private close(): void { this.op(Op.end); this.depth--; }
+  /** Pops an i64 into a new local. */
+  private save64(): number { const l = this.local(I64); this.set(l); return l; }
+
+  private endOff(): number { const l = this.block[this.block.length - 1]; return l.off + l.len; }
+  /** Branch target of a relative JCC/JMP/CALL, as an offset from the block start. */
+  private target(i: Ins): bigint { return BigInt(i.off + i.len) + BigInt.asIntN(64, i.imm); }
+  private ripPlus(off: number | bigint): () => void {
+    return () => { this.get(this.P_RIP); this.i64(BigInt(off)); this.op(Op.i64Add); };
+  }
+
+  // ---- registers ----
+  // GPRs live in locals inside the block: the prologue loads every register
+  // the block uses, the epilogue stores back every register it writes (a
+  // register not yet written at that exit still holds what was loaded).
+  private regL: number[] = new Array<number>(16).fill(-1);
+  private written: boolean[] = new Array<boolean>(16).fill(false);
+
+  /** The local holding GPR n (loaded by the prologue). */
+  private reg(n: number): number {
+    if (this.regL[n] < 0) this.regL[n] = this.local(I64);
+    return this.regL[n];
+  }
+  /** Pushes the register at state offset `off` (GPR n*8, or n*8+1 for AH..BH) read at size sz, zero-extended. */
+  private getR(off: number, sz: number): void {
+    if (off >= 128) { this.get(this.P_S); this.mem(LOADS[sz], off); return; }
+    this.get(this.reg(off >> 3));
+    if (off & 7) { this.i64(8n); this.op(Op.i64ShrU); }
+    if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); }
+  }
+  /** Pushes the whole 64-bit register after writing `value` at size sz (32-bit writes zero the upper half; 8/16-bit keep it). */
+  private merged(off: number, sz: number, value: () => void): void {
+    if (sz === 8) { value(); return; }
+    if (sz === 4) { value(); this.i64(0xffff_ffffn); this.op(Op.i64And); return; }
+    const hi = (off & 7) !== 0;
+    const m = mask(sz) << (hi ? 8n : 0n);
+    this.get(this.reg(off >> 3)); this.i64(BigInt.asIntN(64, ~m)); this.op(Op.i64And);
+    value(); this.i64(mask(sz)); this.op(Op.i64And);
+    if (hi) { this.i64(8n); this.op(Op.i64Shl); }
+    this.op(Op.i64Or);
+  }
+  /** Writes the i64 left by `value` to register `off` at size sz. */
+  private setR(off: number, sz: number, value: () => void): void {
+    const n = off >> 3;
+    const l = this.reg(n);
+    this.merged(off, sz, value);
+    this.set(l);
+    this.written[n] = true;
+  }
+  private prologue(): Bytes {
+    const p = new Bytes();
+    for (let n = 0; n < 16; n++) {
+      if (this.regL[n] < 0) continue;
+      p.byte(Op.localGet).u32(this.P_S).byte(Op.i64Load).u32(0).u32(n * 8).byte(Op.localSet).u32(this.regL[n]);
+    }
+    return p;
+  }
+  /** Stores the registers the block writes back into the state block (in the epilogue). */
+  private writeBack(): void {
+    for (let n = 0; n < 16; n++) {
+      if (!this.written[n]) continue;
+      this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8);
+    }
+  }
+
+  // ---- lazy flags ----
+  /** Writes the compiler's lazy-flag state into the CPU's globals. */
+  private flush(): void {
+    const f = this.flags;
+    if (!f) return;
+    this.i32(f.op); this.gset(G_OP);
+    this.i32(f.sz); this.gset(G_SZ);
+    if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
+    this.get(this.fR); this.gset(G_R);
+    if (f.op === LF_RES) { this.get(this.fC); this.gset(G_C); }
+  }
+  /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
+  private handOver(): void {
+    this.flush();
+    this.flags = null;
+    this.i32(0); this.set(this.fOp);
+  }
+  /** Records a flag writer: kind op at size sz with the operands/result in the canonical locals. */
+  private record(op: number, sz: number, a: number, b: number, r: number, c: number): void {
+    if (a >= 0) { this.get(a); this.set(this.fA); }
+    if (b >= 0) { this.get(b); this.set(this.fB); }
+    this.get(r); this.set(this.fR);
+    if (c >= 0) { this.get(c); this.set(this.fC); }
+    this.i32(op); this.set(this.fOp);
+    this.i32(sz); this.set(this.fSz);
+    this.flags = { op, sz, a: this.fA, b: this.fB, r: this.fR, c: this.fC };
+  }
+  /** Epilogue: the flags of the last writer, if the globals do not hold them yet (fOp != 0). */
+  private flushDynamic(): void {
+    this.get(this.fOp);
+    this.open(Op.if, VOID);
+    this.get(this.fOp); this.gset(G_OP);
+    this.get(this.fSz); this.gset(G_SZ);
+    this.get(this.fA); this.gset(G_A);
+    this.get(this.fB); this.gset(G_B);
+    this.get(this.fR); this.gset(G_R);
+    this.get(this.fC); this.gset(G_C);
+    this.close();
+  }
+
+  /** Pushes condition cc (0..15, SDM vol. 1 appendix B) as an i32. */
+  private cond(cc: number): void {
+    const f = this.flags;
+    const base = cc >> 1;
+    if (f && this.condInline(f, base)) { if (cc & 1) this.op(Op.i32Eqz); return; }
+    this.flush();
+    this.i32(cc); this.call(F_COND);
+  }
+  private condInline(f: LazyFlags, base: number): boolean {
+    const sz = f.sz;
+    const sh = BigInt(64 - sz * 8);
+    const signed = (l: number): void => { this.get(l); if (sh) { this.i64(sh); this.op(Op.i64Shl); } };
+    const sf = (): void => { this.get(f.r); this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); };
+    const zf = (): void => { this.get(f.r); if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); } this.op(Op.i64Eqz); };
+    if (f.op === LF_SUB) {
+      switch (base) {
+        case 1: this.get(f.a); this.get(f.b); this.op(Op.i64LtU); return true;
+        case 2: this.get(f.a); this.get(f.b); this.op(Op.i64Eq); return true;
+        case 3: this.get(f.a); this.get(f.b); this.op(Op.i64LeU); return true;
+        case 4: sf(); return true;
+        case 6: signed(f.a); signed(f.b); this.op(Op.i64LtS); return true;
+        case 7: signed(f.a); signed(f.b); this.op(Op.i64LeS); return true;
+        default: return false;
+      }
+    }
+    if (f.op === LF_LOGIC || f.op === LF_RES) {
+      // LF_LOGIC: CF = OF = 0. LF_RES: CF and OF are bits of lfC.
+      const cf = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64(BigInt(F_CF)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
+      const of = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64(BigInt(F_OF)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
+      switch (base) {
+        case 0: of(); return true;
+        case 1: cf(); return true;
+        case 2: zf(); return true;
+        case 3: cf(); zf(); this.op(Op.i32Or); return true;
+        case 4: sf(); return true;
+        case 6: sf(); of(); this.op(Op.i32Ne); return true;
+        case 7: zf(); sf(); of(); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
+        default: return false;
+      }
+    }
+    return false;
+  }
+
+  // ---- exits ----
+  /**
+   * Leaves the block with `retired` instructions of this pass retired and RIP
+   * from `rip`: to the next block through dispatch when `chain`, else to
+   * run(). All exits share the epilogue (flags, registers, count).
+   */
+  private exitAt(retired: number, rip: () => void, chain = false): void {
+    rip(); this.set(this.exitRip);
+    this.i32(retired); this.set(this.exitN);
+    this.i32(chain && this.chain ? 1 : 0); this.set(this.exitChain);
+    this.c.byte(Op.br).u32(this.depth - this.exitDepth);
+  }
+  private epilogue(): void {
+    this.flushDynamic();
+    this.writeBack();
+    const count = (): void => {
+      this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add); this.get(this.exitN); this.op(Op.i32Add);
+    };
+    if (this.chain) {
+      this.get(this.exitChain);
+      this.open(Op.if, VOID);
+      this.get(this.exitRip); this.get(this.P_S); this.get(this.P_BUDGET); count();
+      this.c.byte(Op.returnCall).u32(DISPATCH_FN);
+      this.close();
+    }
+    this.i32(this.lay.jitN); count(); this.mem(Op.i32Store, 0);
+    this.get(this.exitRip);
+  }
+
+  /** Page fault in instruction k: nothing of it committed, RIP on it. */
+  private faultExit(k: number): void { this.exitAt(k, this.ripPlus(this.block[k].off)); }
+  private ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
+  /** After instruction k wrote memory: stop if the write hit this block's code page. */
+  private genCheck(k: number): void {
+    this.i32(this.genAddr); this.mem(Op.i32Load, 0); this.i32(this.gen); this.op(Op.i32Ne);
+    this.open(Op.if, VOID); this.exitAt(k + 1, this.ripPlus(this.block[k].off + this.block[k].len)); this.close();
+  }
+  /** A taken branch of instruction k to block offset `t`: loop back or leave. */
+  private branchTo(k: number, t: bigint): void {
+    if (t === 0n && this.loopDepth >= 0) {
+      const blen = this.block.length;
+      this.get(this.cnt); this.i32(k + 1); this.op(Op.i32Add); this.tee(this.cnt);
+      this.get(this.P_DONE); this.op(Op.i32Add);
+      this.i32(blen); this.op(Op.i32Add); this.get(this.P_BUDGET); this.op(Op.i32LeU);
+      this.open(Op.if, VOID);
+      this.flush();
+      this.i32(0); this.set(this.fOp);
+      this.c.byte(Op.br).u32(this.depth - this.loopDepth);
+      this.close();
+      this.exitAt(0, this.ripPlus(0));
+      return;
+    }
+    this.exitAt(k + 1, this.ripPlus(t), true);
+  }
+
+  // ---- memory ----
+  /** Pushes the effective address of instruction i (64-bit addressing, FS/GS base added). */
+  private ea(i: Ins): number {
+    this.i64(BigInt(i.disp));
+    if (i.base === EA_RIP) { this.get(this.P_RIP); this.i64(BigInt(i.off + i.len)); this.op(Op.i64Add); this.op(Op.i64Add); }
+    else if (i.base >= 0) { this.getR(i.base * 8, 8); this.op(Op.i64Add); }
+    if (i.idx >= 0) {
+      this.getR(i.idx * 8, 8);
+      if (i.scale) { this.i64(BigInt(i.scale)); this.op(Op.i64Shl); }
+      this.op(Op.i64Add);
+    }
+    if (i.seg === 4 || i.seg === 5) { this.getR(i.seg === 4 ? FS_BASE : GS_BASE, 8); this.op(Op.i64Add); }
+    return this.save64();
+  }
+  /** Pushes an i32: 1 when the TLB table at `tlb` maps [a, a+sz) within one page; leaves the entry address in `t`. */
+  private tlbHit(tlb: number, a: number, sz: number, t: number): void {
+    this.get(a); this.i64(12n); this.op(Op.i64ShrU); this.op(Op.i32WrapI64);
+    this.i32(1023); this.op(Op.i32And); this.i32(4); this.op(Op.i32Shl); this.i32(tlb); this.op(Op.i32Add); this.tee(t);
+    this.mem(Op.i64Load, 0);
+    this.get(a); this.i64(-4096n); this.op(Op.i64And); this.i64(1n); this.op(Op.i64Or); this.op(Op.i64Eq);
+    if (sz > 1) {
+      this.get(a); this.op(Op.i32WrapI64); this.i32(0xfff); this.op(Op.i32And); this.i32(0x1000 - sz); this.op(Op.i32LeU);
+      this.op(Op.i32And);
+    }
+  }
+  /** Pushes the host address for a TLB hit (entry in `t`). */
+  private hostOf(t: number, a: number): void {
+    this.get(t); this.mem(Op.i32Load, 8); this.get(a); this.op(Op.i32WrapI64); this.i32(0xfff); this.op(Op.i32And); this.op(Op.i32Add);
+  }
+  /** Pushes the sz-byte value at address local `a` (zero-extended); a fault leaves the block at instruction k. */
+  private read(a: number, sz: number, k: number): void {
+    const t = this.local(I32);
+    this.tlbHit(this.lay.tlbR, a, sz, t);
+    this.open(Op.if, I64);
+    this.hostOf(t, a); this.mem(LOADS[sz], 0);
+    this.els();
+    this.get(a); this.i32(sz); this.call(F_RD);
+    this.ifFault(k);
+    this.close();
+  }
+  /** Writes local `v` to address local `a`; `hw` (if >= 0) holds a host address already probed writable, or 0. */
+  private write(a: number, sz: number, v: number, k: number, hw = -1): void {
+    if (hw >= 0) {
+      this.get(hw);
+      this.open(Op.if, VOID);
+      this.get(hw); this.get(v); this.mem(STORES[sz], 0);
+      this.els();
+    } else {
+      const t = this.local(I32);
+      this.tlbHit(this.lay.tlbW, a, sz, t);
+      this.open(Op.if, VOID);
+      this.hostOf(t, a); this.get(v); this.mem(STORES[sz], 0);
+      this.els();
+    }
+    this.get(a); this.i32(sz); this.get(v); this.call(F_WR);
+    this.ifFault(k);
+    this.close();
+  }
+  /**
+   * Read-modify-write, first half: checks [a, a+sz) is writable (fault: leave
+   * at k) and pushes its value; returns the local holding the host address
+   * for the write (0 when the write must take the slow path).
+   */
+  private rmwRead(a: number, sz: number, k: number): number {
+    const t = this.local(I32), hw = this.local(I32);
+    this.tlbHit(this.lay.tlbW, a, sz, t);
+    this.open(Op.if, I32); this.hostOf(t, a); this.els(); this.i32(0); this.close();
+    this.tee(hw);
+    this.op(Op.i32Eqz);
+    this.open(Op.if, VOID);
+    this.get(a); this.i32(sz); this.call(F_PROBE); this.op(Op.i32Eqz);
+    this.open(Op.if, VOID); this.faultExit(k); this.close();
+    this.close();
+    this.get(hw);
+    this.open(Op.if, I64); this.get(hw); this.mem(LOADS[sz], 0); this.els(); this.read(a, sz, k); this.close();
+    return hw;
+  }
+
+  /** Pushes the r/m operand of i at size sz (register or memory). */
+  private rmValue(i: Ins, sz: number, k: number): number {
+    if (!i.mem) { this.getR(i.rm, sz); return this.save64(); }
+    const a = this.ea(i);
+    this.read(a, sz, k);
+    return this.save64();
+  }
+  private immValue(i: Ins, sz: number): number {
+    this.i64(BigInt.asIntN(64, i.imm & mask(sz)));
+    return this.save64();
+  }
+
+  // ---- flag liveness ----
+  /**
+   * True when the flags instruction k writes can never be observed: a later
+   * instruction of the block overwrites all six before anything reads them
+   * or the block can be left (a memory access may fault, a branch may exit).
+   * Such instructions compute only their result.
+   */
+  private flagsDead(k: number): boolean {
+    for (let j = k + 1; j < this.block.length; j++) {
+      const i = this.block[j];
+      switch (i.kind) {
+        case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA:
+          if (i.mem && i.kind !== K.LEA) return false;
+          continue;
+        case K.NOP: continue;
+        case K.ALU_RM_R: case K.ALU_R_RM: case K.ALU_RM_I: case K.TEST_RM_R: case K.TEST_RM_I:
+          if (i.mem || i.sub === ALU_ADC || i.sub === ALU_SBB) return false;
+          return true;
+        case K.IMUL: case K.IMUL_I: return !i.mem;
+        case K.SHIFT: case K.SHIFT_1: {
+          const cnt = (i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1) & (i.sz === 8 ? 63 : 31);
+          if (i.mem || cnt === 0 || !(i.sub === SH_SHL || i.sub === SH_SAL || i.sub === SH_SHR || i.sub === SH_SAR)) return false;
+          return true;
+        }
+        default: return false; // readers, stack and memory operations, branches
+      }
+    }
+    return false;
+  }
+
+  /** Result of shift/rotate `kind` (not RCL/RCR) of local v by the i32 count `count` pushes, without flags. */
+  private shiftNoFlags(kind: number, v: number, count: () => void, sz: number): void {
+    const bits = sz * 8, m = mask(sz);
+    const c = this.local(I64);
+    count(); this.op(Op.i64ExtendI32U); this.i64(sz === 8 ? 63n : 31n); this.op(Op.i64And); this.set(c);
+    if (kind === 0 || kind === 1) {
+      // ROL/ROR rotate by count mod width.
+      const rc = this.local(I64);
+      this.get(c); this.i64(BigInt(bits - 1)); this.op(Op.i64And); this.set(rc);
+      this.get(v); this.get(rc); this.op(kind === 0 ? Op.i64Shl : Op.i64ShrU);
+      this.get(v); this.i64(BigInt(bits)); this.get(rc); this.op(Op.i64Sub); this.op(kind === 0 ? Op.i64ShrU : Op.i64Shl);
+      this.op(Op.i64Or);
+      if (sz !== 8) { this.i64(m); this.op(Op.i64And); }
+      // rc == 0: the value itself (a shift by the full width is no shift in wasm).
+      this.get(v); this.get(rc); this.op(Op.i64Eqz); this.op(Op.i32Eqz); this.op(Op.select);
+      return;
+    }
+    if (kind === SH_SHR) { this.get(v); this.get(c); this.op(Op.i64ShrU); return; }
+    if (kind === SH_SAR) {
+      const sh = BigInt(64 - bits);
+      this.get(v); if (sh) { this.i64(sh); this.op(Op.i64Shl); this.i64(sh); this.op(Op.i64ShrS); }
+      this.get(c); this.op(Op.i64ShrS);
+      if (sz !== 8) { this.i64(m); this.op(Op.i64And); }
+      return;
+    }
+    // SHL/SAL
+    this.get(v); this.get(c); this.op(Op.i64Shl);
+    if (sz !== 8) { this.i64(m); this.op(Op.i64And); }
+  }
+
+  // ---- instructions ----
+  /** Emits instruction k; true when it ends the block (an unconditional transfer). */
+  private ins(k: number, i: Ins): boolean {
+    const sz = i.sz;
+    const next = i.off + i.len;
+    switch (i.kind) {
+      case K.ALU_RM_R: case K.ALU_RM_I: case K.ALU_R_RM: {
+        const aop = i.sub;
+        if (i.kind === K.ALU_R_RM) {
+          const b = this.rmValue(i, sz, k);
+          this.getR(i.reg, sz); const a = this.save64();
+          const r = this.alu(aop, a, b, sz);
+          if (aop !== ALU_CMP) this.setR(i.reg, sz, () => this.get(r));
+          return false;
+        }
+        const bFrom = (): number => (i.kind === K.ALU_RM_R ? (this.getR(i.reg, sz), this.save64()) : this.immValue(i, sz));
+        if (!i.mem) {
+          this.getR(i.rm, sz); const a = this.save64();
+          const r = this.alu(aop, a, bFrom(), sz);
+          if (aop !== ALU_CMP) this.setR(i.rm, sz, () => this.get(r));
+          return false;
+        }
+        const ad = this.ea(i);
+        if (aop === ALU_CMP) {
+          this.read(ad, sz, k); const a = this.save64();
+          this.alu(aop, a, bFrom(), sz);
+          return false;
+        }
+        const hw = this.rmwRead(ad, sz, k); const a = this.save64();
+        const r = this.alu(aop, a, bFrom(), sz);
+        this.write(ad, sz, r, k, hw);
+        this.genCheck(k);
+        return false;
+      }
+      case K.TEST_RM_R: case K.TEST_RM_I: {
+        const a = this.rmValue(i, sz, k);
+        const b = i.kind === K.TEST_RM_R ? (this.getR(i.reg, sz), this.save64()) : this.immValue(i, sz);
+        this.alu(ALU_AND, a, b, sz);
+        return false;
+      }
+      case K.MOV_RM_R: case K.MOV_RM_I: {
+        const v = i.kind === K.MOV_RM_R ? (this.getR(i.reg, sz), this.save64()) : (this.i64(BigInt.asIntN(64, i.imm)), this.save64());
+        if (!i.mem) { this.setR(i.rm, sz, () => this.get(v)); return false; }
+        const ad = this.ea(i);
+        this.write(ad, sz, v, k);
+        this.genCheck(k);
+        return false;
+      }
+      case K.MOV_R_RM: {
+        const v = this.rmValue(i, sz, k);
+        this.setR(i.reg, sz, () => this.get(v));
+        return false;
+      }
+      case K.LEA: {
+        const ad = this.ea(i);
+        this.setR(i.reg, sz, () => this.get(ad));
+        return false;
+      }
+      case K.NOP: return false;
+      case K.MOVX: {
+        const ssz = i.sub === 5 ? 4 : (i.sub & 1) ? 1 : 2;
+        const v = this.rmValue(i, ssz, k);
+        this.setR(i.reg, sz, () => {
+          this.get(v);
+          if (i.sub === 3) this.op(Op.i64Extend8S);
+          else if (i.sub === 4) this.op(Op.i64Extend16S);
+          else if (i.sub === 5) this.op(Op.i64Extend32S);
+        });
+        return false;
+      }
+      case K.JCC: {
+        this.cond(i.sub);
+        this.open(Op.if, VOID);
+        this.branchTo(k, this.target(i));
+        this.close();
+        return false;
+      }
+      case K.JMP:
+        this.branchTo(k, this.target(i));
+        return true;
+      case K.CALL: {
+        this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
+        this.ripPlus(next)(); const v = this.save64();
+        this.write(sp, 8, v, k);
+        this.setR(RSP, 8, () => this.get(sp));
+        this.genCheck(k);
+        this.exitAt(k + 1, this.ripPlus(this.target(i)), true);
+        return true;
+      }
+      case K.RET: {
+        this.getR(RSP, 8); const sp = this.save64();
+        this.read(sp, 8, k); const t = this.save64();
+        this.setR(RSP, 8, () => { this.get(sp); this.i64(8n); this.op(Op.i64Add); });
+        this.exitAt(k + 1, () => this.get(t), true);
+        return true;
+      }
+      case K.PUSH: {
+        this.getR(i.reg, 8); const v = this.save64();
+        this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
+        this.write(sp, 8, v, k);
+        this.setR(RSP, 8, () => this.get(sp));
+        this.genCheck(k);
+        return false;
+      }
+      case K.POP: {
+        this.getR(RSP, 8); const sp = this.save64();
+        this.read(sp, 8, k); const v = this.save64();
+        this.setR(RSP, 8, () => { this.get(sp); this.i64(8n); this.op(Op.i64Add); });
+        this.setR(i.reg, 8, () => this.get(v)); // POP RSP: the popped value wins
+        return false;
+      }
+      case K.CALL_RM: case K.JMP_RM: {
+        const t = this.rmValue(i, 8, k);
+        if (i.kind === K.CALL_RM) {
+          this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
+          this.ripPlus(next)(); const v = this.save64();
+          this.write(sp, 8, v, k);
+          this.setR(RSP, 8, () => this.get(sp));
+          this.genCheck(k);
+        }
+        this.exitAt(k + 1, () => this.get(t), true);
+        return true;
+      }
+      case K.CMOV: {
+        // The source is read even when the condition is false; a 32-bit form always zero-extends.
+        const v = this.rmValue(i, sz, k);
+        const n = i.reg >> 3;
+        const old = this.reg(n);
+        this.merged(i.reg, sz, () => this.get(v));
+        this.get(old); if (sz === 4) { this.i64(0xffff_ffffn); this.op(Op.i64And); }
+        this.cond(i.sub);
+        this.op(Op.select);
+        this.set(old);
+        this.written[n] = true;
+        return false;
+      }
+      case K.SETCC: {
+        this.cond(i.sub);
+        this.op(Op.i64ExtendI32U);
+        const v = this.save64();
+        if (!i.mem) { this.setR(i.rm, 1, () => this.get(v)); return false; }
+        const ad = this.ea(i);
+        this.write(ad, 1, v, k);
+        this.genCheck(k);
+        return false;
+      }
+      case K.IMUL: case K.IMUL_I: {
+        const b = this.rmValue(i, sz, k);
+        if (this.flagsDead(k)) {
+          // Only the low sz bytes of the product: the same in signed and unsigned arithmetic.
+          const r = this.local(I64);
+          if (i.kind === K.IMUL) this.getR(i.reg, sz); else this.i64(BigInt.asIntN(64, i.imm));
+          this.get(b); this.op(Op.i64Mul); this.set(r);
+          this.setR(i.reg, sz, () => this.get(r));
+          return false;
+        }
+        this.handOver();
+        if (i.kind === K.IMUL) { this.getR(i.reg, sz); this.get(b); }
+        else { this.get(b); this.i64(BigInt.asIntN(64, i.imm)); }
+        this.i32(sz); this.call(F_IMUL2);
+        const r = this.save64();
+        this.setR(i.reg, sz, () => this.get(r));
+        return false;
+      }
+      case K.INCDEC:
+        if (!i.mem && this.flagsDead(k)) {
+          return this.rmw(i, k, (v) => {
+            this.get(v); this.i64(1n); this.op(i.sub ? Op.i64Sub : Op.i64Add);
+            if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); }
+          }, true);
+        }
+        return this.rmw(i, k, (v) => { this.i32(i.sub); this.get(v); this.i32(sz); this.call(F_INCDEC); });
+      case K.SHIFT: case K.SHIFT_1: case K.SHIFT_CL: {
+        const kind = i.sub;
+        const cnt = i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1;
+        const masked = cnt & (sz === 8 ? 63 : 31);
+        if (i.kind !== K.SHIFT_CL && masked !== 0 && (kind === SH_SHL || kind === SH_SAL || kind === SH_SHR || kind === SH_SAR)) {
+          return this.rmw(i, k, (v) => this.shiftInline(kind, v, masked, sz), true);
+        }
+        if (!i.mem && kind !== 2 && kind !== 3 && this.flagsDead(k)) {
+          const count = (): void => { if (i.kind === K.SHIFT_CL) { this.getR(RCX, 1); this.op(Op.i32WrapI64); } else this.i32(cnt); };
+          return this.rmw(i, k, (v) => this.shiftNoFlags(kind, v, count, sz), true);
+        }
+        return this.rmw(i, k, (v) => {
+          this.i32(kind); this.get(v);
+          if (i.kind === K.SHIFT_CL) { this.getR(RCX, 1); this.op(Op.i32WrapI64); } else this.i32(cnt);
+          this.i32(sz); this.call(F_SHIFT);
+        });
+      }
+      default:
+        throw new Error(`jit: kind ${i.kind} not compilable`);
+    }
+  }
+
+  /** Register or memory read-modify-write of i's r/m operand; `op` maps the old value (local) to the new one (pushed). */
+  private rmw(i: Ins, k: number, op: (v: number) => void, inlineFlags = false): boolean {
+    const sz = i.sz;
+    if (!i.mem) {
+      this.getR(i.rm, sz); const v = this.save64();
+      if (!inlineFlags) this.handOver();
+      op(v);
+      const r = this.save64();
+      this.setR(i.rm, sz, () => this.get(r));
+      return false;
+    }
+    const ad = this.ea(i);
+    const hw = this.rmwRead(ad, sz, k); const v = this.save64();
+    if (!inlineFlags) this.handOver();
+    op(v);
+    const r = this.save64();
+    this.write(ad, sz, r, k, hw);
+    this.genCheck(k);
+    return false;
+  }
+
+  /** SHL/SAL/SHR/SAR by a constant non-zero count, flags as shift.ts records them (LF_RES). */
+  private shiftInline(kind: number, v: number, cnt: number, sz: number): void {
+    const bits = sz * 8, msb = BigInt(bits - 1), m = mask(sz), c = BigInt(cnt);
+    const r = this.local(I64), cf = this.local(I64);
+    if (kind === SH_SHL || kind === SH_SAL) {
+      this.get(v); this.i64(c); this.op(Op.i64Shl); if (sz !== 8) { this.i64(m); this.op(Op.i64And); } this.set(r);
+      // CF: the last bit shifted out (cnt <= bits always holds here: counts are masked to 5/6 bits, sz >= 4 or cnt < 32).
+      if (cnt <= bits) { this.get(v); this.i64(BigInt(bits - cnt)); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And); }
+      else this.i64(0n);
+      this.set(cf);
+      // OF = MSB(result) xor CF.
+      this.get(r); this.i64(msb); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And); this.get(cf); this.op(Op.i64Xor);
+      this.i64(11n); this.op(Op.i64Shl); this.get(cf); this.op(Op.i64Or);
+    } else if (kind === SH_SHR) {
+      this.get(v); this.i64(c); this.op(Op.i64ShrU); this.set(r);
+      this.get(v); this.i64(c - 1n); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And);
+      this.get(v); this.i64(msb); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And); this.i64(11n); this.op(Op.i64Shl);
+      this.op(Op.i64Or);
+    } else { // SAR
+      const sh = BigInt(64 - bits);
+      const sv = this.local(I64);
+      this.get(v); if (sh) { this.i64(sh); this.op(Op.i64Shl); this.i64(sh); this.op(Op.i64ShrS); } this.set(sv);
+      this.get(sv); this.i64(c); this.op(Op.i64ShrS); if (sz !== 8) { this.i64(m); this.op(Op.i64And); } this.set(r);
+      const c1 = c - 1n > 63n ? 63n : c - 1n;
+      this.get(sv); this.i64(c1); this.op(Op.i64ShrS); this.i64(1n); this.op(Op.i64And);
+    }
+    const fl = this.save64();
+    this.record(LF_RES, sz, -1, -1, r, fl);
+    this.get(r);
+  }
+
+  /** ALU op on locals a, b (masked to sz) with the lazy flags alu.ts records; returns the result local. */
+  private alu(aop: number, a: number, b: number, sz: number): number {
+    if (aop === ALU_ADC || aop === ALU_SBB) {
+      this.handOver();
+      this.i32(aop); this.get(a); this.get(b); this.i32(sz); this.call(F_ALU);
+      return this.save64();
+    }
+    const m = mask(sz);
+    this.get(a); this.get(b);
+    let lf: number;
+    switch (aop) {
+      case ALU_ADD: this.op(Op.i64Add); lf = LF_ADD; break;
+      case ALU_OR: this.op(Op.i64Or); lf = LF_LOGIC; break;
+      case ALU_AND: this.op(Op.i64And); lf = LF_LOGIC; break;
+      case ALU_XOR: this.op(Op.i64Xor); lf = LF_LOGIC; break;
+      default: this.op(Op.i64Sub); lf = LF_SUB; break; // SUB, CMP
+    }
+    if (sz !== 8 && lf !== LF_LOGIC) { this.i64(m); this.op(Op.i64And); }
+    const r = this.save64();
+    this.record(lf, sz, a, b, r, -1);
+    return r;
+  }
+}

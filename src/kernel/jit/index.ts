@@ -1,0 +1,142 @@
+// Host side of the block compiler: src/cpu/jit.ts calls `env.jitCompile`
+// with a hot block's decode-cache entries; this module compiles them
+// (compile.ts), instantiates the code against the CPU's memory, lazy-flag
+// globals and helpers, and installs the function in the CPU's function table,
+// whose index run() then calls. Modules compile synchronously: they are
+// small, which Node and browser workers allow.
+import { compileBlock, compileDispatch, readBlock, HELPERS, GLOBALS, type JitLayout } from "./compile";
+import { encodeModule, I32, I64, type FuncType, type Import } from "./wasm";
+
+/** The CPU exports the compiler uses (see src/cpu/jit.ts). */
+export interface JitCpuExports {
+  memory: WebAssembly.Memory;
+  jitAddr(which: number): number;
+  jitReset(): void;
+  [helper: string]: unknown;
+}
+
+// Function types: 0 the block; then one per helper in HELPERS order.
+const TYPES: FuncType[] = [
+  { params: [I64, I32, I32, I32], results: [I64] }, // block and dispatch (rip, state, budget, done) -> next rip
+  { params: [I64, I32], results: [I64] },      // jRd
+  { params: [I64, I32, I64], results: [] },    // jWr
+  { params: [I64, I32], results: [I32] },      // jProbe
+  { params: [I32, I64, I64, I32], results: [I64] }, // jAlu
+  { params: [I32, I64, I32], results: [I64] },  // jIncdec
+  { params: [I32, I64, I32, I32], results: [I64] }, // jShift
+  { params: [I64, I64, I32], results: [I64] },  // jImul2
+  { params: [I32], results: [I32] },            // jCond
+  { params: [], results: [I32] },               // jCF
+];
+const BASE_IMPORTS: Import[] = [
+  { module: "c", name: "memory", kind: "memory" },
+  { module: "c", name: "table", kind: "table" },
+  ...HELPERS.map((name, i): Import => ({ module: "c", name, kind: "func", type: i + 1 })),
+  ...GLOBALS.map(([name, t]): Import => ({ module: "c", name, kind: "global", valType: t, mutable: true })),
+];
+/**
+ * Block modules import the dispatch function (compiled once, in a module of
+ * its own: function DISPATCH_FN) but not the table: V8 keeps every instance
+ * that imports a table alive as long as the table, so only dispatch does.
+ */
+const IMPORTS: Import[] = [
+  ...BASE_IMPORTS.filter((i) => i.kind !== "table"),
+  { module: "c", name: "dispatch", kind: "func", type: 0 },
+];
+
+/**
+ * Table slots in use before the compiler starts over (dropping every block).
+ * Each block is a module of its own with its own code region in the engine;
+ * dropped ones are only reclaimed by a garbage collection, and V8 runs out of
+ * code space with many thousands alive, so keep their number small.
+ */
+const MAX_BLOCKS = 1024;
+
+export class BlockCompiler {
+  private cpu: JitCpuExports | null = null;
+  private lay: JitLayout | null = null;
+  private imports: WebAssembly.Imports = {};
+  private next = 1;
+  /** Blocks chain to the next through tail calls (WebAssembly tail calls available). */
+  private chain = false;
+  /** Blocks compiled so far (for statistics). */
+  compiled = 0;
+
+  constructor(readonly table: WebAssembly.Table) {}
+
+  attach(cpu: JitCpuExports): void {
+    this.cpu = cpu;
+    this.lay = {
+      jitN: cpu.jitAddr(0), tlbR: cpu.jitAddr(1), tlbW: cpu.jitAddr(2), tlbX: cpu.jitAddr(3), dc: cpu.jitAddr(4), gen: cpu.jitAddr(5),
+    };
+    const c: Record<string, unknown> = { memory: cpu.memory, table: this.table };
+    for (const h of HELPERS) c[h] = cpu[h];
+    for (const [g] of GLOBALS) c[g] = cpu[g];
+    // The dispatch function uses return_call_indirect (WebAssembly tail calls:
+    // Chrome 112, Firefox 121, Safari 18.2, Node 20); without them blocks
+    // return to run() after each exit and the stub below is never called.
+    c.dispatch = (): bigint => { throw new Error("jit: dispatch without tail calls"); };
+    this.chain = false;
+    try {
+      const m = new WebAssembly.Module(encodeModule(TYPES, BASE_IMPORTS, [{ type: 0, body: compileDispatch(this.lay), export: "d" }]));
+      c.dispatch = new WebAssembly.Instance(m, { c: c as WebAssembly.ModuleImports }).exports.d;
+      this.chain = true;
+    } catch {
+      // no tail calls: keep the stub
+    }
+    this.imports = { c: c as WebAssembly.ModuleImports };
+  }
+
+  /** Milliseconds spent compiling. */
+  compileMs = 0;
+  /** Blocks the compiler failed on (a bug: tests assert there are none), and the last error. */
+  errors = 0;
+  lastError: unknown = null;
+
+  /**
+   * Blocks compiled so far by first byte's host address, with the generation
+   * of their page then: a decode-cache entry evicted by another with the same
+   * index (or its page re-decoded without a change) finds its block again.
+   */
+  private known = new Map<number, { gen: number; count: number; idx: number }>();
+
+  /** env.jitCompile(buf, count, host, genAddr, gen): the table index of the block, 0 if it cannot be compiled. */
+  compile(buf: number, count: number, host: number, genAddr: number, gen: number): number {
+    const k = this.known.get(host);
+    if (k && k.gen === gen && k.count === count) return k.idx;
+    const t0 = performance.now();
+    try {
+      const idx = this.compileOne(buf, count, host, genAddr, gen);
+      this.known.set(host, { gen, count, idx });
+      return idx;
+    } catch (e) {
+      // A compiler bug must not take the machine down: the block stays interpreted.
+      this.errors++;
+      this.lastError = e;
+      return 0;
+    } finally {
+      this.compileMs += performance.now() - t0;
+    }
+  }
+
+  private compileOne(buf: number, count: number, host: number, genAddr: number, gen: number): number {
+    const cpu = this.cpu, lay = this.lay;
+    if (!cpu || !lay) return 0;
+    if (this.next >= MAX_BLOCKS) {
+      // Start over: forget every block (their entries drop their indices) and reuse the slots.
+      cpu.jitReset();
+      this.known.clear();
+      this.next = 1;
+    }
+    const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
+    const body = compileBlock(block, lay, host, genAddr, gen >>> 0, this.chain);
+    const bytes = encodeModule(TYPES, IMPORTS, [{ type: 0, body, export: "f0" }]);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const idx = this.next++;
+    if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
+    this.table.set(idx, inst.exports.f0 as WebAssembly.ExportValue as Function);
+    this.compiled++;
+    return idx;
+  }
+}
+

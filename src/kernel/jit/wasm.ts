@@ -1,0 +1,126 @@
+// A minimal WebAssembly binary writer for the block compiler: a growable
+// byte buffer with LEB128 and the opcodes compiled blocks use (WebAssembly
+// core spec §5 "Binary format"). Nothing here knows about x86.
+
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+export const VOID = 0x40;
+
+/** Opcodes (spec §5.4). */
+export const Op = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d,
+  return: 0x0f, call: 0x10, returnCall: 0x12, returnCallIndirect: 0x13, drop: 0x1a, select: 0x1b,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24,
+  i32Load: 0x28, i64Load: 0x29, i32Load16U: 0x2f, i64Load8U: 0x31, i64Load16U: 0x33, i64Load32U: 0x35,
+  i32Store: 0x36, i64Store: 0x37, i64Store8: 0x3c, i64Store16: 0x3d, i64Store32: 0x3e,
+  i32Const: 0x41, i64Const: 0x42,
+  i32Eqz: 0x45, i32Eq: 0x46, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b, i32LeU: 0x4d,
+  i64Eqz: 0x50, i64Eq: 0x51, i64Ne: 0x52, i64LtS: 0x53, i64LtU: 0x54, i64LeS: 0x57, i64LeU: 0x58,
+  i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74, i32ShrU: 0x76,
+  i64Popcnt: 0x7b, i64Add: 0x7c, i64Sub: 0x7d, i64Mul: 0x7e, i64And: 0x83, i64Or: 0x84, i64Xor: 0x85,
+  i64Shl: 0x86, i64ShrS: 0x87, i64ShrU: 0x88,
+  i32WrapI64: 0xa7, i64ExtendI32S: 0xac, i64ExtendI32U: 0xad,
+  i64Extend8S: 0xc2, i64Extend16S: 0xc3, i64Extend32S: 0xc4,
+} as const;
+
+export class Bytes {
+  private buf: Uint8Array<ArrayBuffer> = new Uint8Array(256);
+  length = 0;
+
+  byte(b: number): this {
+    if (this.length === this.buf.length) {
+      const n = new Uint8Array(this.buf.length * 2);
+      n.set(this.buf);
+      this.buf = n;
+    }
+    this.buf[this.length++] = b;
+    return this;
+  }
+  bytes(b: ArrayLike<number>): this {
+    for (let i = 0; i < b.length; i++) this.byte(b[i]);
+    return this;
+  }
+  u32(v: number): this {
+    v >>>= 0;
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      this.byte(b);
+    } while (v !== 0);
+    return this;
+  }
+  s32(v: number): this {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { this.byte(b); return this; }
+      this.byte(b | 0x80);
+    }
+  }
+  s64(v: bigint): this {
+    v = BigInt.asIntN(64, v);
+    for (;;) {
+      const b = Number(v & 0x7fn);
+      v >>= 7n;
+      if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) { this.byte(b); return this; }
+      this.byte(b | 0x80);
+    }
+  }
+  name(s: string): this {
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+    return this;
+  }
+  /** Appends `b` prefixed with its length (a section or function body). */
+  sized(b: Bytes): this {
+    this.u32(b.length);
+    for (let i = 0; i < b.length; i++) this.byte(b.buf[i]);
+    return this;
+  }
+  view(): Uint8Array<ArrayBuffer> { return this.buf.subarray(0, this.length); }
+}
+
+export interface FuncType { params: number[]; results: number[] }
+export type Import =
+  | { module: string; name: string; kind: "func"; type: number }
+  | { module: string; name: string; kind: "memory" }
+  | { module: string; name: string; kind: "table" }
+  | { module: string; name: string; kind: "global"; valType: number; mutable: boolean };
+
+/** A function defined by the module: its type and its body (locals and code, encoded). */
+export interface FuncDef { type: number; body: Bytes; export?: string }
+
+/** Encodes a module: types, imports, functions (indices follow the imported functions). */
+export function encodeModule(types: FuncType[], imports: Import[], funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
+  const out = new Bytes();
+  out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  const section = (id: number, body: Bytes): void => { out.byte(id).sized(body); };
+  const t = new Bytes().u32(types.length);
+  for (const ft of types) {
+    t.byte(0x60).u32(ft.params.length).bytes(ft.params).u32(ft.results.length).bytes(ft.results);
+  }
+  section(1, t);
+  const im = new Bytes().u32(imports.length);
+  for (const i of imports) {
+    im.name(i.module).name(i.name);
+    if (i.kind === "func") im.byte(0).u32(i.type);
+    else if (i.kind === "memory") im.byte(2).byte(0).u32(0);
+    else if (i.kind === "table") im.byte(1).byte(0x70).byte(0).u32(0);
+    else im.byte(3).byte(i.valType).byte(i.mutable ? 1 : 0);
+  }
+  section(2, im);
+  const fn = new Bytes().u32(funcs.length);
+  for (const f of funcs) fn.u32(f.type);
+  section(3, fn);
+  const nImportedFuncs = imports.filter((i) => i.kind === "func").length;
+  const exported = funcs.map((f, i) => [f.export, nImportedFuncs + i] as const).filter(([n]) => n !== undefined);
+  const ex = new Bytes().u32(exported.length);
+  for (const [name, idx] of exported) ex.name(name as string).byte(0).u32(idx);
+  section(7, ex);
+  const code = new Bytes().u32(funcs.length);
+  for (const f of funcs) code.sized(f.body);
+  section(10, code);
+  return out.view();
+}

@@ -182,7 +182,7 @@ const IMPL: Record<string, Impl> = {
   pivot_root: [mount.sysPivotRoot, "full"],
   fallocate: [fs.sysFallocate, "partial", "modes 0, KEEP_SIZE and PUNCH_HOLE|KEEP_SIZE; COLLAPSE/ZERO/INSERT_RANGE are EOPNOTSUPP"],
   brk: [mm.sysBrk, "full"],
-  mmap: [mm.sysMmap, "partial", "file mappings are private copies; MAP_SHARED of a file cannot be written"],
+  mmap: [mm.sysMmap, "partial", "file pages come from the shared page cache, copied on write for MAP_PRIVATE; a writable MAP_SHARED file mapping gives EACCES"],
   munmap: [mm.sysMunmap, "full"],
   mprotect: [mm.sysMprotect, "partial", "no PROT_GROWSDOWN/PROT_GROWSUP"],
   mremap: [mm.sysMremap, "partial", "pages added to a MAP_SHARED anonymous mapping by growing it are not shared with other processes"],

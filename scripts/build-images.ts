@@ -147,7 +147,9 @@ function busyboxSpec(): ImageSpec {
       const es: TarEntry[] = [file("bin/busybox", new Uint8Array(readFileSync(bin)), mtime, 0o755)];
       for (const a of applets) if (a !== "bin/busybox") es.push(symlink(a, "/bin/busybox", mtime));
       if (!applets.includes("bin/sh")) es.push(symlink("bin/sh", "/bin/busybox", mtime));
-      for (const d of ["root", "home", "tmp", "var", "var/spool/mail", "var/www", "proc", "sys", "dev", "mnt", "usr/local/bin", "usr/local/sbin"]) es.push(dir(d, mtime, d === "tmp" ? 0o1777 : d === "root" ? 0o700 : 0o755));
+      // var/lib/hako/image is a mount point, as /proc and /sys are: the page and `hako shell` show the
+      // machine's image there read-only (lowerdir= for a container made by hand) without writing the root.
+      for (const d of ["root", "home", "tmp", "var", "var/lib", "var/lib/hako", "var/lib/hako/image", "var/spool/mail", "var/www", "proc", "sys", "dev", "mnt", "usr/local/bin", "usr/local/sbin"]) es.push(dir(d, mtime, d === "tmp" ? 0o1777 : d === "root" ? 0o700 : 0o755));
       es.push(file("etc/passwd", ETC_PASSWD, mtime), file("etc/group", ETC_GROUP, mtime), file("etc/hostname", "hako\n", mtime),
         file("etc/hosts", ETC_HOSTS, mtime), file("etc/os-release", OS_RELEASE, mtime), file("etc/shells", "/bin/sh\n/bin/ash\n", mtime),
         file("etc/inittab", ETC_INITTAB, mtime), file("etc/profile", ETC_PROFILE, mtime));

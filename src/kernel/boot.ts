@@ -100,6 +100,8 @@ export function boot(m: Machine, o: BootOptions = {}): Booted | RunResult {
   attachConsole(p, pty, o.shell !== undefined);
   // SIGNAL_UNKILLABLE: the machine's init gets only the signals it handles.
   p.task.sig.group.unkillable = true;
+  // A booted machine is never ended for looking stuck (only the init's own exit or reboot(2) end it).
+  if (!o.shell) p.endWhenStuck = false;
 
   let loginStatus: number | null = null;
   if (o.endWithLogin && !o.shell) {

@@ -633,6 +633,13 @@ export class Machine implements Kernel {
  */
 export class Process {
   private res: RunResult | null = null;
+  /**
+   * When no task can run and none waits for input from outside, end this
+   * process as SIGKILL would (a `hako run` command waiting on a pipe nobody
+   * writes). A booted machine's init clears it: a real machine whose tasks
+   * all sleep just sleeps, and a host slice can find it so only for a moment.
+   */
+  endWhenStuck = true;
 
   constructor(private m: Machine, readonly task: Task, private stats: RunStats, private t0: number) {}
 
@@ -647,7 +654,7 @@ export class Process {
     if (how === "idle" && !g.zombie) {
       // Waiting for input from outside: without a deadline, nap instead of spinning; otherwise every
       // task waits for something that can never come (a pipe nobody writes): end it as SIGKILL would.
-      if (this.m.waitsForInput()) { if (ms === Infinity) this.m.hostSleep(5); } else this.m.exitGroup(this.task, 9);
+      if (this.m.waitsForInput() || !this.endWhenStuck) { if (ms === Infinity) this.m.hostSleep(5); } else this.m.exitGroup(this.task, 9);
     }
     if (!g.zombie) return false;
     this.stats.instructions = g.leader.regs.get(ICOUNT) + g.childInstructions;

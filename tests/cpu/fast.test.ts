@@ -8,38 +8,10 @@
 // were, tells the CPU about any code it changed (self-modifying snippets),
 // and runs the case again. The second outcome is compared with native.
 import { describe, expect, it, vi } from "vitest";
-import type { CpuExports } from "../../src/kernel/cpu";
 
 vi.mock("../../src/kernel/cpu", async (importOriginal) => {
   const m = await importOriginal<typeof import("../../src/kernel/cpu")>();
-  const PAGE = 4096;
-  const WINDOW = 64 * PAGE;
-  const warm = (cpu: CpuExports): CpuExports => {
-    const real = cpu.run.bind(cpu);
-    return {
-      memory: cpu.memory,
-      ramBase: () => cpu.ramBase(),
-      flushTlb: () => cpu.flushTlb(),
-      invalidateCode: (pa: number, len: number) => cpu.invalidateCode(pa, len),
-      setJitThreshold: (n: number) => cpu.setJitThreshold(n),
-      jitStat: (w: number) => cpu.jitStat(w),
-      run(state: number, budget: number): number {
-        // The emulator allocates its few frames (state block, page tables,
-        // code, data, stack) first from the bottom of RAM; a snippet can only
-        // touch mapped pages, so the first WINDOW bytes hold all it can change.
-        const base = cpu.ramBase();
-        const before = Buffer.from(new Uint8Array(cpu.memory.buffer, base, WINDOW));
-        real(state, budget);
-        const now = Buffer.from(cpu.memory.buffer, base, WINDOW);
-        for (let off = 0; off < before.length; off += PAGE) {
-          const a = before.subarray(off, off + PAGE);
-          const b = now.subarray(off, off + PAGE);
-          if (!a.equals(b)) { b.set(a); cpu.invalidateCode(base + off, PAGE); }
-        }
-        return real(state, budget);
-      },
-    };
-  };
+  const { warm } = await import("./warm");
   return { ...m, loadCpuNode: async () => warm(await m.loadCpuNode()) };
 });
 

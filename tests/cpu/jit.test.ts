@@ -27,50 +27,15 @@ vi.mock("../../src/kernel/cpu", async (importOriginal) => {
   const gc = runInNewContext("gc") as () => void;
   let runs = 0;
   const m = await importOriginal<typeof import("../../src/kernel/cpu")>();
-  const PAGE = 4096;
-  const WINDOW = 64 * PAGE;
-  const warm = (cpu: CpuExports): CpuExports => {
-    const real = cpu.run.bind(cpu);
-    return {
-      memory: cpu.memory,
-      ramBase: () => cpu.ramBase(),
-      flushTlb: () => cpu.flushTlb(),
-      invalidateCode: (pa: number, len: number) => cpu.invalidateCode(pa, len),
-      setJitThreshold: (n: number) => cpu.setJitThreshold(n),
-      jitStat: (w: number) => cpu.jitStat(w),
-      run(state: number, budget: number): number {
-        // The emulator allocates its few frames (state block, page tables,
-        // code, data, stack) first from the bottom of RAM; a snippet can only
-        // touch mapped pages, so the first WINDOW bytes hold all it can change.
-        const base = cpu.ramBase();
-        const before = Buffer.from(new Uint8Array(cpu.memory.buffer, base, WINDOW));
-        real(state, budget);
-        const now = Buffer.from(cpu.memory.buffer, base, WINDOW);
-        for (let off = 0; off < before.length; off += PAGE) {
-          const a = before.subarray(off, off + PAGE);
-          const b = now.subarray(off, off + PAGE);
-          if (!a.equals(b)) { b.set(a); cpu.invalidateCode(base + off, PAGE); }
-        }
-        return real(state, budget);
-      },
-    };
-  };
+  const { warm, withRun } = await import("./warm");
   const jitted = async (): Promise<CpuExports> => {
     const cpu = await m.loadCpuNode();
     cpu.setJitThreshold(1);
     (globalThis as { jitCpus?: CpuExports[] }).jitCpus?.push(cpu);
-    return warm({
-      memory: cpu.memory,
-      ramBase: () => cpu.ramBase(),
-      flushTlb: () => cpu.flushTlb(),
-      invalidateCode: (pa: number, len: number) => cpu.invalidateCode(pa, len),
-      setJitThreshold: (n: number) => cpu.setJitThreshold(n),
-      jitStat: (w: number) => cpu.jitStat(w),
-      run(state: number, budget: number): number {
-        if (++runs % 500 === 0) gc();
-        return cpu.run(state, budget);
-      },
-    });
+    return warm(withRun(cpu, (state, budget) => {
+      if (++runs % 500 === 0) gc();
+      return cpu.run(state, budget);
+    }));
   };
   return { ...m, loadCpuNode: jitted };
 });

@@ -334,7 +334,9 @@ export function decode(rip: u64): i32 {
   } else {
     const r = decodeBytes(rip, host);
     if (r != DEC_OK) return r;
-    if (fstart == host) save(e, host, markCode(host));
+    // Near the page end the bytes were copied to a buffer; an instruction
+    // that still ends within the page depends on this page only.
+    if (fstart == host || <u64>instLen <= 4096 - (rip & 0xfff)) save(e, host, markCode(host));
   }
   const next = rip + <u64>instLen;
   setNextRip(next);

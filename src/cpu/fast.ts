@@ -3,9 +3,10 @@
 //
 // When the decoder caches an instruction (decode.ts save()) it calls
 // fastAnnotate(), which classifies the decoded instruction: forms without
-// 66/F2/F3/LOCK/67 prefixes whose semantics are simple (ALU, MOV,
-// LEA, Jcc, CALL/RET, PUSH/POP, MOVZX/MOVSX, shifts, CMOVcc, SETcc, IMUL,
-// INC/DEC) get a kind byte and their register operands as state-block
+// F2/F3/LOCK/67 prefixes (66 only where it just selects 16-bit operands)
+// whose semantics are simple (ALU, MOV, LEA, Jcc, CALL/RET, PUSH/POP,
+// MOVZX/MOVSX, shifts, CMOVcc, SETcc, IMUL, INC/DEC, NOT/NEG, BSWAP, BT imm)
+// get a kind byte and their register operands as state-block
 // offsets (the AH..BH rule already applied). run() (index.ts) dispatches
 // those with execFast(); every other form takes the generic decode/exec path.
 // Each handler uses the same helpers in the same order as the generic code
@@ -14,10 +15,10 @@
 import { S, fault, probeWrite, hitR, hitW, modMod, modReg, modRm, rexPresent, pfx66, pfxF2, pfxF3 } from "./core";
 import { RSP, FS_BASE, GS_BASE } from "./state";
 import { rdMem, wrMem } from "./operand";
-import { alu, incdec, ALU_CMP, ALU_AND } from "./alu";
+import { alu, incdec, neg, ALU_CMP, ALU_AND } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
-import { cond } from "./flags";
+import { cond, setCF } from "./flags";
 
 // Entry bytes written by fastAnnotate (see decode.ts for +0..+33).
 export const FE_KIND = 34;  // u8 K_* (0: generic path)
@@ -57,6 +58,21 @@ const K_SHIFT_CL = 24;  // D2/D3
 const K_SHIFT_1 = 25;   // D0/D1
 export const K_CALL_RM = 26;   // FF /2
 export const K_JMP_RM = 27;    // FF /4
+const K_NOTNEG = 28;    // F6/F7 /2 /3 (sub 1 = NEG)
+const K_BSWAP = 29;     // 0F C8..CF (32/64-bit only: the 16-bit form is undefined)
+const K_BT_I = 30;      // 0F BA /4../7 (sub: 0 BT, 1 BTS, 2 BTR, 3 BTC; bit offset imm8)
+
+/** Forms whose 66-prefixed variant is the same operation at 16 bits (SDM vol. 1 §3.6). */
+function sizedBy66(map: i32, op: i32): bool {
+  if (map == 0) {
+    if (op < 0x40) return (op & 7) < 6;
+    return op == 0x69 || op == 0x6b || (op >= 0x80 && op <= 0x8b) || op == 0xa8 || op == 0xa9
+      || (op >= 0xb0 && op <= 0xbf) || op == 0xc0 || op == 0xc1 || op == 0xc6 || op == 0xc7
+      || (op >= 0xd0 && op <= 0xd3) || op == 0xf6 || op == 0xf7 || op == 0xfe;
+  }
+  if (map == 1) return (op >= 0x40 && op <= 0x4f) || op == 0xaf || op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf || op == 0xba;
+  return false;
+}
 
 /** State-block offset of register n at size sz (8-bit: AH..BH without REX). */
 function regOff(n: i32, sz: i32): u8 {
@@ -70,7 +86,10 @@ function regOff(n: i32, sz: i32): u8 {
  */
 export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, seg: i32, asz32: bool, rex: i32): void {
   store<u8>(e, 0, FE_KIND);
-  if (lock || asz32 || pfx66 || pfxF2 || pfxF3) return;
+  if (lock || asz32 || pfxF2 || pfxF3) return;
+  // An operand-size prefix only makes the integer forms 16-bit (osz == 2);
+  // it changes the meaning of branches, PUSH/POP and BSWAP, which stay generic.
+  if (pfx66 && !sizedBy66(map, op)) return;
   // FS/GS overrides (TLS, the stack-protector canary at fs:0x28) are kept:
   // eaOf() adds the base. LEA ignores segments, so it stays generic then.
   if (seg >= 0 && map == 0 && op == 0x8d) return;
@@ -129,8 +148,9 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
     } else if (op == 0xe9 || op == 0xeb) {
       k = K_JMP;
     } else if (op == 0xf6 || op == 0xf7) {
-      if (r7 > 1) return;
-      k = K_TEST_RM_I; sz = op == 0xf6 ? 1 : osz;
+      if (r7 > 3) return;
+      sz = op == 0xf6 ? 1 : osz;
+      if (r7 >= 2) { k = K_NOTNEG; sub = r7 - 2; } else k = K_TEST_RM_I;
     } else if (op == 0xff && (r7 == 2 || r7 == 4)) {
       k = r7 == 2 ? K_CALL_RM : K_JMP_RM; sz = 8; // 64-bit operand size is forced
     } else if (op == 0xfe || op == 0xff) {
@@ -155,6 +175,11 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       return;
     }
     else if (op == 0x1f) k = K_NOP;
+    else if (op >= 0xc8 && op <= 0xcf) { k = K_BSWAP; rm = (op & 7) | ((rex & 1) << 3); mem = false; }
+    else if (op == 0xba) {
+      if (r7 < 4) return;
+      k = K_BT_I; sub = r7 - 4;
+    }
     else return;
   } else return;
   store<u8>(e, <u8>sz, FE_SZ);
@@ -385,7 +410,52 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       }
       return t;
     }
+    case K_NOTNEG: {
+      const isNeg = load<u8>(e, FE_SUB) != 0;
+      if (load<u8>(e, FE_MEM) == 0) {
+        const off = <usize>load<u8>(e, FE_RM);
+        const v = getR(off, sz);
+        setR(off, sz, isNeg ? neg(v, sz) : ~v);
+        return next;
+      }
+      const a = eaOf(e, next);
+      if (!hitW(a, <u64>sz) && !probeWrite(a, <u64>sz)) return rip;
+      const v = rdF(a, sz);
+      if (fault) return rip;
+      wrF(a, sz, isNeg ? neg(v, sz) : ~v);
+      return next;
+    }
+    case K_BSWAP: {
+      const off = <usize>load<u8>(e, FE_RM);
+      if (sz == 8) store<u64>(S + off, bswap<u64>(load<u64>(S + off)));
+      else store<u64>(S + off, <u64>bswap<u32>(load<u32>(S + off)));
+      return next;
+    }
+    case K_BT_I: {
+      // As bits.ts bitTest() with an immediate offset: the operand itself, bit (imm8 mod width).
+      const kind = <i32>load<u8>(e, FE_SUB);
+      const b = load<u64>(e, FE_IMM) & <u64>((sz << 3) - 1);
+      if (load<u8>(e, FE_MEM) == 0) {
+        const off = <usize>load<u8>(e, FE_RM);
+        const v = getR(off, sz);
+        if (kind != 0) setR(off, sz, bitApply(kind, v, b));
+        setCF(((v >> b) & 1) != 0);
+        return next;
+      }
+      const a = eaOf(e, next);
+      if (kind != 0 && !hitW(a, <u64>sz) && !probeWrite(a, <u64>sz)) return rip;
+      const v = rdF(a, sz);
+      if (fault) return rip;
+      if (kind != 0) wrF(a, sz, bitApply(kind, v, b));
+      setCF(((v >> b) & 1) != 0);
+      return next;
+    }
     default: // K_NOP
       return next;
   }
+}
+
+@inline function bitApply(kind: i32, v: u64, b: u64): u64 {
+  const m = <u64>1 << b;
+  return kind == 1 ? v | m : (kind == 2 ? v & ~m : v ^ m);
 }

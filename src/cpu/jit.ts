@@ -20,7 +20,7 @@ import { rdMem, wrMem } from "./operand";
 import { alu, incdec } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
-import { cond, getCF } from "./flags";
+import { cond, getCF, setCF } from "./flags";
 
 // Entry bytes of the block compiler (decode.ts zeroes them when it saves an entry).
 export const FE_BLOCK = 40;  // u32 table index of the block starting here (0 none, NO_BLOCK: not compilable)
@@ -53,8 +53,6 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
   let h = host;
   const gen = load<u32>(genAddr);
   while (n < MAX_INSNS) {
-    // Instructions that may straddle the page end are never cached.
-    if ((h & 0xfff) > 4096 - 16) break;
     if (decode(r) != DEC_OK || fault) { clearFault(); break; }
     const e = DC + ((h & (DC_SIZE - 1)) << 6);
     if (load<u32>(e) != <u32>h || load<u32>(e, 4) != gen) break;
@@ -99,6 +97,7 @@ export function jShift(kind: i32, v: u64, cnt: u32, sz: i32): u64 { return shift
 export function jImul2(a: u64, b: u64, sz: i32): u64 { return imul2(a, b, sz); }
 export function jCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }
 export function jCF(): i32 { return getCF() ? 1 : 0; }
+export function jSetCF(c: i32): void { setCF(c != 0); }
 /** Addresses compiled code needs: JIT_N, the TLB tables (read, write, fetch), the decode cache, the generation table. */
 export function jitAddr(which: i32): u32 {
   if (which == 0) return <u32>JIT_N;

@@ -36,6 +36,7 @@ const K = {
   ALU_RM_R: 1, ALU_R_RM: 2, ALU_RM_I: 3, TEST_RM_R: 4, TEST_RM_I: 5, MOV_RM_R: 6, MOV_R_RM: 7, MOV_RM_I: 8,
   LEA: 9, JCC: 10, JMP: 11, CALL: 12, RET: 13, PUSH: 14, POP: 15, MOVX: 16, SHIFT: 17, CMOV: 18, SETCC: 19,
   IMUL: 20, IMUL_I: 21, INCDEC: 22, NOP: 23, SHIFT_CL: 24, SHIFT_1: 25, CALL_RM: 26, JMP_RM: 27,
+  NOTNEG: 28, BSWAP: 29, BT_I: 30,
 } as const;
 
 // Lazy-flag kinds (src/cpu/flags.ts).
@@ -45,8 +46,8 @@ const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
 /** Imported functions, in import order (their indices). */
-export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jIncdec", "jShift", "jImul2", "jCond", "jCF"] as const;
-const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_INCDEC = 4, F_SHIFT = 5, F_IMUL2 = 6, F_COND = 7;
+export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jIncdec", "jShift", "jImul2", "jCond", "jCF", "jSetCF"] as const;
+const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_INCDEC = 4, F_SHIFT = 5, F_IMUL2 = 6, F_COND = 7, F_SETCF = 9;
 /** Imported globals, in import order. */
 export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32]] as const;
 const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6;
@@ -63,7 +64,7 @@ interface Ins {
 export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number }
 
 /** Function index of the dispatch function (imported after the helpers). */
-export const DISPATCH_FN = 9;
+export const DISPATCH_FN = HELPERS.length;
 
 /** The lazy flags as the compiler knows them at a point of the block (null: only the CPU's globals know). */
 interface LazyFlags { op: number; sz: number; a: number; b: number; r: number; c: number }
@@ -748,6 +749,61 @@ class BlockCompiler {
           if (i.kind === K.SHIFT_CL) { this.getR(RCX, 1); this.op(Op.i32WrapI64); } else this.i32(cnt);
           this.i32(sz); this.call(F_SHIFT);
         });
+      }
+      case K.NOTNEG:
+        if (i.sub === 0) {
+          // NOT: no flags.
+          return this.rmw(i, k, (v) => { this.get(v); this.i64(BigInt.asIntN(64, mask(sz))); this.op(Op.i64Xor); }, true);
+        }
+        // NEG: the flags of SUB 0, v (alu.ts neg()).
+        return this.rmw(i, k, (v) => {
+          this.i64(0n); const z = this.save64();
+          this.get(v); const b = this.save64();
+          const r = this.alu(ALU_SUB, z, b, sz);
+          this.get(r);
+        }, true);
+      case K.BSWAP: {
+        const n = i.rm >> 3;
+        const r = this.reg(n);
+        this.setR(i.rm, sz, () => {
+          // Byte reversal by halves: swap bytes in 16-bit lanes, lanes in 32-bit words, then the words.
+          const x = this.local(I64);
+          this.get(r); this.set(x);
+          const swap = (m: bigint, by: bigint): void => {
+            this.get(x); this.i64(BigInt.asIntN(64, m)); this.op(Op.i64And); this.i64(by); this.op(Op.i64Shl);
+            this.get(x); this.i64(by); this.op(Op.i64ShrU); this.i64(BigInt.asIntN(64, m)); this.op(Op.i64And);
+            this.op(Op.i64Or); this.set(x);
+          };
+          swap(0x00ff_00ff_00ff_00ffn, 8n);
+          swap(0x0000_ffff_0000_ffffn, 16n);
+          this.get(x); this.i64(32n); this.op(Op.i64Rotl);
+          if (sz === 4) { this.i64(32n); this.op(Op.i64ShrU); }
+        });
+        return false;
+      }
+      case K.BT_I: {
+        // bits.ts bitTest() with an immediate offset: CF = the bit, the other flags kept (setCF materializes).
+        const kind = i.sub;
+        const b = BigInt(Number(i.imm & 0xffn) & (sz * 8 - 1));
+        const cfOf = (v: number): void => { this.get(v); this.i64(b); this.op(Op.i64ShrU); this.op(Op.i32WrapI64); this.i32(1); this.op(Op.i32And); };
+        const apply = (v: number): void => {
+          const m = 1n << b;
+          this.get(v);
+          if (kind === 1) { this.i64(BigInt.asIntN(64, m)); this.op(Op.i64Or); }
+          else if (kind === 2) { this.i64(BigInt.asIntN(64, ~m)); this.op(Op.i64And); }
+          else { this.i64(BigInt.asIntN(64, m)); this.op(Op.i64Xor); }
+        };
+        if (kind === 0) {
+          const v = this.rmValue(i, sz, k);
+          this.handOver();
+          cfOf(v); this.call(F_SETCF);
+          return false;
+        }
+        return this.rmw(i, k, (v) => {
+          this.handOver();
+          cfOf(v); this.call(F_SETCF);
+          apply(v);
+        }, true);
       }
       default:
         throw new Error(`jit: kind ${i.kind} not compilable`);

@@ -27,6 +27,7 @@ const TYPES: FuncType[] = [
   { params: [I64, I64, I32], results: [I64] },  // jImul2
   { params: [I32], results: [I32] },            // jCond
   { params: [], results: [I32] },               // jCF
+  { params: [I32], results: [] },               // jSetCF
 ];
 const BASE_IMPORTS: Import[] = [
   { module: "c", name: "memory", kind: "memory" },

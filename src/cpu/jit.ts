@@ -15,7 +15,7 @@
 // flags.ts, so compiled code stores its own lazy-flag state before calling.
 import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable } from "./core";
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
-import { FE_KIND, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
+import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
 import { rdMem, wrMem } from "./operand";
 import { alu, incdec } from "./alu";
 import { shift } from "./shift";
@@ -27,13 +27,19 @@ export const FE_BLOCK = 40;  // u32 table index of the block starting here (0 no
 export const FE_BLEN = 44;   // u16 instructions in that block
 export const FE_HITS = 46;   // u16 executions counted towards the threshold
 export const NO_BLOCK: u32 = 0xffff_ffff;
-/** Longest block, in instructions. */
-const MAX_INSNS = 64;
+/** Most instructions in one compiled region. */
+const MAX_INSNS = 256;
+/** Byte of a JBUF copy holding the instruction's offset in its page (u16; entries leave +48.. unused). */
+export const JB_OFF = 48;
 
 /** Instructions retired by the last compiled-block call. */
 export const JIT_N: usize = memory.data(8, 8);
-/** The entries of the block being compiled, 64 bytes each. */
+/** The entries of the region being compiled, 64 bytes each. */
 const JBUF: usize = memory.data(MAX_INSNS * 64, 64);
+/** Per offset of the page: 1 queued, 2 collected (region collection). */
+const SEEN: usize = memory.data(4096, 16);
+/** Offsets waiting to be collected (u16 each). */
+const QUEUE: usize = memory.data(MAX_INSNS * 2, 16);
 
 /** Executions of an instruction before its block is compiled (0: compiler off). */
 export let jitThreshold: u32 = 0;
@@ -43,31 +49,64 @@ export function setJitThreshold(n: u32): void { jitThreshold = n > 0xffff ? 0xff
 @external("env", "jitCompile")
 declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize, gen: u32): u32;
 
+/** True when the decode-cache entry for host address h is valid for generation gen (the code ran before). */
+@inline function cached(h: usize, gen: u32): bool {
+  const e = DC + ((h & (DC_SIZE - 1)) << 6);
+  return load<u32>(e) == <u32>h && load<u32>(e, 4) == gen;
+}
+
 /**
- * Collects the block starting at `rip` (host address `host`, decode-cache
+ * Collects the region starting at `rip` (host address `host`, decode-cache
  * entry already valid) and compiles it; returns its table index or NO_BLOCK.
+ * A region is the fast-path code of this page reachable from `rip` by
+ * falling through and by direct JMP/Jcc whose target already ran (its
+ * entry is cached): straight lines, each up to a JMP/CALL/RET/indirect
+ * branch, a non-fast instruction, the page end or code already collected.
+ * The copies go to JBUF in collection order with their page offsets at
+ * JB_OFF; the host writes the head's budget need (the longest run before
+ * the region checks the budget again) into the first copy's FE_BLEN.
  */
 export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
-  let n = 0;
-  let r = rip;
-  let h = host;
   const gen = load<u32>(genAddr);
-  while (n < MAX_INSNS) {
-    if (decode(r) != DEC_OK || fault) { clearFault(); break; }
-    const e = DC + ((h & (DC_SIZE - 1)) << 6);
-    if (load<u32>(e) != <u32>h || load<u32>(e, 4) != gen) break;
-    const k = <i32>load<u8>(e, FE_KIND);
-    if (k == 0) break;
-    memory.copy(JBUF + (<usize>n << 6), e, 64);
-    n++;
-    if (k == K_JMP || k == K_CALL || k == K_RET || k == K_CALL_RM || k == K_JMP_RM) break;
-    const len = <usize>load<u8>(e, 22);
-    r += <u64>len;
-    h += len;
+  const pageRip = rip & ~<u64>0xfff;
+  const pageHost = host & ~<usize>0xfff;
+  memory.fill(SEEN, 0, 4096);
+  let n = 0, qh = 0, qt = 0;
+  store<u16>(QUEUE, <u16>(host & 0xfff));
+  store<u8>(SEEN + (host & 0xfff), 1);
+  qt = 1;
+  while (qh < qt && n < MAX_INSNS) {
+    let off = <usize>load<u16>(QUEUE + (<usize>qh << 1));
+    qh++;
+    while (n < MAX_INSNS) {
+      const h = pageHost + off;
+      if (decode(pageRip + <u64>off) != DEC_OK || fault) { clearFault(); break; }
+      const e = DC + ((h & (DC_SIZE - 1)) << 6);
+      if (load<u32>(e) != <u32>h || load<u32>(e, 4) != gen) break; // straddles the page end: not cached
+      const k = <i32>load<u8>(e, FE_KIND);
+      if (k == 0) break;
+      const c = JBUF + (<usize>n << 6);
+      memory.copy(c, e, 64);
+      store<u16>(c, <u16>off, JB_OFF);
+      store<u8>(SEEN + off, 2);
+      n++;
+      const len = <usize>load<u8>(e, 22);
+      if (k == K_JCC || k == K_JMP) {
+        const t = <i64>(off + len) + <i64>load<u64>(e, 8);
+        if (t >= 0 && t < 4096 && load<u8>(SEEN + <usize>t) == 0 && qt < MAX_INSNS && cached(pageHost + <usize>t, gen)) {
+          store<u8>(SEEN + <usize>t, 1);
+          store<u16>(QUEUE + (<usize>qt << 1), <u16>t);
+          qt++;
+        }
+      }
+      if (k == K_JMP || k == K_CALL || k == K_RET || k == K_CALL_RM || k == K_JMP_RM) break;
+      off += len;
+      if (off >= 4096 || load<u8>(SEEN + off) != 0) break;
+    }
   }
   if (n == 0) return NO_BLOCK;
   const idx = jitCompile(JBUF, n, host, genAddr, gen);
-  store<u16>(DC + ((host & (DC_SIZE - 1)) << 6), <u16>n, FE_BLEN);
+  store<u16>(DC + ((host & (DC_SIZE - 1)) << 6), load<u16>(JBUF, FE_BLEN), FE_BLEN);
   return idx == 0 ? NO_BLOCK : idx;
 }
 

@@ -15,6 +15,7 @@ import {
 } from "../../src/kernel/cpu";
 import { PhysMem } from "../../src/kernel/mm/physmem";
 import { PageTable, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../src/kernel/mm/pagetable";
+import type { BlockCompiler } from "../../src/kernel/jit/index";
 
 const CODE = 0x400000;
 const DATA = 0x600000;
@@ -74,11 +75,14 @@ class Box {
 }
 
 let jitCpu: CpuExports, interpCpu: CpuExports;
+/** The block compiler of jitCpu (its statistics). */
+let jitCompiler: BlockCompiler;
 let jitMem: PhysMem, interpMem: PhysMem;
 
 beforeAll(async () => {
   execFileSync("node", ["scripts/build-cpu.mjs"], { stdio: "inherit" });
   jitCpu = await loadCpuNode();
+  jitCompiler = (globalThis as { hakoJit?: BlockCompiler }).hakoJit!;
   jitCpu.setJitThreshold(1);
   interpCpu = await loadCpuNode();
   interpCpu.setJitThreshold(0);
@@ -232,5 +236,51 @@ describe("block compiler: loops, calls and flags", () => {
     const [s] = both(code, { [RAX]: 7n, [RBX]: 0x1234n, [RCX]: 500n, [RDX]: 0n, [RSI]: 0n }, 100000, 1);
     expect(s.exit).toBe(EXIT_BREAKPOINT);
     expect(compiledInsns).toBeGreaterThan(4000);
+  });
+});
+
+describe("block compiler: regions (several lines of one page in one function)", () => {
+  it("branches inside a region, a loop back to its head and one to another line agree at every budget", () => {
+    // L0: mov esi,3
+    // L1: add eax,esi ; dec esi ; jnz L1      (back to a line that is not the head: leaves the region)
+    //     test cl,1 ; jz EVEN ; add eax,100 ; jmp JOIN
+    // EVEN: sub eax,7
+    // JOIN: add edx,eax ; dec ecx ; jnz L0    (back to the head: a loop inside the function)
+    //     int3
+    const code = h("be 03 00 00 00 01 f0 ff ce 75 fa f6 c1 01 74 05 83 c0 64 eb 03 83 e8 07 01 c2 ff c9 75 e2 cc");
+    // Compile at the third execution of a head, when both arms of the
+    // diamond have run once: the region then holds them (threshold 1 would
+    // compile each line before its branch targets ever ran).
+    jitCpu.setJitThreshold(3);
+    try {
+      const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+      const regs = { [RAX]: 0n, [RCX]: 9n, [RDX]: 0n, [RSI]: 0n };
+      const before = jitInsns(), regions = jitCompiler.compiled, segments = jitCompiler.segments;
+      // Expected at the end (plain arithmetic on the same loop).
+      let eax = 0, edx = 0;
+      for (let c = 9; c > 0; c--) { eax += 6; eax += c & 1 ? 100 : -7; edx += eax; }
+      for (const budget of [...Array.from({ length: 90 }, (_, i) => i + 1), 97, 113, 150, 200, 1000]) {
+        for (const x of [a, b]) {
+          for (const [n, v] of Object.entries(regs)) x.setReg(Number(n), v);
+          x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+        }
+        // Twice per budget: the first run may compile, the second runs compiled code from the start.
+        for (let r = 0; r < 2; r++) {
+          const sa = a.run(budget), sb = b.run(budget);
+          expect(sa).toEqual(sb);
+          if (budget === 1000) {
+            expect(sa.exit).toBe(EXIT_BREAKPOINT);
+            expect(sa.gprs[RAX]).toBe(BigInt(eax >>> 0));
+            expect(sa.gprs[RDX]).toBe(BigInt(edx >>> 0));
+          } else expect(sa.exit === EXIT_BUDGET || sa.exit === EXIT_BREAKPOINT).toBe(true);
+          if (sa.exit === EXIT_BREAKPOINT) break;
+        }
+      }
+      expect(jitInsns() - before).toBeGreaterThan(1000);
+      // Some region held more than one line (the diamond's arms with the loop).
+      expect(jitCompiler.segments - segments).toBeGreaterThan(jitCompiler.compiled - regions);
+    } finally {
+      jitCpu.setJitThreshold(1);
+    }
   });
 });

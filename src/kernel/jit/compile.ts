@@ -69,11 +69,17 @@ export const DISPATCH_FN = HELPERS.length;
 /** The lazy flags as the compiler knows them at a point of the block (null: only the CPU's globals know). */
 interface LazyFlags { op: number; sz: number; a: number; b: number; r: number; c: number }
 
+/** Byte of a copy holding the instruction's page offset (src/cpu/jit.ts JB_OFF). */
+const JB_OFF = 48;
+/** Byte of the first copy where the compiler leaves the head's budget need (the entry's FE_BLEN). */
+export const JB_BLEN = 44;
+
 export function readBlock(mem: DataView, buf: number, count: number): Ins[] {
   const out: Ins[] = [];
-  let off = 0;
+  const head = mem.getUint16(buf + JB_OFF, true);
   for (let i = 0; i < count; i++) {
     const e = buf + i * 64;
+    const off = mem.getUint16(e + JB_OFF, true) - head;
     const ins: Ins = {
       kind: mem.getUint8(e + E.kind), sz: mem.getUint8(e + E.sz), reg: mem.getUint8(e + E.reg), rm: mem.getUint8(e + E.rm),
       sub: mem.getUint8(e + E.sub), mem: mem.getUint8(e + E.mem) !== 0, imm: mem.getBigUint64(e + E.imm, true),
@@ -81,7 +87,6 @@ export function readBlock(mem: DataView, buf: number, count: number): Ins[] {
       base: mem.getInt8(e + E.base), idx: mem.getInt8(e + E.idx), scale: mem.getUint8(e + E.scale), off,
     };
     out.push(ins);
-    off += ins.len;
   }
   return out;
 }
@@ -92,7 +97,7 @@ const LOADS: Record<number, number> = { 1: Op.i64Load8U, 2: Op.i64Load16U, 4: Op
 const STORES: Record<number, number> = { 1: Op.i64Store8, 2: Op.i64Store16, 4: Op.i64Store32, 8: Op.i64Store };
 
 /** Compiles one block into a function body (locals and code). */
-export function compileBlock(block: Ins[], lay: JitLayout, host: number, genAddr: number, gen: number, chain: boolean): Bytes {
+export function compileBlock(block: Ins[], lay: JitLayout, host: number, genAddr: number, gen: number, chain: boolean): { body: Bytes; need: number; segments: number } {
   return new BlockCompiler(block, lay, host, genAddr, gen, chain).compile();
 }
 
@@ -142,7 +147,6 @@ class BlockCompiler {
   private locals: number[] = [];
   private flags: LazyFlags | null = null;
   private depth = 0;
-  private loopDepth = -1;
   /** Local: instructions retired by earlier passes of the loop. */
   private cnt = -1;
   /** Locals of the shared exit: next RIP, instructions retired in this pass, whether to chain. */
@@ -167,18 +171,27 @@ class BlockCompiler {
     private chain: boolean,
   ) {}
 
-  compile(): Bytes {
+  compile(): { body: Bytes; need: number; segments: number } {
     this.cnt = this.local(I32);
     this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
     this.fOp = this.local(I32); this.fSz = this.local(I32);
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
+    this.plan();
+    const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
-    const loops = this.block.some((i) => (i.kind === K.JCC || i.kind === K.JMP) && this.target(i) === 0n);
-    if (loops) { this.open(Op.loop, VOID); this.loopDepth = this.depth; }
-    let ended = false;
-    for (let k = 0; k < this.block.length && !ended; k++) ended = this.ins(k, this.block[k]);
-    if (!ended) this.exitAt(this.block.length, this.ripPlus(this.endOff()), true);
-    if (loops) this.close();
+    // Segment s's code follows the end of block s (opened outermost first),
+    // so it falls into s + 1 and a forward branch breaks out to its target;
+    // a branch back to the head goes round the loop that holds them all.
+    // Other backward branches leave the region (their target becomes a
+    // region head of its own): one natural loop keeps the engine's register
+    // allocation as good as for a single block.
+    if (this.loops) { this.open(Op.loop, VOID); this.topDepth = this.depth; }
+    for (let j = m - 1; j >= 1; j--) { this.open(Op.block, VOID); this.segDepth[j] = this.depth; }
+    for (let sg = 0; sg < m; sg++) {
+      if (sg > 0) this.close();
+      this.segment(sg);
+    }
+    if (this.loops) this.close();
     this.close();
     this.epilogue();
     // Body: locals grouped by runs of one type, the prologue, the code, end.
@@ -191,12 +204,117 @@ class BlockCompiler {
     body.u32(runs.length);
     for (const [n, t] of runs) body.u32(n).byte(t);
     body.bytes(this.prologue().view()).bytes(this.c.view()).byte(Op.end);
-    return body;
+    return { body, need: this.segLen(0), segments: m };
+  }
+
+  // ---- region layout ----
+  /** Segments: runs of instructions entered only at their first (index range, inclusive). */
+  private segs: Array<{ start: number; end: number }> = [];
+  /** Segment index by the offset of its first instruction. */
+  private labels = new Map<number, number>();
+  /** Whether a branch goes back to the head (then the segments sit in a loop). */
+  private loops = false;
+  /** Index of the current segment's first instruction and its last. */
+  private base = 0;
+  private segEnd = 0;
+  private topDepth = -1;
+  /** Depth of the block whose end is segment s's code (a forward branch breaks out of it). */
+  private segDepth: number[] = [];
+  /** Index of the segment being emitted. */
+  private cur = 0;
+
+  private static ends(i: Ins): boolean {
+    return i.kind === K.JMP || i.kind === K.CALL || i.kind === K.RET || i.kind === K.CALL_RM || i.kind === K.JMP_RM;
+  }
+  /**
+   * Splits the collected instructions (straight lines in collection order,
+   * src/cpu/jit.ts) into segments: a new one starts at the head, at every
+   * branch target inside the region, where a line falls through into code
+   * collected elsewhere, and after every line end.
+   */
+  private plan(): void {
+    const b = this.block;
+    const at = new Map<number, number>();
+    b.forEach((ins, i) => at.set(ins.off, i));
+    const starts = new Set<number>([0]);
+    b.forEach((ins, i) => {
+      // Only targets after the branch in collection order, or the head, stay inside.
+      if (ins.kind === K.JCC || ins.kind === K.JMP) {
+        const t = at.get(Number(this.target(ins)));
+        if (t !== undefined && (t > i || t === 0)) { starts.add(t); if (t === 0) this.loops = true; }
+      }
+      if (!BlockCompiler.ends(ins)) {
+        const f = at.get(ins.off + ins.len);
+        if (f !== undefined && f !== i + 1 && (f > i || f === 0)) { starts.add(f); if (f === 0) this.loops = true; }
+      }
+      if (i > 0) {
+        const p = b[i - 1];
+        if (BlockCompiler.ends(p) || p.off + p.len !== ins.off) starts.add(i);
+      }
+    });
+    for (let i = 0; i < b.length; i++) {
+      if (starts.has(i)) {
+        this.labels.set(b[i].off, this.segs.length);
+        this.segs.push({ start: i, end: i });
+      } else this.segs[this.segs.length - 1].end = i;
+    }
+  }
+  /** Instructions segment s can retire before it reaches the next budget check. */
+  private segLen(s: number): number { return this.segs[s].end - this.segs[s].start + 1; }
+
+  /** Emits segment s: its instructions, then what follows its last one. */
+  private segment(s: number): void {
+    const sg = this.segs[s];
+    this.cur = s;
+    this.base = sg.start; this.segEnd = sg.end;
+    this.flags = null; // every way in leaves the flags in the CPU's globals
+    let ended = false;
+    for (let k = sg.start; k <= sg.end && !ended; k++) ended = this.ins(k, this.block[k]);
+    if (ended) return;
+    const last = this.block[sg.end];
+    const f = last.off + last.len;
+    const t = this.labels.get(f);
+    if (t === undefined || (t <= s && t !== 0)) this.exitAt(sg.end + 1, this.ripPlus(f), true);
+    else this.transfer(t, sg.end + 1, t === s + 1);
+  }
+  /**
+   * Goes on to segment t after `retired` (an instruction index: those
+   * before it ran) if the budget covers t's longest run; else leaves for
+   * run() at t. `fall`: t's code follows this point, no jump needed.
+   */
+  private transfer(t: number, retired: number, fall: boolean): void {
+    this.get(this.cnt); this.i32(retired - this.base); this.op(Op.i32Add); this.tee(this.cnt);
+    this.get(this.P_DONE); this.op(Op.i32Add); this.i32(this.segLen(t)); this.op(Op.i32Add);
+    this.get(this.P_BUDGET); this.op(Op.i32GtU);
+    this.open(Op.if, VOID);
+    this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false);
+    this.close();
+    this.flush();
+    this.i32(0); this.set(this.fOp);
+    if (fall) return;
+    // Forward: out of the blocks up to t's. The head: round the loop.
+    this.c.byte(Op.br).u32(this.depth - (t === 0 ? this.topDepth : this.segDepth[t]));
   }
 
   // ---- emission primitives ----
   private op(o: number): void { this.c.byte(o); }
   private local(t: number): number { this.locals.push(t); return 4 + this.locals.length - 1; }
+  /**
+   * A scratch local, valid until the next instruction: scratch locals are
+   * reused per instruction, so a region has few locals for the engine to
+   * carry around its loops (a fresh local per temporary made large regions
+   * slower than the blocks they replaced).
+   */
+  private temp(t: number): number {
+    const pool = t === I64 ? this.pool64 : this.pool32;
+    const n = t === I64 ? this.used64++ : this.used32++;
+    if (n === pool.length) pool.push(this.local(t));
+    return pool[n];
+  }
+  private pool64: number[] = [];
+  private pool32: number[] = [];
+  private used64 = 0;
+  private used32 = 0;
   private get(l: number): void { this.c.byte(Op.localGet).u32(l); }
   private set(l: number): void { this.c.byte(Op.localSet).u32(l); }
   private tee(l: number): void { this.c.byte(Op.localTee).u32(l); }
@@ -210,9 +328,8 @@ class BlockCompiler {
   private els(): void { this.op(Op.else); }
   private close(): void { this.op(Op.end); this.depth--; }
   /** Pops an i64 into a new local. */
-  private save64(): number { const l = this.local(I64); this.set(l); return l; }
+  private save64(): number { const l = this.temp(I64); this.set(l); return l; }
 
-  private endOff(): number { const l = this.block[this.block.length - 1]; return l.off + l.len; }
   /** Branch target of a relative JCC/JMP/CALL, as an offset from the block start. */
   private target(i: Ins): bigint { return BigInt(i.off + i.len) + BigInt.asIntN(64, i.imm); }
   private ripPlus(off: number | bigint): () => void {
@@ -363,8 +480,12 @@ class BlockCompiler {
    * run(). All exits share the epilogue (flags, registers, count).
    */
   private exitAt(retired: number, rip: () => void, chain = false): void {
+    this.exitRaw(retired - this.base, rip, chain);
+  }
+  /** Leaves with `n` instructions of the current segment retired (on top of `cnt`). */
+  private exitRaw(n: number, rip: () => void, chain: boolean): void {
     rip(); this.set(this.exitRip);
-    this.i32(retired); this.set(this.exitN);
+    this.i32(n); this.set(this.exitN);
     this.i32(chain && this.chain ? 1 : 0); this.set(this.exitChain);
     this.c.byte(Op.br).u32(this.depth - this.exitDepth);
   }
@@ -393,22 +514,11 @@ class BlockCompiler {
     this.i32(this.genAddr); this.mem(Op.i32Load, 0); this.i32(this.gen); this.op(Op.i32Ne);
     this.open(Op.if, VOID); this.exitAt(k + 1, this.ripPlus(this.block[k].off + this.block[k].len)); this.close();
   }
-  /** A taken branch of instruction k to block offset `t`: loop back or leave. */
+  /** A taken branch of instruction k to offset `t` (from the head): inside the region or out. */
   private branchTo(k: number, t: bigint): void {
-    if (t === 0n && this.loopDepth >= 0) {
-      const blen = this.block.length;
-      this.get(this.cnt); this.i32(k + 1); this.op(Op.i32Add); this.tee(this.cnt);
-      this.get(this.P_DONE); this.op(Op.i32Add);
-      this.i32(blen); this.op(Op.i32Add); this.get(this.P_BUDGET); this.op(Op.i32LeU);
-      this.open(Op.if, VOID);
-      this.flush();
-      this.i32(0); this.set(this.fOp);
-      this.c.byte(Op.br).u32(this.depth - this.loopDepth);
-      this.close();
-      this.exitAt(0, this.ripPlus(0));
-      return;
-    }
-    this.exitAt(k + 1, this.ripPlus(t), true);
+    const seg = this.labels.get(Number(t));
+    if (seg !== undefined && (seg > this.cur || seg === 0)) this.transfer(seg, k + 1, false);
+    else this.exitAt(k + 1, this.ripPlus(t), true);
   }
 
   // ---- memory ----
@@ -442,7 +552,7 @@ class BlockCompiler {
   }
   /** Pushes the sz-byte value at address local `a` (zero-extended); a fault leaves the block at instruction k. */
   private read(a: number, sz: number, k: number): void {
-    const t = this.local(I32);
+    const t = this.temp(I32);
     this.tlbHit(this.lay.tlbR, a, sz, t);
     this.open(Op.if, I64);
     this.hostOf(t, a); this.mem(LOADS[sz], 0);
@@ -459,7 +569,7 @@ class BlockCompiler {
       this.get(hw); this.get(v); this.mem(STORES[sz], 0);
       this.els();
     } else {
-      const t = this.local(I32);
+      const t = this.temp(I32);
       this.tlbHit(this.lay.tlbW, a, sz, t);
       this.open(Op.if, VOID);
       this.hostOf(t, a); this.get(v); this.mem(STORES[sz], 0);
@@ -475,7 +585,7 @@ class BlockCompiler {
    * for the write (0 when the write must take the slow path).
    */
   private rmwRead(a: number, sz: number, k: number): number {
-    const t = this.local(I32), hw = this.local(I32);
+    const t = this.temp(I32), hw = this.temp(I32);
     this.tlbHit(this.lay.tlbW, a, sz, t);
     this.open(Op.if, I32); this.hostOf(t, a); this.els(); this.i32(0); this.close();
     this.tee(hw);
@@ -509,7 +619,8 @@ class BlockCompiler {
    * Such instructions compute only their result.
    */
   private flagsDead(k: number): boolean {
-    for (let j = k + 1; j < this.block.length; j++) {
+    // Only within the segment: at its end the flags are handed on.
+    for (let j = k + 1; j <= this.segEnd; j++) {
       const i = this.block[j];
       switch (i.kind) {
         case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA:
@@ -534,11 +645,11 @@ class BlockCompiler {
   /** Result of shift/rotate `kind` (not RCL/RCR) of local v by the i32 count `count` pushes, without flags. */
   private shiftNoFlags(kind: number, v: number, count: () => void, sz: number): void {
     const bits = sz * 8, m = mask(sz);
-    const c = this.local(I64);
+    const c = this.temp(I64);
     count(); this.op(Op.i64ExtendI32U); this.i64(sz === 8 ? 63n : 31n); this.op(Op.i64And); this.set(c);
     if (kind === 0 || kind === 1) {
       // ROL/ROR rotate by count mod width.
-      const rc = this.local(I64);
+      const rc = this.temp(I64);
       this.get(c); this.i64(BigInt(bits - 1)); this.op(Op.i64And); this.set(rc);
       this.get(v); this.get(rc); this.op(kind === 0 ? Op.i64Shl : Op.i64ShrU);
       this.get(v); this.i64(BigInt(bits)); this.get(rc); this.op(Op.i64Sub); this.op(kind === 0 ? Op.i64ShrU : Op.i64Shl);
@@ -564,6 +675,7 @@ class BlockCompiler {
   // ---- instructions ----
   /** Emits instruction k; true when it ends the block (an unconditional transfer). */
   private ins(k: number, i: Ins): boolean {
+    this.used64 = 0; this.used32 = 0;
     const sz = i.sz;
     const next = i.off + i.len;
     switch (i.kind) {
@@ -711,7 +823,7 @@ class BlockCompiler {
         const b = this.rmValue(i, sz, k);
         if (this.flagsDead(k)) {
           // Only the low sz bytes of the product: the same in signed and unsigned arithmetic.
-          const r = this.local(I64);
+          const r = this.temp(I64);
           if (i.kind === K.IMUL) this.getR(i.reg, sz); else this.i64(BigInt.asIntN(64, i.imm));
           this.get(b); this.op(Op.i64Mul); this.set(r);
           this.setR(i.reg, sz, () => this.get(r));
@@ -767,7 +879,7 @@ class BlockCompiler {
         const r = this.reg(n);
         this.setR(i.rm, sz, () => {
           // Byte reversal by halves: swap bytes in 16-bit lanes, lanes in 32-bit words, then the words.
-          const x = this.local(I64);
+          const x = this.temp(I64);
           this.get(r); this.set(x);
           const swap = (m: bigint, by: bigint): void => {
             this.get(x); this.i64(BigInt.asIntN(64, m)); this.op(Op.i64And); this.i64(by); this.op(Op.i64Shl);
@@ -834,7 +946,7 @@ class BlockCompiler {
   /** SHL/SAL/SHR/SAR by a constant non-zero count, flags as shift.ts records them (LF_RES). */
   private shiftInline(kind: number, v: number, cnt: number, sz: number): void {
     const bits = sz * 8, msb = BigInt(bits - 1), m = mask(sz), c = BigInt(cnt);
-    const r = this.local(I64), cf = this.local(I64);
+    const r = this.temp(I64), cf = this.temp(I64);
     if (kind === SH_SHL || kind === SH_SAL) {
       this.get(v); this.i64(c); this.op(Op.i64Shl); if (sz !== 8) { this.i64(m); this.op(Op.i64And); } this.set(r);
       // CF: the last bit shifted out (cnt <= bits always holds here: counts are masked to 5/6 bits, sz >= 4 or cnt < 32).
@@ -851,7 +963,7 @@ class BlockCompiler {
       this.op(Op.i64Or);
     } else { // SAR
       const sh = BigInt(64 - bits);
-      const sv = this.local(I64);
+      const sv = this.temp(I64);
       this.get(v); if (sh) { this.i64(sh); this.op(Op.i64Shl); this.i64(sh); this.op(Op.i64ShrS); } this.set(sv);
       this.get(sv); this.i64(c); this.op(Op.i64ShrS); if (sz !== 8) { this.i64(m); this.op(Op.i64And); } this.set(r);
       const c1 = c - 1n > 63n ? 63n : c - 1n;

@@ -4,7 +4,7 @@
 // globals and helpers, and installs the function in the CPU's function table,
 // whose index run() then calls. Modules compile synchronously: they are
 // small, which Node and browser workers allow.
-import { compileBlock, compileDispatch, readBlock, HELPERS, GLOBALS, type JitLayout } from "./compile";
+import { compileBlock, compileDispatch, readBlock, HELPERS, GLOBALS, JB_BLEN, type JitLayout } from "./compile";
 import { encodeModule, I32, I64, type FuncType, type Import } from "./wasm";
 
 /** The CPU exports the compiler uses (see src/cpu/jit.ts). */
@@ -60,8 +60,9 @@ export class BlockCompiler {
   private next = 1;
   /** Blocks chain to the next through tail calls (WebAssembly tail calls available). */
   private chain = false;
-  /** Blocks compiled so far (for statistics). */
+  /** Blocks (regions) compiled so far, and the segments they held (for statistics). */
   compiled = 0;
+  segments = 0;
 
   constructor(readonly table: WebAssembly.Table) {}
 
@@ -99,16 +100,21 @@ export class BlockCompiler {
    * of their page then: a decode-cache entry evicted by another with the same
    * index (or its page re-decoded without a change) finds its block again.
    */
-  private known = new Map<number, { gen: number; count: number; idx: number }>();
+  private known = new Map<number, { gen: number; count: number; idx: number; need: number }>();
 
   /** env.jitCompile(buf, count, host, genAddr, gen): the table index of the block, 0 if it cannot be compiled. */
   compile(buf: number, count: number, host: number, genAddr: number, gen: number): number {
+    const cpu = this.cpu;
+    if (!cpu) return 0;
+    // The head's budget need goes back to the CPU in the first copy (src/cpu/jit.ts jitBuild()).
+    const setNeed = (need: number): void => { new DataView(cpu.memory.buffer).setUint16(buf + JB_BLEN, need, true); };
     const k = this.known.get(host);
-    if (k && k.gen === gen && k.count === count) return k.idx;
+    if (k && k.gen === gen && k.count === count) { setNeed(k.need); return k.idx; }
     const t0 = performance.now();
     try {
-      const idx = this.compileOne(buf, count, host, genAddr, gen);
-      this.known.set(host, { gen, count, idx });
+      const { idx, need } = this.compileOne(buf, count, host, genAddr, gen);
+      this.known.set(host, { gen, count, idx, need });
+      setNeed(need);
       return idx;
     } catch (e) {
       // A compiler bug must not take the machine down: the block stays interpreted.
@@ -120,9 +126,9 @@ export class BlockCompiler {
     }
   }
 
-  private compileOne(buf: number, count: number, host: number, genAddr: number, gen: number): number {
+  private compileOne(buf: number, count: number, host: number, genAddr: number, gen: number): { idx: number; need: number } {
     const cpu = this.cpu, lay = this.lay;
-    if (!cpu || !lay) return 0;
+    if (!cpu || !lay) return { idx: 0, need: 0 };
     if (this.next >= MAX_BLOCKS) {
       // Start over: forget every block (their entries drop their indices) and reuse the slots.
       cpu.jitReset();
@@ -130,14 +136,15 @@ export class BlockCompiler {
       this.next = 1;
     }
     const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
-    const body = compileBlock(block, lay, host, genAddr, gen >>> 0, this.chain);
+    const { body, need, segments } = compileBlock(block, lay, host, genAddr, gen >>> 0, this.chain);
+    this.segments += segments;
     const bytes = encodeModule(TYPES, IMPORTS, [{ type: 0, body, export: "f0" }]);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
     const idx = this.next++;
     if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
     this.table.set(idx, inst.exports.f0 as WebAssembly.ExportValue as Function);
     this.compiled++;
-    return idx;
+    return { idx, need };
   }
 }
 

@@ -40,14 +40,14 @@ const K = {
 } as const;
 
 // Lazy-flag kinds (src/cpu/flags.ts).
-const LF_ADD = 1, LF_SUB = 3, LF_LOGIC = 5, LF_RES = 8;
+const LF_ADD = 1, LF_SUB = 3, LF_LOGIC = 5, LF_INC = 6, LF_DEC = 7, LF_RES = 8;
 const F_CF = 1, F_OF = 0x800;
 const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
 /** Imported functions, in import order (their indices). */
 export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jIncdec", "jShift", "jImul2", "jCond", "jCF", "jSetCF"] as const;
-const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_INCDEC = 4, F_SHIFT = 5, F_IMUL2 = 6, F_COND = 7, F_SETCF = 9;
+const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 5, F_IMUL2 = 6, F_COND = 7, F_GETCF = 8, F_SETCF = 9;
 /** Imported globals, in import order. */
 export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32]] as const;
 const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6;
@@ -176,6 +176,7 @@ class BlockCompiler {
     this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
     this.fOp = this.local(I32); this.fSz = this.local(I32);
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
+    this.fCF = this.local(I32);
     this.plan();
     const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
@@ -268,6 +269,7 @@ class BlockCompiler {
     this.cur = s;
     this.base = sg.start; this.segEnd = sg.end;
     this.flags = null; // every way in leaves the flags in the CPU's globals
+    this.cfOver = false;
     let ended = false;
     for (let k = sg.start; k <= sg.end && !ended; k++) ended = this.ins(k, this.block[k]);
     if (ended) return;
@@ -391,20 +393,35 @@ class BlockCompiler {
   }
 
   // ---- lazy flags ----
-  /** Writes the compiler's lazy-flag state into the CPU's globals. */
+  /**
+   * BT's CF, pending: the flags are those the compiler or the globals know
+   * with CF replaced by local fCF. A Jcc on CF after BT reads the local; a
+   * full flag writer drops it; anything else that needs the globals first
+   * gets them with jSetCF (which materializes), so BT; JAE; CMP never calls
+   * a helper.
+   */
+  private cfOver = false;
+  private fCF = -1;
+  /** Writes the compiler's lazy-flag state into the CPU's globals (static state unchanged). */
   private flush(): void {
+    this.flushLazy();
+    if (this.cfOver) { this.get(this.fCF); this.call(F_SETCF); }
+  }
+  private flushLazy(): void {
     const f = this.flags;
     if (!f) return;
     this.i32(f.op); this.gset(G_OP);
     this.i32(f.sz); this.gset(G_SZ);
     if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
     this.get(this.fR); this.gset(G_R);
-    if (f.op === LF_RES) { this.get(this.fC); this.gset(G_C); }
+    // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
+    if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
   }
   /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
   private handOver(): void {
     this.flush();
     this.flags = null;
+    this.cfOver = false;
     this.i32(0); this.set(this.fOp);
   }
   /** Records a flag writer: kind op at size sz with the operands/result in the canonical locals. */
@@ -416,6 +433,7 @@ class BlockCompiler {
     this.i32(op); this.set(this.fOp);
     this.i32(sz); this.set(this.fSz);
     this.flags = { op, sz, a: this.fA, b: this.fB, r: this.fR, c: this.fC };
+    this.cfOver = false; // record() is for writers of all six flags
   }
   /** Epilogue: the flags of the last writer, if the globals do not hold them yet (fOp != 0). */
   private flushDynamic(): void {
@@ -430,11 +448,20 @@ class BlockCompiler {
     this.close();
   }
 
+  /** Pushes CF (i32 0/1) as the flags stand. */
+  private carryBefore(): void {
+    if (this.cfOver) { this.get(this.fCF); return; }
+    const f = this.flags;
+    if (f && this.condInline(f, 1)) return;
+    this.flush();
+    this.call(F_GETCF);
+  }
   /** Pushes condition cc (0..15, SDM vol. 1 appendix B) as an i32. */
   private cond(cc: number): void {
     const f = this.flags;
     const base = cc >> 1;
-    if (f && this.condInline(f, base)) { if (cc & 1) this.op(Op.i32Eqz); return; }
+    if (this.cfOver && base === 1) { this.get(this.fCF); if (cc & 1) this.op(Op.i32Eqz); return; }
+    if (f && !(this.cfOver && base === 3) && this.condInline(f, base)) { if (cc & 1) this.op(Op.i32Eqz); return; }
     this.flush();
     this.i32(cc); this.call(F_COND);
   }
@@ -444,8 +471,32 @@ class BlockCompiler {
     const signed = (l: number): void => { this.get(l); if (sh) { this.i64(sh); this.op(Op.i64Shl); } };
     const sf = (): void => { this.get(f.r); this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); };
     const zf = (): void => { this.get(f.r); if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); } this.op(Op.i64Eqz); };
+    const of3 = (x: number, y: number, z: number): void => {
+      // ((x ^ y) & (x ^ z)) has the sign bit: the OF rules of flags.ts.
+      this.get(x); this.get(y); this.op(Op.i64Xor); this.get(x); this.get(z); this.op(Op.i64Xor); this.op(Op.i64And);
+      this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
+    };
+    if (f.op === LF_ADD || f.op === LF_INC || f.op === LF_DEC) {
+      const cf = (): void => {
+        if (f.op === LF_ADD) { this.get(f.r); this.get(f.a); this.op(Op.i64LtU); }
+        else { this.get(f.c); this.op(Op.i64Eqz); this.op(Op.i32Eqz); }
+      };
+      // ADD/INC: OF when both operands differ in sign from the result; DEC: when a and 1 differ and a and r differ.
+      const of = (): void => { if (f.op === LF_DEC) of3(f.a, f.b, f.r); else of3(f.r, f.a, f.b); };
+      switch (base) {
+        case 0: of(); return true;
+        case 1: cf(); return true;
+        case 2: zf(); return true;
+        case 3: cf(); zf(); this.op(Op.i32Or); return true;
+        case 4: sf(); return true;
+        case 6: sf(); of(); this.op(Op.i32Ne); return true;
+        case 7: zf(); sf(); of(); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
+        default: return false;
+      }
+    }
     if (f.op === LF_SUB) {
       switch (base) {
+        case 0: of3(f.a, f.b, f.r); return true;
         case 1: this.get(f.a); this.get(f.b); this.op(Op.i64LtU); return true;
         case 2: this.get(f.a); this.get(f.b); this.op(Op.i64Eq); return true;
         case 3: this.get(f.a); this.get(f.b); this.op(Op.i64LeU); return true;
@@ -484,6 +535,8 @@ class BlockCompiler {
   }
   /** Leaves with `n` instructions of the current segment retired (on top of `cnt`). */
   private exitRaw(n: number, rip: () => void, chain: boolean): void {
+    // A pending BT carry: the globals get the flags now and the epilogue leaves them alone.
+    if (this.cfOver) { this.flush(); this.i32(0); this.set(this.fOp); }
     rip(); this.set(this.exitRip);
     this.i32(n); this.set(this.exitN);
     this.i32(chain && this.chain ? 1 : 0); this.set(this.exitChain);
@@ -844,7 +897,17 @@ class BlockCompiler {
             if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); }
           }, true);
         }
-        return this.rmw(i, k, (v) => { this.i32(i.sub); this.get(v); this.i32(sz); this.call(F_INCDEC); });
+        // INC/DEC keep CF: take it from what the compiler knows, else from the globals (alu.ts incdec()).
+        return this.rmw(i, k, (v) => {
+          const c = this.temp(I64), one = this.temp(I64), r = this.temp(I64);
+          this.carryBefore(); this.op(Op.i64ExtendI32U); this.set(c);
+          this.i64(1n); this.set(one);
+          this.get(v); this.i64(1n); this.op(i.sub ? Op.i64Sub : Op.i64Add);
+          if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); }
+          this.set(r);
+          this.record(i.sub ? LF_DEC : LF_INC, sz, v, one, r, c);
+          this.get(r);
+        }, true);
       case K.SHIFT: case K.SHIFT_1: case K.SHIFT_CL: {
         const kind = i.sub;
         const cnt = i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1;
@@ -897,7 +960,10 @@ class BlockCompiler {
         // bits.ts bitTest() with an immediate offset: CF = the bit, the other flags kept (setCF materializes).
         const kind = i.sub;
         const b = BigInt(Number(i.imm & 0xffn) & (sz * 8 - 1));
-        const cfOf = (v: number): void => { this.get(v); this.i64(b); this.op(Op.i64ShrU); this.op(Op.i32WrapI64); this.i32(1); this.op(Op.i32And); };
+        const cfOf = (v: number): void => {
+          this.get(v); this.i64(b); this.op(Op.i64ShrU); this.op(Op.i32WrapI64); this.i32(1); this.op(Op.i32And); this.set(this.fCF);
+          this.cfOver = true;
+        };
         const apply = (v: number): void => {
           const m = 1n << b;
           this.get(v);
@@ -907,15 +973,11 @@ class BlockCompiler {
         };
         if (kind === 0) {
           const v = this.rmValue(i, sz, k);
-          this.handOver();
-          cfOf(v); this.call(F_SETCF);
+          cfOf(v);
           return false;
         }
-        return this.rmw(i, k, (v) => {
-          this.handOver();
-          cfOf(v); this.call(F_SETCF);
-          apply(v);
-        }, true);
+        // rmw() has probed the operand writable before this runs, so the write cannot fault after the carry is set.
+        return this.rmw(i, k, (v) => { cfOf(v); apply(v); }, true);
       }
       default:
         throw new Error(`jit: kind ${i.kind} not compilable`);

@@ -51,6 +51,11 @@ const steps: Record<string, Step> = {
     b.emit({ ...opsz(w, 0xfe, 0xff), reg: rng.int(2), rm: rng.pick(r) });
   } },
   neg: { reads: 0, defines: STATUS, undefines: 0, emit(b, r, rng) { const w = sizeOf(rng); b.emit({ ...opsz(w, 0xf6, 0xf7), reg: 3, rm: rng.pick(r) }); } },
+  // BT/BTS/BTR/BTC r, imm8: CF is the bit; OF, SF, AF and PF are undefined, ZF is kept (SDM vol. 2 "BT").
+  bt: { reads: 0, defines: CF, undefines: OF | SF | AF | PF, emit(b, r, rng) {
+    const w = rng.pick([16, 32, 64] as const);
+    b.emit({ pre: w === 16 ? [0x66] : [], w: w === 64, op: [0x0f, 0xba], reg: 4 + rng.int(4), rm: rng.pick(r), immBytes: [rng.int(256)] });
+  } },
   not: { reads: 0, defines: 0, undefines: 0, emit(b, r, rng) { const w = sizeOf(rng); b.emit({ ...opsz(w, 0xf6, 0xf7), reg: 2, rm: rng.pick(r) }); } },
   shift1: { reads: 0, defines: STATUS & ~AF, undefines: AF, emit(b, r, rng) {
     const w = sizeOf(rng);
@@ -119,6 +124,7 @@ export function chainForms(): Form[] {
     chainForm("shifts and rotates by 1", ["shift1", "rot1", "rcx1", "aluCf", "alu"]),
     chainForm("IMUL, POPCNT and carries", ["mul", "popcnt", "carry", "cmc", "aluCf", "rcx1"]),
     chainForm("SAHF/CLC/STC/CMC", ["sahf", "carry", "cmc", "aluCf", "incdec", "rot1"]),
+    chainForm("BT carries and the flags around it", ["bt", "alu", "incdec", "aluCf", "logic", "carry"]),
     chainForm("everything", Object.keys(steps)),
   ];
 }

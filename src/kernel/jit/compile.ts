@@ -41,7 +41,10 @@ const K = {
 
 // Lazy-flag kinds (src/cpu/flags.ts).
 const LF_ADD = 1, LF_SUB = 3, LF_LOGIC = 5, LF_INC = 6, LF_DEC = 7, LF_RES = 8;
-const F_CF = 1, F_OF = 0x800;
+const F_CF = 1, F_PF = 4, F_AF = 0x10, F_ZF = 0x40, F_SF = 0x80, F_OF = 0x800;
+const FL_ALL = F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF;
+/** Flags each condition pair (cc >> 1) reads: O, C, Z, BE, S, P, L, LE (SDM vol. 1 appendix B). */
+const COND_READS = [F_OF, F_CF, F_ZF, F_CF | F_ZF, F_SF, F_PF, F_SF | F_OF, F_ZF | F_SF | F_OF];
 const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
@@ -665,32 +668,49 @@ class BlockCompiler {
   }
 
   // ---- flag liveness ----
+  /** Flags instruction i (a register form) reads, and those it certainly overwrites; null when it may leave the segment or touch memory. */
+  private flagUse(i: Ins): { reads: number; kills: number } | null {
+    const ALL = FL_ALL;
+    if (i.mem && i.kind !== K.LEA) return null; // a memory access may fault: the flags become visible
+    switch (i.kind) {
+      case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA: case K.NOP: case K.BSWAP:
+        return { reads: 0, kills: 0 };
+      case K.ALU_RM_R: case K.ALU_R_RM: case K.ALU_RM_I:
+        return { reads: i.sub === ALU_ADC || i.sub === ALU_SBB ? F_CF : 0, kills: ALL };
+      case K.TEST_RM_R: case K.TEST_RM_I: case K.IMUL: case K.IMUL_I: return { reads: 0, kills: ALL };
+      case K.INCDEC: return { reads: 0, kills: ALL & ~F_CF };
+      case K.NOTNEG: return { reads: 0, kills: i.sub ? ALL : 0 };
+      case K.BT_I: return { reads: 0, kills: F_CF }; // the undefined ones keep their values (setCF)
+      case K.SHIFT: case K.SHIFT_1: {
+        const cnt = (i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1) & (i.sz === 8 ? 63 : 31);
+        const rc = i.sub === 2 || i.sub === 3;
+        if (cnt === 0) return { reads: 0, kills: 0 };
+        if (i.sub <= 3) return { reads: rc ? F_CF : 0, kills: F_CF | F_OF }; // rotates write CF and OF only
+        return { reads: 0, kills: ALL };
+      }
+      case K.SHIFT_CL: return { reads: i.sub === 2 || i.sub === 3 ? F_CF : 0, kills: 0 }; // the count may be 0
+      case K.CMOV: case K.SETCC: return { reads: COND_READS[i.sub >> 1], kills: 0 };
+      default: return null; // branches, stack operations, anything else
+    }
+  }
   /**
-   * True when the flags instruction k writes can never be observed: a later
-   * instruction of the block overwrites all six before anything reads them
-   * or the block can be left (a memory access may fault, a branch may exit).
-   * Such instructions compute only their result.
+   * True when the flags instruction k writes can never be observed: later
+   * instructions of the segment overwrite each of them before anything
+   * reads it or the block can be left (a memory access may fault, a branch
+   * may exit, the segment end hands the flags on). Such instructions
+   * compute only their result.
    */
   private flagsDead(k: number): boolean {
-    // Only within the segment: at its end the flags are handed on.
+    // What k may write: its certain overwrites, or for a shift by CL (count possibly 0) what a non-zero count writes.
+    const ik = this.block[k];
+    const own = ik.kind === K.SHIFT_CL ? null : this.flagUse(ik);
+    let live = own ? own.kills : (ik.kind === K.SHIFT_CL && ik.sub <= 3 ? F_CF | F_OF : FL_ALL);
+    if (!live) return true;
     for (let j = k + 1; j <= this.segEnd; j++) {
-      const i = this.block[j];
-      switch (i.kind) {
-        case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA:
-          if (i.mem && i.kind !== K.LEA) return false;
-          continue;
-        case K.NOP: continue;
-        case K.ALU_RM_R: case K.ALU_R_RM: case K.ALU_RM_I: case K.TEST_RM_R: case K.TEST_RM_I:
-          if (i.mem || i.sub === ALU_ADC || i.sub === ALU_SBB) return false;
-          return true;
-        case K.IMUL: case K.IMUL_I: return !i.mem;
-        case K.SHIFT: case K.SHIFT_1: {
-          const cnt = (i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1) & (i.sz === 8 ? 63 : 31);
-          if (i.mem || cnt === 0 || !(i.sub === SH_SHL || i.sub === SH_SAL || i.sub === SH_SHR || i.sub === SH_SAR)) return false;
-          return true;
-        }
-        default: return false; // readers, stack and memory operations, branches
-      }
+      const u = this.flagUse(this.block[j]);
+      if (!u || (u.reads & live)) return false;
+      live &= ~u.kills;
+      if (!live) return true;
     }
     return false;
   }

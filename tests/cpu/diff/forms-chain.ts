@@ -54,7 +54,7 @@ const steps: Record<string, Step> = {
   // BT/BTS/BTR/BTC r, imm8: CF is the bit; OF, SF, AF and PF are undefined, ZF is kept (SDM vol. 2 "BT").
   bt: { reads: 0, defines: CF, undefines: OF | SF | AF | PF, emit(b, r, rng) {
     const w = rng.pick([16, 32, 64] as const);
-    b.emit({ pre: w === 16 ? [0x66] : [], w: w === 64, op: [0x0f, 0xba], reg: 4 + rng.int(4), rm: rng.pick(r), immBytes: [rng.int(256)] });
+    b.emit({ pre: w === 16 ? [0x66] : [], w: w === 64, op: [0x0f, 0xba], reg: 4 + rng.int(4), rm: rng.pick(r), immBytes: le(BigInt(rng.int(256)), 1) });
   } },
   not: { reads: 0, defines: 0, undefines: 0, emit(b, r, rng) { const w = sizeOf(rng); b.emit({ ...opsz(w, 0xf6, 0xf7), reg: 2, rm: rng.pick(r) }); } },
   shift1: { reads: 0, defines: STATUS & ~AF, undefines: AF, emit(b, r, rng) {

@@ -58,9 +58,26 @@ const K_SHIFT_CL = 24;  // D2/D3
 const K_SHIFT_1 = 25;   // D0/D1
 export const K_CALL_RM = 26;   // FF /2
 export const K_JMP_RM = 27;    // FF /4
+/**
+ * Not on the fast path: run() takes the generic path for it. The block
+ * compiler calls the generic path from compiled code (jGeneric) instead of
+ * leaving the block: SSE/SSE2, MMX, x87 and string forms, none of which
+ * transfers control (a long REP yields with RIP on itself).
+ */
+export const K_GENERIC = 39;
 const K_NOTNEG = 28;    // F6/F7 /2 /3 (sub 1 = NEG)
 const K_BSWAP = 29;     // 0F C8..CF (32/64-bit only: the 16-bit form is undefined)
 const K_BT_I = 30;      // 0F BA /4../7 (sub: 0 BT, 1 BTS, 2 BTR, 3 BTC; bit offset imm8)
+
+/** Forms compiled code may run through the generic path without leaving (K_GENERIC). */
+function genericInBlock(map: i32, op: i32): bool {
+  if (map == 0) return (op >= 0xa4 && op <= 0xa7) || (op >= 0xaa && op <= 0xaf) || (op >= 0xd8 && op <= 0xdf);
+  if (map == 1) {
+    return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x7f && op != 0x77)
+      || op == 0xc2 || (op >= 0xc4 && op <= 0xc6) || op >= 0xd0;
+  }
+  return true; // 0F 38 and 0F 3A: SSSE3/SSE4 forms (#UD where not implemented)
+}
 
 /** Forms whose 66-prefixed variant is the same operation at 16 bits (SDM vol. 1 §3.6). */
 function sizedBy66(map: i32, op: i32): bool {
@@ -86,6 +103,7 @@ function regOff(n: i32, sz: i32): u8 {
  */
 export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, seg: i32, asz32: bool, rex: i32): void {
   store<u8>(e, 0, FE_KIND);
+  if (!lock && genericInBlock(map, op)) store<u8>(e, K_GENERIC, FE_KIND);
   if (lock || asz32 || pfxF2 || pfxF3) return;
   // An operand-size prefix only makes the integer forms 16-bit (osz == 2);
   // it changes the meaning of branches, PUSH/POP and BSWAP, which stay generic.

@@ -9,7 +9,7 @@ import {
   EXIT_SYSCALL, EXIT_BREAKPOINT,
 } from "./state";
 import { decode, DEC_OK, DEC_FAULT, DEC_UD, opMap, opByte, lockPfx, DC, DC_SIZE } from "./decode";
-import { execFast, FE_KIND } from "./fast";
+import { execFast, FE_KIND, K_GENERIC } from "./fast";
 import { exec0 } from "./exec";
 import { exec0f } from "./exec0f";
 import { sseExec } from "./sse";
@@ -17,7 +17,7 @@ import { materialize, setFlagsWord } from "./flags";
 import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N } from "./jit";
 // The block compiler's interface to the host's code generator (jit.ts).
 export {
-  setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jIncdec, jShift, jImul2, jCond, jCF, jSetCF, jitAddr,
+  setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jShift, jImul2, jCond, jCF, jSetCF, jitAddr,
 } from "./jit";
 export { fault } from "./core";
 export { lfOp, lfA, lfB, lfR, lfC, lfSz } from "./flags";
@@ -66,6 +66,19 @@ function lockAllowed(): bool {
   return false;
 }
 
+/**
+ * For compiled code: runs the instruction at `rip` on the generic path, as
+ * run() would; returns the next RIP (a long REP leaves it on itself). On a
+ * page fault `fault` is set and RIP stays; on another exit reason it is in
+ * JIT_STATUS and nothing was done: the block leaves and run() executes the
+ * instruction again, raising it.
+ */
+export function jGeneric(rip: u64): u64 {
+  const r = step(rip);
+  store<u32>(JIT_N, fault ? 0 : <u32>r, 4); // JIT_N + 4: the status word compiled code checks
+  return r != 0 || fault ? rip : nextRip;
+}
+
 /** Decodes and executes one instruction at `rip`; returns 0 or an exit reason. */
 function step(rip: u64): i32 {
   const d = decode(rip);
@@ -94,6 +107,9 @@ export function run(state: u32, budget: u32): i32 {
   let codeHost: usize = 0;
   let genAddr: usize = 0;
   let fell = false; // the last instruction ran on the fast path and fell through
+  // A block left before its first instruction (the generic path must raise
+  // what it met): run that instruction here, not the block again.
+  let stay = false;
   while (true) {
     if (n >= budget) { exit = EXIT_BUDGET; break; }
     const page = rip & ~<u64>0xfff;
@@ -123,27 +139,32 @@ export function run(state: u32, budget: u32): i32 {
               store<u32>(e, bi, FE_BLOCK);
             } else store<u16>(e, <u16>hits, FE_HITS);
           }
-          if (bi != 0 && bi != NO_BLOCK && n + <u32>load<u16>(e, FE_BLEN) <= budget) {
+          if (bi != 0 && bi != NO_BLOCK && !stay && n + <u32>load<u16>(e, FE_BLEN) <= budget) {
             const nr = jitCall(bi, rip, budget - n);
             const got = load<u32>(JIT_N);
             n += got;
             jitNote(got);
             rip = nr;
             fell = false;
+            stay = got == 0;
             if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
             continue;
           }
-          const nr = execFast(k, e, rip);
-          if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
-          fell = nr == rip + <u64>load<u8>(e, 22);
-          rip = nr;
-          n++;
-          continue;
+          stay = false;
+          if (k != K_GENERIC) {
+            const nr = execFast(k, e, rip);
+            if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
+            fell = nr == rip + <u64>load<u8>(e, 22);
+            rip = nr;
+            n++;
+            continue;
+          }
         }
       }
     }
     setRetired(n);
     fell = false;
+    stay = false;
     const r = step(rip);
     // A handler that faulted must return an exit code; treat a 0 with the
     // fault state set as the page fault it is rather than run on.

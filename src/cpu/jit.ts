@@ -17,7 +17,7 @@ import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable } from "./cor
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
 import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
 import { rdMem, wrMem } from "./operand";
-import { alu, incdec } from "./alu";
+import { alu } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
 import { cond, getCF, setCF } from "./flags";
@@ -32,7 +32,7 @@ const MAX_INSNS = 256;
 /** Byte of a JBUF copy holding the instruction's offset in its page (u16; entries leave +48.. unused). */
 export const JB_OFF = 48;
 
-/** Instructions retired by the last compiled-block call. */
+/** Instructions retired by the last compiled-block call; at +4 the exit reason of the last jGeneric() (index.ts). */
 export const JIT_N: usize = memory.data(8, 8);
 /** The entries of the region being compiled, 64 bytes each. */
 const JBUF: usize = memory.data(MAX_INSNS * 64, 64);
@@ -131,7 +131,6 @@ export function jRd(a: u64, sz: i32): u64 { return rdMem(a, sz); }
 export function jWr(a: u64, sz: i32, v: u64): void { wrMem(a, sz, v); }
 export function jProbe(a: u64, sz: i32): i32 { return hitW(a, <u64>sz) || probeWrite(a, <u64>sz) ? 1 : 0; }
 export function jAlu(op: i32, a: u64, b: u64, sz: i32): u64 { return alu(op, a, b, sz); }
-export function jIncdec(dec: i32, a: u64, sz: i32): u64 { return incdec(dec != 0, a, sz); }
 export function jShift(kind: i32, v: u64, cnt: u32, sz: i32): u64 { return shift(kind, v, cnt, sz); }
 export function jImul2(a: u64, b: u64, sz: i32): u64 { return imul2(a, b, sz); }
 export function jCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }

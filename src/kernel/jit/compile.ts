@@ -36,7 +36,7 @@ const K = {
   ALU_RM_R: 1, ALU_R_RM: 2, ALU_RM_I: 3, TEST_RM_R: 4, TEST_RM_I: 5, MOV_RM_R: 6, MOV_R_RM: 7, MOV_RM_I: 8,
   LEA: 9, JCC: 10, JMP: 11, CALL: 12, RET: 13, PUSH: 14, POP: 15, MOVX: 16, SHIFT: 17, CMOV: 18, SETCC: 19,
   IMUL: 20, IMUL_I: 21, INCDEC: 22, NOP: 23, SHIFT_CL: 24, SHIFT_1: 25, CALL_RM: 26, JMP_RM: 27,
-  NOTNEG: 28, BSWAP: 29, BT_I: 30,
+  NOTNEG: 28, BSWAP: 29, BT_I: 30, GENERIC: 39,
 } as const;
 
 // Lazy-flag kinds (src/cpu/flags.ts).
@@ -49,8 +49,8 @@ const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
 /** Imported functions, in import order (their indices). */
-export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jIncdec", "jShift", "jImul2", "jCond", "jCF", "jSetCF"] as const;
-const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 5, F_IMUL2 = 6, F_COND = 7, F_GETCF = 8, F_SETCF = 9;
+export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jShift", "jImul2", "jCond", "jCF", "jSetCF", "jGeneric"] as const;
+const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 4, F_IMUL2 = 5, F_COND = 6, F_GETCF = 7, F_SETCF = 8, F_GENERIC = 9;
 /** Imported globals, in import order. */
 export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32]] as const;
 const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6;
@@ -61,6 +61,8 @@ interface Ins {
   imm: bigint; disp: number; len: number; seg: number; base: number; idx: number; scale: number;
   /** Offset of the instruction from the block's first byte. */
   off: number;
+  /** The decoder's own fields (decode.ts): opcode map and byte, ModRM mod, reg and rm with REX. */
+  map: number; op: number; modMod: number; modReg: number; modRm: number;
 }
 
 /** Where the CPU keeps what compiled code touches (jitAddr()). */
@@ -88,6 +90,7 @@ export function readBlock(mem: DataView, buf: number, count: number): Ins[] {
       sub: mem.getUint8(e + E.sub), mem: mem.getUint8(e + E.mem) !== 0, imm: mem.getBigUint64(e + E.imm, true),
       disp: mem.getInt32(e + E.disp, true), len: mem.getUint8(e + E.len), seg: mem.getInt8(e + E.seg),
       base: mem.getInt8(e + E.base), idx: mem.getInt8(e + E.idx), scale: mem.getUint8(e + E.scale), off,
+      map: mem.getUint8(e + 20), op: mem.getUint8(e + 21), modMod: mem.getUint8(e + 28), modReg: mem.getUint8(e + 29), modRm: mem.getUint8(e + 30),
     };
     out.push(ins);
   }
@@ -98,6 +101,21 @@ const mask = (sz: number): bigint => (sz === 8 ? 0xffff_ffff_ffff_ffffn : (1n <<
 const signBit = (sz: number): bigint => 1n << BigInt(sz * 8 - 1);
 const LOADS: Record<number, number> = { 1: Op.i64Load8U, 2: Op.i64Load16U, 4: Op.i64Load32U, 8: Op.i64Load };
 const STORES: Record<number, number> = { 1: Op.i64Store8, 2: Op.i64Store16, 4: Op.i64Store32, 8: Op.i64Store };
+
+/**
+ * GPRs a K_GENERIC instruction (SSE/MMX/x87/string, fast.ts) may read and
+ * write: its ModRM registers and address registers; string forms RAX, RCX,
+ * RSI, RDI; x87 RAX (FNSTSW AX).
+ */
+function genericRegs(i: Ins): { reads: number[]; writes: number[] } {
+  const w = new Set<number>([i.modReg & 15]);
+  if (i.modMod === 3) w.add(i.modRm & 15);
+  if (i.map === 0) { w.add(0); if (i.op < 0xd8) { w.add(1); w.add(6); w.add(7); } }
+  const r = new Set<number>(w);
+  if (i.base >= 0 && i.base < 16) r.add(i.base);
+  if (i.idx >= 0 && i.idx < 16) r.add(i.idx);
+  return { reads: [...r], writes: [...w] };
+}
 
 /** Compiles one block into a function body (locals and code). */
 export function compileBlock(block: Ins[], lay: JitLayout, host: number, genAddr: number, gen: number, chain: boolean): { body: Bytes; need: number; segments: number } {
@@ -998,6 +1016,26 @@ class BlockCompiler {
         }
         // rmw() has probed the operand writable before this runs, so the write cannot fault after the carry is set.
         return this.rmw(i, k, (v) => { cfOf(v); apply(v); }, true);
+      }
+      case K.GENERIC: {
+        // The CPU's generic path runs it on the state block: the registers it
+        // may read go there first (all of them, in locals: a later segment
+        // may write one before the loop comes back here), the ones it may
+        // write come back after; the flags are handed over.
+        const { reads, writes } = genericRegs(i);
+        for (const n of reads) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
+        this.handOver();
+        this.ripPlus(i.off)(); this.call(F_GENERIC); const nx = this.save64();
+        for (const n of writes) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.reg(n)); this.written[n] = true; }
+        this.ifFault(k);
+        // Any other exit reason: nothing was done; run() executes it again and raises it.
+        this.i32(this.lay.jitN); this.mem(Op.i32Load, 4);
+        this.open(Op.if, VOID); this.exitAt(k, this.ripPlus(i.off)); this.close();
+        // A REP that yields (RIP on itself) leaves after it, as in run().
+        this.get(nx); this.ripPlus(i.off + i.len)(); this.op(Op.i64Ne);
+        this.open(Op.if, VOID); this.exitAt(k + 1, () => this.get(nx)); this.close();
+        this.genCheck(k);
+        return false;
       }
       default:
         throw new Error(`jit: kind ${i.kind} not compilable`);

@@ -22,12 +22,12 @@ const TYPES: FuncType[] = [
   { params: [I64, I32, I64], results: [] },    // jWr
   { params: [I64, I32], results: [I32] },      // jProbe
   { params: [I32, I64, I64, I32], results: [I64] }, // jAlu
-  { params: [I32, I64, I32], results: [I64] },  // jIncdec
   { params: [I32, I64, I32, I32], results: [I64] }, // jShift
   { params: [I64, I64, I32], results: [I64] },  // jImul2
   { params: [I32], results: [I32] },            // jCond
   { params: [], results: [I32] },               // jCF
   { params: [I32], results: [] },               // jSetCF
+  { params: [I64], results: [I64] },            // jGeneric
 ];
 const BASE_IMPORTS: Import[] = [
   { module: "c", name: "memory", kind: "memory" },

@@ -26,7 +26,8 @@ export interface SseEmitter {
   readonly c: Bytes;
   readonly lay: { tlbR: number; tlbW: number };
   readonly P_S: number;
-  local(t: number): number;
+  /** A scratch local valid until the next instruction. */
+  temp(t: number): number;
   get(l: number): void;
   set(l: number): void;
   i32(v: number): void;
@@ -141,7 +142,7 @@ export function compileSse(b: SseEmitter, k: number, i: SseIns): boolean {
 
 /** 16 bytes at address local `a` into the XMM register at state offset `to`; a fault leaves at instruction k. */
 function read128(b: SseEmitter, a: number, to: number, k: number): void {
-  const t = b.local(I32);
+  const t = b.temp(I32);
   b.tlbHit(b.lay.tlbR, a, 16, t);
   b.open(Op.if, VOID);
   b.get(b.P_S); b.hostOf(t, a); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(0).u32(0);
@@ -154,7 +155,7 @@ function read128(b: SseEmitter, a: number, to: number, k: number): void {
 
 /** 16 bytes of the XMM register at state offset `from` to address local `a`; a fault leaves at instruction k. */
 function write128(b: SseEmitter, a: number, from: number, k: number): void {
-  const t = b.local(I32);
+  const t = b.temp(I32);
   b.tlbHit(b.lay.tlbW, a, 16, t);
   b.open(Op.if, VOID);
   b.hostOf(t, a); b.get(b.P_S); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(A16).u32(from);

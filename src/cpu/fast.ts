@@ -19,6 +19,7 @@ import { alu, incdec, neg, ALU_CMP, ALU_AND } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
 import { cond, setCF } from "./flags";
+import { sseAnnotate, execSse, K_SSE_FIRST } from "./fast_sse";
 
 // Entry bytes written by fastAnnotate (see decode.ts for +0..+33).
 export const FE_KIND = 34;  // u8 K_* (0: generic path)
@@ -104,6 +105,8 @@ function regOff(n: i32, sz: i32): u8 {
 export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, seg: i32, asz32: bool, rex: i32): void {
   store<u8>(e, 0, FE_KIND);
   if (!lock && genericInBlock(map, op)) store<u8>(e, K_GENERIC, FE_KIND);
+  // SSE data moves (fast_sse.ts) have mandatory prefixes: classified first.
+  if (map == 1 && sseAnnotate(e, op, lock, asz32)) return;
   if (lock || asz32 || pfxF2 || pfxF3) return;
   // An operand-size prefix only makes the integer forms 16-bit (osz == 2);
   // it changes the meaning of branches, PUSH/POP and BSWAP, which stay generic.
@@ -468,8 +471,10 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       setCF(((v >> b) & 1) != 0);
       return next;
     }
-    default: // K_NOP
-      return next;
+    default:
+      // SSE kinds out of line: they would only grow run()'s inlined loop.
+      if (k >= K_SSE_FIRST) return execSse(k, e, rip, next, load<u8>(e, FE_MEM) != 0 ? eaOf(e, next) : 0);
+      return next; // K_NOP
   }
 }
 

@@ -13,7 +13,7 @@
 // `fault` set, everything before it retired (exactly as the interpreter).
 // The helpers below are its slow paths; they read and write the lazy flags in
 // flags.ts, so compiled code stores its own lazy-flag state before calling.
-import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable } from "./core";
+import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable, rd128, wr128 } from "./core";
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
 import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
 import { rdMem, wrMem } from "./operand";
@@ -136,6 +136,10 @@ export function jImul2(a: u64, b: u64, sz: i32): u64 { return imul2(a, b, sz); }
 export function jCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }
 export function jCF(): i32 { return getCF() ? 1 : 0; }
 export function jSetCF(c: i32): void { setCF(c != 0); }
+/** 16 bytes at `a` into linear memory at `to` (an XMM register), untouched on a fault (rd128: page crossings, fault address). */
+export function jRd128(a: u64, to: usize): void { const v = rd128(a); if (!fault) v128.store(to, v); }
+/** 16 bytes from linear memory at `from` to `a`: both pages probed before any byte is written (wr128). */
+export function jWr128(a: u64, from: usize): void { wr128(a, v128.load(from)); }
 /** Addresses compiled code needs: JIT_N, the TLB tables (read, write, fetch), the decode cache, the generation table. */
 export function jitAddr(which: i32): u32 {
   if (which == 0) return <u32>JIT_N;

@@ -18,10 +18,11 @@ vi.mock("../../src/kernel/cpu", async (importOriginal) => {
 // Imported after the mock so the emulator side sees the wrapped CPU.
 const { runDiff } = await import("./diff/harness");
 
-const FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc", "fetch", "busybox"];
+// "sse": every SSE/SSE2 family (sse-mov, sse-fp, sse-cvt, sse-int); the data moves run on the fast path (fast_sse.ts).
+const FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc", "fetch", "busybox", "sse"];
 
 describe("warm decode cache (fast path) vs native CPU", () => {
-  it("agrees on every integer form, 0 mismatches", async () => {
+  it("agrees on every integer and SSE form, 0 mismatches", async () => {
     let forms = 0, cases = 0, mismatches = 0;
     for (const f of FAMILIES) {
       const r = await runDiff(f);

@@ -11,7 +11,7 @@ import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync } from "node:child_process";
 import {
   loadCpuNode, type CpuExports, CR3, RIP, RFLAGS, ICOUNT, FAULT_ADDR, FAULT_CODE,
-  EXIT_PAGE_FAULT, EXIT_DE, EXIT_BREAKPOINT, EXIT_BUDGET,
+  EXIT_PAGE_FAULT, EXIT_DE, EXIT_BREAKPOINT, EXIT_BUDGET, XMM0,
 } from "../../src/kernel/cpu";
 import { PhysMem } from "../../src/kernel/mm/physmem";
 import { PageTable, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../src/kernel/mm/pagetable";
@@ -24,7 +24,7 @@ const STACK_TOP = 0x7ff000;
 
 interface Snapshot {
   exit: number; rip: bigint; flags: bigint; icount: bigint; faultAddr: bigint; faultCode: number;
-  gprs: bigint[]; data: string;
+  gprs: bigint[]; data: string; xmm: string; stack: string;
 }
 
 class Box {
@@ -59,17 +59,25 @@ class Box {
     this.cpu.invalidateCode(pa & ~0xfff, 4096);
   }
   setReg(n: number, v: bigint): void { this.v.setBigUint64(this.state + n * 8, BigInt.asUintN(64, v), true); }
+  /** XMMn = lo | hi << 64. */
+  setXmm(n: number, lo: bigint, hi: bigint): void {
+    this.v.setBigUint64(this.state + XMM0 + 16 * n, lo, true);
+    this.v.setBigUint64(this.state + XMM0 + 16 * n + 8, hi, true);
+  }
   run(budget: number): Snapshot {
     const exit = this.cpu.run(this.state, budget);
     const v = this.v, s = this.state;
     const gprs: bigint[] = [];
     for (let n = 0; n < 16; n++) gprs.push(v.getBigUint64(s + n * 8, true));
     const dpa = this.pt.translate(DATA, false);
+    const page = (va: number): string => { const pa = this.pt.translate(va, false); return Buffer.from(this.mem.u8.subarray(pa, pa + 4096)).toString("hex"); };
     return {
       exit, rip: v.getBigUint64(s + RIP, true), flags: v.getBigUint64(s + RFLAGS, true), icount: v.getBigUint64(s + ICOUNT, true),
       faultAddr: exit === EXIT_PAGE_FAULT ? v.getBigUint64(s + FAULT_ADDR, true) : 0n,
       faultCode: exit === EXIT_PAGE_FAULT ? v.getUint32(s + FAULT_CODE, true) : 0,
       gprs, data: Buffer.from(this.mem.u8.subarray(dpa, dpa + 64)).toString("hex"),
+      xmm: Buffer.from(this.mem.u8.subarray(s + XMM0, s + XMM0 + 256)).toString("hex"),
+      stack: page(STACK_TOP - 0x2000) + page(STACK_TOP - 0x1000),
     };
   }
 }
@@ -281,6 +289,62 @@ describe("block compiler: regions (several lines of one page in one function)", 
       expect(jitCompiler.segments - segments).toBeGreaterThan(jitCompiler.compiled - regions);
     } finally {
       jitCpu.setJitThreshold(1);
+    }
+  });
+});
+
+describe("block compiler: SSE data moves", () => {
+  // L: movdqu xmm1,[rdx] ; pxor xmm1,xmm0 ; movups [rdx+0x20],xmm1 ; movq rax,xmm1 ; movq xmm0,rbx ;
+  //    movsd xmm2,[rdx+8] ; movss [rdx+0x1c],xmm2 ; add rbx,rax ; add rdx,8 ; dec ecx ; jnz L ; int3
+  const loop = h("f3 0f 6f 0a 66 0f ef c8 0f 11 4a 20 66 48 0f 7e c8 66 48 0f 6e c3 f2 0f 10 52 08 f3 0f 11 52 1c 48 01 c3 48 83 c2 08 ff c9 75 d6 cc");
+  const init = (b: Box): void => {
+    b.setXmm(0, 0x0123_4567_89ab_cdefn, 0xfedc_ba98_7654_3210n);
+    b.setXmm(1, 0x1111n, 0x2222n);
+    b.setXmm(2, 0x3333n, 0x4444n);
+  };
+
+  it("16-byte loads and stores that cross pages take the slow path and agree with the interpreter", () => {
+    // rdx walks across the boundary between the two stack pages: every access size straddles it once.
+    const start = STACK_TOP - 0x1000 - 0x60;
+    const runs = both(loop, { [RAX]: 0n, [RBX]: 5n, [RCX]: 20n, [RDX]: BigInt(start) }, 100000, 2, (b) => {
+      init(b);
+      b.setReg(RAX, 0n); b.setReg(RBX, 5n); b.setReg(RCX, 20n); b.setReg(RDX, BigInt(start));
+      b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+    });
+    expect(runs[1].exit).toBe(EXIT_BREAKPOINT);
+    expect(runs[1].gprs[RDX]).toBe(BigInt(start + 20 * 8));
+    expect(compiledInsns).toBeGreaterThan(100);
+  });
+
+  it("a 16-byte store that crosses into an unmapped page faults with nothing written, the instructions before retired", () => {
+    // DATA is one page: movups [rdx+0x20] first crosses its end when rdx = DATA + 0xfd8 (the 16th pass from 0xf60).
+    const start = DATA + 0xf60;
+    const runs = both(loop, { [RAX]: 0n, [RBX]: 5n, [RCX]: 1000n, [RDX]: BigInt(start) }, 100000, 2, (b) => {
+      init(b);
+      b.setReg(RAX, 0n); b.setReg(RBX, 5n); b.setReg(RCX, 1000n); b.setReg(RDX, BigInt(start));
+      b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+    });
+    const s = runs[1];
+    expect(s.exit).toBe(EXIT_PAGE_FAULT);
+    expect(s.rip).toBe(BigInt(CODE + 8));
+    expect(s.faultAddr).toBe(BigInt(DATA + 0x1000));
+    expect(s.faultCode).toBe(2 | 4);
+    expect(s.gprs[RDX]).toBe(BigInt(DATA + 0xfd8));
+    expect(compiledInsns).toBeGreaterThan(100);
+  });
+
+  it("a 16-byte load from an unmapped page faults at its first byte and leaves the register alone", () => {
+    // From DATA + 0xff8 movdqu [rdx] straddles the end of DATA (its second quadword faults); from DATA + 0x1000 it is unmapped.
+    for (const [start, rip, addr] of [[DATA + 0xff8, CODE, DATA + 0x1000], [DATA + 0x1000, CODE, DATA + 0x1000]] as const) {
+      const runs = both(loop, { [RAX]: 0n, [RBX]: 5n, [RCX]: 1000n, [RDX]: BigInt(start) }, 100000, 2, (b) => {
+        init(b);
+        b.setReg(RAX, 0n); b.setReg(RBX, 5n); b.setReg(RCX, 1000n); b.setReg(RDX, BigInt(start));
+        b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+      });
+      expect(runs[1].exit).toBe(EXIT_PAGE_FAULT);
+      expect(runs[1].rip).toBe(BigInt(rip));
+      expect(runs[1].faultAddr).toBe(BigInt(addr));
+      expect(runs[1].faultCode).toBe(4);
     }
   });
 });

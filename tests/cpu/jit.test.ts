@@ -63,9 +63,10 @@ describe("block compiler (every block compiled) vs native CPU", () => {
     expect(mismatches).toBe(0);
   }, 900_000);
 
-  // SSE, MMX, x87 and string forms are not compiled instruction by
-  // instruction: a block calls the CPU's generic path for them (jGeneric)
-  // with the registers they use written back and reloaded around the call.
+  // SSE data moves are compiled (src/kernel/jit/sse.ts); the other SSE,
+  // MMX, x87 and string forms are not: a block calls the CPU's generic path
+  // for them (jGeneric) with the registers they use written back and
+  // reloaded around the call.
   const GENERIC = ["string", "sse-mov", "sse-fp", "sse-cvt", "sse-int", "mmx", "x87"];
   it("agrees on the forms compiled blocks run through the generic path, 0 mismatches", async () => {
     const cpus = (globalThis as { jitCpus?: CpuExports[] }).jitCpus ?? [];

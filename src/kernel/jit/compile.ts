@@ -25,6 +25,7 @@
 //   TLB, decode-cache entry, page generation) and tail-calls it through the
 //   table if the budget covers it, or returns to run() otherwise.
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
+import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 
 /** Decode-cache entry fields (src/cpu/decode.ts and fast.ts). */
 const E = { imm: 8, disp: 16, len: 22, seg: 25, base: 31, idx: 32, scale: 33, kind: 34, sz: 35, reg: 36, rm: 37, sub: 38, mem: 39 } as const;
@@ -49,8 +50,10 @@ const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
 /** Imported functions, in import order (their indices). */
-export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jShift", "jImul2", "jCond", "jCF", "jSetCF", "jGeneric"] as const;
+export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jShift", "jImul2", "jCond", "jCF", "jSetCF", "jGeneric", "jRd128", "jWr128"] as const;
 const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 4, F_IMUL2 = 5, F_COND = 6, F_GETCF = 7, F_SETCF = 8, F_GENERIC = 9;
+/** 16-byte slow paths of the SSE kinds (sse.ts). */
+export const F_RD128 = 10, F_WR128 = 11;
 /** Imported globals, in import order. */
 export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32]] as const;
 const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6;
@@ -708,7 +711,9 @@ class BlockCompiler {
       }
       case K.SHIFT_CL: return { reads: i.sub === 2 || i.sub === 3 ? F_CF : 0, kills: 0 }; // the count may be 0
       case K.CMOV: case K.SETCC: return { reads: COND_READS[i.sub >> 1], kills: 0 };
-      default: return null; // branches, stack operations, anything else
+      default:
+        if (sseFlagsNeutral(i)) return { reads: 0, kills: 0 }; // SSE register moves
+        return null; // branches, stack operations, anything else
     }
   }
   /**
@@ -1038,7 +1043,8 @@ class BlockCompiler {
         return false;
       }
       default:
-        throw new Error(`jit: kind ${i.kind} not compilable`);
+        // SSE data moves (sse.ts; it throws for kinds it does not know either).
+        return compileSse(this as unknown as SseEmitter, k, i);
     }
   }
 

@@ -28,6 +28,8 @@ const TYPES: FuncType[] = [
   { params: [], results: [I32] },               // jCF
   { params: [I32], results: [] },               // jSetCF
   { params: [I64], results: [I64] },            // jGeneric
+  { params: [I64, I32], results: [] },          // jRd128 (address, XMM register's linear address)
+  { params: [I64, I32], results: [] },          // jWr128
 ];
 const BASE_IMPORTS: Import[] = [
   { module: "c", name: "memory", kind: "memory" },

@@ -5,6 +5,7 @@
 export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const VOID = 0x40;
+export const V128 = 0x7b;
 
 /** Opcodes (spec §5.4). */
 export const Op = {
@@ -21,6 +22,13 @@ export const Op = {
   i64Shl: 0x86, i64ShrS: 0x87, i64ShrU: 0x88, i64Rotl: 0x89, i64Rotr: 0x8a,
   i32WrapI64: 0xa7, i64ExtendI32S: 0xac, i64ExtendI32U: 0xad,
   i64Extend8S: 0xc2, i64Extend16S: 0xc3, i64Extend32S: 0xc4,
+} as const;
+
+/** SIMD opcodes (spec §5.4.8): written as the 0xFD prefix then this number as a u32 LEB128. */
+export const SIMD_PREFIX = 0xfd;
+export const Simd = {
+  v128Load: 0x00, v128Store: 0x0b, v128Const: 0x0c,
+  v128And: 0x4e, v128AndNot: 0x4f, v128Or: 0x50, v128Xor: 0x51,
 } as const;
 
 export class Bytes {

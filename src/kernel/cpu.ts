@@ -20,7 +20,7 @@ export interface CpuExports {
 }
 
 /** Executions of an instruction before the block compiler compiles the block it starts (0: off). */
-export const JIT_THRESHOLD = 64;
+export const JIT_THRESHOLD = 256;
 
 /** Instantiates the CPU from wasm bytes (the caller fetches or reads them). */
 export async function instantiateCpu(bytes: BufferSource): Promise<CpuExports> {

@@ -201,6 +201,7 @@ class BlockCompiler {
     this.fOp = this.local(I32); this.fSz = this.local(I32);
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
     this.fCF = this.local(I32);
+    this.wSlow = this.local(I32);
     this.plan();
     const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
@@ -426,6 +427,8 @@ class BlockCompiler {
    */
   private cfOver = false;
   private fCF = -1;
+  /** Local: a store since the last genCheck() took the slow path. */
+  private wSlow = -1;
   /** Writes the compiler's lazy-flag state into the CPU's globals (static state unchanged). */
   private flush(): void {
     this.flushLazy();
@@ -588,6 +591,14 @@ class BlockCompiler {
   private ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
   /** After instruction k wrote memory: stop if the write hit this block's code page. */
   private genCheck(k: number): void {
+    this.get(this.wSlow);
+    this.open(Op.if, VOID);
+    this.i32(0); this.set(this.wSlow);
+    this.genCheckNow(k);
+    this.close();
+  }
+  /** genCheck() whatever path the stores took (after the generic path, which writes through its own helpers). */
+  private genCheckNow(k: number): void {
     this.i32(this.genAddr); this.mem(Op.i32Load, 0); this.i32(this.gen); this.op(Op.i32Ne);
     this.open(Op.if, VOID); this.exitAt(k + 1, this.ripPlus(this.block[k].off + this.block[k].len)); this.close();
   }
@@ -654,8 +665,16 @@ class BlockCompiler {
     }
     this.get(a); this.i32(sz); this.get(v); this.call(F_WR);
     this.ifFault(k);
+    this.slowWrote();
     this.close();
   }
+  /**
+   * Notes that a store took the slow path. Only those can hit a page with
+   * cached code: the write TLB is never filled for such pages (core.ts
+   * translate(), and markCode() empties it), so genCheck() looks at the
+   * page's generation only after a slow store.
+   */
+  slowWrote(): void { this.i32(1); this.set(this.wSlow); }
   /**
    * Read-modify-write, first half: checks [a, a+sz) is writable (fault: leave
    * at k) and pushes its value; returns the local holding the host address
@@ -1039,7 +1058,7 @@ class BlockCompiler {
         // A REP that yields (RIP on itself) leaves after it, as in run().
         this.get(nx); this.ripPlus(i.off + i.len)(); this.op(Op.i64Ne);
         this.open(Op.if, VOID); this.exitAt(k + 1, () => this.get(nx)); this.close();
-        this.genCheck(k);
+        this.genCheckNow(k);
         return false;
       }
       default:

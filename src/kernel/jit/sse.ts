@@ -46,6 +46,7 @@ export interface SseEmitter {
   hostOf(t: number, a: number): void;
   ifFault(k: number): void;
   genCheck(k: number): void;
+  slowWrote(): void;
   getR(off: number, sz: number): void;
   setR(off: number, sz: number, value: () => void): void;
 }
@@ -163,5 +164,6 @@ function write128(b: SseEmitter, a: number, from: number, k: number): void {
   b.els();
   b.get(a); b.get(b.P_S); b.i32(from); b.op(Op.i32Add); b.call(F_WR128);
   b.ifFault(k);
+  b.slowWrote();
   b.close();
 }

@@ -492,6 +492,19 @@ class BlockCompiler {
     this.flush();
     this.i32(cc); this.call(F_COND);
   }
+  /** Condition pair `base` from emitters of CF, OF, ZF and SF (each pushes an i32 0/1); false for P/NP, not inline. */
+  private condOf(base: number, cf: () => void, of: () => void, zf: () => void, sf: () => void): boolean {
+    switch (base) {
+      case 0: of(); return true;
+      case 1: cf(); return true;
+      case 2: zf(); return true;
+      case 3: cf(); zf(); this.op(Op.i32Or); return true;
+      case 4: sf(); return true;
+      case 6: sf(); of(); this.op(Op.i32Ne); return true;
+      case 7: zf(); sf(); of(); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
+      default: return false;
+    }
+  }
   private condInline(f: LazyFlags, base: number): boolean {
     const sz = f.sz;
     const sh = BigInt(64 - sz * 8);
@@ -510,16 +523,7 @@ class BlockCompiler {
       };
       // ADD/INC: OF when both operands differ in sign from the result; DEC: when a and 1 differ and a and r differ.
       const of = (): void => { if (f.op === LF_DEC) of3(f.a, f.b, f.r); else of3(f.r, f.a, f.b); };
-      switch (base) {
-        case 0: of(); return true;
-        case 1: cf(); return true;
-        case 2: zf(); return true;
-        case 3: cf(); zf(); this.op(Op.i32Or); return true;
-        case 4: sf(); return true;
-        case 6: sf(); of(); this.op(Op.i32Ne); return true;
-        case 7: zf(); sf(); of(); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
-        default: return false;
-      }
+      return this.condOf(base, cf, of, zf, sf);
     }
     if (f.op === LF_SUB) {
       switch (base) {
@@ -537,16 +541,7 @@ class BlockCompiler {
       // LF_LOGIC: CF = OF = 0. LF_RES: CF and OF are bits of lfC.
       const cf = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64(BigInt(F_CF)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
       const of = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64(BigInt(F_OF)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
-      switch (base) {
-        case 0: of(); return true;
-        case 1: cf(); return true;
-        case 2: zf(); return true;
-        case 3: cf(); zf(); this.op(Op.i32Or); return true;
-        case 4: sf(); return true;
-        case 6: sf(); of(); this.op(Op.i32Ne); return true;
-        case 7: zf(); sf(); of(); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
-        default: return false;
-      }
+      return this.condOf(base, cf, of, zf, sf);
     }
     return false;
   }

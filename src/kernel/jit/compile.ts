@@ -121,8 +121,11 @@ function genericRegs(i: Ins): { reads: number[]; writes: number[] } {
 }
 
 /** Compiles one block into a function body (locals and code). */
-export function compileBlock(block: Ins[], lay: JitLayout, host: number, genAddr: number, gen: number, chain: boolean): { body: Bytes; need: number; segments: number } {
-  return new BlockCompiler(block, lay, host, genAddr, gen, chain).compile();
+/** The code page a region is compiled from: its frame, its generation word and the generation then. */
+export interface RegionPage { host: number; genAddr: number; gen: number }
+
+export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, chain: boolean): { body: Bytes; need: number; segments: number } {
+  return new BlockCompiler(block, lay, page, chain).compile();
 }
 
 /**
@@ -190,10 +193,7 @@ class BlockCompiler {
   private readonly P_BUDGET = 2;
   private readonly P_DONE = 3;
 
-  constructor(
-    private block: Ins[], private lay: JitLayout, private host: number, private genAddr: number, private gen: number,
-    private chain: boolean,
-  ) {}
+  constructor(private block: Ins[], private lay: JitLayout, private page: RegionPage, private chain: boolean) {}
 
   compile(): { body: Bytes; need: number; segments: number } {
     this.cnt = this.local(I32);
@@ -594,7 +594,7 @@ class BlockCompiler {
   }
   /** genCheck() whatever path the stores took (after the generic path, which writes through its own helpers). */
   private genCheckNow(k: number): void {
-    this.i32(this.genAddr); this.mem(Op.i32Load, 0); this.i32(this.gen); this.op(Op.i32Ne);
+    this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
     this.open(Op.if, VOID); this.exitAt(k + 1, this.ripPlus(this.block[k].off + this.block[k].len)); this.close();
   }
   /** A taken branch of instruction k to offset `t` (from the head): inside the region or out. */

@@ -114,7 +114,7 @@ export class BlockCompiler {
     if (k && k.gen === gen && k.count === count) { setNeed(k.need); return k.idx; }
     const t0 = performance.now();
     try {
-      const { idx, need } = this.compileOne(buf, count, host, genAddr, gen);
+      const { idx, need } = this.compileOne(buf, count, host, genAddr, gen >>> 0);
       this.known.set(host, { gen, count, idx, need });
       setNeed(need);
       return idx;
@@ -128,6 +128,7 @@ export class BlockCompiler {
     }
   }
 
+  /** Compiles the region in `buf`: its head page is `host`'s, with generation word `genAddr` holding `gen`. */
   private compileOne(buf: number, count: number, host: number, genAddr: number, gen: number): { idx: number; need: number } {
     const cpu = this.cpu, lay = this.lay;
     if (!cpu || !lay) return { idx: 0, need: 0 };
@@ -138,7 +139,7 @@ export class BlockCompiler {
       this.next = 1;
     }
     const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
-    const { body, need, segments } = compileBlock(block, lay, host, genAddr, gen >>> 0, this.chain);
+    const { body, need, segments } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen }, this.chain);
     this.segments += segments;
     const bytes = encodeModule(TYPES, IMPORTS, [{ type: 0, body, export: "f0" }]);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);

@@ -1,11 +1,11 @@
 // The CPU's side of the block compiler (see how-it-works.md, "Block
-// compiler"). run() counts executions of fast-path instructions in their
-// decode-cache entries; when one gets hot, jitBuild() collects the straight
-// line of fast-path instructions that starts there (same page, through
-// not-taken Jcc, up to the first unconditional control transfer) as copies of
-// their cache entries and hands them to the host (`env.jitCompile`), which
-// emits a WebAssembly function for them, puts it in the shared function
-// table and returns its index. run() then calls it with call_indirect.
+// compiler"). run() counts executions of annotated instructions in their
+// decode-cache entries; when one gets hot, jitBuild() collects the region
+// that starts there (straight lines of the same page reachable through
+// direct branches that already ran) as copies of their cache entries and
+// hands them to the host (`env.jitCompile`), which emits a WebAssembly
+// function for them, puts it in the shared function table and returns its
+// index. run() then calls it with call_indirect.
 //
 // A compiled function has the type (rip: i64, state: i32, budget: i32, done: i32) -> i64:
 // it returns the next RIP and stores the number of instructions it retired at

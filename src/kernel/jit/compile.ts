@@ -1,27 +1,35 @@
-// The block compiler's code generator: turns a block of fast-path x86
+// The block compiler's code generator: turns a region of annotated x86
 // instructions (copies of their decode-cache entries, collected by
-// src/cpu/jit.ts) into one WebAssembly function of type
-// (rip: i64, state: i32, budget: i32, done: i32) -> i64 that does exactly
-// what the interpreter's fast path (src/cpu/fast.ts) does for each of them,
-// in order. `done` counts instructions retired by the blocks chained before
-// it since run() called the first; `budget` is what run() allowed for all.
+// src/cpu/jit.ts: straight lines of one page reachable from a head) into one
+// WebAssembly function of type (rip: i64, state: i32, budget: i32, done: i32)
+// -> i64 that does exactly what the interpreter's fast path
+// (src/cpu/fast.ts) does for each of them, in order. `done` counts
+// instructions retired by the regions chained before it since run() called
+// the first; `budget` is what run() allowed for all.
 //
-// - Registers stay in the state block (one load or store each).
+// - Layout: the region is split into segments (entered only at their first
+//   instruction) laid out as nested wasm blocks: a segment falls into the
+//   next, a forward branch breaks out to its target, a branch to the head
+//   goes round one loop; other backward branches leave. Each segment
+//   boundary checks the budget for the next segment and hands the flags on.
+// - Registers live in wasm locals: the prologue loads those the region uses,
+//   the shared epilogue stores those it writes.
 // - Lazy flags: the compiler knows which instruction last wrote the flags and
-//   keeps its operands in locals; Jcc/SETcc/CMOVcc after SUB/CMP, logic ops
-//   and shifts test them directly. The lazy-flag globals of the CPU are
-//   written only where something else may read them: at every exit and
-//   before a helper that reads or writes flags.
+//   keeps its operands in locals; Jcc/SETcc/CMOVcc after SUB/CMP, ADD,
+//   INC/DEC, logic ops and shifts test them directly, BT's carry stays in a
+//   local, and flags no one can observe are not computed. The lazy-flag
+//   globals of the CPU are written only where something else may read them:
+//   at every exit, segment boundary and helper that reads or writes flags.
 // - Memory: the software TLB is probed inline; misses, page crossings and
 //   faults go to the CPU's own helpers (jRd/jWr/jProbe). A fault returns the
 //   RIP of the faulting instruction with everything before it retired.
-// - A slow-path write may hit a page holding cached code: after each
-//   instruction that writes memory the block checks its code page's
-//   generation word and stops if it moved (self-modifying code).
-// - A Jcc/JMP back to the block's first instruction becomes a wasm loop
-//   while the budget allows another full pass.
-// - Chaining: a block that ends normally tail-calls the module's dispatch
-//   function, which finds the next RIP's block the way run() does (fetch
+// - A slow-path write may hit a page holding cached code: after such an
+//   instruction the region checks its code page's generation word and stops
+//   if it moved (self-modifying code).
+// - SSE data moves are compiled by sse.ts; other SSE, MMX, x87 and string
+//   forms run through the CPU's generic path (jGeneric) from inside the code.
+// - Chaining: a region that ends normally tail-calls the module's dispatch
+//   function, which finds the next RIP's region the way run() does (fetch
 //   TLB, decode-cache entry, page generation) and tail-calls it through the
 //   table if the budget covers it, or returns to run() otherwise.
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
@@ -174,9 +182,9 @@ class BlockCompiler {
   private locals: number[] = [];
   private flags: LazyFlags | null = null;
   private depth = 0;
-  /** Local: instructions retired by earlier passes of the loop. */
+  /** Local: instructions retired by the segments already left (loop passes included). */
   private cnt = -1;
-  /** Locals of the shared exit: next RIP, instructions retired in this pass, whether to chain. */
+  /** Locals of the shared exit: next RIP, instructions retired in the current segment, whether to chain. */
   private exitRip = -1;
   private exitN = -1;
   private exitChain = -1;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ViteDevServer } from "vite";
 import type { Browser, Page } from "playwright-core";
 import { launchChromium, startServer } from "./browser";
+import { terminal } from "./terminal";
 
 let server: ViteDevServer;
 let url: string;
@@ -31,24 +32,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const screen = (): Promise<string> => page.locator(".xterm-rows").innerText();
-const PROMPT = /root@hako:~#\s*$/;
-const disk = (): Promise<string> => page.getByTestId("disk-state").innerText();
-const seq = async (): Promise<number> => Number((await disk()).match(/^disk: saved #(\d+)$/)?.[1] ?? 0);
-
-async function ready(): Promise<void> {
-  await page.locator(".xterm-rows").waitFor();
-  await expect.poll(screen, { timeout: 60_000 }).toMatch(/root@hako:~#\s*$|press Enter to activate this console/);
-  await page.locator(".xterm").click();
-  if (!PROMPT.test(await screen())) await page.keyboard.press("Enter");
-  await expect.poll(screen, { timeout: 60_000 }).toMatch(PROMPT);
-}
-
-async function run(line: string, expected: RegExp): Promise<void> {
-  await page.keyboard.type(`clear; ${line}`);
-  await page.keyboard.press("Enter");
-  await expect.poll(screen, { timeout: 30_000 }).toMatch(new RegExp(`${expected.source}\\s*root@hako:~#\\s*$`));
-}
+const { disk, seq, ready, run } = terminal(() => page);
 
 describe("a full browser store", () => {
   it("becomes ENOSPC in the guest, keeps what was saved, and recovers after rm", async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ViteDevServer } from "vite";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchChromium, startServer } from "./browser";
+import { terminal } from "./terminal";
 
 let server: ViteDevServer;
 let url: string;
@@ -32,27 +33,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-const screen = (): Promise<string> => page.locator(".xterm-rows").innerText();
-const PROMPT = /root@hako:~#\s*$/;
-const disk = (): Promise<string> => page.getByTestId("disk-state").innerText();
-/** The number of the last committed save the indicator shows (0 before any). */
-const seq = async (): Promise<number> => Number((await disk()).match(/^disk: saved #(\d+)$/)?.[1] ?? 0);
-
-async function ready(): Promise<void> {
-  await page.locator(".xterm-rows").waitFor();
-  // busybox init's askfirst console waits for Enter before it starts the shell.
-  await expect.poll(screen, { timeout: 60_000 }).toMatch(/root@hako:~#\s*$|press Enter to activate this console/);
-  await page.locator(".xterm").click();
-  if (!PROMPT.test(await screen())) await page.keyboard.press("Enter");
-  await expect.poll(screen, { timeout: 60_000 }).toMatch(PROMPT);
-}
-
-/** Runs a line and waits for its output to end with `expect` and a fresh prompt. */
-async function run(line: string, expected: RegExp): Promise<void> {
-  await page.keyboard.type(`clear; ${line}`);
-  await page.keyboard.press("Enter");
-  await expect.poll(screen, { timeout: 30_000 }).toMatch(new RegExp(`${expected.source}\\s*root@hako:~#\\s*$`));
-}
+const { disk, seq, ready, run } = terminal(() => page);
 
 describe("persistence of the root filesystem in the page", () => {
   it("starts fresh, then saves what the guest writes", async () => {

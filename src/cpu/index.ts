@@ -69,9 +69,9 @@ function lockAllowed(): bool {
 /**
  * For compiled code: runs the instruction at `rip` on the generic path, as
  * run() would; returns the next RIP (a long REP leaves it on itself). On a
- * page fault `fault` is set and RIP stays; on another exit reason it is in
- * JIT_STATUS and nothing was done: the block leaves and run() executes the
- * instruction again, raising it.
+ * page fault `fault` is set and RIP stays; another exit reason goes to the
+ * status word at JIT_N + 4 and nothing was done: the block leaves and run()
+ * executes the instruction again, raising it.
  */
 export function jGeneric(rip: u64): u64 {
   const r = step(rip);

@@ -71,18 +71,17 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
   const pageRip = rip & ~<u64>0xfff;
   const pageHost = host & ~<usize>0xfff;
   memory.fill(SEEN, 0, 4096);
-  let n = 0, qh = 0, qt = 0;
   store<u16>(QUEUE, <u16>(host & 0xfff));
   store<u8>(SEEN + (host & 0xfff), 1);
-  qt = 1;
+  let n = 0, qh = 0, qt = 1;
   while (qh < qt && n < MAX_INSNS) {
     let off = <usize>load<u16>(QUEUE + (<usize>qh << 1));
     qh++;
     while (n < MAX_INSNS) {
       const h = pageHost + off;
       if (decode(pageRip + <u64>off) != DEC_OK || fault) { clearFault(); break; }
+      if (!cached(h, gen)) break; // straddles the page end: not cached
       const e = DC + ((h & (DC_SIZE - 1)) << 6);
-      if (load<u32>(e) != <u32>h || load<u32>(e, 4) != gen) break; // straddles the page end: not cached
       const k = <i32>load<u8>(e, FE_KIND);
       if (k == 0) break;
       const c = JBUF + (<usize>n << 6);

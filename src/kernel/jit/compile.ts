@@ -128,10 +128,10 @@ function genericRegs(i: Ins): { reads: number[]; writes: number[] } {
   return { reads: [...r], writes: [...w] };
 }
 
-/** Compiles one block into a function body (locals and code). */
 /** The code page a region is compiled from: its frame, its generation word and the generation then. */
 export interface RegionPage { host: number; genAddr: number; gen: number }
 
+/** Compiles one region into a function body (locals and code), its head's budget need and its segment count. */
 export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, chain: boolean): { body: Bytes; need: number; segments: number } {
   return new BlockCompiler(block, lay, page, chain).compile();
 }
@@ -271,15 +271,17 @@ class BlockCompiler {
     const at = new Map<number, number>();
     b.forEach((ins, i) => at.set(ins.off, i));
     const starts = new Set<number>([0]);
+    // Control from instruction i to instruction t stays inside when t comes after i in collection order, or is the head.
+    const edge = (i: number, t: number | undefined): void => {
+      if (t === undefined || !(t > i || t === 0)) return;
+      starts.add(t);
+      if (t === 0) this.loops = true;
+    };
     b.forEach((ins, i) => {
-      // Only targets after the branch in collection order, or the head, stay inside.
-      if (ins.kind === K.JCC || ins.kind === K.JMP) {
-        const t = at.get(Number(this.target(ins)));
-        if (t !== undefined && (t > i || t === 0)) { starts.add(t); if (t === 0) this.loops = true; }
-      }
+      if (ins.kind === K.JCC || ins.kind === K.JMP) edge(i, at.get(Number(this.target(ins))));
       if (!BlockCompiler.ends(ins)) {
         const f = at.get(ins.off + ins.len);
-        if (f !== undefined && f !== i + 1 && (f > i || f === 0)) { starts.add(f); if (f === 0) this.loops = true; }
+        if (f !== i + 1) edge(i, f);
       }
       if (i > 0) {
         const p = b[i - 1];
@@ -293,6 +295,8 @@ class BlockCompiler {
       } else this.segs[this.segs.length - 1].end = i;
     }
   }
+  /** Whether control can go on to segment t from the current one inside the region: forward, or to the head (the loop). */
+  private inside(t: number): boolean { return t > this.cur || t === 0; }
   /** Instructions segment s can retire before it reaches the next budget check. */
   private segLen(s: number): number { return this.segs[s].end - this.segs[s].start + 1; }
 
@@ -309,7 +313,7 @@ class BlockCompiler {
     const last = this.block[sg.end];
     const f = last.off + last.len;
     const t = this.labels.get(f);
-    if (t === undefined || (t <= s && t !== 0)) this.exitAt(sg.end + 1, this.ripPlus(f), true);
+    if (t === undefined || !this.inside(t)) this.exitAt(sg.end + 1, this.ripPlus(f), true);
     else this.transfer(t, sg.end + 1, t === s + 1);
   }
   /**
@@ -439,18 +443,17 @@ class BlockCompiler {
   private wSlow = -1;
   /** Writes the compiler's lazy-flag state into the CPU's globals (static state unchanged). */
   private flush(): void {
-    this.flushLazy();
-    if (this.cfOver) { this.get(this.fCF); this.call(F_SETCF); }
-  }
-  private flushLazy(): void {
     const f = this.flags;
-    if (!f) return;
-    this.i32(f.op); this.gset(G_OP);
-    this.i32(f.sz); this.gset(G_SZ);
-    if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
-    this.get(this.fR); this.gset(G_R);
-    // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
-    if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
+    if (f) {
+      this.i32(f.op); this.gset(G_OP);
+      this.i32(f.sz); this.gset(G_SZ);
+      if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
+      this.get(this.fR); this.gset(G_R);
+      // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
+      if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
+    }
+    // A pending BT carry replaces CF after that (setCF materializes).
+    if (this.cfOver) { this.get(this.fCF); this.call(F_SETCF); }
   }
   /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
   private handOver(): void {
@@ -608,7 +611,7 @@ class BlockCompiler {
   /** A taken branch of instruction k to offset `t` (from the head): inside the region or out. */
   private branchTo(k: number, t: bigint): void {
     const seg = this.labels.get(Number(t));
-    if (seg !== undefined && (seg > this.cur || seg === 0)) this.transfer(seg, k + 1, false);
+    if (seg !== undefined && this.inside(seg)) this.transfer(seg, k + 1, false);
     else this.exitAt(k + 1, this.ripPlus(t), true);
   }
 
@@ -711,30 +714,34 @@ class BlockCompiler {
   }
 
   // ---- flag liveness ----
-  /** Flags instruction i (a register form) reads, and those it certainly overwrites; null when it may leave the segment or touch memory. */
-  private flagUse(i: Ins): { reads: number; kills: number } | null {
+  /**
+   * Flags instruction i (a register form) reads, those it may write and those
+   * it certainly overwrites; null when it may leave the segment or touch memory.
+   */
+  private flagUse(i: Ins): { reads: number; writes: number; kills: number } | null {
     const ALL = FL_ALL;
+    const use = (reads: number, kills: number, writes = kills): { reads: number; writes: number; kills: number } => ({ reads, writes, kills });
     if (i.mem && i.kind !== K.LEA) return null; // a memory access may fault: the flags become visible
     switch (i.kind) {
       case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA: case K.NOP: case K.BSWAP:
-        return { reads: 0, kills: 0 };
+        return use(0, 0);
       case K.ALU_RM_R: case K.ALU_R_RM: case K.ALU_RM_I:
-        return { reads: i.sub === ALU_ADC || i.sub === ALU_SBB ? F_CF : 0, kills: ALL };
-      case K.TEST_RM_R: case K.TEST_RM_I: case K.IMUL: case K.IMUL_I: return { reads: 0, kills: ALL };
-      case K.INCDEC: return { reads: 0, kills: ALL & ~F_CF };
-      case K.NOTNEG: return { reads: 0, kills: i.sub ? ALL : 0 };
-      case K.BT_I: return { reads: 0, kills: F_CF }; // the undefined ones keep their values (setCF)
+        return use(i.sub === ALU_ADC || i.sub === ALU_SBB ? F_CF : 0, ALL);
+      case K.TEST_RM_R: case K.TEST_RM_I: case K.IMUL: case K.IMUL_I: return use(0, ALL);
+      case K.INCDEC: return use(0, ALL & ~F_CF);
+      case K.NOTNEG: return use(0, i.sub ? ALL : 0);
+      case K.BT_I: return use(0, F_CF); // the undefined ones keep their values (setCF)
       case K.SHIFT: case K.SHIFT_1: {
         const cnt = (i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1) & (i.sz === 8 ? 63 : 31);
-        const rc = i.sub === 2 || i.sub === 3;
-        if (cnt === 0) return { reads: 0, kills: 0 };
-        if (i.sub <= 3) return { reads: rc ? F_CF : 0, kills: F_CF | F_OF }; // rotates write CF and OF only
-        return { reads: 0, kills: ALL };
+        if (cnt === 0) return use(0, 0);
+        if (i.sub <= 3) return use(i.sub >= 2 ? F_CF : 0, F_CF | F_OF); // rotates write CF and OF only; RCL/RCR read CF
+        return use(0, ALL);
       }
-      case K.SHIFT_CL: return { reads: i.sub === 2 || i.sub === 3 ? F_CF : 0, kills: 0 }; // the count may be 0
-      case K.CMOV: case K.SETCC: return { reads: COND_READS[i.sub >> 1], kills: 0 };
+      // The count may be 0: nothing is certainly overwritten, but a non-zero count writes.
+      case K.SHIFT_CL: return use(i.sub === 2 || i.sub === 3 ? F_CF : 0, 0, i.sub <= 3 ? F_CF | F_OF : ALL);
+      case K.CMOV: case K.SETCC: return use(COND_READS[i.sub >> 1], 0);
       default:
-        if (sseFlagsNeutral(i)) return { reads: 0, kills: 0 }; // SSE register moves
+        if (sseFlagsNeutral(i)) return use(0, 0); // SSE register moves
         return null; // branches, stack operations, anything else
     }
   }
@@ -746,10 +753,7 @@ class BlockCompiler {
    * compute only their result.
    */
   private flagsDead(k: number): boolean {
-    // What k may write: its certain overwrites, or for a shift by CL (count possibly 0) what a non-zero count writes.
-    const ik = this.block[k];
-    const own = ik.kind === K.SHIFT_CL ? null : this.flagUse(ik);
-    let live = own ? own.kills : (ik.kind === K.SHIFT_CL && ik.sub <= 3 ? F_CF | F_OF : FL_ALL);
+    let live = this.flagUse(this.block[k])?.writes ?? FL_ALL;
     if (!live) return true;
     for (let j = k + 1; j <= this.segEnd; j++) {
       const u = this.flagUse(this.block[j]);

@@ -16,19 +16,14 @@ vi.mock("../../src/kernel/cpu", async (importOriginal) => {
 });
 
 // Imported after the mock so the emulator side sees the wrapped CPU.
-const { runDiff } = await import("./diff/harness");
+const { runFamilies, INTEGER_FAMILIES } = await import("./diff/harness");
 
 // "sse": every SSE/SSE2 family (sse-mov, sse-fp, sse-cvt, sse-int); the data moves run on the fast path (fast_sse.ts).
-const FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc", "fetch", "busybox", "sse"];
+const FAMILIES = [...INTEGER_FAMILIES, "sse"];
 
 describe("warm decode cache (fast path) vs native CPU", () => {
   it("agrees on every integer and SSE form, 0 mismatches", async () => {
-    let forms = 0, cases = 0, mismatches = 0;
-    for (const f of FAMILIES) {
-      const r = await runDiff(f);
-      forms += r.totalForms; cases += r.totalCases; mismatches += r.totalMismatches;
-      if (r.totalMismatches) console.log(r.text);
-    }
+    const { forms, cases, mismatches } = await runFamilies(FAMILIES);
     console.log(`warm cache: ${forms} forms, ${cases} cases, ${mismatches} mismatches`);
     expect(forms).toBeGreaterThanOrEqual(500);
     expect(mismatches).toBe(0);

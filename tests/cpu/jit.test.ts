@@ -43,20 +43,16 @@ vi.mock("../../src/kernel/cpu", async (importOriginal) => {
 // Every CPU the harness creates, to check compiled blocks really ran.
 (globalThis as { jitCpus?: CpuExports[] }).jitCpus = [];
 // Imported after the mock so the emulator side sees the wrapped CPU.
-const { runDiff } = await import("./diff/harness");
+const { runFamilies, INTEGER_FAMILIES } = await import("./diff/harness");
 
-const FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc", "fetch", "busybox"];
+/** Instructions all CPUs the harness made have retired in compiled blocks so far. */
+const compiledSoFar = (): number => ((globalThis as { jitCpus?: CpuExports[] }).jitCpus ?? []).reduce((t, c) => t + c.jitStat(1), 0);
 
 describe("block compiler (every block compiled) vs native CPU", () => {
   it("agrees on every integer form, 0 mismatches", async () => {
-    let forms = 0, cases = 0, mismatches = 0;
-    for (const f of FAMILIES) {
-      const r = await runDiff(f);
-      forms += r.totalForms; cases += r.totalCases; mismatches += r.totalMismatches;
-      if (r.totalMismatches) console.log(r.text);
-    }
-    const cpus = (globalThis as { jitCpus?: CpuExports[] }).jitCpus ?? [];
-    const compiled = cpus.reduce((t, c) => t + c.jitStat(1), 0);
+    const before = compiledSoFar();
+    const { forms, cases, mismatches } = await runFamilies(INTEGER_FAMILIES);
+    const compiled = compiledSoFar() - before;
     console.log(`block compiler: ${forms} forms, ${cases} cases, ${mismatches} mismatches; ${compiled} instructions retired in compiled blocks`);
     expect(compiled).toBeGreaterThan(cases);
     expect(forms).toBeGreaterThanOrEqual(500);
@@ -69,15 +65,9 @@ describe("block compiler (every block compiled) vs native CPU", () => {
   // reloaded around the call.
   const GENERIC = ["string", "sse-mov", "sse-fp", "sse-cvt", "sse-int", "mmx", "x87"];
   it("agrees on the forms compiled blocks run through the generic path, 0 mismatches", async () => {
-    const cpus = (globalThis as { jitCpus?: CpuExports[] }).jitCpus ?? [];
-    const before = cpus.reduce((t, c) => t + c.jitStat(1), 0);
-    let forms = 0, cases = 0, mismatches = 0;
-    for (const f of GENERIC) {
-      const r = await runDiff(f);
-      forms += r.totalForms; cases += r.totalCases; mismatches += r.totalMismatches;
-      if (r.totalMismatches) console.log(r.text);
-    }
-    const compiled = cpus.reduce((t, c) => t + c.jitStat(1), 0) - before;
+    const before = compiledSoFar();
+    const { forms, cases, mismatches } = await runFamilies(GENERIC);
+    const compiled = compiledSoFar() - before;
     console.log(`block compiler, generic forms: ${forms} forms, ${cases} cases, ${mismatches} mismatches; ${compiled} instructions retired in compiled blocks`);
     // Nearly every case runs its instruction inside a compiled block (those that fault at once do not).
     expect(compiled).toBeGreaterThan(cases * 0.9);

@@ -141,3 +141,17 @@ export async function runDiff(filter = "", log: (s: string) => void = () => {}, 
     seconds: { generate: tGen / 1000, native: tNative / 1000, emulator: tEmu / 1000 },
   };
 }
+
+/** The integer families the warm-cache and block-compiler runs repeat (tests/cpu/fast.test.ts, jit.test.ts). */
+export const INTEGER_FAMILIES = ["alu", "shift", "muldiv", "bits", "mov", "xchg", "cc", "stack", "string", "misc", "seg", "chain", "decode", "smc", "fetch", "busybox"];
+
+/** Runs each family in turn (printing the report of any with mismatches); the totals. */
+export async function runFamilies(families: readonly string[]): Promise<{ forms: number; cases: number; mismatches: number }> {
+  let forms = 0, cases = 0, mismatches = 0;
+  for (const f of families) {
+    const r = await runDiff(f);
+    forms += r.totalForms; cases += r.totalCases; mismatches += r.totalMismatches;
+    if (r.totalMismatches) console.log(r.text);
+  }
+  return { forms, cases, mismatches };
+}

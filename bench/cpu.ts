@@ -1,22 +1,12 @@
 // CPU-bound busybox workloads, natively and in Hako, in one run: prints the
 // guest instructions, emulated MIPS and the slowdown factor against native.
 // Run: npx tsx bench/cpu.ts   (not a test: numbers vary with the machine)
-import { writeFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { makeScratch, runNative, runHako, scratchMachine } from "../tests/userland/harness";
+import { WORKLOADS, writeWorkloadInput } from "./cpu-workloads";
 
-const MiB = 1 << 20;
 const s = makeScratch();
-const data = Buffer.alloc(4 * MiB);
-for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-writeFileSync(join(s.work, "4m.bin"), data);
-
-const WORKLOADS: Array<{ name: string; argv: string[] }> = [
-  { name: "sha256sum 4 MiB", argv: ["sha256sum", "4m.bin"] },
-  { name: "md5sum 4 MiB", argv: ["md5sum", "4m.bin"] },
-  { name: "sha512sum 4 MiB", argv: ["sha512sum", "4m.bin"] },
-  { name: "awk arithmetic loop", argv: ["awk", "BEGIN { s = 0; for (i = 0; i < 50000; i++) s += (i * i) % 7 + i / 3; printf \"%.1f\\n\", s }"] },
-];
+writeWorkloadInput(s.work);
 
 const m = await scratchMachine(s);
 const rows: string[][] = [["workload", "native ms", "hako ms", "slowdown", "guest instr", "MIPS"]];

@@ -1,22 +1,16 @@
 // Block-compiler statistics for the bench/cpu.ts workloads (not a benchmark:
 // shares of instructions run compiled, block calls, compile time).
 // Run: npx tsx bench/jitstat.ts
-import { writeFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { makeScratch, runHako, scratchMachine } from "../tests/userland/harness";
 import type { BlockCompiler } from "../src/kernel/jit/index";
+import { WORKLOADS, writeWorkloadInput } from "./cpu-workloads";
 
 const s = makeScratch();
-const data = Buffer.alloc(4 << 20);
-for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
-writeFileSync(join(s.work, "4m.bin"), data);
-const WORKLOADS: string[][] = [
-  ["sha256sum", "4m.bin"], ["md5sum", "4m.bin"], ["sha512sum", "4m.bin"],
-  ["awk", "BEGIN { s = 0; for (i = 0; i < 50000; i++) s += (i * i) % 7 + i / 3; printf \"%.1f\\n\", s }"],
-];
+writeWorkloadInput(s.work);
 const m = await scratchMachine(s);
 const jit = (globalThis as { hakoJit?: BlockCompiler }).hakoJit!;
-for (const argv of WORKLOADS) {
+for (const { argv } of WORKLOADS) {
   const c0 = m.cpu.jitStat(0), i0 = m.cpu.jitStat(1), b0 = jit.compiled, s0 = jit.segments, ms0 = jit.compileMs;
   const t0 = performance.now();
   const h = runHako(m, argv);

@@ -7,7 +7,7 @@ import { fault, modMod, modReg, modRm, ea, imm } from "./core";
 import { EXIT_PAGE_FAULT } from "./state";
 import { getReg, setReg, rdMem, wrMem } from "./operand";
 import { probeWrite } from "./core";
-import { setCF, materialize, setFlagsWord, F_CF, F_ZF, F_STATUS, szMask } from "./flags";
+import { setBtFlags, materialize, setFlagsWord, F_CF, F_ZF, F_STATUS, szMask } from "./flags";
 
 /** kind: 0 BT, 1 BTS, 2 BTR, 3 BTC. `immForm`: the offset is imm8 (masked), else register modReg. */
 export function bitTest(kind: i32, sz: i32, immForm: bool): i32 {
@@ -18,7 +18,7 @@ export function bitTest(kind: i32, sz: i32, immForm: bool): i32 {
     const b = off & (bits - 1);
     const cf = ((v >> b) & 1) != 0;
     if (kind != 0) setReg(modRm, sz, apply(kind, v, b));
-    setCF(cf);
+    setBtFlags(cf);
     return 0;
   }
   let a = ea;
@@ -32,7 +32,7 @@ export function bitTest(kind: i32, sz: i32, immForm: bool): i32 {
   const v = rdMem(a, sz);
   if (fault) return EXIT_PAGE_FAULT;
   if (kind != 0) wrMem(a, sz, apply(kind, v, b));
-  setCF(((v >> b) & 1) != 0);
+  setBtFlags(((v >> b) & 1) != 0);
   return 0;
 }
 @inline function apply(kind: i32, v: u64, b: u64): u64 {

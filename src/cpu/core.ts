@@ -128,7 +128,18 @@ const TLB_MASK: u64 = 1023;
 const TLB_R: usize = memory.data(<i32>(TLB_SIZE * 16 * 3), 64);
 const TLB_W: usize = TLB_R + TLB_SIZE * 16;
 const TLB_X: usize = TLB_W + TLB_SIZE * 16;
-export function tlbFlush(): void { memory.fill(TLB_R, 0, TLB_SIZE * 16 * 3); }
+export function tlbFlush(): void { memory.fill(TLB_R, 0, TLB_SIZE * 16 * 3); jcFlush(); }
+
+// ---- jump cache (block compiler) ----
+// Compiled regions by guest RIP, for the dispatch between regions (the host's
+// compileDispatch): direct mapped, 16 bytes per entry: RIP, table index
+// (0: empty), budget need. It skips the fetch-TLB, decode-cache and
+// generation lookups, so it is emptied whenever one of them could answer
+// differently: with the TLB (page tables or CR3 changed), when a page's
+// cached code is dropped, and when the compiler forgets its regions.
+export const JC_SIZE: usize = 4096;
+export const JC: usize = memory.data(<i32>(JC_SIZE * 16), 64);
+export function jcFlush(): void { memory.fill(JC, 0, JC_SIZE * 16); }
 /** Address of the read (1), write (2) or fetch (3) TLB table, for the block compiler's inline accesses. */
 export function tlbAddr(which: i32): usize { return which == 1 ? TLB_R : (which == 2 ? TLB_W : TLB_X); }
 
@@ -174,7 +185,7 @@ export function dropCode(pa: usize): void {
   if (pg >= GEN_PAGES) return;
   const p = GEN + (pg << 2);
   const g = load<u32>(p);
-  if (g & HAS_CODE) store<u32>(p, ((g & ~HAS_CODE) + 1) & ~HAS_CODE);
+  if (g & HAS_CODE) { store<u32>(p, ((g & ~HAS_CODE) + 1) & ~HAS_CODE); jcFlush(); }
 }
 
 /** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */

@@ -18,7 +18,7 @@ import { rdMem, wrMem } from "./operand";
 import { alu, incdec, neg, ALU_CMP, ALU_AND } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
-import { cond, setCF } from "./flags";
+import { cond, setBtFlags } from "./flags";
 import { sseAnnotate, execSse, K_SSE_FIRST } from "./fast_sse";
 
 // Entry bytes written by fastAnnotate (see decode.ts for +0..+33).
@@ -460,7 +460,7 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
         const off = <usize>load<u8>(e, FE_RM);
         const v = getR(off, sz);
         if (kind != 0) setR(off, sz, bitApply(kind, v, b));
-        setCF(((v >> b) & 1) != 0);
+        setBtFlags(((v >> b) & 1) != 0);
         return next;
       }
       const a = eaOf(e, next);
@@ -468,7 +468,7 @@ export function fastAnnotate(e: usize, map: i32, op: i32, osz: i32, lock: bool, 
       const v = rdF(a, sz);
       if (fault) return rip;
       if (kind != 0) wrF(a, sz, bitApply(kind, v, b));
-      setCF(((v >> b) & 1) != 0);
+      setBtFlags(((v >> b) & 1) != 0);
       return next;
     }
     default:

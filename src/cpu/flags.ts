@@ -160,6 +160,16 @@ export function setCF(c: bool): void {
   materialize();
   fl = c ? (fl | F_CF) : (fl & ~F_CF);
 }
+/**
+ * BT/BTS/BTR/BTC: CF is the tested bit and ZF is kept; OF, SF, AF and PF
+ * are undefined (SDM vol. 2 "BT"). They are cleared here, except PF, which
+ * follows ZF, so the state is one LF_RES record and needs no materialize()
+ * (the block compiler builds the same record inline).
+ */
+export function setBtFlags(cf: bool): void {
+  const zf = getZF();
+  lfOp = LF_RES; lfSz = 8; lfR = zf ? 0 : 1; lfC = cf ? <u64>F_CF : 0;
+}
 /** Sets OF to `o` keeping the others. */
 export function setOF(o: bool): void {
   materialize();

@@ -17,10 +17,10 @@ import { materialize, setFlagsWord } from "./flags";
 import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N } from "./jit";
 // The block compiler's interface to the host's code generator (jit.ts).
 export {
-  setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jShift, jImul2, jCond, jCF, jSetCF, jRd128, jWr128, jitAddr,
+  setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jShift, jImul2, jCond, jCF, jRd128, jWr128, jitAddr,
 } from "./jit";
 export { fault } from "./core";
-export { lfOp, lfA, lfB, lfR, lfC, lfSz } from "./flags";
+export { lfOp, lfA, lfB, lfR, lfC, lfSz, fl } from "./flags";
 
 // The kernel's RAM starts after the CPU's static data (TLB, tables), page aligned.
 export function ramBase(): u32 {

@@ -13,14 +13,14 @@
 // `fault` set, everything before it retired (exactly as the interpreter).
 // The helpers below are its slow paths; they read and write the lazy flags in
 // flags.ts, so compiled code stores its own lazy-flag state before calling.
-import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable, rd128, wr128 } from "./core";
+import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable, rd128, wr128, jcFlush, JC, JC_SIZE } from "./core";
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
 import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
 import { rdMem, wrMem } from "./operand";
 import { alu } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
-import { cond, getCF, setCF } from "./flags";
+import { cond, getCF } from "./flags";
 
 // Entry bytes of the block compiler (decode.ts zeroes them when it saves an entry).
 export const FE_BLOCK = 40;  // u32 table index of the block starting here (0 none, NO_BLOCK: not compilable)
@@ -118,6 +118,7 @@ export function jitStat(which: i32): f64 { return which == 0 ? <f64>jitCalls : <
 /** Forgets every compiled block (the host reuses their table slots). */
 export function jitReset(): void {
   for (let e = DC; e < DC + (DC_SIZE << 6); e += 64) store<u64>(e, 0, FE_BLOCK);
+  jcFlush();
 }
 
 /** Calls compiled block `idx`; returns the next RIP, the retired count at JIT_N. */
@@ -134,14 +135,15 @@ export function jShift(kind: i32, v: u64, cnt: u32, sz: i32): u64 { return shift
 export function jImul2(a: u64, b: u64, sz: i32): u64 { return imul2(a, b, sz); }
 export function jCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }
 export function jCF(): i32 { return getCF() ? 1 : 0; }
-export function jSetCF(c: i32): void { setCF(c != 0); }
 /** 16 bytes at `a` into linear memory at `to` (an XMM register), untouched on a fault (rd128: page crossings, fault address). */
 export function jRd128(a: u64, to: usize): void { const v = rd128(a); if (!fault) v128.store(to, v); }
 /** 16 bytes from linear memory at `from` to `a`: both pages probed before any byte is written (wr128). */
 export function jWr128(a: u64, from: usize): void { wr128(a, v128.load(from)); }
-/** Addresses compiled code needs: JIT_N, the TLB tables (read, write, fetch), the decode cache, the generation table. */
+/** Addresses compiled code needs: JIT_N, the TLB tables (read, write, fetch), the decode cache, the generation table, the jump cache. */
 export function jitAddr(which: i32): u32 {
   if (which == 0) return <u32>JIT_N;
+  if (which == 6) return <u32>JC;
+  if (which == 7) return <u32>JC_SIZE;
   if (which == 4) return <u32>DC;
   if (which == 5) return <u32>genTable();
   return <u32>tlbAddr(which);

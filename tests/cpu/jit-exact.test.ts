@@ -234,6 +234,42 @@ describe("block compiler: self-modifying code", () => {
   });
 });
 
+describe("block compiler: the jump cache between regions", () => {
+  // L: call F ; dec ecx ; jnz L ; int3 — F (next page, offset 0x40 so that its
+  // decode-cache entry cannot share L's): add eax,2 ; ret. Between the runs F
+  // becomes `add eax,5 ; ret` without any write by the CPU; dispatch must not
+  // find F's old region by its RIP.
+  const F = CODE + 0x1040;
+  const twice = (change: (b: Box) => void): Snapshot[] => {
+    const body = h("e8 3b 10 00 00 ff c9 75 f7 cc");
+    const code = [...body, ...new Array<number>(F - CODE - body.length).fill(0x90), ...h("83 c0 02 c3")];
+    return both(code, { [RAX]: 0n, [RCX]: 100n }, 100000, 2, (b) => {
+      change(b);
+      b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+      b.setReg(RCX, 100n);
+      b.setReg(RAX, 0n);
+    });
+  };
+  it("a code page mapped to another frame at the same address runs the new frame's code", () => {
+    // No byte of the old frame changes: only the TLB flush can empty the jump cache.
+    const runs = twice((b) => {
+      const fresh = b.mem.alloc();
+      b.pt.unmap(CODE + 0x1000);
+      b.pt.map(CODE + 0x1000, fresh, PROT_READ | PROT_WRITE | PROT_EXEC);
+      b.cpu.flushTlb();
+      b.write(F, h("83 c0 05 c3"));
+    });
+    expect(runs.map((r) => r.gprs[RAX])).toEqual([200n, 500n]);
+    expect(compiledInsns).toBeGreaterThan(500);
+  });
+  it("code the kernel rewrites in place is not reached through a stale jump-cache entry", () => {
+    // The same frame, rewritten: dropping the page's cached code must empty the jump cache.
+    const runs = twice((b) => b.patch(F + 2, [0x05]));
+    expect(runs.map((r) => r.gprs[RAX])).toEqual([200n, 500n]);
+    expect(compiledInsns).toBeGreaterThan(500);
+  });
+});
+
 describe("block compiler: loops, calls and flags", () => {
   it("calls, pushes and flag readers across blocks agree with the interpreter", () => {
     // L: push rcx ; call F ; pop rcx ; cmp eax,ebx ; setb dl ; add esi,edx ; cmovz eax,ebx ; dec ecx ; jnz L ; int3

@@ -58,13 +58,13 @@ const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
 /** Imported functions, in import order (their indices). */
-export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jShift", "jImul2", "jCond", "jCF", "jSetCF", "jGeneric", "jRd128", "jWr128"] as const;
-const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 4, F_IMUL2 = 5, F_COND = 6, F_GETCF = 7, F_SETCF = 8, F_GENERIC = 9;
+export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jShift", "jImul2", "jCond", "jCF", "jGeneric", "jRd128", "jWr128"] as const;
+const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 4, F_IMUL2 = 5, F_COND = 6, F_GETCF = 7, F_GENERIC = 8;
 /** 16-byte slow paths of the SSE kinds (sse.ts). */
-export const F_RD128 = 10, F_WR128 = 11;
+export const F_RD128 = 9, F_WR128 = 10;
 /** Imported globals, in import order. */
-export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32]] as const;
-const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6;
+export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32], ["fl", I32]] as const;
+const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6, G_FL = 7;
 
 /** One instruction of a block, read from its entry copy. */
 interface Ins {
@@ -77,7 +77,7 @@ interface Ins {
 }
 
 /** Where the CPU keeps what compiled code touches (jitAddr()). */
-export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number }
+export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number; jc: number; jcSize: number }
 
 /** Function index of the dispatch function (imported after the helpers). */
 export const DISPATCH_FN = HELPERS.length;
@@ -137,22 +137,33 @@ export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, cha
 }
 
 /**
- * The dispatch function (same type as a block): run()'s block lookup for
- * `rip` — fetch TLB hit, decode-cache entry of that host address with the
- * page's current generation, a compiled block whose longest path fits the
- * budget — then a tail call of that block; otherwise it stores the retired
- * count and returns `rip` to run(), which carries on from there.
+ * The dispatch function (same type as a block): finds the region for `rip`
+ * in the jump cache (src/cpu/core.ts JC), or else the way run() does —
+ * fetch TLB hit, decode-cache entry of that host address with the page's
+ * current generation, a compiled block — and then fills the jump cache. If
+ * the block's longest path fits the budget it tail-calls it; otherwise it
+ * stores the retired count and returns `rip` to run(), which carries on.
  */
 export function compileDispatch(lay: JitLayout): Bytes {
   const c = new Bytes();
-  const RIP = 0, S = 1, BUDGET = 2, DONE = 3, T = 4, HOST = 5, E = 6, IDX = 7;
+  const RIP = 0, S = 1, BUDGET = 2, DONE = 3, T = 4, HOST = 5, E = 6, IDX = 7, J = 8;
   const get = (l: number): void => { c.byte(Op.localGet).u32(l); };
   const tee = (l: number): void => { c.byte(Op.localTee).u32(l); };
   const i32 = (v: number): void => { c.byte(Op.i32Const).s32(v); };
   const i64 = (v: bigint): void => { c.byte(Op.i64Const).s64(v); };
   const mem = (o: number, off: number): void => { c.byte(o).u32(0).u32(off); };
-  const out = (): void => { c.byte(Op.brIf).u32(0); };
-  c.byte(Op.block).byte(VOID);
+  const out = (depth = 0): void => { c.byte(Op.brIf).u32(depth); };
+  const tail = (): void => { get(RIP); get(S); get(BUDGET); get(DONE); get(IDX); c.byte(Op.returnCallIndirect).u32(0).u32(0); };
+  c.byte(Op.block).byte(VOID); // leaving it: back to run()
+  c.byte(Op.block).byte(VOID); // leaving it: not in the jump cache
+  // Jump cache entry: hash of rip (page offset xor page number's low bits).
+  get(RIP); get(RIP); i64(12n); c.byte(Op.i64ShrU); c.byte(Op.i64Xor); c.byte(Op.i32WrapI64); i32(lay.jcSize - 1); c.byte(Op.i32And);
+  i32(4); c.byte(Op.i32Shl); i32(lay.jc); c.byte(Op.i32Add); tee(J);
+  mem(Op.i64Load, 0); get(RIP); c.byte(Op.i64Ne); out();
+  get(J); mem(Op.i32Load, 8); tee(IDX); c.byte(Op.i32Eqz); out(); // empty (a zeroed entry matches rip 0)
+  get(DONE); get(J); mem(Op.i32Load16U, 12); c.byte(Op.i32Add); get(BUDGET); c.byte(Op.i32GtU); out(1);
+  tail();
+  c.byte(Op.end);
   // Fetch TLB: entry for the page of rip, tag = page | 1.
   get(RIP); i64(12n); c.byte(Op.i64ShrU); c.byte(Op.i32WrapI64); i32(1023); c.byte(Op.i32And); i32(4); c.byte(Op.i32Shl);
   i32(lay.tlbX); c.byte(Op.i32Add); tee(T);
@@ -164,15 +175,18 @@ export function compileDispatch(lay: JitLayout): Bytes {
   mem(Op.i32Load, 0); get(HOST); c.byte(Op.i32Ne); out();
   get(E); mem(Op.i32Load, 4); get(HOST); i32(12); c.byte(Op.i32ShrU); i32(2); c.byte(Op.i32Shl); i32(lay.gen); c.byte(Op.i32Add);
   mem(Op.i32Load, 0); c.byte(Op.i32Ne); out();
-  // A block (index not 0 and not NO_BLOCK) whose longest path fits.
+  // A block (index not 0 and not NO_BLOCK): into the jump cache; then run it if its longest path fits.
   get(E); mem(Op.i32Load, 40); tee(IDX); i32(2); c.byte(Op.i32Add); i32(3); c.byte(Op.i32LtU); out();
+  get(J); get(RIP); mem(Op.i64Store, 0);
+  get(J); get(IDX); mem(Op.i32Store, 8);
+  get(J); get(E); mem(Op.i32Load16U, 44); mem(Op.i32Store16, 12);
   get(DONE); get(E); mem(Op.i32Load16U, 44); c.byte(Op.i32Add); get(BUDGET); c.byte(Op.i32GtU); out();
-  get(RIP); get(S); get(BUDGET); get(DONE); get(IDX); c.byte(Op.returnCallIndirect).u32(0).u32(0);
+  tail();
   c.byte(Op.end);
   i32(lay.jitN); get(DONE); mem(Op.i32Store, 0);
   get(RIP);
   const body = new Bytes();
-  body.u32(1).u32(4).byte(I32);
+  body.u32(1).u32(5).byte(I32);
   body.bytes(c.view()).byte(Op.end);
   return body;
 }
@@ -208,7 +222,6 @@ class BlockCompiler {
     this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
     this.fOp = this.local(I32); this.fSz = this.local(I32);
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
-    this.fCF = this.local(I32);
     this.wSlow = this.local(I32);
     this.plan();
     const m = this.segs.length;
@@ -306,7 +319,6 @@ class BlockCompiler {
     this.cur = s;
     this.base = sg.start; this.segEnd = sg.end;
     this.flags = null; // every way in leaves the flags in the CPU's globals
-    this.cfOver = false;
     let ended = false;
     for (let k = sg.start; k <= sg.end && !ended; k++) ended = this.ins(k, this.block[k]);
     if (ended) return;
@@ -430,15 +442,6 @@ class BlockCompiler {
   }
 
   // ---- lazy flags ----
-  /**
-   * BT's CF, pending: the flags are those the compiler or the globals know
-   * with CF replaced by local fCF. A Jcc on CF after BT reads the local; a
-   * full flag writer drops it; anything else that needs the globals first
-   * gets them with jSetCF (which materializes), so BT; JAE; CMP never calls
-   * a helper.
-   */
-  private cfOver = false;
-  private fCF = -1;
   /** Local: a store since the last genCheck() took the slow path. */
   private wSlow = -1;
   /** Writes the compiler's lazy-flag state into the CPU's globals (static state unchanged). */
@@ -452,14 +455,11 @@ class BlockCompiler {
       // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
       if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
     }
-    // A pending BT carry replaces CF after that (setCF materializes).
-    if (this.cfOver) { this.get(this.fCF); this.call(F_SETCF); }
   }
   /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
   private handOver(): void {
     this.flush();
     this.flags = null;
-    this.cfOver = false;
     this.i32(0); this.set(this.fOp);
   }
   /** Records a flag writer: kind op at size sz with the operands/result in the canonical locals. */
@@ -471,7 +471,6 @@ class BlockCompiler {
     this.i32(op); this.set(this.fOp);
     this.i32(sz); this.set(this.fSz);
     this.flags = { op, sz, a: this.fA, b: this.fB, r: this.fR, c: this.fC };
-    this.cfOver = false; // record() is for writers of all six flags
   }
   /** Epilogue: the flags of the last writer, if the globals do not hold them yet (fOp != 0). */
   private flushDynamic(): void {
@@ -488,18 +487,29 @@ class BlockCompiler {
 
   /** Pushes CF (i32 0/1) as the flags stand. */
   private carryBefore(): void {
-    if (this.cfOver) { this.get(this.fCF); return; }
     const f = this.flags;
     if (f && this.condInline(f, 1)) return;
     this.flush();
     this.call(F_GETCF);
   }
+  /** Pushes ZF (i32 0/1) as the flags stand, without a helper (flags.ts getZF()). */
+  private zfNow(): void {
+    const f = this.flags;
+    if (f && this.condInline(f, 2)) return;
+    // The globals: with no lazy record ZF is in fl, else the result at lfSz bytes is zero.
+    this.gget(G_OP); this.op(Op.i32Eqz);
+    this.open(Op.if, I32);
+    this.gget(G_FL); this.i32(6); this.op(Op.i32ShrU); this.i32(1); this.op(Op.i32And);
+    this.els();
+    this.gget(G_R); this.i64(64n); this.gget(G_SZ); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub);
+    this.op(Op.i64Shl); this.op(Op.i64Eqz);
+    this.close();
+  }
   /** Pushes condition cc (0..15, SDM vol. 1 appendix B) as an i32. */
   private cond(cc: number): void {
     const f = this.flags;
     const base = cc >> 1;
-    if (this.cfOver && base === 1) { this.get(this.fCF); if (cc & 1) this.op(Op.i32Eqz); return; }
-    if (f && !(this.cfOver && base === 3) && this.condInline(f, base)) { if (cc & 1) this.op(Op.i32Eqz); return; }
+    if (f && this.condInline(f, base)) { if (cc & 1) this.op(Op.i32Eqz); return; }
     this.flush();
     this.i32(cc); this.call(F_COND);
   }
@@ -568,8 +578,6 @@ class BlockCompiler {
   }
   /** Leaves with `n` instructions of the current segment retired (on top of `cnt`). */
   private exitRaw(n: number, rip: () => void, chain: boolean): void {
-    // A pending BT carry: the globals get the flags now and the epilogue leaves them alone.
-    if (this.cfOver) { this.flush(); this.i32(0); this.set(this.fOp); }
     rip(); this.set(this.exitRip);
     this.i32(n); this.set(this.exitN);
     this.i32(chain && this.chain ? 1 : 0); this.set(this.exitChain);
@@ -730,7 +738,7 @@ class BlockCompiler {
       case K.TEST_RM_R: case K.TEST_RM_I: case K.IMUL: case K.IMUL_I: return use(0, ALL);
       case K.INCDEC: return use(0, ALL & ~F_CF);
       case K.NOTNEG: return use(0, i.sub ? ALL : 0);
-      case K.BT_I: return use(0, F_CF); // the undefined ones keep their values (setCF)
+      case K.BT_I: return use(F_ZF, ALL); // ZF kept, the others written (flags.ts setBtFlags())
       case K.SHIFT: case K.SHIFT_1: {
         const cnt = (i.kind === K.SHIFT ? Number(i.imm & 0xffn) : 1) & (i.sz === 8 ? 63 : 31);
         if (cnt === 0) return use(0, 0);
@@ -1026,12 +1034,14 @@ class BlockCompiler {
         return false;
       }
       case K.BT_I: {
-        // bits.ts bitTest() with an immediate offset: CF = the bit, the other flags kept (setCF materializes).
+        // bits.ts bitTest() with an immediate offset. The flags are flags.ts
+        // setBtFlags(): CF the bit, ZF kept, one LF_RES record.
         const kind = i.sub;
         const b = BigInt(Number(i.imm & 0xffn) & (sz * 8 - 1));
-        const cfOf = (v: number): void => {
-          this.get(v); this.i64(b); this.op(Op.i64ShrU); this.op(Op.i32WrapI64); this.i32(1); this.op(Op.i32And); this.set(this.fCF);
-          this.cfOver = true;
+        const btFlags = (v: number): void => {
+          this.zfNow(); this.op(Op.i32Eqz); this.op(Op.i64ExtendI32U); const r = this.save64();
+          this.get(v); this.i64(b); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And); const c = this.save64();
+          this.record(LF_RES, 8, -1, -1, r, c);
         };
         const apply = (v: number): void => {
           const m = 1n << b;
@@ -1042,11 +1052,11 @@ class BlockCompiler {
         };
         if (kind === 0) {
           const v = this.rmValue(i, sz, k);
-          cfOf(v);
+          btFlags(v);
           return false;
         }
-        // rmw() has probed the operand writable before this runs, so the write cannot fault after the carry is set.
-        return this.rmw(i, k, (v) => { cfOf(v); apply(v); }, true);
+        // rmw() has probed the operand writable before this runs, so the write cannot fault after the flags are set.
+        return this.rmw(i, k, (v) => { btFlags(v); apply(v); }, true);
       }
       case K.GENERIC: {
         // The CPU's generic path runs it on the state block: the registers it

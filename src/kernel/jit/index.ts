@@ -26,7 +26,6 @@ const TYPES: FuncType[] = [
   { params: [I64, I64, I32], results: [I64] },  // jImul2
   { params: [I32], results: [I32] },            // jCond
   { params: [], results: [I32] },               // jCF
-  { params: [I32], results: [] },               // jSetCF
   { params: [I64], results: [I64] },            // jGeneric
   { params: [I64, I32], results: [] },          // jRd128 (address, XMM register's linear address)
   { params: [I64, I32], results: [] },          // jWr128
@@ -72,6 +71,7 @@ export class BlockCompiler {
     this.cpu = cpu;
     this.lay = {
       jitN: cpu.jitAddr(0), tlbR: cpu.jitAddr(1), tlbW: cpu.jitAddr(2), tlbX: cpu.jitAddr(3), dc: cpu.jitAddr(4), gen: cpu.jitAddr(5),
+      jc: cpu.jitAddr(6), jcSize: cpu.jitAddr(7),
     };
     const c: Record<string, unknown> = { memory: cpu.memory, table: this.table };
     for (const h of HELPERS) c[h] = cpu[h];

@@ -144,6 +144,7 @@ export function jitAddr(which: i32): u32 {
   if (which == 0) return <u32>JIT_N;
   if (which == 6) return <u32>JC;
   if (which == 7) return <u32>JC_SIZE;
+  if (which == 8) return <u32>DC_SIZE;
   if (which == 4) return <u32>DC;
   if (which == 5) return <u32>genTable();
   return <u32>tlbAddr(which);

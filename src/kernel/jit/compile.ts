@@ -77,7 +77,7 @@ interface Ins {
 }
 
 /** Where the CPU keeps what compiled code touches (jitAddr()). */
-export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number; jc: number; jcSize: number }
+export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number; jc: number; jcSize: number; dcSize: number }
 
 /** Function index of the dispatch function (imported after the helpers). */
 export const DISPATCH_FN = HELPERS.length;
@@ -128,6 +128,30 @@ function genericRegs(i: Ins): { reads: number[]; writes: number[] } {
   return { reads: [...r], writes: [...w] };
 }
 
+/** Registers used by fewer of a region's instructions stay in the state block (inMem). */
+const LOCAL_USES = 3;
+
+/**
+ * How many of the region's instructions may use each GPR (a generous
+ * count: it only decides where a register lives, not what code does).
+ */
+function regUses(block: Ins[]): number[] {
+  const uses = new Array<number>(16).fill(0);
+  const add = (n: number): void => { if (n >= 0 && n < 16) uses[n]++; };
+  for (const i of block) {
+    if (i.kind === K.GENERIC) {
+      const { reads, writes } = genericRegs(i);
+      for (const n of new Set([...reads, ...writes])) add(n);
+      continue;
+    }
+    if (i.mem) { add(i.base); add(i.idx); } else add(i.rm >> 3);
+    add(i.reg >> 3);
+    if (i.kind === K.PUSH || i.kind === K.POP || i.kind === K.CALL || i.kind === K.RET || i.kind === K.CALL_RM) uses[4] += 2;
+    if (i.kind === K.SHIFT_CL) add(1);
+  }
+  return uses;
+}
+
 /** The code page a region is compiled from: its frame, its generation word and the generation then. */
 export interface RegionPage { host: number; genAddr: number; gen: number }
 
@@ -171,7 +195,7 @@ export function compileDispatch(lay: JitLayout): Bytes {
   get(T); mem(Op.i32Load, 8); get(RIP); c.byte(Op.i32WrapI64); i32(0xfff); c.byte(Op.i32And); c.byte(Op.i32Add); tee(HOST);
   // Pages above the generation table (1 GiB) are never cached.
   i32(30); c.byte(Op.i32ShrU); out();
-  get(HOST); i32(16383); c.byte(Op.i32And); i32(6); c.byte(Op.i32Shl); i32(lay.dc); c.byte(Op.i32Add); tee(E);
+  get(HOST); i32(lay.dcSize - 1); c.byte(Op.i32And); i32(6); c.byte(Op.i32Shl); i32(lay.dc); c.byte(Op.i32Add); tee(E);
   mem(Op.i32Load, 0); get(HOST); c.byte(Op.i32Ne); out();
   get(E); mem(Op.i32Load, 4); get(HOST); i32(12); c.byte(Op.i32ShrU); i32(2); c.byte(Op.i32Shl); i32(lay.gen); c.byte(Op.i32Add);
   mem(Op.i32Load, 0); c.byte(Op.i32Ne); out();
@@ -224,6 +248,8 @@ class BlockCompiler {
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
     this.wSlow = this.local(I32);
     this.plan();
+    const uses = regUses(this.block);
+    for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < LOCAL_USES;
     const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
     // Segment s's code follows the end of block s (opened outermost first),
@@ -380,6 +406,7 @@ class BlockCompiler {
   private close(): void { this.op(Op.end); this.depth--; }
   /** Pops an i64 into a new local. */
   private save64(): number { const l = this.temp(I64); this.set(l); return l; }
+  private save32(): number { const l = this.temp(I32); this.set(l); return l; }
 
   /** Branch target of a relative JCC/JMP/CALL, as an offset from the block start. */
   private target(i: Ins): bigint { return BigInt(i.off + i.len) + BigInt.asIntN(64, i.imm); }
@@ -388,20 +415,28 @@ class BlockCompiler {
   }
 
   // ---- registers ----
-  // GPRs live in locals inside the block: the prologue loads every register
-  // the block uses, the epilogue stores back every register it writes (a
-  // register not yet written at that exit still holds what was loaded).
+  // GPRs the region uses often live in locals: the prologue loads them, the
+  // epilogue stores back those it writes (a register not yet written at that
+  // exit still holds what was loaded). The others (inMem) are read and
+  // written in the state block where they are used, so a path that does not
+  // touch them pays nothing for them at entry and exit.
   private regL: number[] = new Array<number>(16).fill(-1);
   private written: boolean[] = new Array<boolean>(16).fill(false);
+  private inMem: boolean[] = new Array<boolean>(16).fill(false);
 
-  /** The local holding GPR n (loaded by the prologue). */
+  /** The local holding GPR n (loaded by the prologue); not for inMem registers. */
   private reg(n: number): number {
+    if (this.inMem[n]) throw new Error(`jit: GPR ${n} lives in the state block`);
     if (this.regL[n] < 0) this.regL[n] = this.local(I64);
     return this.regL[n];
   }
+  /** Pushes all 64 bits of GPR n. */
+  private reg64(n: number): void {
+    if (this.inMem[n]) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); } else this.get(this.reg(n));
+  }
   /** Pushes the register at state offset `off` (GPR n*8, or n*8+1 for AH..BH) read at size sz, zero-extended. */
   private getR(off: number, sz: number): void {
-    if (off >= 128) { this.get(this.P_S); this.mem(LOADS[sz], off); return; }
+    if (off >= 128 || this.inMem[off >> 3]) { this.get(this.P_S); this.mem(LOADS[sz], off); return; }
     this.get(this.reg(off >> 3));
     if (off & 7) { this.i64(8n); this.op(Op.i64ShrU); }
     if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); }
@@ -412,7 +447,7 @@ class BlockCompiler {
     if (sz === 4) { value(); this.i64(0xffff_ffffn); this.op(Op.i64And); return; }
     const hi = (off & 7) !== 0;
     const m = mask(sz) << (hi ? 8n : 0n);
-    this.get(this.reg(off >> 3)); this.i64(BigInt.asIntN(64, ~m)); this.op(Op.i64And);
+    this.reg64(off >> 3); this.i64(BigInt.asIntN(64, ~m)); this.op(Op.i64And);
     value(); this.i64(mask(sz)); this.op(Op.i64And);
     if (hi) { this.i64(8n); this.op(Op.i64Shl); }
     this.op(Op.i64Or);
@@ -420,6 +455,13 @@ class BlockCompiler {
   /** Writes the i64 left by `value` to register `off` at size sz. */
   private setR(off: number, sz: number, value: () => void): void {
     const n = off >> 3;
+    if (this.inMem[n]) {
+      // 8- and 16-bit writes store just their bytes; 32-bit ones zero the upper half.
+      this.get(this.P_S);
+      if (sz <= 2) { value(); this.mem(STORES[sz], off); return; }
+      this.merged(off, sz, value); this.mem(Op.i64Store, off);
+      return;
+    }
     const l = this.reg(n);
     this.merged(off, sz, value);
     this.set(l);
@@ -637,16 +679,19 @@ class BlockCompiler {
     if (i.seg === 4 || i.seg === 5) { this.getR(i.seg === 4 ? FS_BASE : GS_BASE, 8); this.op(Op.i64Add); }
     return this.save64();
   }
-  /** Pushes an i32: 1 when the TLB table at `tlb` maps [a, a+sz) within one page; leaves the entry address in `t`. */
+  /**
+   * Pushes an i32: 1 when the TLB table at `tlb` maps [a, a+sz) within one
+   * page; leaves the entry address in `t`. The entry is a's, the tag compared
+   * is that of the last byte's page: an access that crosses into the next
+   * page cannot match (that page has another entry), so one compare also
+   * rules out page crossings.
+   */
   private tlbHit(tlb: number, a: number, sz: number, t: number): void {
     this.get(a); this.i64(12n); this.op(Op.i64ShrU); this.op(Op.i32WrapI64);
     this.i32(1023); this.op(Op.i32And); this.i32(4); this.op(Op.i32Shl); this.i32(tlb); this.op(Op.i32Add); this.tee(t);
     this.mem(Op.i64Load, 0);
-    this.get(a); this.i64(-4096n); this.op(Op.i64And); this.i64(1n); this.op(Op.i64Or); this.op(Op.i64Eq);
-    if (sz > 1) {
-      this.get(a); this.op(Op.i32WrapI64); this.i32(0xfff); this.op(Op.i32And); this.i32(0x1000 - sz); this.op(Op.i32LeU);
-      this.op(Op.i32And);
-    }
+    this.get(a); if (sz > 1) { this.i64(BigInt(sz - 1)); this.op(Op.i64Add); }
+    this.i64(-4096n); this.op(Op.i64And); this.i64(1n); this.op(Op.i64Or); this.op(Op.i64Eq);
   }
   /** Pushes the host address for a TLB hit (entry in `t`). */
   private hostOf(t: number, a: number): void {
@@ -930,13 +975,10 @@ class BlockCompiler {
         // The source is read even when the condition is false; a 32-bit form always zero-extends.
         const v = this.rmValue(i, sz, k);
         const n = i.reg >> 3;
-        const old = this.reg(n);
-        this.merged(i.reg, sz, () => this.get(v));
-        this.get(old); if (sz === 4) { this.i64(0xffff_ffffn); this.op(Op.i64And); }
-        this.cond(i.sub);
-        this.op(Op.select);
-        this.set(old);
-        this.written[n] = true;
+        this.merged(i.reg, sz, () => this.get(v)); const yes = this.save64();
+        this.reg64(n); if (sz === 4) { this.i64(0xffff_ffffn); this.op(Op.i64And); } const no = this.save64();
+        this.cond(i.sub); const c = this.save32();
+        this.setR(n * 8, 8, () => { this.get(yes); this.get(no); this.get(c); this.op(Op.select); });
         return false;
       }
       case K.SETCC: {
@@ -1016,11 +1058,10 @@ class BlockCompiler {
         }, true);
       case K.BSWAP: {
         const n = i.rm >> 3;
-        const r = this.reg(n);
         this.setR(i.rm, sz, () => {
           // Byte reversal by halves: swap bytes in 16-bit lanes, lanes in 32-bit words, then the words.
           const x = this.temp(I64);
-          this.get(r); this.set(x);
+          this.reg64(n); this.set(x);
           const swap = (m: bigint, by: bigint): void => {
             this.get(x); this.i64(BigInt.asIntN(64, m)); this.op(Op.i64And); this.i64(by); this.op(Op.i64Shl);
             this.get(x); this.i64(by); this.op(Op.i64ShrU); this.i64(BigInt.asIntN(64, m)); this.op(Op.i64And);
@@ -1064,10 +1105,10 @@ class BlockCompiler {
         // may write one before the loop comes back here), the ones it may
         // write come back after; the flags are handed over.
         const { reads, writes } = genericRegs(i);
-        for (const n of reads) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
+        for (const n of reads) if (!this.inMem[n]) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
         this.handOver();
         this.ripPlus(i.off)(); this.call(F_GENERIC); const nx = this.save64();
-        for (const n of writes) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.reg(n)); this.written[n] = true; }
+        for (const n of writes) if (!this.inMem[n]) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.reg(n)); this.written[n] = true; }
         this.ifFault(k);
         // Any other exit reason: nothing was done; run() executes it again and raises it.
         this.i32(this.lay.jitN); this.mem(Op.i32Load, 4);

@@ -71,7 +71,7 @@ export class BlockCompiler {
     this.cpu = cpu;
     this.lay = {
       jitN: cpu.jitAddr(0), tlbR: cpu.jitAddr(1), tlbW: cpu.jitAddr(2), tlbX: cpu.jitAddr(3), dc: cpu.jitAddr(4), gen: cpu.jitAddr(5),
-      jc: cpu.jitAddr(6), jcSize: cpu.jitAddr(7),
+      jc: cpu.jitAddr(6), jcSize: cpu.jitAddr(7), dcSize: cpu.jitAddr(8),
     };
     const c: Record<string, unknown> = { memory: cpu.memory, table: this.table };
     for (const h of HELPERS) c[h] = cpu[h];

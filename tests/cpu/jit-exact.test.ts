@@ -271,6 +271,21 @@ describe("block compiler: the jump cache between regions", () => {
 });
 
 describe("block compiler: loops, calls and flags", () => {
+  it("INC/DEC at a segment start take CF from whatever kind of lazy flags the globals hold", () => {
+    // W ; jo +0 ; inc ecx ; int3 — the branch makes `inc` start a segment, so W's flags
+    // reach it through the CPU's globals; INC keeps W's CF, and RFLAGS at the exit shows it.
+    const writers = ["d1 e0", "21 d8", "ff c8", "ff c0", "39 d8", "01 d8", "f9", "f8", "0f ba e0 1f"];
+    let compiled = 0;
+    for (const w of writers) {
+      for (const [eax, ebx] of [[0x8000_0001n, 1n], [1n, 0xffff_ffffn], [0n, 0n], [0xffff_ffffn, 1n]]) {
+        // The first run decodes, the second runs the compiled region.
+        const runs = both(h(`${w} 70 00 ff c1 cc`), { [RAX]: eax, [RBX]: ebx, [RCX]: 5n }, 1000, 2);
+        expect(runs[1].exit).toBe(EXIT_BREAKPOINT);
+        compiled += compiledInsns;
+      }
+    }
+    expect(compiled).toBeGreaterThanOrEqual(writers.length * 4 * 2); // STC and CLC run in the interpreter
+  });
   it("calls, pushes and flag readers across blocks agree with the interpreter", () => {
     // L: push rcx ; call F ; pop rcx ; cmp eax,ebx ; setb dl ; add esi,edx ; cmovz eax,ebx ; dec ecx ; jnz L ; int3
     // F: imul eax,eax,3 ; ror eax,5 ; inc eax ; ret

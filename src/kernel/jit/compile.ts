@@ -249,7 +249,8 @@ class BlockCompiler {
     this.wSlow = this.local(I32);
     this.plan();
     const uses = regUses(this.block);
-    for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < LOCAL_USES;
+    // A loop back to the head runs its code many times per entry: all in locals.
+    for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < (this.loops ? 1 : LOCAL_USES);
     const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
     // Segment s's code follows the end of block s (opened outermost first),
@@ -532,7 +533,26 @@ class BlockCompiler {
     const f = this.flags;
     if (f && this.condInline(f, 1)) return;
     this.flush();
+    // From the globals (flags.ts getCF()): the kinds without operand
+    // arithmetic inline (a `dec ecx; jnz` loop's DEC finds the last pass's
+    // LF_DEC there), the others through jCF.
+    const t = this.temp(I32);
+    this.gget(G_OP); this.tee(t); this.i32(LF_INC); this.op(Op.i32Sub); this.i32(2); this.op(Op.i32LtU);
+    this.open(Op.if, I32);
+    this.gget(G_C); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
+    this.els();
+    this.get(t); this.i32(LF_RES); this.op(Op.i32Eq);
+    this.open(Op.if, I32);
+    this.gget(G_C); this.op(Op.i32WrapI64); this.i32(F_CF); this.op(Op.i32And);
+    this.els();
+    this.get(t); this.op(Op.i32Eqz);
+    this.open(Op.if, I32);
+    this.gget(G_FL); this.i32(F_CF); this.op(Op.i32And);
+    this.els();
     this.call(F_GETCF);
+    this.close();
+    this.close();
+    this.close();
   }
   /** Pushes ZF (i32 0/1) as the flags stand, without a helper (flags.ts getZF()). */
   private zfNow(): void {

@@ -32,8 +32,13 @@ const MAX_INSNS = 256;
 /** Byte of a JBUF copy holding the instruction's offset in its page (u16; entries leave +48.. unused). */
 export const JB_OFF = 48;
 
-/** Instructions retired by the last compiled-block call; at +4 the exit reason of the last jGeneric() (index.ts). */
-export const JIT_N: usize = memory.data(8, 8);
+/**
+ * Instructions retired by the last compiled-block call; at +4 the exit
+ * reason of the last jGeneric() (index.ts); at +8 how many compiled calls
+ * (a region's CALL run as a host call, src/kernel/jit) are active, which
+ * run() resets.
+ */
+export const JIT_N: usize = memory.data(16, 8);
 /** The entries of the region being compiled, 64 bytes each. */
 const JBUF: usize = memory.data(MAX_INSNS * 64, 64);
 /** Per offset of the page: 1 queued, 2 collected (region collection). */
@@ -94,6 +99,15 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
         const t = <i64>(off + len) + <i64>load<u64>(e, 8);
         if (t >= 0 && t < 4096 && load<u8>(SEEN + <usize>t) == 0 && qt < MAX_INSNS && cached(pageHost + <usize>t, gen)) {
           store<u8>(SEEN + <usize>t, 1);
+          store<u16>(QUEUE + (<usize>qt << 1), <u16>t);
+          qt++;
+        }
+      }
+      // A call's return address is where the compiled call goes on when the callee returns there.
+      if ((k == K_CALL || k == K_CALL_RM) && off + len < 4096) {
+        const t = off + len;
+        if (load<u8>(SEEN + t) == 0 && qt < MAX_INSNS && cached(pageHost + t, gen)) {
+          store<u8>(SEEN + t, 1);
           store<u16>(QUEUE + (<usize>qt << 1), <u16>t);
           qt++;
         }

@@ -344,6 +344,87 @@ describe("block compiler: regions (several lines of one page in one function)", 
   });
 });
 
+describe("block compiler: CALLs run as host calls", () => {
+  // L: mov edi,ecx ; call R ; add esi,eax ; call rbx ; dec ecx ; jnz L ; int3
+  // R: test edi,edi ; jz B ; push rdi ; dec edi ; call R ; pop rdi ; add eax,edi ; ret     (eax = edi*(edi+1)/2)
+  // B: xor eax,eax ; ret
+  // F: add edx,3 ; ret                    — a plain callee
+  // G: pop rax ; add edx,5 ; jmp rax      — returns without RET
+  // H: mov [rbp],eax ; ret                — faults when rbp is read-only
+  const main = h(`89 cf e8 09 00 00 00 01 c6 ff d3 ff c9 75 f1 cc 85 ff 74 0c 57 ff cf e8 f4 ff ff ff 5f 01 f8 c3
+    31 c0 c3 83 c2 03 c3 58 83 c2 05 ff e0 89 45 00 c3`);
+  const code = main;
+  const F = CODE + 0x23, G = CODE + 0x27, H = CODE + 0x2d;
+  // 60 passes: R recurses up to 60 deep, past the 48 nested host calls allowed.
+  const N = 60;
+  const budgets = [...Array.from({ length: 60 }, (_, i) => 1 + i * 13), 2000, 5000, 9000, 100000];
+  const sweep = (callee: number, rbp: number, check: (s: Snapshot) => void): void => {
+    jitCpu.setJitThreshold(3); // the return addresses have run before their regions compile
+    try {
+      const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+      const before = jitInsns();
+      for (const budget of budgets) {
+        for (const x of [a, b]) {
+          for (const [n, v] of Object.entries({ [RAX]: 0n, [RBX]: BigInt(callee), [RCX]: BigInt(N), [RDX]: 0n, [RSI]: 0n, [4]: BigInt(STACK_TOP), [5]: BigInt(rbp) })) x.setReg(Number(n), v);
+          x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+        }
+        for (let r = 0; r < 2; r++) {
+          const sa = a.run(budget), sb = b.run(budget);
+          expect(sa).toEqual(sb);
+          if (budget === 100000) check(sa);
+          if (sa.exit !== EXIT_BUDGET) break;
+        }
+      }
+      expect(jitInsns() - before).toBeGreaterThan(10000);
+    } finally {
+      jitCpu.setJitThreshold(1);
+    }
+  };
+  const sum = (() => { let t = 0; for (let c = N; c > 0; c--) t += c * (c + 1) / 2; return BigInt(t); })();
+  it("recursion deeper than the host-call limit and an indirect call agree with the interpreter at every budget", () => {
+    sweep(F, DATA, (s) => {
+      expect(s.exit).toBe(EXIT_BREAKPOINT);
+      expect(s.gprs[RSI]).toBe(sum);
+      expect(s.gprs[RDX]).toBe(BigInt(3 * N));
+    });
+  });
+  it("a callee that returns with JMP instead of RET", () => {
+    sweep(G, DATA, (s) => {
+      expect(s.exit).toBe(EXIT_BREAKPOINT);
+      expect(s.gprs[RSI]).toBe(sum);
+      expect(s.gprs[RDX]).toBe(BigInt(5 * N));
+    });
+  });
+  it("a page fault in a callee stops every waiting caller with the state at the faulting instruction", () => {
+    sweep(H, RODATA, (s) => {
+      expect(s.exit).toBe(EXIT_PAGE_FAULT);
+      expect(s.rip).toBe(BigInt(H));
+      expect(s.faultAddr).toBe(BigInt(RODATA));
+    });
+  });
+  it("a callee in another page that rewrites the instruction its caller goes on with", () => {
+    // call W ; mov eax,1 ; int3 — W (next page, offset 0x40 so that its decode-cache entry
+    // cannot share the caller's): mov byte [rdx],2 ; ret. rdx points to data until the
+    // caller's region has been compiled with its call going on at `mov`; then W makes that
+    // `mov eax,2` in the caller's page (not its own), which only the caller's own check after
+    // the call can see.
+    const body = h("e8 3b 10 00 00 b8 01 00 00 00 cc");
+    const prog = [...body, ...new Array<number>(0x1040 - body.length).fill(0x90), ...h("c6 02 02 c3")];
+    jitCpu.setJitThreshold(3);
+    try {
+      const runs = both(prog, { [RAX]: 0n, [RDX]: BigInt(DATA) }, 1000, 6, (b, r) => {
+        b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+        b.setReg(4, BigInt(STACK_TOP));
+        b.setReg(RDX, BigInt(r === 5 ? CODE + 6 : DATA));
+      });
+      expect(runs.map((s) => s.gprs[RAX])).toEqual([1n, 1n, 1n, 1n, 1n, 2n]);
+      expect(compiledInsns).toBeGreaterThan(0);
+    } finally {
+      jitCpu.setJitThreshold(1);
+    }
+  });
+});
+
 describe("block compiler: SSE data moves", () => {
   // L: movdqu xmm1,[rdx] ; pxor xmm1,xmm0 ; movups [rdx+0x20],xmm1 ; movq rax,xmm1 ; movq xmm0,rbx ;
   //    movsd xmm2,[rdx+8] ; movss [rdx+0x1c],xmm2 ; add rbx,rax ; add rdx,8 ; dec ecx ; jnz L ; int3

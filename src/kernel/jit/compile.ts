@@ -128,6 +128,9 @@ function genericRegs(i: Ins): { reads: number[]; writes: number[] } {
   return { reads: [...r], writes: [...w] };
 }
 
+/** Compiled calls (callOut()) nested deeper than this leave through dispatch instead. */
+const MAX_CALLS = 48;
+
 /** Registers used by fewer of a region's instructions stay in the state block (inMem). */
 const LOCAL_USES = 3;
 
@@ -251,6 +254,8 @@ class BlockCompiler {
     const uses = regUses(this.block);
     // A loop back to the head runs its code many times per entry: all in locals.
     for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < (this.loops ? 1 : LOCAL_USES);
+    // Every register local exists from the start: a compiled call reloads them all after the callee.
+    for (let n = 0; n < 16; n++) if (!this.inMem[n] && uses[n] > 0) this.reg(n);
     const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
     // Segment s's code follows the end of block s (opened outermost first),
@@ -645,6 +650,44 @@ class BlockCompiler {
     this.i32(chain && this.chain ? 1 : 0); this.set(this.exitChain);
     this.c.byte(Op.br).u32(this.depth - this.exitDepth);
   }
+  /**
+   * After CALL (instruction k, return address pushed): when the return
+   * address `ret` (a page offset) starts a segment of this region, the
+   * callee runs as a host call — dispatch(target), not a tail call — and
+   * its RET returns here (exitAt(..., false)). If it comes back to `ret`
+   * with no fault, the region goes on at that segment after reloading its
+   * register locals: a call and its return cost one call and one return
+   * instead of two trips through dispatch. Anything else that comes back
+   * (an exit for run(), a fault, a return elsewhere) is passed up as it is:
+   * the callee already stored the state and the retired count. Calls
+   * nest at most MAX_CALLS deep (the depth word at JIT_N + 8); deeper,
+   * and without a segment at `ret`, the CALL leaves through dispatch.
+   */
+  private callOut(k: number, target: () => void, ret: number): void {
+    const t = this.labels.get(ret);
+    if (t === undefined || !this.inside(t) || !this.chain) { this.exitAt(k + 1, target, true); return; }
+    const depth = this.lay.jitN + 8;
+    this.get(this.cnt); this.i32(k + 1 - this.base); this.op(Op.i32Add); this.set(this.cnt);
+    this.i32(0); this.mem(Op.i32Load, depth); this.i32(MAX_CALLS); this.op(Op.i32GeU);
+    this.open(Op.if, VOID); this.exitRaw(0, target, true); this.close();
+    // The callee sees the machine state: flags and every register local to the state block.
+    this.flush(); this.flags = null; this.i32(0); this.set(this.fOp);
+    for (let n = 0; n < 16; n++) if (this.regL[n] >= 0) { this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8); }
+    this.i32(0); this.i32(0); this.mem(Op.i32Load, depth); this.i32(1); this.op(Op.i32Add); this.mem(Op.i32Store, depth);
+    target(); this.get(this.P_S); this.get(this.P_BUDGET); this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add);
+    this.c.byte(Op.call).u32(DISPATCH_FN);
+    const r = this.save64();
+    this.i32(0); this.i32(0); this.mem(Op.i32Load, depth); this.i32(1); this.op(Op.i32Sub); this.mem(Op.i32Store, depth);
+    this.get(r); this.ripPlus(ret)(); this.op(Op.i64Ne); this.gget(G_FAULT); this.op(Op.i32Or);
+    this.open(Op.if, VOID); this.get(r); this.op(Op.return); this.close();
+    // Back at `ret`: the callee's count, registers and flags.
+    this.i32(0); this.mem(Op.i32Load, this.lay.jitN); this.get(this.P_DONE); this.op(Op.i32Sub); this.set(this.cnt);
+    for (let n = 0; n < 16; n++) if (this.regL[n] >= 0) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.regL[n]); }
+    // The callee may have written this page's code.
+    this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
+    this.open(Op.if, VOID); this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false); this.close();
+    this.transfer(t, this.base, t === this.cur + 1);
+  }
   private epilogue(): void {
     this.flushDynamic();
     this.writeBack();
@@ -954,14 +997,15 @@ class BlockCompiler {
         this.write(sp, 8, v, k);
         this.setR(RSP, 8, () => this.get(sp));
         this.genCheck(k);
-        this.exitAt(k + 1, this.ripPlus(this.target(i)), true);
+        this.callOut(k, this.ripPlus(this.target(i)), next);
         return true;
       }
       case K.RET: {
         this.getR(RSP, 8); const sp = this.save64();
         this.read(sp, 8, k); const t = this.save64();
         this.setR(RSP, 8, () => { this.get(sp); this.i64(8n); this.op(Op.i64Add); });
-        this.exitAt(k + 1, () => this.get(t), true);
+        // A return, not a chain: to the compiled call waiting for it (callOut()), or to run().
+        this.exitAt(k + 1, () => this.get(t), false);
         return true;
       }
       case K.PUSH: {
@@ -987,6 +1031,8 @@ class BlockCompiler {
           this.write(sp, 8, v, k);
           this.setR(RSP, 8, () => this.get(sp));
           this.genCheck(k);
+          this.callOut(k, () => this.get(t), next);
+          return true;
         }
         this.exitAt(k + 1, () => this.get(t), true);
         return true;

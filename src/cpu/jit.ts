@@ -64,8 +64,9 @@ declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize,
  * Collects the region starting at `rip` (host address `host`, decode-cache
  * entry already valid) and compiles it; returns its table index or NO_BLOCK.
  * A region is the fast-path code of this page reachable from `rip` by
- * falling through and by direct JMP/Jcc whose target already ran (its
- * entry is cached): straight lines, each up to a JMP/CALL/RET/indirect
+ * falling through, by direct JMP/Jcc whose target already ran (its entry
+ * is cached) and by returning from a CALL to its return address (the same
+ * rule): straight lines, each up to a JMP/CALL/RET/indirect
  * branch, a non-fast instruction, the page end or code already collected.
  * The copies go to JBUF in collection order with their page offsets at
  * JB_OFF; the host writes the head's budget need (the longest run before

@@ -29,9 +29,12 @@
 // - SSE data moves are compiled by sse.ts; other SSE, MMX, x87 and string
 //   forms run through the CPU's generic path (jGeneric) from inside the code.
 // - Chaining: a region that ends normally tail-calls the module's dispatch
-//   function, which finds the next RIP's region the way run() does (fetch
-//   TLB, decode-cache entry, page generation) and tail-calls it through the
-//   table if the budget covers it, or returns to run() otherwise.
+//   function, which finds the next RIP's region in the jump cache or the
+//   way run() does (fetch TLB, decode-cache entry, page generation) and
+//   tail-calls it through the table if the budget covers it, or returns to
+//   run() otherwise. A CALL whose return address starts a segment calls
+//   dispatch as an ordinary call instead, and RET returns (callOut()): the
+//   caller goes on in its own region when the callee comes back there.
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
 import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 

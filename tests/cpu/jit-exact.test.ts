@@ -14,6 +14,7 @@ import {
   EXIT_PAGE_FAULT, EXIT_DE, EXIT_BREAKPOINT, EXIT_BUDGET, XMM0,
 } from "../../src/kernel/cpu";
 import { PhysMem } from "../../src/kernel/mm/physmem";
+import { MXCSR } from "../../src/cpu/state";
 import { PageTable, PROT_READ, PROT_WRITE, PROT_EXEC } from "../../src/kernel/mm/pagetable";
 import type { BlockCompiler } from "../../src/kernel/jit/index";
 
@@ -422,6 +423,49 @@ describe("block compiler: CALLs run as host calls", () => {
     } finally {
       jitCpu.setJitThreshold(1);
     }
+  });
+});
+
+describe("block compiler: scalar SSE arithmetic", () => {
+  it("agrees with the interpreter, MXCSR included, on edge operands under five MXCSR settings", () => {
+    // L: addsd xmm0,xmm1 ; subsd xmm2,xmm1 ; mulsd xmm3,xmm1 ; divsd xmm4,xmm1 ; divsd xmm5,[rdx] ;
+    //    addss xmm6,xmm7 ; mulss xmm8,xmm7 ; divss xmm9,[rdx+8] ; subss xmm10,xmm7 ; dec ecx ; jnz L ; int3
+    const code = h("f2 0f 58 c1 f2 0f 5c d1 f2 0f 59 d9 f2 0f 5e e1 f2 0f 5e 2a f3 0f 58 f7 f3 44 0f 59 c7 f3 44 0f 5e 4a 08 f3 44 0f 5c d7 ff c9 75 d4 cc");
+    const f64 = (x: number): bigint => { const v = new DataView(new ArrayBuffer(8)); v.setFloat64(0, x, true); return v.getBigUint64(0, true); };
+    const f32 = (x: number): bigint => { const v = new DataView(new ArrayBuffer(4)); v.setFloat32(0, x, true); return BigInt(v.getUint32(0, true)); };
+    // Normal numbers (the inline path) and every kind the guard must send to the generic path.
+    const values = [1.5, -3.25, 1 / 3, 7, 1e300, -1e-300, 2.2250738585072014e-308, 4.450147717014403e-308, 5e-324, 0, -0,
+      Infinity, -Infinity, NaN, 1.7976931348623157e308, 3.4028234663852886e38, 1.1754943508222875e-38, 1e-45, 65504];
+    // Inline only with 0x1fa0 (masked, PE set); the others: PE clear, IE already set, round down, FZ.
+    const settings = [0x1fa0, 0x1f80, 0x1fa1, 0x3fa0, 0x9fa0];
+    let seed = 12345;
+    const pick = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return values[seed % values.length]; };
+    let cases = 0;
+    for (const mx of settings) {
+      for (let c = 0; c < 40; c++) {
+        const xs = Array.from({ length: 11 }, pick), m = [pick(), pick()];
+        const setup = (b: Box): void => {
+          for (let n = 0; n <= 5; n++) b.setXmm(n, f64(xs[n]), 0x5555n);
+          for (let n = 6; n <= 10; n++) b.setXmm(n, f32(xs[n]) | 0x7777_0000_0000n, 0x6666n);
+          b.v.setBigUint64(b.state + 4 * 0, 0n, true);
+          b.v.setUint32(b.state + MXCSR, mx, true);
+          b.write(DATA, [...new Uint8Array(new Float64Array([m[0]]).buffer), ...new Uint8Array(new Float32Array([m[1]]).buffer)]);
+          b.setReg(RDX, BigInt(DATA)); b.setReg(RCX, 3n);
+          b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+        };
+        const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+        // Twice: the first run compiles, the second runs compiled code from the start.
+        for (let r = 0; r < 2; r++) {
+          setup(a); setup(b);
+          const sa = a.run(1000), sb = b.run(1000);
+          expect(sa).toEqual(sb);
+          expect(sa.exit).toBe(EXIT_BREAKPOINT);
+          expect(a.v.getUint32(a.state + MXCSR, true)).toBe(b.v.getUint32(b.state + MXCSR, true));
+        }
+        cases++;
+      }
+    }
+    expect(cases).toBe(200);
   });
 });
 

@@ -37,6 +37,7 @@
 //   caller goes on in its own region when the callee comes back there.
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
 import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
+import { compileSseArith } from "./ssearith";
 
 /** Decode-cache entry fields (src/cpu/decode.ts and fast.ts). */
 const E = { imm: 8, disp: 16, len: 22, seg: 25, base: 31, idx: 32, scale: 33, kind: 34, sz: 35, reg: 36, rm: 37, sub: 38, mem: 39 } as const;
@@ -77,6 +78,8 @@ interface Ins {
   off: number;
   /** The decoder's own fields (decode.ts): opcode map and byte, ModRM mod, reg and rm with REX. */
   map: number; op: number; modMod: number; modReg: number; modRm: number;
+  /** Prefix bits (decode.ts entry +23): 1 66, 2 F2, 4 F3, 64 67 (32-bit addressing). */
+  pfx: number;
 }
 
 /** Where the CPU keeps what compiled code touches (jitAddr()). */
@@ -105,6 +108,7 @@ export function readBlock(mem: DataView, buf: number, count: number): Ins[] {
       disp: mem.getInt32(e + E.disp, true), len: mem.getUint8(e + E.len), seg: mem.getInt8(e + E.seg),
       base: mem.getInt8(e + E.base), idx: mem.getInt8(e + E.idx), scale: mem.getUint8(e + E.scale), off,
       map: mem.getUint8(e + 20), op: mem.getUint8(e + 21), modMod: mem.getUint8(e + 28), modReg: mem.getUint8(e + 29), modRm: mem.getUint8(e + 30),
+      pfx: mem.getUint8(e + 23),
     };
     out.push(ins);
   }
@@ -1173,9 +1177,12 @@ class BlockCompiler {
         // may read go there first (all of them, in locals: a later segment
         // may write one before the loop comes back here), the ones it may
         // write come back after; the flags are handed over.
+        // Scalar SSE arithmetic runs inline when MXCSR allows (ssearith.ts), else as below.
+        this.handOver();
+        const inline = compileSseArith(this as unknown as SseEmitter, k, i);
+        if (inline >= 0) { this.get(inline); this.op(Op.i32Eqz); this.open(Op.if, VOID); }
         const { reads, writes } = genericRegs(i);
         for (const n of reads) if (!this.inMem[n]) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
-        this.handOver();
         this.ripPlus(i.off)(); this.call(F_GENERIC); const nx = this.save64();
         for (const n of writes) if (!this.inMem[n]) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.reg(n)); this.written[n] = true; }
         this.ifFault(k);
@@ -1186,6 +1193,7 @@ class BlockCompiler {
         this.get(nx); this.ripPlus(i.off + i.len)(); this.op(Op.i64Ne);
         this.open(Op.if, VOID); this.exitAt(k + 1, () => this.get(nx)); this.close();
         this.genCheckNow(k);
+        if (inline >= 0) this.close();
         return false;
       }
       default:

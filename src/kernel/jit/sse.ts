@@ -39,6 +39,7 @@ export interface SseEmitter {
   els(): void;
   close(): void;
   save64(): number;
+  save32(): number;
   ea(i: SseIns): number;
   read(a: number, sz: number, k: number): void;
   write(a: number, sz: number, v: number, k: number): void;

@@ -93,6 +93,11 @@ export class BlockCompiler {
 
   /** Milliseconds spent compiling. */
   compileMs = 0;
+  /** Of compileMs: generating the wasm (JavaScript), `new WebAssembly.Module`, instantiating; and the bytes generated. */
+  genMs = 0;
+  moduleMs = 0;
+  instanceMs = 0;
+  bytes = 0;
   /** Blocks the compiler failed on (a bug: tests assert there are none), and the last error. */
   errors = 0;
   lastError: unknown = null;
@@ -138,11 +143,16 @@ export class BlockCompiler {
       this.known.clear();
       this.next = 1;
     }
+    const t0 = performance.now();
     const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
     const { body, need, segments } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen }, this.chain);
     this.segments += segments;
     const bytes = encodeModule(TYPES, IMPORTS, [{ type: 0, body, export: "f0" }]);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), this.imports);
+    const t1 = performance.now();
+    const mod = new WebAssembly.Module(bytes);
+    const t2 = performance.now();
+    const inst = new WebAssembly.Instance(mod, this.imports);
+    this.genMs += t1 - t0; this.moduleMs += t2 - t1; this.instanceMs += performance.now() - t2; this.bytes += bytes.length;
     const idx = this.next++;
     if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
     this.table.set(idx, inst.exports.f0 as WebAssembly.ExportValue as Function);

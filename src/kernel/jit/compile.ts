@@ -225,8 +225,9 @@ export function compileDispatch(lay: JitLayout): Bytes {
   return body;
 }
 
-class BlockCompiler {
-  private c = new Bytes();
+/** Emits one region; also the emitter sse.ts and ssearith.ts work with (SseEmitter). */
+class BlockCompiler implements SseEmitter {
+  readonly c = new Bytes();
   private locals: number[] = [];
   private flags: LazyFlags | null = null;
   private depth = 0;
@@ -245,11 +246,11 @@ class BlockCompiler {
   private fR = -1;
   private fC = -1;
   private readonly P_RIP = 0;
-  private readonly P_S = 1;
+  readonly P_S = 1;
   private readonly P_BUDGET = 2;
   private readonly P_DONE = 3;
 
-  constructor(private block: Ins[], private lay: JitLayout, private page: RegionPage, private chain: boolean) {}
+  constructor(private block: Ins[], readonly lay: JitLayout, private page: RegionPage, private chain: boolean) {}
 
   compile(): { body: Bytes; need: number; segments: number } {
     this.cnt = this.local(I32);
@@ -387,7 +388,7 @@ class BlockCompiler {
   }
 
   // ---- emission primitives ----
-  private op(o: number): void { this.c.byte(o); }
+  op(o: number): void { this.c.byte(o); }
   private local(t: number): number { this.locals.push(t); return 4 + this.locals.length - 1; }
   /**
    * A scratch local, valid until the next instruction: scratch locals are
@@ -395,7 +396,7 @@ class BlockCompiler {
    * carry around its loops (a fresh local per temporary made large regions
    * slower than the blocks they replaced).
    */
-  private temp(t: number): number {
+  temp(t: number): number {
     const pool = t === I64 ? this.pool64 : this.pool32;
     const n = t === I64 ? this.used64++ : this.used32++;
     if (n === pool.length) pool.push(this.local(t));
@@ -405,21 +406,21 @@ class BlockCompiler {
   private pool32: number[] = [];
   private used64 = 0;
   private used32 = 0;
-  private get(l: number): void { this.c.byte(Op.localGet).u32(l); }
-  private set(l: number): void { this.c.byte(Op.localSet).u32(l); }
+  get(l: number): void { this.c.byte(Op.localGet).u32(l); }
+  set(l: number): void { this.c.byte(Op.localSet).u32(l); }
   private tee(l: number): void { this.c.byte(Op.localTee).u32(l); }
-  private i32(v: number): void { this.c.byte(Op.i32Const).s32(v); }
-  private i64(v: bigint): void { this.c.byte(Op.i64Const).s64(v); }
-  private mem(o: number, offset: number): void { this.c.byte(o).u32(0).u32(offset); }
-  private call(f: number): void { this.c.byte(Op.call).u32(f); }
+  i32(v: number): void { this.c.byte(Op.i32Const).s32(v); }
+  i64(v: bigint): void { this.c.byte(Op.i64Const).s64(v); }
+  mem(o: number, offset: number): void { this.c.byte(o).u32(0).u32(offset); }
+  call(f: number): void { this.c.byte(Op.call).u32(f); }
   private gget(g: number): void { this.c.byte(Op.globalGet).u32(g); }
   private gset(g: number): void { this.c.byte(Op.globalSet).u32(g); }
-  private open(o: number, t: number): void { this.c.byte(o).byte(t); this.depth++; }
-  private els(): void { this.op(Op.else); }
-  private close(): void { this.op(Op.end); this.depth--; }
+  open(o: number, t: number): void { this.c.byte(o).byte(t); this.depth++; }
+  els(): void { this.op(Op.else); }
+  close(): void { this.op(Op.end); this.depth--; }
   /** Pops an i64 into a new local. */
-  private save64(): number { const l = this.temp(I64); this.set(l); return l; }
-  private save32(): number { const l = this.temp(I32); this.set(l); return l; }
+  save64(): number { const l = this.temp(I64); this.set(l); return l; }
+  save32(): number { const l = this.temp(I32); this.set(l); return l; }
 
   /** Branch target of a relative JCC/JMP/CALL, as an offset from the block start. */
   private target(i: Ins): bigint { return BigInt(i.off + i.len) + BigInt.asIntN(64, i.imm); }
@@ -448,7 +449,7 @@ class BlockCompiler {
     if (this.inMem[n]) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); } else this.get(this.reg(n));
   }
   /** Pushes the register at state offset `off` (GPR n*8, or n*8+1 for AH..BH) read at size sz, zero-extended. */
-  private getR(off: number, sz: number): void {
+  getR(off: number, sz: number): void {
     if (off >= 128 || this.inMem[off >> 3]) { this.get(this.P_S); this.mem(LOADS[sz], off); return; }
     this.get(this.reg(off >> 3));
     if (off & 7) { this.i64(8n); this.op(Op.i64ShrU); }
@@ -466,7 +467,7 @@ class BlockCompiler {
     this.op(Op.i64Or);
   }
   /** Writes the i64 left by `value` to register `off` at size sz. */
-  private setR(off: number, sz: number, value: () => void): void {
+  setR(off: number, sz: number, value: () => void): void {
     const n = off >> 3;
     if (this.inMem[n]) {
       // 8- and 16-bit writes store just their bytes; 32-bit ones zero the upper half.
@@ -714,9 +715,9 @@ class BlockCompiler {
 
   /** Page fault in instruction k: nothing of it committed, RIP on it. */
   private faultExit(k: number): void { this.exitAt(k, this.ripPlus(this.block[k].off)); }
-  private ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
+  ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
   /** After instruction k wrote memory: stop if the write hit this block's code page. */
-  private genCheck(k: number): void {
+  genCheck(k: number): void {
     this.get(this.wSlow);
     this.open(Op.if, VOID);
     this.i32(0); this.set(this.wSlow);
@@ -737,7 +738,7 @@ class BlockCompiler {
 
   // ---- memory ----
   /** Pushes the effective address of instruction i (64-bit addressing, FS/GS base added). */
-  private ea(i: Ins): number {
+  ea(i: Ins): number {
     this.i64(BigInt(i.disp));
     if (i.base === EA_RIP) { this.get(this.P_RIP); this.i64(BigInt(i.off + i.len)); this.op(Op.i64Add); this.op(Op.i64Add); }
     else if (i.base >= 0) { this.getR(i.base * 8, 8); this.op(Op.i64Add); }
@@ -756,7 +757,7 @@ class BlockCompiler {
    * page cannot match (that page has another entry), so one compare also
    * rules out page crossings.
    */
-  private tlbHit(tlb: number, a: number, sz: number, t: number): void {
+  tlbHit(tlb: number, a: number, sz: number, t: number): void {
     this.get(a); this.i64(12n); this.op(Op.i64ShrU); this.op(Op.i32WrapI64);
     this.i32(1023); this.op(Op.i32And); this.i32(4); this.op(Op.i32Shl); this.i32(tlb); this.op(Op.i32Add); this.tee(t);
     this.mem(Op.i64Load, 0);
@@ -764,11 +765,11 @@ class BlockCompiler {
     this.i64(-4096n); this.op(Op.i64And); this.i64(1n); this.op(Op.i64Or); this.op(Op.i64Eq);
   }
   /** Pushes the host address for a TLB hit (entry in `t`). */
-  private hostOf(t: number, a: number): void {
+  hostOf(t: number, a: number): void {
     this.get(t); this.mem(Op.i32Load, 8); this.get(a); this.op(Op.i32WrapI64); this.i32(0xfff); this.op(Op.i32And); this.op(Op.i32Add);
   }
   /** Pushes the sz-byte value at address local `a` (zero-extended); a fault leaves the block at instruction k. */
-  private read(a: number, sz: number, k: number): void {
+  read(a: number, sz: number, k: number): void {
     const t = this.temp(I32);
     this.tlbHit(this.lay.tlbR, a, sz, t);
     this.open(Op.if, I64);
@@ -779,7 +780,7 @@ class BlockCompiler {
     this.close();
   }
   /** Writes local `v` to address local `a`; `hw` (if >= 0) holds a host address already probed writable, or 0. */
-  private write(a: number, sz: number, v: number, k: number, hw = -1): void {
+  write(a: number, sz: number, v: number, k: number, hw = -1): void {
     if (hw >= 0) {
       this.get(hw);
       this.open(Op.if, VOID);
@@ -1179,7 +1180,7 @@ class BlockCompiler {
         // write come back after; the flags are handed over.
         // Scalar SSE arithmetic runs inline when MXCSR allows (ssearith.ts), else as below.
         this.handOver();
-        const inline = compileSseArith(this as unknown as SseEmitter, k, i);
+        const inline = compileSseArith(this, k, i);
         if (inline >= 0) { this.get(inline); this.op(Op.i32Eqz); this.open(Op.if, VOID); }
         const { reads, writes } = genericRegs(i);
         for (const n of reads) if (!this.inMem[n]) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
@@ -1198,7 +1199,7 @@ class BlockCompiler {
       }
       default:
         // SSE data moves (sse.ts; it throws for kinds it does not know either).
-        return compileSse(this as unknown as SseEmitter, k, i);
+        return compileSse(this, k, i);
     }
   }
 

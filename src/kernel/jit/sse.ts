@@ -20,7 +20,8 @@ export interface SseIns { kind: number; sz: number; reg: number; rm: number; sub
 
 /**
  * The emission primitives of compile.ts's BlockCompiler that SSE kinds need
- * (see there for what each does); compile.ts passes itself.
+ * (see there for what each does). BlockCompiler implements this interface
+ * and passes itself, so a renamed primitive fails the type check.
  */
 export interface SseEmitter {
   readonly c: Bytes;

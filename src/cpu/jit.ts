@@ -96,22 +96,15 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
       store<u8>(SEEN + off, 2);
       n++;
       const len = <usize>load<u8>(e, 22);
-      if (k == K_JCC || k == K_JMP) {
-        const t = <i64>(off + len) + <i64>load<u64>(e, 8);
-        if (t >= 0 && t < 4096 && load<u8>(SEEN + <usize>t) == 0 && qt < MAX_INSNS && cached(pageHost + <usize>t, gen)) {
-          store<u8>(SEEN + <usize>t, 1);
-          store<u16>(QUEUE + (<usize>qt << 1), <u16>t);
-          qt++;
-        }
-      }
-      // A call's return address is where the compiled call goes on when the callee returns there.
-      if ((k == K_CALL || k == K_CALL_RM) && off + len < 4096) {
-        const t = off + len;
-        if (load<u8>(SEEN + t) == 0 && qt < MAX_INSNS && cached(pageHost + t, gen)) {
-          store<u8>(SEEN + t, 1);
-          store<u16>(QUEUE + (<usize>qt << 1), <u16>t);
-          qt++;
-        }
+      // Another line to collect: a branch target, or a call's return address
+      // (where the compiled call goes on when the callee returns there).
+      let t: i64 = -1;
+      if (k == K_JCC || k == K_JMP) t = <i64>(off + len) + <i64>load<u64>(e, 8);
+      else if (k == K_CALL || k == K_CALL_RM) t = <i64>(off + len);
+      if (t >= 0 && t < 4096 && load<u8>(SEEN + <usize>t) == 0 && qt < MAX_INSNS && cached(pageHost + <usize>t, gen)) {
+        store<u8>(SEEN + <usize>t, 1);
+        store<u16>(QUEUE + (<usize>qt << 1), <u16>t);
+        qt++;
       }
       if (k == K_JMP || k == K_CALL || k == K_RET || k == K_CALL_RM || k == K_JMP_RM) break;
       off += len;

@@ -12,12 +12,13 @@
 //   next, a forward branch breaks out to its target, a branch to the head
 //   goes round one loop; other backward branches leave. Each segment
 //   boundary checks the budget for the next segment and hands the flags on.
-// - Registers live in wasm locals: the prologue loads those the region uses,
-//   the shared epilogue stores those it writes.
+// - Registers the region uses often live in wasm locals (the prologue loads
+//   them, the shared epilogue stores those it writes); the others are read
+//   and written in the state block where they are used.
 // - Lazy flags: the compiler knows which instruction last wrote the flags and
 //   keeps its operands in locals; Jcc/SETcc/CMOVcc after SUB/CMP, ADD,
-//   INC/DEC, logic ops and shifts test them directly, BT's carry stays in a
-//   local, and flags no one can observe are not computed. The lazy-flag
+//   INC/DEC, logic ops and shifts test them directly, BT writes one result
+//   record, and flags no one can observe are not computed. The lazy-flag
 //   globals of the CPU are written only where something else may read them:
 //   at every exit, segment boundary and helper that reads or writes flags.
 // - Memory: the software TLB is probed inline; misses, page crossings and
@@ -150,8 +151,7 @@ function regUses(block: Ins[]): number[] {
   const add = (n: number): void => { if (n >= 0 && n < 16) uses[n]++; };
   for (const i of block) {
     if (i.kind === K.GENERIC) {
-      const { reads, writes } = genericRegs(i);
-      for (const n of new Set([...reads, ...writes])) add(n);
+      for (const n of genericRegs(i).reads) add(n); // its writes are among its reads
       continue;
     }
     if (i.mem) { add(i.base); add(i.idx); } else add(i.rm >> 3);
@@ -263,7 +263,7 @@ class BlockCompiler implements SseEmitter {
     // A loop back to the head runs its code many times per entry: all in locals.
     for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < (this.loops ? 1 : LOCAL_USES);
     // Every register local exists from the start: a compiled call reloads them all after the callee.
-    for (let n = 0; n < 16; n++) if (!this.inMem[n] && uses[n] > 0) this.reg(n);
+    for (let n = 0; n < 16; n++) if (!this.inMem[n]) this.regL[n] = this.local(I64);
     const m = this.segs.length;
     this.open(Op.block, VOID); this.exitDepth = this.depth;
     // Segment s's code follows the end of block s (opened outermost first),
@@ -441,7 +441,6 @@ class BlockCompiler implements SseEmitter {
   /** The local holding GPR n (loaded by the prologue); not for inMem registers. */
   private reg(n: number): number {
     if (this.inMem[n]) throw new Error(`jit: GPR ${n} lives in the state block`);
-    if (this.regL[n] < 0) this.regL[n] = this.local(I64);
     return this.regL[n];
   }
   /** Pushes all 64 bits of GPR n. */
@@ -483,11 +482,15 @@ class BlockCompiler implements SseEmitter {
   }
   private prologue(): Bytes {
     const p = new Bytes();
+    this.loadRegs(p);
+    return p;
+  }
+  /** Emits into `out` the loads of every register local from the state block (prologue, after a compiled call). */
+  private loadRegs(out: Bytes): void {
     for (let n = 0; n < 16; n++) {
       if (this.regL[n] < 0) continue;
-      p.byte(Op.localGet).u32(this.P_S).byte(Op.i64Load).u32(0).u32(n * 8).byte(Op.localSet).u32(this.regL[n]);
+      out.byte(Op.localGet).u32(this.P_S).byte(Op.i64Load).u32(0).u32(n * 8).byte(Op.localSet).u32(this.regL[n]);
     }
-    return p;
   }
   /** Stores the registers the block writes back into the state block (in the epilogue). */
   private writeBack(): void {
@@ -690,7 +693,7 @@ class BlockCompiler implements SseEmitter {
     this.open(Op.if, VOID); this.get(r); this.op(Op.return); this.close();
     // Back at `ret`: the callee's count, registers and flags.
     this.i32(0); this.mem(Op.i32Load, this.lay.jitN); this.get(this.P_DONE); this.op(Op.i32Sub); this.set(this.cnt);
-    for (let n = 0; n < 16; n++) if (this.regL[n] >= 0) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.regL[n]); }
+    this.loadRegs(this.c);
     // The callee may have written this page's code.
     this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
     this.open(Op.if, VOID); this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false); this.close();
@@ -1000,11 +1003,7 @@ class BlockCompiler implements SseEmitter {
         this.branchTo(k, this.target(i));
         return true;
       case K.CALL: {
-        this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
-        this.ripPlus(next)(); const v = this.save64();
-        this.write(sp, 8, v, k);
-        this.setR(RSP, 8, () => this.get(sp));
-        this.genCheck(k);
+        this.ripPlus(next)(); this.push(this.save64(), k);
         this.callOut(k, this.ripPlus(this.target(i)), next);
         return true;
       }
@@ -1017,11 +1016,7 @@ class BlockCompiler implements SseEmitter {
         return true;
       }
       case K.PUSH: {
-        this.getR(i.reg, 8); const v = this.save64();
-        this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
-        this.write(sp, 8, v, k);
-        this.setR(RSP, 8, () => this.get(sp));
-        this.genCheck(k);
+        this.getR(i.reg, 8); this.push(this.save64(), k);
         return false;
       }
       case K.POP: {
@@ -1034,11 +1029,7 @@ class BlockCompiler implements SseEmitter {
       case K.CALL_RM: case K.JMP_RM: {
         const t = this.rmValue(i, 8, k);
         if (i.kind === K.CALL_RM) {
-          this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
-          this.ripPlus(next)(); const v = this.save64();
-          this.write(sp, 8, v, k);
-          this.setR(RSP, 8, () => this.get(sp));
-          this.genCheck(k);
+          this.ripPlus(next)(); this.push(this.save64(), k);
           this.callOut(k, () => this.get(t), next);
           return true;
         }
@@ -1201,6 +1192,14 @@ class BlockCompiler implements SseEmitter {
         // SSE data moves (sse.ts; it throws for kinds it does not know either).
         return compileSse(this, k, i);
     }
+  }
+
+  /** Pushes local v on the guest stack for instruction k (PUSH, and CALL's return address). */
+  private push(v: number, k: number): void {
+    this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
+    this.write(sp, 8, v, k);
+    this.setR(RSP, 8, () => this.get(sp));
+    this.genCheck(k);
   }
 
   /** Register or memory read-modify-write of i's r/m operand; `op` maps the old value (local) to the new one (pushed). */

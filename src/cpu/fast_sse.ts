@@ -92,6 +92,16 @@ export function sseAnnotate(e: usize, op: i32, lock: bool, asz32: bool): bool {
  * `a` the effective address of a memory operand. Returns the next RIP, or
  * `rip` with `fault` set on a page fault (nothing committed).
  */
+/**
+ * Register-to-register move of sz bytes (4, 8, 16) from XMM `from` to XMM
+ * `to`: MOVSS/MOVSD keep the rest of the destination, MOVQ (zeroHi) zeroes it.
+ */
+@inline function copyXmm(to: usize, from: usize, sz: i32, zeroHi: bool): void {
+  if (sz == 16) v128.store(to, v128.load(from));
+  else if (sz == 8) { store<u64>(to, load<u64>(from)); if (zeroHi) store<u64>(to, 0, 8); }
+  else store<u32>(to, load<u32>(from));
+}
+
 export function execSse(k: i32, e: usize, rip: u64, next: u64, a: u64): u64 {
   const sz = <i32>load<u8>(e, XS_SZ);
   const D = xmmAt(<i32>load<u8>(e, XS_REG));
@@ -101,11 +111,7 @@ export function execSse(k: i32, e: usize, rip: u64, next: u64, a: u64): u64 {
   switch (k) {
     case K_XLD: {
       if (!mem) {
-        // Register source: MOVSS/MOVSD keep the rest of the destination, MOVQ (F3 7E) zeroes it.
-        const s = xmmAt(rm);
-        if (sz == 16) v128.store(D, v128.load(s));
-        else if (sz == 8) { store<u64>(D, load<u64>(s)); if (zeroHi) store<u64>(D, 0, 8); }
-        else store<u32>(D, load<u32>(s));
+        copyXmm(D, xmmAt(rm), sz, zeroHi);
         return next;
       }
       // Memory source: the value zero-extended to 128 bits (sse_common.ts loadSrc).
@@ -122,10 +128,7 @@ export function execSse(k: i32, e: usize, rip: u64, next: u64, a: u64): u64 {
     }
     case K_XST: {
       if (!mem) {
-        const d = xmmAt(rm);
-        if (sz == 16) v128.store(d, v128.load(D));
-        else if (sz == 8) { store<u64>(d, load<u64>(D)); if (zeroHi) store<u64>(d, 0, 8); }
-        else store<u32>(d, load<u32>(D));
+        copyXmm(xmmAt(rm), D, sz, zeroHi);
         return next;
       }
       if (sz == 16) wr128(a, v128.load(D));

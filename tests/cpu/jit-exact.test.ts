@@ -403,6 +403,33 @@ describe("block compiler: CALLs run as host calls", () => {
       expect(s.faultAddr).toBe(BigInt(RODATA));
     });
   });
+  it("a region whose head is the return address of a call inside it", () => {
+    //    mov ecx,5 ; jmp H
+    // L: call F            (returns to H)
+    // H: dec ecx ; jnz L
+    //    int3
+    // F: ret
+    // At threshold 2, H (reached by the first jmp, then by F's return) is the
+    // first head to compile, once L has run: its region is H's line then L's,
+    // whose call goes on at the head itself. That used to be a branch to a
+    // loop the region did not have, and the region failed to compile.
+    const code = h("b9 05 00 00 00 eb 05 e8 05 00 00 00 ff c9 75 f7 cc c3");
+    jitCpu.setJitThreshold(2);
+    try {
+      const errors = jitCompiler.errors, before = jitInsns();
+      for (const budget of [...Array.from({ length: 24 }, (_, i) => i + 1), 1000]) {
+        const runs = both(code, { [RCX]: 0n }, budget, 2, (x) => {
+          x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+          x.setReg(4, BigInt(STACK_TOP));
+        });
+        if (budget === 1000) for (const s of runs) { expect(s.exit).toBe(EXIT_BREAKPOINT); expect(s.gprs[RCX]).toBe(0n); }
+      }
+      expect(jitCompiler.errors).toBe(errors);
+      expect(jitInsns() - before).toBeGreaterThan(0);
+    } finally {
+      jitCpu.setJitThreshold(1);
+    }
+  });
   it("a callee in another page that rewrites the instruction its caller goes on with", () => {
     // call W ; mov eax,1 ; int3 — W (next page, offset 0x40 so that its decode-cache entry
     // cannot share the caller's): mov byte [rdx],2 ; ret. rdx points to data until the

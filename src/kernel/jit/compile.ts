@@ -10,8 +10,11 @@
 // - Layout: the region is split into segments (entered only at their first
 //   instruction) laid out as nested wasm blocks: a segment falls into the
 //   next, a forward branch breaks out to its target, a branch to the head
-//   goes round one loop; other backward branches leave. Each segment
-//   boundary checks the budget for the next segment and hands the flags on.
+//   goes round one loop; other backward branches leave. The budget is
+//   checked where a path can come round again (the loop's back edge, after a
+//   compiled call) for the longest forward run from there; dispatch checks it
+//   for the head. The flags cross forward boundaries in the canonical locals
+//   (what all ways into a segment agree on is known statically there).
 // - Registers the region uses often live in wasm locals (the prologue loads
 //   them, the shared epilogue stores those it writes); the others are read
 //   and written in the state block where they are used.
@@ -20,7 +23,7 @@
 //   INC/DEC, logic ops and shifts test them directly, BT writes one result
 //   record, and flags no one can observe are not computed. The lazy-flag
 //   globals of the CPU are written only where something else may read them:
-//   at every exit, segment boundary and helper that reads or writes flags.
+//   at every exit, the loop's back edge and helpers that read or write flags.
 // - Memory: the software TLB is probed inline; misses, page crossings and
 //   faults go to the CPU's own helpers (jRd/jWr/jProbe). A fault returns the
 //   RIP of the faulting instruction with everything before it retired.
@@ -230,6 +233,10 @@ class BlockCompiler implements SseEmitter {
   readonly c = new Bytes();
   private locals: number[] = [];
   private flags: LazyFlags | null = null;
+  /** With flags null: the globals hold the flags (fOp is 0 on every path here), else the canonical locals may. */
+  private clean = true;
+  /** Flag state on entry to each segment, merged over the transfers into it (segment 0: clean). */
+  private entry: Array<LazyFlags | "clean" | "dyn" | undefined> = [];
   private depth = 0;
   /** Local: instructions retired by the segments already left (loop passes included). */
   private cnt = -1;
@@ -259,6 +266,7 @@ class BlockCompiler implements SseEmitter {
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
     this.wSlow = this.local(I32);
     this.plan();
+    this.plannedNeeds();
     const uses = regUses(this.block);
     // A loop back to the head runs its code many times per entry: all in locals.
     for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < (this.loops ? 1 : LOCAL_USES);
@@ -291,7 +299,7 @@ class BlockCompiler implements SseEmitter {
     body.u32(runs.length);
     for (const [n, t] of runs) body.u32(n).byte(t);
     body.bytes(this.prologue().view()).bytes(this.c.view()).byte(Op.end);
-    return { body, need: this.segLen(0), segments: m };
+    return { body, need: this.need[0], segments: m };
   }
 
   // ---- region layout ----
@@ -332,6 +340,8 @@ class BlockCompiler implements SseEmitter {
     };
     b.forEach((ins, i) => {
       if (ins.kind === K.JCC || ins.kind === K.JMP) edge(i, at.get(Number(this.target(ins))));
+      // A compiled call goes on at its return address (callOut()): the head too, round the loop.
+      if (ins.kind === K.CALL || ins.kind === K.CALL_RM) edge(i, at.get(ins.off + ins.len));
       if (!BlockCompiler.ends(ins)) {
         const f = at.get(ins.off + ins.len);
         if (f !== i + 1) edge(i, f);
@@ -352,13 +362,31 @@ class BlockCompiler implements SseEmitter {
   private inside(t: number): boolean { return t > this.cur || t === 0; }
   /** Instructions segment s can retire before it reaches the next budget check. */
   private segLen(s: number): number { return this.segs[s].end - this.segs[s].start + 1; }
+  /** Longest run of instructions from each segment's start along forward transfers (no budget check on the way). */
+  private need: number[] = [];
+  private plannedNeeds(): void {
+    const b = this.block, m = this.segs.length;
+    this.need = new Array<number>(m).fill(0);
+    for (let s = m - 1; s >= 0; s--) {
+      const { start, end } = this.segs[s];
+      let most = 0;
+      const on = (t: number | undefined): void => { if (t !== undefined && t > s) most = Math.max(most, this.need[t]); };
+      for (let k = start; k <= end; k++) if (b[k].kind === K.JCC || b[k].kind === K.JMP) on(this.labels.get(Number(this.target(b[k]))));
+      if (!BlockCompiler.ends(b[end])) on(this.labels.get(b[end].off + b[end].len));
+      this.need[s] = this.segLen(s) + most;
+    }
+  }
 
   /** Emits segment s: its instructions, then what follows its last one. */
   private segment(s: number): void {
     const sg = this.segs[s];
     this.cur = s;
     this.base = sg.start; this.segEnd = sg.end;
-    this.flags = null; // every way in leaves the flags in the CPU's globals
+    // What every transfer into the segment left (segment 0: the region's
+    // entry and the loop's back edges, which hand the flags to the globals).
+    const st = s === 0 ? "clean" : this.entry[s] ?? "dyn";
+    this.flags = typeof st === "object" ? st : null;
+    this.clean = st === "clean";
     let ended = false;
     for (let k = sg.start; k <= sg.end && !ended; k++) ended = this.ins(k, this.block[k]);
     if (ended) return;
@@ -370,21 +398,40 @@ class BlockCompiler implements SseEmitter {
   }
   /**
    * Goes on to segment t after `retired` (an instruction index: those
-   * before it ran) if the budget covers t's longest run; else leaves for
-   * run() at t. `fall`: t's code follows this point, no jump needed.
+   * before it ran). The budget is checked only where a path can come
+   * round again: back to the head and after a compiled call (`check`); it
+   * must cover the longest forward run from t (need[t]), else the region
+   * leaves for run() at t. A forward transfer needs no check: the head's
+   * check (or dispatch's) covered the whole forward run. `fall`: t's code
+   * follows this point, no jump needed.
    */
-  private transfer(t: number, retired: number, fall: boolean): void {
-    this.get(this.cnt); this.i32(retired - this.base); this.op(Op.i32Add); this.tee(this.cnt);
-    this.get(this.P_DONE); this.op(Op.i32Add); this.i32(this.segLen(t)); this.op(Op.i32Add);
-    this.get(this.P_BUDGET); this.op(Op.i32GtU);
-    this.open(Op.if, VOID);
-    this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false);
-    this.close();
-    this.flush();
-    this.i32(0); this.set(this.fOp);
+  private transfer(t: number, retired: number, fall: boolean, check = t === 0): void {
+    const n = retired - this.base;
+    if (check) {
+      this.get(this.cnt); if (n) { this.i32(n); this.op(Op.i32Add); this.tee(this.cnt); }
+      this.get(this.P_DONE); this.op(Op.i32Add); this.i32(this.need[t]); this.op(Op.i32Add);
+      this.get(this.P_BUDGET); this.op(Op.i32GtU);
+      this.open(Op.if, VOID);
+      this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false);
+      this.close();
+    } else if (n) { this.get(this.cnt); this.i32(n); this.op(Op.i32Add); this.set(this.cnt); }
+    // Forward, the flags go on in the canonical locals (fOp names their
+    // kind; 0: the globals hold them). Back to the head, they go to the
+    // globals: the head then knows where they are.
+    if (t === 0) { this.handOver(); this.c.byte(Op.br).u32(this.depth - this.topDepth); return; }
+    this.mergeInto(t);
     if (fall) return;
-    // Forward: out of the blocks up to t's. The head: round the loop.
-    this.c.byte(Op.br).u32(this.depth - (t === 0 ? this.topDepth : this.segDepth[t]));
+    // Forward: out of the blocks up to t's.
+    this.c.byte(Op.br).u32(this.depth - this.segDepth[t]);
+  }
+  /** Merges the flag state here into segment t's entry state: what all its ways in agree on. */
+  private mergeInto(t: number): void {
+    const f = this.flags;
+    const here = f ?? (this.clean ? "clean" : "dyn");
+    const e = this.entry[t];
+    if (e === undefined) { this.entry[t] = f ? { ...f } : here; return; }
+    const same = typeof e === "object" && f ? e.op === f.op && e.sz === f.sz : e === here;
+    if (!same) this.entry[t] = "dyn";
   }
 
   // ---- emission primitives ----
@@ -503,10 +550,15 @@ class BlockCompiler implements SseEmitter {
   // ---- lazy flags ----
   /** Local: a store since the last genCheck() took the slow path. */
   private wSlow = -1;
-  /** Writes the compiler's lazy-flag state into the CPU's globals (static state unchanged). */
+  /**
+   * Writes the lazy-flag state into the CPU's globals (static state
+   * unchanged): what the compiler knows, or else whatever record the
+   * canonical locals hold (fOp != 0; a segment start knows nothing).
+   */
   private flush(): void {
     const f = this.flags;
-    if (f) {
+    if (!f) { if (!this.clean) this.flushDynamic(); return; }
+    {
       this.i32(f.op); this.gset(G_OP);
       this.i32(f.sz); this.gset(G_SZ);
       if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
@@ -519,6 +571,7 @@ class BlockCompiler implements SseEmitter {
   private handOver(): void {
     this.flush();
     this.flags = null;
+    this.clean = true;
     this.i32(0); this.set(this.fOp);
   }
   /** Records a flag writer: kind op at size sz with the operands/result in the canonical locals. */
@@ -531,7 +584,7 @@ class BlockCompiler implements SseEmitter {
     this.i32(sz); this.set(this.fSz);
     this.flags = { op, sz, a: this.fA, b: this.fB, r: this.fR, c: this.fC };
   }
-  /** Epilogue: the flags of the last writer, if the globals do not hold them yet (fOp != 0). */
+  /** The flags of the last writer, if the globals do not hold them yet (fOp != 0): epilogue and segment starts. */
   private flushDynamic(): void {
     this.get(this.fOp);
     this.open(Op.if, VOID);
@@ -548,25 +601,41 @@ class BlockCompiler implements SseEmitter {
   private carryBefore(): void {
     const f = this.flags;
     if (f && this.condInline(f, 1)) return;
-    this.flush();
-    // From the globals (flags.ts getCF()): the kinds without operand
+    // The record in the canonical locals (a segment start knows nothing
+    // else), or the globals (flags.ts getCF()). The kinds without operand
     // arithmetic inline (a `dec ecx; jnz` loop's DEC finds the last pass's
-    // LF_DEC there), the others through jCF.
-    const t = this.temp(I32);
-    this.gget(G_OP); this.tee(t); this.i32(LF_INC); this.op(Op.i32Sub); this.i32(2); this.op(Op.i32LtU);
+    // LF_DEC), the others through jCF.
+    if (f || this.clean) { this.flush(); this.carryFrom(false); return; }
+    this.get(this.fOp);
     this.open(Op.if, I32);
-    this.gget(G_C); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
+    this.carryFrom(true);
+    this.els();
+    this.carryFrom(false);
+    this.close();
+  }
+  /** Pushes CF from the record in the canonical locals (fOp != 0) or in the globals. */
+  private carryFrom(locals: boolean): void {
+    const t = this.temp(I32);
+    const c = (): void => { if (locals) this.get(this.fC); else this.gget(G_C); };
+    if (locals) this.get(this.fOp); else this.gget(G_OP);
+    this.tee(t); this.i32(LF_INC); this.op(Op.i32Sub); this.i32(2); this.op(Op.i32LtU);
+    this.open(Op.if, I32);
+    c(); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
     this.els();
     this.get(t); this.i32(LF_RES); this.op(Op.i32Eq);
     this.open(Op.if, I32);
-    this.gget(G_C); this.op(Op.i32WrapI64); this.i32(F_CF); this.op(Op.i32And);
+    c(); this.op(Op.i32WrapI64); this.i32(F_CF); this.op(Op.i32And);
     this.els();
-    this.get(t); this.op(Op.i32Eqz);
-    this.open(Op.if, I32);
-    this.gget(G_FL); this.i32(F_CF); this.op(Op.i32And);
-    this.els();
-    this.call(F_GETCF);
-    this.close();
+    if (locals) {
+      this.flushDynamic(); this.i32(0); this.set(this.fOp); this.call(F_GETCF);
+    } else {
+      this.get(t); this.op(Op.i32Eqz);
+      this.open(Op.if, I32);
+      this.gget(G_FL); this.i32(F_CF); this.op(Op.i32And);
+      this.els();
+      this.call(F_GETCF);
+      this.close();
+    }
     this.close();
     this.close();
   }
@@ -574,14 +643,27 @@ class BlockCompiler implements SseEmitter {
   private zfNow(): void {
     const f = this.flags;
     if (f && this.condInline(f, 2)) return;
-    // The globals: with no lazy record ZF is in fl, else the result at lfSz bytes is zero.
+    // A segment start: the record in the canonical locals, or the globals.
+    // With no lazy record ZF is in fl, else the result at lfSz bytes is zero.
+    const fromLocals = !f && !this.clean;
+    if (f) this.flush();
+    const zfOf = (r: () => void, sz: () => void): void => {
+      r(); this.i64(64n); sz(); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub);
+      this.op(Op.i64Shl); this.op(Op.i64Eqz);
+    };
+    if (fromLocals) {
+      this.get(this.fOp);
+      this.open(Op.if, I32);
+      zfOf(() => this.get(this.fR), () => this.get(this.fSz));
+      this.els();
+    }
     this.gget(G_OP); this.op(Op.i32Eqz);
     this.open(Op.if, I32);
     this.gget(G_FL); this.i32(6); this.op(Op.i32ShrU); this.i32(1); this.op(Op.i32And);
     this.els();
-    this.gget(G_R); this.i64(64n); this.gget(G_SZ); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub);
-    this.op(Op.i64Shl); this.op(Op.i64Eqz);
+    zfOf(() => this.gget(G_R), () => this.gget(G_SZ));
     this.close();
+    if (fromLocals) this.close();
   }
   /** Pushes condition cc (0..15, SDM vol. 1 appendix B) as an i32. */
   private cond(cc: number): void {
@@ -682,7 +764,7 @@ class BlockCompiler implements SseEmitter {
     this.i32(0); this.mem(Op.i32Load, depth); this.i32(MAX_CALLS); this.op(Op.i32GeU);
     this.open(Op.if, VOID); this.exitRaw(0, target, true); this.close();
     // The callee sees the machine state: flags and every register local to the state block.
-    this.flush(); this.flags = null; this.i32(0); this.set(this.fOp);
+    this.handOver();
     for (let n = 0; n < 16; n++) if (this.regL[n] >= 0) { this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8); }
     this.i32(0); this.i32(0); this.mem(Op.i32Load, depth); this.i32(1); this.op(Op.i32Add); this.mem(Op.i32Store, depth);
     target(); this.get(this.P_S); this.get(this.P_BUDGET); this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add);
@@ -697,7 +779,7 @@ class BlockCompiler implements SseEmitter {
     // The callee may have written this page's code.
     this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
     this.open(Op.if, VOID); this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false); this.close();
-    this.transfer(t, this.base, t === this.cur + 1);
+    this.transfer(t, this.base, t === this.cur + 1, true);
   }
   private epilogue(): void {
     this.flushDynamic();

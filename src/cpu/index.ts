@@ -14,7 +14,7 @@ import { exec0 } from "./exec";
 import { exec0f } from "./exec0f";
 import { sseExec } from "./sse";
 import { materialize, setFlagsWord } from "./flags";
-import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N } from "./jit";
+import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N, warmAdd, warmClear } from "./jit";
 // The block compiler's interface to the host's code generator (jit.ts).
 export {
   setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jShift, jImul2, jCond, jCF, jRd128, jWr128, jitAddr,
@@ -28,7 +28,7 @@ export function ramBase(): u32 {
   return end < (1 << 20) ? (1 << 20) : end;
 }
 
-export function flushTlb(): void { tlbFlush(); }
+export function flushTlb(): void { tlbFlush(); warmClear(); }
 
 /** CR3 of the last run(); the TLB holds translations of this address space only. */
 let lastCr3: u64 = <u64>-1;
@@ -93,7 +93,7 @@ function step(rip: u64): i32 {
 export function run(state: u32, budget: u32): i32 {
   setStateBlock(<usize>state);
   const cr3 = load<u64>(S + CR3);
-  if (cr3 != lastCr3) { tlbFlush(); lastCr3 = cr3; }
+  if (cr3 != lastCr3) { tlbFlush(); warmClear(); lastCr3 = cr3; }
   setFlagsWord(<u32>load<u64>(S + RFLAGS));
   let rip = load<u64>(S + RIP);
   let n: u32 = 0;
@@ -138,7 +138,11 @@ export function run(state: u32, budget: u32): i32 {
               bi = jitBuild(rip, host, genAddr);
               // The scan decoded ahead (and may have marked pages as code): the entry stays ours.
               store<u32>(e, bi, FE_BLOCK);
-            } else store<u16>(e, <u16>hits, FE_HITS);
+            } else {
+              store<u16>(e, <u16>hits, FE_HITS);
+              // A quarter of the way: compiled with the next hot head (jit.ts warmAdd()).
+              if (hits == jitThreshold >> 2) warmAdd(rip, host);
+            }
           }
           if (bi != 0 && bi != NO_BLOCK && !stay && n + <u32>load<u16>(e, FE_BLEN) <= budget) {
             const nr = jitCall(bi, rip, budget - n);

@@ -13,7 +13,7 @@
 // `fault` set, everything before it retired (exactly as the interpreter).
 // The helpers below are its slow paths; they read and write the lazy flags in
 // flags.ts, so compiled code stores its own lazy-flag state before calling.
-import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable, rd128, wr128, jcFlush, JC, JC_SIZE } from "./core";
+import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable, rd128, wr128, jcFlush, JC, JC_SIZE, codeGenAddr } from "./core";
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
 import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
 import { rdMem, wrMem } from "./operand";
@@ -52,7 +52,30 @@ export function setJitThreshold(n: u32): void { jitThreshold = n > 0xffff ? 0xff
 
 // @ts-ignore: decorator
 @external("env", "jitCompile")
-declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize, gen: u32): u32;
+declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize, gen: u32, last: i32): u32;
+
+/**
+ * Warm heads: block heads that reached jitThreshold / 4 executions since the
+ * last compilation (rip u64, host address u32 per 16 bytes). They are
+ * compiled together with the next hot head, into the same WebAssembly
+ * module: a module costs the engine a fixed ~0.5 ms whatever it holds (it
+ * prepares every imported helper), while its functions cost little each.
+ */
+const WARM_MAX = 32;
+const WARM: usize = memory.data(WARM_MAX * 16, 16);
+let warmN = 0;
+/** Notes a head that reached the warm count (run()); a full list drops it (it compiles alone when hot). */
+export function warmAdd(rip: u64, host: usize): void {
+  if (warmN >= WARM_MAX) return;
+  const w = WARM + (<usize>warmN << 4);
+  store<u64>(w, rip);
+  store<u32>(w, <u32>host, 8);
+  warmN++;
+}
+/** Forgets the warm heads: their RIPs may translate differently (TLB flushed), or their regions are gone. */
+export function warmClear(): void { warmN = 0; }
+/** Host addresses (low 16 bits) of the instructions the batch's regions hold so far: a warm head among them is not compiled on its own. */
+const COVER: usize = memory.data(8192, 16);
 
 /** True when the decode-cache entry for host address h is valid for generation gen (the code ran before). */
 @inline function cached(h: usize, gen: u32): bool {
@@ -61,9 +84,51 @@ declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize,
 }
 
 /**
+ * Compiles the region starting at `rip` (host address `host`, decode-cache
+ * entry already valid), together with the warm heads' regions in one
+ * module; returns the hot head's table index or NO_BLOCK. The warm heads
+ * whose entries are still valid and uncompiled get their index and budget
+ * need in their entries (an entry evicted since finds its region again
+ * through the host's map when it gets hot).
+ */
+export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
+  const gen = load<u32>(genAddr);
+  // A warm head inside the hot region or an earlier one of the batch would
+  // run there and never be entered as a head (a collision of the low bits
+  // only skips one that compiles later when it gets hot).
+  memory.fill(COVER, 0, 8192);
+  if (warmN > 0) collect(rip, host, gen, true);
+  for (let i = 0; i < warmN; i++) {
+    const w = WARM + (<usize>i << 4);
+    const wh = <usize>load<u32>(w, 8);
+    if (wh == host) continue;
+    const we = DC + ((wh & (DC_SIZE - 1)) << 6);
+    const wga = codeGenAddr(wh);
+    const wg = load<u32>(wga);
+    if (load<u32>(we) != <u32>wh || load<u32>(we, 4) != wg || load<u32>(we, FE_BLOCK) != 0 || load<u8>(we, FE_KIND) == 0) continue;
+    if (load<u8>(COVER + ((wh & 0xffff) >> 3)) & (1 << <u8>(wh & 7))) continue;
+    const n = collect(load<u64>(w), wh, wg, true);
+    if (n == 0) continue;
+    const idx = jitCompile(JBUF, n, wh, wga, wg, 0);
+    // Collecting decodes ahead: the entry may belong to another instruction by now.
+    if (idx != 0 && load<u32>(we) == <u32>wh && load<u32>(we, 4) == wg) {
+      store<u32>(we, idx, FE_BLOCK);
+      store<u16>(we, load<u16>(JBUF, FE_BLEN), FE_BLEN);
+    }
+  }
+  warmN = 0;
+  // The hot head last: its collection decodes its own entry again if a warm one evicted it.
+  const n = collect(rip, host, gen, false);
+  const idx = jitCompile(JBUF, n, host, genAddr, gen, 1); // with n == 0 it still compiles the warm ones
+  if (n == 0) return NO_BLOCK;
+  store<u16>(DC + ((host & (DC_SIZE - 1)) << 6), load<u16>(JBUF, FE_BLEN), FE_BLEN);
+  return idx == 0 ? NO_BLOCK : idx;
+}
+
+/**
  * Collects the region starting at `rip` (host address `host`, decode-cache
- * entry already valid) and compiles it; returns its table index or NO_BLOCK.
- * A region is the fast-path code of this page reachable from `rip` by
+ * entry already valid, `gen` its page's generation) into JBUF; returns the
+ * number of instructions. A region is the fast-path code of this page reachable from `rip` by
  * falling through, by direct JMP/Jcc whose target already ran (its entry
  * is cached) and by returning from a CALL to its return address (the same
  * rule): straight lines, each up to a JMP/CALL/RET/indirect
@@ -72,8 +137,7 @@ declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize,
  * JB_OFF; the host writes the head's budget need (the longest run before
  * the region checks the budget again) into the first copy's FE_BLEN.
  */
-export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
-  const gen = load<u32>(genAddr);
+function collect(rip: u64, host: usize, gen: u32, cover: bool): i32 {
   const pageRip = rip & ~<u64>0xfff;
   const pageHost = host & ~<usize>0xfff;
   memory.fill(SEEN, 0, 4096);
@@ -94,6 +158,7 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
       memory.copy(c, e, 64);
       store<u16>(c, <u16>off, JB_OFF);
       store<u8>(SEEN + off, 2);
+      if (cover) { const b = COVER + ((h & 0xffff) >> 3); store<u8>(b, load<u8>(b) | <u8>(1 << <u8>(h & 7))); }
       n++;
       const len = <usize>load<u8>(e, 22);
       // Another line to collect: a branch target, or a call's return address
@@ -111,10 +176,7 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
       if (off >= 4096 || load<u8>(SEEN + off) != 0) break;
     }
   }
-  if (n == 0) return NO_BLOCK;
-  const idx = jitCompile(JBUF, n, host, genAddr, gen);
-  store<u16>(DC + ((host & (DC_SIZE - 1)) << 6), load<u16>(JBUF, FE_BLEN), FE_BLEN);
-  return idx == 0 ? NO_BLOCK : idx;
+  return n;
 }
 
 /** Statistics: compiled-block calls and the instructions they retired. */
@@ -125,6 +187,7 @@ export function jitStat(which: i32): f64 { return which == 0 ? <f64>jitCalls : <
 
 /** Forgets every compiled block (the host reuses their table slots). */
 export function jitReset(): void {
+  warmN = 0;
   for (let e = DC; e < DC + (DC_SIZE << 6); e += 64) store<u64>(e, 0, FE_BLOCK);
   jcFlush();
 }

@@ -2,10 +2,12 @@
 // with a hot block's decode-cache entries; this module compiles them
 // (compile.ts), instantiates the code against the CPU's memory, lazy-flag
 // globals and helpers, and installs the function in the CPU's function table,
-// whose index run() then calls. Modules compile synchronously: they are
+// whose index run() then calls. Regions come in batches (the hot head and
+// the warm ones src/cpu/jit.ts takes along), one module per batch: a module
+// has a fixed cost in the engine. Modules compile synchronously: they are
 // small, which Node and browser workers allow.
 import { compileBlock, compileDispatch, readBlock, HELPERS, GLOBALS, JB_BLEN, type JitLayout } from "./compile";
-import { encodeModule, I32, I64, type FuncType, type Import } from "./wasm";
+import { encodeModule, Bytes, Op, I32, I64, type FuncType, type Import } from "./wasm";
 
 /** The CPU exports the compiler uses (see src/cpu/jit.ts). */
 export interface JitCpuExports {
@@ -48,11 +50,13 @@ const IMPORTS: Import[] = [
 
 /**
  * Table slots in use before the compiler starts over (dropping every block).
- * Each block is a module of its own with its own code region in the engine;
+ * Each batch of blocks is a module with its own code region in the engine;
  * dropped ones are only reclaimed by a garbage collection, and V8 runs out of
  * code space with many thousands alive, so keep their number small.
  */
 const MAX_BLOCKS = 1024;
+/** Most blocks one batch can hold (src/cpu/jit.ts: the warm heads and the hot one). */
+const MAX_BATCH = 33;
 
 export class BlockCompiler {
   private cpu: JitCpuExports | null = null;
@@ -61,9 +65,10 @@ export class BlockCompiler {
   private next = 1;
   /** Blocks chain to the next through tail calls (WebAssembly tail calls available). */
   private chain = false;
-  /** Blocks (regions) compiled so far, and the segments they held (for statistics). */
+  /** Blocks (regions) compiled so far, the segments they held and the modules they went into (for statistics). */
   compiled = 0;
   segments = 0;
+  modules = 0;
 
   constructor(readonly table: WebAssembly.Table) {}
 
@@ -89,7 +94,14 @@ export class BlockCompiler {
       // no tail calls: keep the stub
     }
     this.imports = { c: c as WebAssembly.ModuleImports };
+    // The slot of a block whose code the engine rejected (a compiler bug):
+    // it retires nothing and returns its RIP, so run() interprets there.
+    const b = new Bytes().u32(0);
+    b.byte(Op.i32Const).s32(this.lay.jitN).byte(Op.localGet).u32(3).byte(Op.i32Store).u32(2).u32(0).byte(Op.localGet).u32(0).byte(Op.end);
+    const bm = new WebAssembly.Module(encodeModule([TYPES[0]], [{ module: "c", name: "memory", kind: "memory" }], [{ type: 0, body: b, export: "b" }]));
+    this.bailout = new WebAssembly.Instance(bm, { c: { memory: cpu.memory } }).exports.b as WebAssembly.ExportValue as Function;
   }
+  private bailout: Function | null = null;
 
   /** Milliseconds spent compiling. */
   compileMs = 0;
@@ -109,35 +121,42 @@ export class BlockCompiler {
    */
   private known = new Map<number, { gen: number; count: number; idx: number; need: number }>();
 
-  /** env.jitCompile(buf, count, host, genAddr, gen): the table index of the block, 0 if it cannot be compiled. */
-  compile(buf: number, count: number, host: number, genAddr: number, gen: number): number {
+  /** Generated blocks waiting for the batch's last one: their table slots are reserved, not yet filled. */
+  private batch: Array<{ idx: number; body: Bytes }> = [];
+
+  /**
+   * env.jitCompile(buf, count, host, genAddr, gen, last): the table index of
+   * the block, 0 if it cannot be compiled. Blocks are generated at once and
+   * get their slot, but go into one module with the rest of their batch
+   * when `last` comes (count may then be 0: just the batch); the CPU runs
+   * none of them before that.
+   */
+  compile(buf: number, count: number, host: number, genAddr: number, gen: number, last: boolean): number {
     const cpu = this.cpu;
     if (!cpu) return 0;
-    // The head's budget need goes back to the CPU in the first copy (src/cpu/jit.ts jitBuild()).
-    const setNeed = (need: number): void => { new DataView(cpu.memory.buffer).setUint16(buf + JB_BLEN, need, true); };
-    const k = this.known.get(host);
-    if (k && k.gen === gen && k.count === count) { setNeed(k.need); return k.idx; }
     const t0 = performance.now();
+    let idx = 0;
     try {
-      const { idx, need } = this.compileOne(buf, count, host, genAddr, gen >>> 0);
-      this.known.set(host, { gen, count, idx, need });
-      setNeed(need);
-      return idx;
+      if (count > 0) idx = this.generate(buf, count, host, genAddr, gen >>> 0);
     } catch (e) {
       // A compiler bug must not take the machine down: the block stays interpreted.
       this.errors++;
       this.lastError = e;
-      return 0;
-    } finally {
-      this.compileMs += performance.now() - t0;
     }
+    if (last && this.batch.length) this.flush();
+    this.compileMs += performance.now() - t0;
+    return idx;
   }
 
-  /** Compiles the region in `buf`: its head page is `host`'s, with generation word `genAddr` holding `gen`. */
-  private compileOne(buf: number, count: number, host: number, genAddr: number, gen: number): { idx: number; need: number } {
+  /** Generates the region in `buf` (head page `host`'s, generation word `genAddr` holding `gen`) into the batch; returns its slot. */
+  private generate(buf: number, count: number, host: number, genAddr: number, gen: number): number {
     const cpu = this.cpu, lay = this.lay;
-    if (!cpu || !lay) return { idx: 0, need: 0 };
-    if (this.next >= MAX_BLOCKS) {
+    if (!cpu || !lay) return 0;
+    // The head's budget need goes back to the CPU in the first copy (src/cpu/jit.ts jitBuild()).
+    const setNeed = (need: number): void => { new DataView(cpu.memory.buffer).setUint16(buf + JB_BLEN, need, true); };
+    const k = this.known.get(host);
+    if (k && k.gen === gen && k.count === count) { setNeed(k.need); return k.idx; }
+    if (!this.batch.length && this.next + MAX_BATCH > MAX_BLOCKS) {
       // Start over: forget every block (their entries drop their indices) and reuse the slots.
       cpu.jitReset();
       this.known.clear();
@@ -147,17 +166,41 @@ export class BlockCompiler {
     const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
     const { body, need, segments } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen }, this.chain);
     this.segments += segments;
-    const bytes = encodeModule(TYPES, IMPORTS, [{ type: 0, body, export: "f0" }]);
+    const idx = this.next++;
+    if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
+    this.batch.push({ idx, body });
+    this.known.set(host, { gen, count, idx, need });
+    setNeed(need);
+    this.genMs += performance.now() - t0;
+    return idx;
+  }
+
+  /** Compiles the batch into one module and fills its slots. */
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      this.install(batch);
+    } catch (e) {
+      // One bad function fails the whole module: each on its own, so only it stays interpreted.
+      this.errors++;
+      this.lastError = e;
+      for (const b of batch) {
+        try { this.install([b]); } catch { this.table.set(b.idx, this.bailout); }
+      }
+    }
+  }
+  private install(batch: Array<{ idx: number; body: Bytes }>): void {
+    const t0 = performance.now();
+    const bytes = encodeModule(TYPES, IMPORTS, batch.map(({ body }, i) => ({ type: 0, body, export: `f${i}` })));
     const t1 = performance.now();
     const mod = new WebAssembly.Module(bytes);
     const t2 = performance.now();
     const inst = new WebAssembly.Instance(mod, this.imports);
     this.genMs += t1 - t0; this.moduleMs += t2 - t1; this.instanceMs += performance.now() - t2; this.bytes += bytes.length;
-    const idx = this.next++;
-    if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
-    this.table.set(idx, inst.exports.f0 as WebAssembly.ExportValue as Function);
-    this.compiled++;
-    return { idx, need };
+    batch.forEach(({ idx }, i) => this.table.set(idx, inst.exports[`f${i}`] as WebAssembly.ExportValue as Function));
+    this.compiled += batch.length;
+    this.modules++;
   }
 }
 

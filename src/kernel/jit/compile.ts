@@ -230,7 +230,7 @@ export function compileDispatch(lay: JitLayout): Bytes {
 
 /** Emits one region; also the emitter sse.ts and ssearith.ts work with (SseEmitter). */
 class BlockCompiler implements SseEmitter {
-  readonly c = new Bytes();
+  readonly c = new Bytes(16384);
   private locals: number[] = [];
   private flags: LazyFlags | null = null;
   /** With flags null: the globals hold the flags (fOp is 0 on every path here), else the canonical locals may. */
@@ -290,7 +290,7 @@ class BlockCompiler implements SseEmitter {
     this.close();
     this.epilogue();
     // Body: locals grouped by runs of one type, the prologue, the code, end.
-    const body = new Bytes();
+    const body = new Bytes(this.c.length + 1024);
     const runs: Array<[number, number]> = [];
     for (const t of this.locals) {
       if (runs.length && runs[runs.length - 1][1] === t) runs[runs.length - 1][0]++;
@@ -539,6 +539,13 @@ class BlockCompiler implements SseEmitter {
       out.byte(Op.localGet).u32(this.P_S).byte(Op.i64Load).u32(0).u32(n * 8).byte(Op.localSet).u32(this.regL[n]);
     }
   }
+  /**
+   * Whether GPR n's local may differ from the state block here. Without a
+   * loop every path to this point runs only code emitted before it, so a
+   * register no such code wrote still holds what the prologue (or the
+   * reload after a compiled call) loaded; round a loop, any may.
+   */
+  private dirty(n: number): boolean { return this.regL[n] >= 0 && (this.loops || this.written[n]); }
   /** Stores the registers the block writes back into the state block (in the epilogue). */
   private writeBack(): void {
     for (let n = 0; n < 16; n++) {
@@ -765,7 +772,7 @@ class BlockCompiler implements SseEmitter {
     this.open(Op.if, VOID); this.exitRaw(0, target, true); this.close();
     // The callee sees the machine state: flags and every register local to the state block.
     this.handOver();
-    for (let n = 0; n < 16; n++) if (this.regL[n] >= 0) { this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8); }
+    for (let n = 0; n < 16; n++) if (this.dirty(n)) { this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8); }
     this.i32(0); this.i32(0); this.mem(Op.i32Load, depth); this.i32(1); this.op(Op.i32Add); this.mem(Op.i32Store, depth);
     target(); this.get(this.P_S); this.get(this.P_BUDGET); this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add);
     this.c.byte(Op.call).u32(DISPATCH_FN);
@@ -1256,7 +1263,7 @@ class BlockCompiler implements SseEmitter {
         const inline = compileSseArith(this, k, i);
         if (inline >= 0) { this.get(inline); this.op(Op.i32Eqz); this.open(Op.if, VOID); }
         const { reads, writes } = genericRegs(i);
-        for (const n of reads) if (!this.inMem[n]) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
+        for (const n of reads) if (this.dirty(n)) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }
         this.ripPlus(i.off)(); this.call(F_GENERIC); const nx = this.save64();
         for (const n of writes) if (!this.inMem[n]) { this.get(this.P_S); this.mem(Op.i64Load, n * 8); this.set(this.reg(n)); this.written[n] = true; }
         this.ifFault(k);

@@ -34,19 +34,32 @@ export const Simd = {
 } as const;
 
 export class Bytes {
-  private buf: Uint8Array<ArrayBuffer> = new Uint8Array(256);
+  private buf: Uint8Array<ArrayBuffer>;
   length = 0;
+  /** `capacity`: the bytes expected (a region's code runs to several KiB; growing copies). */
+  constructor(capacity = 256) { this.buf = new Uint8Array(capacity); }
 
   byte(b: number): this {
-    if (this.length === this.buf.length) {
-      const n = new Uint8Array(this.buf.length * 2);
-      n.set(this.buf);
-      this.buf = n;
-    }
+    if (this.length === this.buf.length) this.grow(1);
     this.buf[this.length++] = b;
     return this;
   }
+  /** Makes room for `n` more bytes. */
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.length + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.length));
+    this.buf = b;
+  }
   bytes(b: ArrayLike<number>): this {
+    if (b instanceof Uint8Array) {
+      // Whole function bodies and code streams: one copy.
+      if (this.length + b.length > this.buf.length) this.grow(b.length);
+      this.buf.set(b, this.length);
+      this.length += b.length;
+      return this;
+    }
     for (let i = 0; i < b.length; i++) this.byte(b[i]);
     return this;
   }
@@ -70,6 +83,8 @@ export class Bytes {
     }
   }
   s64(v: bigint): this {
+    // Most constants fit in 32 bits, where the encoding is s32's (and Number arithmetic is much cheaper).
+    if (v >= -0x8000_0000n && v < 0x8000_0000n) return this.s32(Number(v));
     v = BigInt.asIntN(64, v);
     for (;;) {
       const b = Number(v & 0x7fn);
@@ -85,9 +100,7 @@ export class Bytes {
   }
   /** Appends `b` prefixed with its length (a section or function body). */
   sized(b: Bytes): this {
-    this.u32(b.length);
-    for (let i = 0; i < b.length; i++) this.byte(b.buf[i]);
-    return this;
+    return this.u32(b.length).bytes(b.view());
   }
   view(): Uint8Array<ArrayBuffer> { return this.buf.subarray(0, this.length); }
 }

@@ -740,14 +740,17 @@ class BlockCompiler implements SseEmitter {
    * from `rip`: to the next block through dispatch when `chain`, else to
    * run(). All exits share the epilogue (flags, registers, count).
    */
-  private exitAt(retired: number, rip: () => void, chain = false): void {
+  private exitAt(retired: number, rip: () => void, chain: boolean | "unless-called" = false): void {
     this.exitRaw(retired - this.base, rip, chain);
   }
   /** Leaves with `n` instructions of the current segment retired (on top of `cnt`). */
-  private exitRaw(n: number, rip: () => void, chain: boolean): void {
+  private exitRaw(n: number, rip: () => void, chain: boolean | "unless-called"): void {
     rip(); this.set(this.exitRip);
     this.i32(n); this.set(this.exitN);
-    this.i32(chain && this.chain ? 1 : 0); this.set(this.exitChain);
+    // "unless-called": a return chains when no compiled call waits for it (the depth word is 0).
+    if (chain === "unless-called" && this.chain) { this.i32(0); this.mem(Op.i32Load, this.lay.jitN + 8); this.op(Op.i32Eqz); }
+    else this.i32(chain && this.chain ? 1 : 0);
+    this.set(this.exitChain);
     this.c.byte(Op.br).u32(this.depth - this.exitDepth);
   }
   /**
@@ -1100,8 +1103,9 @@ class BlockCompiler implements SseEmitter {
         this.getR(RSP, 8); const sp = this.save64();
         this.read(sp, 8, k); const t = this.save64();
         this.setR(RSP, 8, () => { this.get(sp); this.i64(8n); this.op(Op.i64Add); });
-        // A return, not a chain: to the compiled call waiting for it (callOut()), or to run().
-        this.exitAt(k + 1, () => this.get(t), false);
+        // A return to the compiled call waiting for it (callOut()) if one
+        // does; otherwise on through dispatch (run() would only dispatch).
+        this.exitAt(k + 1, () => this.get(t), "unless-called");
         return true;
       }
       case K.PUSH: {

@@ -345,6 +345,54 @@ describe("block compiler: regions (several lines of one page in one function)", 
   });
 });
 
+describe("block compiler: batches", () => {
+  it("a region the engine rejects runs interpreted, the rest of its batch compiled, and regions chain into its slot", () => {
+    // The diamond loop of the region test above, with calls: L0 calls F
+    // (a region of its own) every pass. The first region the compiler
+    // hands to the engine is rejected: its batch is retried region by
+    // region, and the rejected one gets the bailout slot, which retires
+    // nothing, so run() interprets there.
+    // L0: mov esi,3 ; call F
+    // L1: add eax,esi ; dec esi ; jnz L1
+    //     test cl,1 ; jz EVEN ; add eax,100 ; jmp JOIN
+    // EVEN: sub eax,7
+    // JOIN: add edx,eax ; dec ecx ; jnz L0
+    //     int3
+    // F: add edi,2 ; ret
+    const code = h("be 03 00 00 00 e8 1a 00 00 00 01 f0 ff ce 75 fa f6 c1 01 74 05 83 c0 64 eb 03 83 e8 07 01 c2 ff c9 75 dd cc 83 c7 02 c3");
+    jitCpu.setJitThreshold(8); // heads reach the warm count (2) before the first is hot: batches of several regions
+    let victim = -1;
+    jitCompiler.reject = (idx) => { if (victim < 0) victim = idx; return idx === victim; };
+    try {
+      const errors = jitCompiler.errors, modules = jitCompiler.modules, before = jitInsns();
+      let eax = 0, edx = 0;
+      for (let c = 40; c > 0; c--) { eax += 6; eax += c & 1 ? 100 : -7; edx += eax; }
+      for (const budget of [...Array.from({ length: 40 }, (_, i) => 7 + i * 11), 100000]) {
+        const runs = both(code, { [RAX]: 0n, [RCX]: 40n, [RDX]: 0n, [RSI]: 0n, [RDI]: 0n }, budget, 2, (x) => {
+          for (const [n, v] of Object.entries({ [RAX]: 0n, [RCX]: 40n, [RDX]: 0n, [RSI]: 0n, [RDI]: 0n })) x.setReg(Number(n), v);
+          x.setReg(4, BigInt(STACK_TOP));
+          x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+        });
+        if (budget === 100000) {
+          for (const s of runs) {
+            expect(s.exit).toBe(EXIT_BREAKPOINT);
+            expect(s.gprs[RAX]).toBe(BigInt(eax >>> 0));
+            expect(s.gprs[RDX]).toBe(BigInt(edx >>> 0));
+            expect(s.gprs[RDI]).toBe(80n);
+          }
+        }
+      }
+      expect(victim).toBeGreaterThan(0);
+      expect(jitCompiler.errors).toBe(errors + 1); // the batch; the victim alone again is not counted twice
+      expect(jitCompiler.modules).toBeGreaterThan(modules);
+      expect(jitInsns() - before).toBeGreaterThan(1000);
+    } finally {
+      jitCompiler.reject = null;
+      jitCpu.setJitThreshold(1);
+    }
+  });
+});
+
 describe("block compiler: CALLs run as host calls", () => {
   // L: mov edi,ecx ; call R ; add esi,eax ; call rbx ; dec ecx ; jnz L ; int3
   // R: test edi,edi ; jz B ; push rdi ; dec edi ; call R ; pop rdi ; add eax,edi ; ret     (eax = edi*(edi+1)/2)

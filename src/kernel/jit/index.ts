@@ -190,7 +190,11 @@ export class BlockCompiler {
       }
     }
   }
+  /** For tests: a batch holding a slot this returns true for is rejected, as the engine rejects bad code. */
+  reject: ((idx: number) => boolean) | null = null;
   private install(batch: Array<{ idx: number; body: Bytes }>): void {
+    const reject = this.reject;
+    if (reject && batch.some(({ idx }) => reject(idx))) throw new WebAssembly.CompileError("rejected for a test");
     const t0 = performance.now();
     const bytes = encodeModule(TYPES, IMPORTS, batch.map(({ body }, i) => ({ type: 0, body, export: `f${i}` })));
     const t1 = performance.now();

@@ -501,6 +501,39 @@ describe("block compiler: CALLs run as host calls", () => {
   });
 });
 
+describe("block compiler: REP STOSB", () => {
+  it("agrees with the interpreter inside a page, at its end, across it (into an unmapped page), with RCX 0 and with DF set", () => {
+    // mov rdi,rbx ; mov rcx,rdx ; mov eax,esi ; [std] ; rep stosb ; cld ; int3
+    const fwd = h("48 89 df 48 89 d1 89 f0 90 f3 aa fc cc");
+    const back = h("48 89 df 48 89 d1 89 f0 fd f3 aa fc cc");
+    const cases: Array<[number, number, boolean]> = [
+      [0, 0, false], [0, 1, false], [0, 64, false], [100, 3996, false], [4095, 1, false],
+      [100, 3997, false], [4095, 2, false], [4000, 200, false], [64, 65, true], [4095, 4096, true],
+    ];
+    const before = jitInsns();
+    for (const [off, count, down] of cases) {
+      const a = new Box(jitCpu, jitMem, down ? back : fwd), b = new Box(interpCpu, interpMem, down ? back : fwd);
+      const page = (x: Box): string => { const pa = x.pt.translate(DATA, false); return Buffer.from(x.mem.u8.subarray(pa, pa + 4096)).toString("hex"); };
+      // Twice: the first run compiles the block (threshold 1), the second runs it compiled.
+      for (let r = 0; r < 2; r++) {
+        for (const x of [a, b]) {
+          x.setReg(RBX, BigInt(DATA + off)); x.setReg(RDX, BigInt(count)); x.setReg(RSI, BigInt(0x1a5 + r));
+          x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+        }
+        const sa = a.run(1000), sb = b.run(1000);
+        expect(sa).toEqual(sb);
+        expect(page(a)).toEqual(page(b));
+        if (off + count <= 4096 && !down) {
+          expect(sa.exit).toBe(EXIT_BREAKPOINT);
+          expect(sa.gprs[RCX]).toBe(0n);
+          expect(sa.gprs[RDI]).toBe(BigInt(DATA + off + count));
+        } else if (!down) expect(sa.exit).toBe(EXIT_PAGE_FAULT);
+      }
+    }
+    expect(jitInsns() - before).toBeGreaterThan(0);
+  });
+});
+
 describe("block compiler: scalar SSE arithmetic", () => {
   it("agrees with the interpreter, MXCSR included, on edge operands under five MXCSR settings", () => {
     // L: addsd xmm0,xmm1 ; subsd xmm2,xmm1 ; mulsd xmm3,xmm1 ; divsd xmm4,xmm1 ; divsd xmm5,[rdx] ;

@@ -42,6 +42,7 @@
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
 import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 import { compileSseArith } from "./ssearith";
+import { compileRepStos } from "./string";
 
 /** Decode-cache entry fields (src/cpu/decode.ts and fast.ts). */
 const E = { imm: 8, disp: 16, len: 22, seg: 25, base: 31, idx: 32, scale: 33, kind: 34, sz: 35, reg: 36, rm: 37, sub: 38, mem: 39 } as const;
@@ -1262,9 +1263,11 @@ class BlockCompiler implements SseEmitter {
         // may read go there first (all of them, in locals: a later segment
         // may write one before the loop comes back here), the ones it may
         // write come back after; the flags are handed over.
-        // Scalar SSE arithmetic runs inline when MXCSR allows (ssearith.ts), else as below.
+        // Scalar SSE arithmetic runs inline when MXCSR allows (ssearith.ts), REP STOSB
+        // when it stays in one mapped page (string.ts), else as below.
         this.handOver();
-        const inline = compileSseArith(this, k, i);
+        let inline = compileSseArith(this, k, i);
+        if (inline < 0) inline = compileRepStos(this, i, () => this.gget(G_FL));
         if (inline >= 0) { this.get(inline); this.op(Op.i32Eqz); this.open(Op.if, VOID); }
         const { reads, writes } = genericRegs(i);
         for (const n of reads) if (this.dirty(n)) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }

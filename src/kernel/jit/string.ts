@@ -1,0 +1,52 @@
+// Block-compiler emission for REP STOSB (F3 AA), which the CPU otherwise
+// runs through its generic path (jGeneric) from inside compiled code: busybox
+// zeroes every block it allocates with it (xzalloc), 16 times per pass of
+// the awk bench loop. When the store stays in one page that the write TLB
+// maps (so the page holds no cached code), DF is clear and RCX is not zero,
+// it is one `memory.fill`; RDI moves past the bytes and RCX becomes 0, as
+// when the instruction completes (SDM vol. 2 "REP/REPE/REPZ/REPNE/REPNZ",
+// "STOS/STOSB"; string.ts bulk() does the same page by page). Anything else
+// — a page crossing, a TLB miss, DF set — takes the generic path, which the
+// caller emits behind the returned flag.
+import { Op, I32, I64, VOID, BULK_PREFIX, Bulk } from "./wasm";
+import type { SseEmitter } from "./sse";
+
+/** The fields of an instruction this module reads (compile.ts's Ins). */
+export interface StringIns { map: number; op: number; pfx: number }
+
+/** Entry prefix bits (src/cpu/decode.ts, byte +23). */
+const PFX_66 = 1, PFX_F2 = 2, PFX_F3 = 4, PFX_67 = 64;
+const RCX = 8, RDI = 56;
+/** RFLAGS.DF (in the CPU's flags word `fl`). */
+const F_DF = 0x400;
+
+/**
+ * For REP STOSB at instruction k, emits the guarded inline form and returns
+ * an i32 local that holds 1 when it ran (the caller emits the generic path
+ * for 0); -1 when i is another instruction. `flagsWord` pushes the CPU's
+ * flags word (DF lives there, not in the lazy flags).
+ */
+export function compileRepStos(b: SseEmitter, i: StringIns, flagsWord: () => void): number {
+  if (i.map !== 0 || i.op !== 0xaa || (i.pfx & (PFX_F2 | PFX_67 | PFX_66)) || !(i.pfx & PFX_F3)) return -1;
+  const cnt = b.temp(I64), di = b.temp(I64), t = b.temp(I32);
+  b.getR(RCX, 8); b.set(cnt);
+  b.getR(RDI, 8); b.set(di);
+  // DF clear, 0 < RCX and [RDI, RDI + RCX) inside RDI's page: (RDI & 0xfff) + RCX <= 4096.
+  flagsWord(); b.i32(F_DF); b.op(Op.i32And); b.op(Op.i32Eqz);
+  b.get(cnt); b.i64(1n); b.op(Op.i64Sub); b.i64(4096n); b.get(di); b.i64(0xfffn); b.op(Op.i64And); b.op(Op.i64Sub); b.op(Op.i64LtU);
+  b.op(Op.i32And);
+  b.open(Op.if, I32);
+  b.tlbHit(b.lay.tlbW, di, 1, t);
+  b.els();
+  b.i32(0);
+  b.close();
+  const ok = b.save32();
+  b.get(ok);
+  b.open(Op.if, VOID);
+  b.hostOf(t, di); b.getR(0, 1); b.op(Op.i32WrapI64); b.get(cnt); b.op(Op.i32WrapI64);
+  b.c.byte(BULK_PREFIX).u32(Bulk.memoryFill).byte(0);
+  b.setR(RDI, 8, () => { b.get(di); b.get(cnt); b.op(Op.i64Add); });
+  b.setR(RCX, 8, () => b.i64(0n));
+  b.close();
+  return ok;
+}

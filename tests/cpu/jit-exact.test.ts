@@ -95,8 +95,9 @@ beforeAll(async () => {
   jitCpu.setJitThreshold(1);
   interpCpu = await loadCpuNode();
   interpCpu.setJitThreshold(0);
-  jitMem = new PhysMem(jitCpu, 16 << 20);
-  interpMem = new PhysMem(interpCpu, 16 << 20);
+  // Every Box keeps its frames (six pages): room for all the tests' boxes.
+  jitMem = new PhysMem(jitCpu, 64 << 20);
+  interpMem = new PhysMem(interpCpu, 64 << 20);
 });
 
 const h = (s: string): number[] => s.trim().split(/\s+/).map((x) => parseInt(x, 16));
@@ -286,6 +287,53 @@ describe("block compiler: loops, calls and flags", () => {
       }
     }
     expect(compiled).toBeGreaterThanOrEqual(writers.length * 4 * 2); // STC and CLC run in the interpreter
+  });
+  it("INC at a join of two flag writers of different kinds and sizes takes CF from the record at run time", () => {
+    // L: mov rax,r8 ; mov rbx,r9 ; ror r8,7 ; add r8,r10 ; ror r9,13 ; add r9,r11 ; test cl,1 ; jz A
+    //    W1 ; jmp J
+    // A: W2
+    // J: inc rdx ; setc al ; movzx eax,al ; lea esi,[rax+rsi*2] ; dec ecx ; jnz L ; int3
+    // Two ways into J leave different lazy records, so INC reads the kind
+    // and operands at run time for the CF it keeps; SETC reads it from INC's
+    // record and RSI collects each pass's CF.
+    const arms: Array<[string, string]> = [
+      ["38 d8", "01 d8"], // cmp al,bl | add eax,ebx
+      ["20 d8", "48 39 d8"], // and al,bl | cmp rax,rbx
+      ["00 d8", "29 d8"], // add al,bl | sub eax,ebx
+      ["66 39 d8", "48 01 d8"], // cmp ax,bx | add rax,rbx
+    ];
+    jitCpu.setJitThreshold(3);
+    try {
+      const before = jitInsns();
+      for (const [w1, w2] of arms) {
+        const a1 = h(w1), a2 = h(w2);
+        const head = h("4c 89 c0 4c 89 cb 49 c1 c8 07 4d 01 d0 49 c1 c9 0d 4d 01 d9 f6 c1 01");
+        const tail = h("48 ff c2 0f 92 c0 0f b6 c0 8d 34 70 ff c9");
+        const body = [...head, 0x74, a1.length + 2, ...a1, 0xeb, a2.length, ...a2, ...tail];
+        const code = [...body, 0x75, (256 - (body.length + 2)) & 0xff, 0xcc];
+        const regs = { [RCX]: 64n, [RDX]: 0n, [RSI]: 0n, 8: 0x0123_4567_89ab_cdefn, 9: 0xfedc_ba98_7654_3210n, 10: 0x9e37_79b9_7f4a_7c15n, 11: 0xbf58_476d_1ce4_e5b9n };
+        for (const budget of [50, 200, 333, 100000]) {
+          const runs = both(code, regs, budget, 3);
+          if (budget === 100000) expect(runs[2].exit).toBe(EXIT_BREAKPOINT);
+        }
+      }
+      expect(jitInsns() - before).toBeGreaterThan(1000);
+    } finally {
+      jitCpu.setJitThreshold(1);
+    }
+  });
+  it("INC after an interpreted CMPSB takes CF from the globals' SUB record at its size", () => {
+    // cmpsb ; inc ecx ; setc dl ; int3 — CMPSB runs in the CPU's generic path,
+    // which leaves a byte-sized SUB record (operands unmasked in the globals).
+    const code = h("a6 ff c1 0f 92 c2 cc");
+    for (const [x, y] of [[0x01, 0x02], [0x02, 0x01], [0x80, 0x7f], [0xff, 0x00], [0x00, 0xff], [0x33, 0x33]]) {
+      const runs = both(code, { [RCX]: 0xffff_ff00n, [RDX]: 0n, [RSI]: BigInt(DATA), [RDI]: BigInt(DATA + 8) }, 1000, 2, (b) => {
+        b.write(DATA, [x]); b.write(DATA + 8, [y]);
+        b.setReg(RCX, 0xffff_ff00n); b.setReg(RDX, 0n); b.setReg(RSI, BigInt(DATA)); b.setReg(RDI, BigInt(DATA + 8));
+        b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+      });
+      expect(runs[1].gprs[RDX]).toBe(x < y ? 1n : 0n); // the first run found the data page zeroed
+    }
   });
   it("calls, pushes and flag readers across blocks agree with the interpreter", () => {
     // L: push rcx ; call F ; pop rcx ; cmp eax,ebx ; setb dl ; add esi,edx ; cmovz eax,ebx ; dec ecx ; jnz L ; int3

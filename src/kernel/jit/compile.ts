@@ -621,31 +621,34 @@ class BlockCompiler implements SseEmitter {
     this.carryFrom(false);
     this.close();
   }
-  /** Pushes CF from the record in the canonical locals (fOp != 0) or in the globals. */
+  /**
+   * Pushes CF from the record in the canonical locals (fOp != 0) or in the
+   * globals, as flags.ts getCF() computes it: inline for every kind but
+   * ADC/SBB (operands compared at the record's size: shifted to the top,
+   * since the globals may hold them unmasked).
+   */
   private carryFrom(locals: boolean): void {
-    const t = this.temp(I32);
+    const t = this.temp(I32), sh = this.temp(I64);
     const c = (): void => { if (locals) this.get(this.fC); else this.gget(G_C); };
+    const a = (): void => { if (locals) this.get(this.fA); else this.gget(G_A); this.get(sh); this.op(Op.i64Shl); };
+    const b = (): void => { if (locals) this.get(this.fB); else this.gget(G_B); this.get(sh); this.op(Op.i64Shl); };
+    const r = (): void => { if (locals) this.get(this.fR); else this.gget(G_R); this.get(sh); this.op(Op.i64Shl); };
     if (locals) this.get(this.fOp); else this.gget(G_OP);
-    this.tee(t); this.i32(LF_INC); this.op(Op.i32Sub); this.i32(2); this.op(Op.i32LtU);
-    this.open(Op.if, I32);
-    c(); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
-    this.els();
-    this.get(t); this.i32(LF_RES); this.op(Op.i32Eq);
-    this.open(Op.if, I32);
-    c(); this.op(Op.i32WrapI64); this.i32(F_CF); this.op(Op.i32And);
-    this.els();
-    if (locals) {
-      this.flushDynamic(); this.i32(0); this.set(this.fOp); this.call(F_GETCF);
-    } else {
-      this.get(t); this.op(Op.i32Eqz);
-      this.open(Op.if, I32);
-      this.gget(G_FL); this.i32(F_CF); this.op(Op.i32And);
-      this.els();
-      this.call(F_GETCF);
-      this.close();
-    }
-    this.close();
-    this.close();
+    this.set(t);
+    this.i64(64n); if (locals) this.get(this.fSz); else this.gget(G_SZ); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub); this.set(sh);
+    // One arm per kind, the last one the helper: if t == kind then cf else (next).
+    const arms: Array<[(v: number) => void, () => void]> = [
+      [(v) => { this.get(v); this.i32(LF_INC); this.op(Op.i32Sub); this.i32(2); this.op(Op.i32LtU); }, () => { c(); this.op(Op.i64Eqz); this.op(Op.i32Eqz); }],
+      [(v) => { this.get(v); this.i32(LF_SUB); this.op(Op.i32Eq); }, () => { a(); b(); this.op(Op.i64LtU); }],
+      [(v) => { this.get(v); this.i32(LF_ADD); this.op(Op.i32Eq); }, () => { r(); a(); this.op(Op.i64LtU); }],
+      [(v) => { this.get(v); this.i32(LF_LOGIC); this.op(Op.i32Eq); }, () => this.i32(0)],
+      [(v) => { this.get(v); this.i32(LF_RES); this.op(Op.i32Eq); }, () => { c(); this.op(Op.i32WrapI64); this.i32(F_CF); this.op(Op.i32And); }],
+    ];
+    if (!locals) arms.push([(v) => { this.get(v); this.op(Op.i32Eqz); }, () => { this.gget(G_FL); this.i32(F_CF); this.op(Op.i32And); }]);
+    for (const [test, cf] of arms) { test(t); this.open(Op.if, I32); cf(); this.els(); }
+    if (locals) { this.flushDynamic(); this.i32(0); this.set(this.fOp); }
+    this.call(F_GETCF);
+    for (let n = 0; n < arms.length; n++) this.close();
   }
   /** Pushes ZF (i32 0/1) as the flags stand, without a helper (flags.ts getZF()). */
   private zfNow(): void {

@@ -288,14 +288,15 @@ describe("block compiler: loops, calls and flags", () => {
     }
     expect(compiled).toBeGreaterThanOrEqual(writers.length * 4 * 2); // STC and CLC run in the interpreter
   });
-  it("INC at a join of two flag writers of different kinds and sizes takes CF from the record at run time", () => {
+  it("SETBE, SETE and INC at a join of two flag writers of different kinds and sizes read the record at run time", () => {
     // L: mov rax,r8 ; mov rbx,r9 ; ror r8,7 ; add r8,r10 ; ror r9,13 ; add r9,r11 ; test cl,1 ; jz A
     //    W1 ; jmp J
     // A: W2
-    // J: inc rdx ; setc al ; movzx eax,al ; lea esi,[rax+rsi*2] ; dec ecx ; jnz L ; int3
-    // Two ways into J leave different lazy records, so INC reads the kind
-    // and operands at run time for the CF it keeps; SETC reads it from INC's
-    // record and RSI collects each pass's CF.
+    // J: setbe bl ; sete r12b ; movzx ebx,bl ; movzx r12d,r12b ; lea edi,[rbx+rdi*2] ; lea r13d,[r12+r13*2]
+    //    inc rdx ; setc al ; movzx eax,al ; lea esi,[rax+rsi*2] ; dec ecx ; jnz L ; int3
+    // Two ways into J leave different lazy records, so SETBE/SETE and INC
+    // read the kind and operands at run time (INC for the CF it keeps; SETC
+    // reads that from INC's record); RDI, R13 and RSI collect each pass's bits.
     const arms: Array<[string, string]> = [
       ["38 d8", "01 d8"], // cmp al,bl | add eax,ebx
       ["20 d8", "48 39 d8"], // and al,bl | cmp rax,rbx
@@ -308,10 +309,10 @@ describe("block compiler: loops, calls and flags", () => {
       for (const [w1, w2] of arms) {
         const a1 = h(w1), a2 = h(w2);
         const head = h("4c 89 c0 4c 89 cb 49 c1 c8 07 4d 01 d0 49 c1 c9 0d 4d 01 d9 f6 c1 01");
-        const tail = h("48 ff c2 0f 92 c0 0f b6 c0 8d 34 70 ff c9");
+        const tail = h("0f 96 c3 41 0f 94 c4 0f b6 db 45 0f b6 e4 8d 3c 7b 47 8d 2c 6c 48 ff c2 0f 92 c0 0f b6 c0 8d 34 70 ff c9");
         const body = [...head, 0x74, a1.length + 2, ...a1, 0xeb, a2.length, ...a2, ...tail];
         const code = [...body, 0x75, (256 - (body.length + 2)) & 0xff, 0xcc];
-        const regs = { [RCX]: 64n, [RDX]: 0n, [RSI]: 0n, 8: 0x0123_4567_89ab_cdefn, 9: 0xfedc_ba98_7654_3210n, 10: 0x9e37_79b9_7f4a_7c15n, 11: 0xbf58_476d_1ce4_e5b9n };
+        const regs = { [RCX]: 64n, [RDX]: 0n, [RSI]: 0n, [RDI]: 0n, 13: 0n, 8: 0x0123_4567_89ab_cdefn, 9: 0xfedc_ba98_7654_3210n, 10: 0x9e37_79b9_7f4a_7c15n, 11: 0xbf58_476d_1ce4_e5b9n };
         for (const budget of [50, 200, 333, 100000]) {
           const runs = both(code, regs, budget, 3);
           if (budget === 100000) expect(runs[2].exit).toBe(EXIT_BREAKPOINT);

@@ -477,13 +477,14 @@ export class Machine implements Kernel {
       this.running = serving.task = t;
       const t0 = performance.now(), user0 = (t.stats ?? this.orphanStats).cpuMs;
       try {
-        // cpu.weight scales the slice; a task under a cpu.max quota runs in short ones (cgroup/hierarchy.ts).
+        // A task under a cpu.max quota runs in short slices (cgroup/hierarchy.ts); cpu.weight acts through charge().
         this.runSlice(t, this.cgroups.sliceFor(t, slice));
       } finally {
         this.running = serving.task = null;
         // CPU time for cpu.stat: time in cpu.run is user time, the rest of the slice is the kernel serving the task.
         const all = performance.now() - t0, user = Math.min(all, (t.stats ?? this.orphanStats).cpuMs - user0);
         this.cgroups.accountCpu(t, user * 1000, (all - user) * 1000);
+        this.sched.charge(t, all);
       }
       if (t.exitStatus === null && !t.blocked) this.sched.enqueue(t);
       else if (t.exitStatus !== null && t.group.leader !== t) this.releaseThread(t);

@@ -10,9 +10,13 @@ import { EBLOCK, type Waker, type WakeReason, type WaitQueue } from "./waitqueue
 
 /**
  * Who may run now beyond being runnable (cgroup/hierarchy.ts: the freezer
- * and cpu.max throttling), and when that may next change.
+ * and cpu.max throttling), when that may next change, and each task's CPU
+ * weight (cpu.weight; 1 for the default).
  */
-export interface RunGate { canRun(t: Task): boolean; nextChange(): bigint | null }
+export interface RunGate { canRun(t: Task): boolean; nextChange(): bigint | null; weight(t: Task): number }
+
+/** How far (ms of CPU time over weight) a task's virtual runtime may run ahead of the least one's. */
+const MAX_LEAD = 100;
 
 export class Scheduler implements Waker {
   private runq: Task[] = [];
@@ -20,6 +24,12 @@ export class Scheduler implements Waker {
   private timed = new Set<Task>();
   /** Held-back tasks stay queued in order and are skipped until the gate lets them run. */
   gate: RunGate | null = null;
+  /**
+   * The least virtual runtime among the running and queued tasks (it only
+   * grows; CFS's min_vruntime): a task joining the queue starts no lower,
+   * so a new or long-sleeping one gets no backlog of CPU time.
+   */
+  private floor = 0;
 
   constructor(private now: () => bigint) {}
 
@@ -29,19 +39,51 @@ export class Scheduler implements Waker {
   /** Puts a runnable task at the end of the run queue. */
   enqueue(t: Task): void {
     if (this.queued.has(t) || t.exitStatus !== null || t.blocked) return;
+    t.vruntime = Math.max(t.vruntime, this.floor);
     this.queued.add(t);
     this.runq.push(t);
   }
 
-  /** The next task to run (removed from the queue; enqueue it again if it stays runnable). Expired timers wake first. */
+  /**
+   * The next task to run (removed from the queue; enqueue it again if it
+   * stays runnable). Expired timers wake first. Tasks take turns in queue
+   * order; when the runnable ones differ in CPU weight, the one with the
+   * least virtual runtime (CPU time over weight) goes first, as CFS does,
+   * so each gets CPU time in proportion to its weight.
+   */
   next(): Task | null {
     if (this.timed.size) this.expire(this.now());
     const g = this.gate;
-    const i = g ? this.runq.findIndex((x) => g.canRun(x)) : 0;
+    let i = g ? this.runq.findIndex((x) => g.canRun(x)) : 0;
     if (i < 0 || i >= this.runq.length) return null;
+    if (g) {
+      const w = g.weight(this.runq[i]);
+      let best = i, mixed = false;
+      for (let j = i + 1; j < this.runq.length; j++) {
+        const x = this.runq[j];
+        if (!g.canRun(x)) continue;
+        if (g.weight(x) !== w) mixed = true;
+        if (x.vruntime < this.runq[best].vruntime) best = j;
+      }
+      if (mixed) i = best;
+    }
     const t = this.runq.splice(i, 1)[0];
     this.queued.delete(t);
     return t;
+  }
+
+  /**
+   * Charges `ms` of CPU time to `t`, which just ran, in its virtual runtime.
+   * A task stays at most MAX_LEAD ahead of the least one: a single long
+   * slice (the first run of code that is then compiled can take hundreds of
+   * ms) must not hold it back for as long afterwards.
+   */
+  charge(t: Task, ms: number): void {
+    t.vruntime += ms / (this.gate?.weight(t) ?? 1);
+    let least = t.vruntime;
+    for (const x of this.runq) if (x.vruntime < least) least = x.vruntime;
+    this.floor = Math.max(this.floor, least);
+    t.vruntime = Math.min(t.vruntime, this.floor + MAX_LEAD);
   }
 
   /** Parks `t` on `queues` until one wakes it or the monotonic `deadline` passes; the handler returns the result. */

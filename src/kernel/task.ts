@@ -163,6 +163,8 @@ export class Task {
   waker: Waker;
   /** Parked in a blocking syscall; null when runnable. */
   blocked: BlockState | null = null;
+  /** CPU time used over its CPU weight, in ms (sched.ts): who goes first when weights differ. */
+  vruntime = 0;
   /** The syscall that parked must run again before the task re-enters user mode. */
   restartSyscall = false;
   sys: SyscallProgress = freshProgress();

@@ -111,20 +111,24 @@ export class Hierarchy {
   }
 
   /**
-   * The instruction budget of `t`'s next slice. cpu.weight shares the CPU
-   * in proportion: tasks take turns round-robin, so a slice scaled by the
-   * group's weight (against the default 100, times the ancestors' factors)
-   * gives the group that share. A task under a cpu.max quota runs in short
-   * slices so that throttling is precise.
+   * The instruction budget of `t`'s next slice: a task under a cpu.max
+   * quota runs in short slices so that throttling is precise.
    */
   sliceFor(t: Task, base: number): number {
-    let f = 1, limited = false;
-    for (const c of t.cgroup?.upward() ?? []) {
-      if (c.controlled("cpu")) f *= c.cpu.weight / 100;
-      if (c.cpu.quotaUs !== Infinity) limited = true;
-    }
-    const n = Math.round(base * Math.min(16, Math.max(1 / 16, f)));
-    return limited ? Math.min(n, 1 << 15) : n;
+    for (const c of t.cgroup?.upward() ?? []) if (c.cpu.quotaUs !== Infinity) return Math.min(base, 1 << 15);
+    return base;
+  }
+
+  /**
+   * `t`'s share of the CPU against a task of the default weight: its
+   * group's cpu.weight over 100, times its ancestors' factors (cgroup-v2.rst
+   * "Weights"), kept within 1/16..16. The scheduler divides the CPU time a
+   * task uses by it (sched.ts), so time, not instructions, is shared.
+   */
+  weight(t: Task): number {
+    let f = 1;
+    for (const c of t.cgroup?.upward() ?? []) if (c.controlled("cpu")) f *= c.cpu.weight / 100;
+    return Math.min(16, Math.max(1 / 16, f));
   }
 }
 

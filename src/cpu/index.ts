@@ -93,7 +93,7 @@ function step(rip: u64): i32 {
 export function run(state: u32, budget: u32): i32 {
   setStateBlock(<usize>state);
   const cr3 = load<u64>(S + CR3);
-  if (cr3 != lastCr3) { tlbFlush(); warmClear(); lastCr3 = cr3; }
+  if (cr3 != lastCr3) { flushTlb(); lastCr3 = cr3; }
   setFlagsWord(<u32>load<u64>(S + RFLAGS));
   let rip = load<u64>(S + RIP);
   let n: u32 = 0;

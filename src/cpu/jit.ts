@@ -96,8 +96,7 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
   // A warm head inside the hot region or an earlier one of the batch would
   // run there and never be entered as a head (a collision of the low bits
   // only skips one that compiles later when it gets hot).
-  memory.fill(COVER, 0, 8192);
-  if (warmN > 0) collect(rip, host, gen, true);
+  if (warmN > 0) { memory.fill(COVER, 0, 8192); collect(rip, host, gen, true); }
   for (let i = 0; i < warmN; i++) {
     const w = WARM + (<usize>i << 4);
     const wh = <usize>load<u32>(w, 8);
@@ -105,13 +104,13 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
     const we = DC + ((wh & (DC_SIZE - 1)) << 6);
     const wga = codeGenAddr(wh);
     const wg = load<u32>(wga);
-    if (load<u32>(we) != <u32>wh || load<u32>(we, 4) != wg || load<u32>(we, FE_BLOCK) != 0 || load<u8>(we, FE_KIND) == 0) continue;
+    if (!cached(wh, wg) || load<u32>(we, FE_BLOCK) != 0 || load<u8>(we, FE_KIND) == 0) continue;
     if (load<u8>(COVER + ((wh & 0xffff) >> 3)) & (1 << <u8>(wh & 7))) continue;
     const n = collect(load<u64>(w), wh, wg, true);
     if (n == 0) continue;
     const idx = jitCompile(JBUF, n, wh, wga, wg, 0);
     // Collecting decodes ahead: the entry may belong to another instruction by now.
-    if (idx != 0 && load<u32>(we) == <u32>wh && load<u32>(we, 4) == wg) {
+    if (idx != 0 && cached(wh, wg)) {
       store<u32>(we, idx, FE_BLOCK);
       store<u16>(we, load<u16>(JBUF, FE_BLEN), FE_BLEN);
     }

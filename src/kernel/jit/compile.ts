@@ -361,7 +361,7 @@ class BlockCompiler implements SseEmitter {
   }
   /** Whether control can go on to segment t from the current one inside the region: forward, or to the head (the loop). */
   private inside(t: number): boolean { return t > this.cur || t === 0; }
-  /** Instructions segment s can retire before it reaches the next budget check. */
+  /** Instructions in segment s. */
   private segLen(s: number): number { return this.segs[s].end - this.segs[s].start + 1; }
   /** Longest run of instructions from each segment's start along forward transfers (no budget check on the way). */
   private need: number[] = [];
@@ -566,14 +566,12 @@ class BlockCompiler implements SseEmitter {
   private flush(): void {
     const f = this.flags;
     if (!f) { if (!this.clean) this.flushDynamic(); return; }
-    {
-      this.i32(f.op); this.gset(G_OP);
-      this.i32(f.sz); this.gset(G_SZ);
-      if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
-      this.get(this.fR); this.gset(G_R);
-      // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
-      if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
-    }
+    this.i32(f.op); this.gset(G_OP);
+    this.i32(f.sz); this.gset(G_SZ);
+    if (f.op !== LF_RES) { this.get(this.fA); this.gset(G_A); this.get(this.fB); this.gset(G_B); }
+    this.get(this.fR); this.gset(G_R);
+    // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
+    if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
   }
   /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
   private handOver(): void {
@@ -635,7 +633,7 @@ class BlockCompiler implements SseEmitter {
     const r = (): void => { if (locals) this.get(this.fR); else this.gget(G_R); this.get(sh); this.op(Op.i64Shl); };
     if (locals) this.get(this.fOp); else this.gget(G_OP);
     this.set(t);
-    this.i64(64n); if (locals) this.get(this.fSz); else this.gget(G_SZ); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub); this.set(sh);
+    this.topShift(() => { if (locals) this.get(this.fSz); else this.gget(G_SZ); }); this.set(sh);
     // One arm per kind, the last one the helper: if t == kind then cf else (next).
     const arms: Array<[(v: number) => void, () => void]> = [
       [(v) => { this.get(v); this.i32(LF_INC); this.op(Op.i32Sub); this.i32(2); this.op(Op.i32LtU); }, () => { c(); this.op(Op.i64Eqz); this.op(Op.i32Eqz); }],
@@ -658,10 +656,7 @@ class BlockCompiler implements SseEmitter {
     // With no lazy record ZF is in fl, else the result at lfSz bytes is zero.
     const fromLocals = !f && !this.clean;
     if (f) this.flush();
-    const zfOf = (r: () => void, sz: () => void): void => {
-      r(); this.i64(64n); sz(); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub);
-      this.op(Op.i64Shl); this.op(Op.i64Eqz);
-    };
+    const zfOf = (r: () => void, sz: () => void): void => { r(); this.topShift(sz); this.op(Op.i64Shl); this.op(Op.i64Eqz); };
     if (fromLocals) {
       this.get(this.fOp);
       this.open(Op.if, I32);
@@ -675,6 +670,10 @@ class BlockCompiler implements SseEmitter {
     zfOf(() => this.gget(G_R), () => this.gget(G_SZ));
     this.close();
     if (fromLocals) this.close();
+  }
+  /** Pushes the i64 shift that moves a value of the record's size (bytes, the i32 `sz` pushes) to the top of 64 bits. */
+  private topShift(sz: () => void): void {
+    this.i64(64n); sz(); this.op(Op.i64ExtendI32U); this.i64(3n); this.op(Op.i64Shl); this.op(Op.i64Sub);
   }
   /** Pushes condition cc (0..15, SDM vol. 1 appendix B) as an i32. */
   private cond(cc: number): void {
@@ -791,7 +790,7 @@ class BlockCompiler implements SseEmitter {
     this.i32(0); this.mem(Op.i32Load, this.lay.jitN); this.get(this.P_DONE); this.op(Op.i32Sub); this.set(this.cnt);
     this.loadRegs(this.c);
     // The callee may have written this page's code.
-    this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
+    this.codeChanged();
     this.open(Op.if, VOID); this.exitRaw(0, this.ripPlus(this.block[this.segs[t].start].off), false); this.close();
     this.transfer(t, this.base, t === this.cur + 1, true);
   }
@@ -825,8 +824,12 @@ class BlockCompiler implements SseEmitter {
   }
   /** genCheck() whatever path the stores took (after the generic path, which writes through its own helpers). */
   private genCheckNow(k: number): void {
-    this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
+    this.codeChanged();
     this.open(Op.if, VOID); this.exitAt(k + 1, this.ripPlus(this.block[k].off + this.block[k].len)); this.close();
+  }
+  /** Pushes an i32: whether the region's code page has changed since it was compiled (its generation word). */
+  private codeChanged(): void {
+    this.i32(this.page.genAddr); this.mem(Op.i32Load, 0); this.i32(this.page.gen | 0); this.op(Op.i32Ne);
   }
   /** A taken branch of instruction k to offset `t` (from the head): inside the region or out. */
   private branchTo(k: number, t: bigint): void {

@@ -18,6 +18,9 @@ export const KS = { XLD: 40, XST: 41, XLOGIC: 42, MOVD_X: 43, MOVD_R: 44 } as co
 /** The fields of an instruction these kinds use (compile.ts's Ins). */
 export interface SseIns { kind: number; sz: number; reg: number; rm: number; sub: number; mem: boolean }
 
+/** Entry prefix bits (src/cpu/decode.ts, byte +23): 66, F2, F3 and 67 (32-bit addressing). */
+export const PFX_66 = 1, PFX_F2 = 2, PFX_F3 = 4, PFX_67 = 64;
+
 /**
  * The emission primitives of compile.ts's BlockCompiler that SSE kinds need
  * (see there for what each does). BlockCompiler implements this interface

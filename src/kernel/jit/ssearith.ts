@@ -12,7 +12,7 @@
 // the generic path, which the caller emits behind the returned flag.
 import { Op, I32, I64, VOID } from "./wasm";
 import { XMM0, MXCSR } from "../../cpu/state";
-import type { SseEmitter } from "./sse";
+import { PFX_66, PFX_F2, PFX_F3, PFX_67, type SseEmitter } from "./sse";
 
 /** The fields of an instruction this module reads (compile.ts's Ins). */
 export interface ArithIns {
@@ -20,8 +20,6 @@ export interface ArithIns {
   kind: number; sz: number; reg: number; rm: number; sub: number;
 }
 
-/** Entry prefix bits (src/cpu/decode.ts, byte +23); 67 (32-bit addressing) is left to the generic path. */
-const PFX_66 = 1, PFX_F2 = 2, PFX_F3 = 4, PFX_67 = 64;
 /** MXCSR bits that must read 0x1FA0: all exceptions masked, PE set, DAZ, RC and FZ zero. */
 const MX_MASK = 0xffe0, MX_WANT = 0x1fa0;
 
@@ -36,6 +34,7 @@ const OPS: Record<number, [number, number]> = {
  */
 export function compileSseArith(b: SseEmitter, k: number, i: ArithIns): number {
   const ops = OPS[i.op];
+  // 67 (32-bit addressing) is left to the generic path: the compiler's addresses are 64-bit.
   if (i.map !== 1 || !ops || (i.pfx & (PFX_66 | PFX_67))) return -1;
   const dbl = (i.pfx & PFX_F2) !== 0;
   if (!dbl && !(i.pfx & PFX_F3)) return -1;

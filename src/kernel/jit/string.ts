@@ -5,17 +5,15 @@
 // maps (so the page holds no cached code), DF is clear and RCX is not zero,
 // it is one `memory.fill`; RDI moves past the bytes and RCX becomes 0, as
 // when the instruction completes (SDM vol. 2 "REP/REPE/REPZ/REPNE/REPNZ",
-// "STOS/STOSB"; string.ts bulk() does the same page by page). Anything else
+// "STOS/STOSB"; src/cpu/string.ts bulk() does the same page by page). Anything else
 // — a page crossing, a TLB miss, DF set — takes the generic path, which the
 // caller emits behind the returned flag.
 import { Op, I32, I64, VOID, BULK_PREFIX, Bulk } from "./wasm";
-import type { SseEmitter } from "./sse";
+import { PFX_66, PFX_F2, PFX_F3, PFX_67, type SseEmitter } from "./sse";
 
 /** The fields of an instruction this module reads (compile.ts's Ins). */
 export interface StringIns { map: number; op: number; pfx: number }
 
-/** Entry prefix bits (src/cpu/decode.ts, byte +23). */
-const PFX_66 = 1, PFX_F2 = 2, PFX_F3 = 4, PFX_67 = 64;
 const RCX = 8, RDI = 56;
 /** RFLAGS.DF (in the CPU's flags word `fl`). */
 const F_DF = 0x400;

@@ -15,7 +15,7 @@ import { EBLOCK, type Waker, type WakeReason, type WaitQueue } from "./waitqueue
  */
 export interface RunGate { canRun(t: Task): boolean; nextChange(): bigint | null; weight(t: Task): number }
 
-/** How far (ms of CPU time over weight) a task's virtual runtime may run ahead of the least one's. */
+/** How far (ms of CPU time over weight) a task's virtual runtime may be ahead of or behind the least runnable one's. */
 const MAX_LEAD = 100;
 
 export class Scheduler implements Waker {
@@ -69,19 +69,23 @@ export class Scheduler implements Waker {
     }
     const t = this.runq.splice(i, 1)[0];
     this.queued.delete(t);
+    // Held back (frozen, throttled) while the others ran: no burst to catch up.
+    t.vruntime = Math.max(t.vruntime, this.floor - MAX_LEAD);
     return t;
   }
 
   /**
    * Charges `ms` of CPU time to `t`, which just ran, in its virtual runtime.
-   * A task stays at most MAX_LEAD ahead of the least one: a single long
-   * slice (the first run of code that is then compiled can take hundreds of
-   * ms) must not hold it back for as long afterwards.
+   * A task stays at most MAX_LEAD ahead of the least runnable one: a single
+   * long slice (the first run of code that is then compiled can take
+   * hundreds of ms) must not hold it back for as long afterwards. Tasks the
+   * gate holds back do not count: a frozen one would keep the floor down.
    */
   charge(t: Task, ms: number): void {
-    t.vruntime += ms / (this.gate?.weight(t) ?? 1);
+    const g = this.gate;
+    t.vruntime += ms / (g?.weight(t) ?? 1);
     let least = t.vruntime;
-    for (const x of this.runq) if (x.vruntime < least) least = x.vruntime;
+    for (const x of this.runq) if (x.vruntime < least && (!g || g.canRun(x))) least = x.vruntime;
     this.floor = Math.max(this.floor, least);
     t.vruntime = Math.min(t.vruntime, this.floor + MAX_LEAD);
   }

@@ -10,9 +10,9 @@ import type { Task } from "../../src/kernel/task";
 const task = (name: string): Task => ({ name, exitStatus: null, blocked: null, vruntime: 0 }) as unknown as Task;
 const nameOf = (t: Task): string => (t as unknown as { name: string }).name;
 
-function machine(weights: Map<Task, number>): Scheduler {
+function machine(weights: Map<Task, number>, held = new Set<Task>()): Scheduler {
   const s = new Scheduler(() => 0n);
-  const gate: RunGate = { canRun: () => true, nextChange: () => null, weight: (t) => weights.get(t) ?? 1 };
+  const gate: RunGate = { canRun: (t) => !held.has(t), nextChange: () => null, weight: (t) => weights.get(t) ?? 1 };
   s.gate = gate;
   return s;
 }
@@ -71,5 +71,21 @@ describe("scheduler: cpu.weight", () => {
     const ms = run(s, 50, () => 10);
     // b and c (equal weights) split their share evenly from here on; c does not run alone to catch up.
     expect(Math.abs(ms.get("c")! - ms.get("b")!)).toBeLessThanOrEqual(20);
+  });
+
+  it("a held-back task neither flattens the weights of the others nor bursts when let go", () => {
+    const a = task("a"), b = task("b"), f = task("f");
+    const held = new Set([f]);
+    const s = machine(new Map([[a, 1], [b, 3], [f, 1]]), held);
+    s.enqueue(f); s.enqueue(a); s.enqueue(b);
+    // f is frozen with virtual runtime 0 and stays queued: a and b still share 1:3.
+    const ms = run(s, 400, () => 10);
+    expect(ms.get("f")).toBeUndefined();
+    expect(ms.get("b")! / ms.get("a")!).toBeGreaterThan(2.9);
+    expect(ms.get("b")! / ms.get("a")!).toBeLessThan(3.1);
+    // Thawed, f runs at most about MAX_LEAD (100 ms) ahead of its turns, not the ~1 s it missed.
+    held.delete(f);
+    let inRow = 0;
+    while (s.next() === f) { s.charge(f, 10); s.enqueue(f); inRow++; expect(inRow).toBeLessThan(30); }
   });
 });

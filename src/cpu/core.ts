@@ -110,17 +110,23 @@ export function translate(addr: u64, acc: u32): usize {
   // Fill the software TLB: reads always, writes only for writable pages
   // without cached code (so writes to those keep coming here), fetches
   // only for executable pages.
-  const tag = (addr & ~<u64>0xfff) | 1;
+  const tag = addr | 0xfff;
+  const add = <u32>table - <u32>addr + (<u32>addr & 0xfff);
   const slot = <usize>((addr >> 12) & TLB_MASK) << 4;
-  store<u64>(TLB_R + slot, tag); store<u64>(TLB_R + slot, <u64>table, 8);
-  if (writable && !(codeGen(table) & HAS_CODE)) { store<u64>(TLB_W + slot, tag); store<u64>(TLB_W + slot, <u64>table, 8); }
-  if (!nx) { store<u64>(TLB_X + slot, tag); store<u64>(TLB_X + slot, <u64>table, 8); }
+  store<u64>(TLB_R + slot, tag); store<u32>(TLB_R + slot, add, 8);
+  if (writable && !(codeGen(table) & HAS_CODE)) { store<u64>(TLB_W + slot, tag); store<u32>(TLB_W + slot, add, 8); }
+  if (!nx) { store<u64>(TLB_X + slot, tag); store<u32>(TLB_X + slot, add, 8); }
   return table | <usize>(addr & 0xfff);
 }
 
 // ---- software TLB ----
 // Three direct-mapped tables (read, write, fetch) of TLB_SIZE entries, 16
-// bytes each: tag = page address | 1 (0 = empty), then the frame address.
+// bytes each: tag = page address | 0xfff (0 = empty), then the u32 to add to
+// the low 32 bits of a guest address for its host address (frame minus
+// page, wrapping). A probe compares (last byte's address | 0xfff) with the
+// tag, which also rules out page crossings; the block compiler's inline
+// probes (src/kernel/jit) do the same in fewer instructions than
+// masking the page and adding the offset.
 // They live in static data below ramBase(). The kernel calls flushTlb()
 // after changing page tables; run() flushes when CR3 changes.
 const TLB_SIZE: usize = 1024;
@@ -191,18 +197,18 @@ export function dropCode(pa: usize): void {
 /** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */
 @inline export function hitR(a: u64, size: u64): usize {
   const e = TLB_R + (<usize>((a >> 12) & TLB_MASK) << 4);
-  if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
-  return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
+  if (load<u64>(e) != ((a + size - 1) | 0xfff)) return 0;
+  return <usize>(<u32>a + load<u32>(e, 8));
 }
 @inline export function hitW(a: u64, size: u64): usize {
   const e = TLB_W + (<usize>((a >> 12) & TLB_MASK) << 4);
-  if (load<u64>(e) != ((a & ~<u64>0xfff) | 1) || (a & 0xfff) > 0x1000 - size) return 0;
-  return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
+  if (load<u64>(e) != ((a + size - 1) | 0xfff)) return 0;
+  return <usize>(<u32>a + load<u32>(e, 8));
 }
 /** Host address of the code byte at `a` (fetch permission), or 0 with `fault` set. */
 @inline export function fetchAddr(a: u64): usize {
   const e = TLB_X + (<usize>((a >> 12) & TLB_MASK) << 4);
-  if (load<u64>(e) == ((a & ~<u64>0xfff) | 1)) return <usize>load<u64>(e, 8) + <usize>(a & 0xfff);
+  if (load<u64>(e) == (a | 0xfff)) return <usize>(<u32>a + load<u32>(e, 8));
   return translate(a, ACC_FETCH);
 }
 

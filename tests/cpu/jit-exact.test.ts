@@ -550,6 +550,69 @@ describe("block compiler: CALLs run as host calls", () => {
   });
 });
 
+describe("block compiler: accesses through one base register sharing one TLB probe (span.ts)", () => {
+  it("pushes, [rsp+d] and pops agree with the interpreter in a page, across into the next and into an unmapped one", () => {
+    // push rax/rbx/rcx/rdx ; mov rsi,[rsp+8] ; add [rsp+16],esi ; pop rdx/rcx/rbx/rax ; int3
+    const code = h("50 53 51 52 48 8b 74 24 08 01 74 24 10 5a 59 5b 58 cc");
+    const runs0 = jitCompiler.runs, before = jitInsns();
+    // RSP where the 32 pushed bytes fit, straddle the stack's two pages, and run off its bottom (unmapped below).
+    for (const sp of [STACK_TOP - 64, STACK_TOP - 0x1000 + 8, STACK_TOP - 0x1000 + 24, STACK_TOP - 0x1000 + 40, STACK_TOP - 0x2000 + 16, STACK_TOP - 0x2000 + 32]) {
+      const [, s] = both(code, { [RAX]: 0x1111n, [RBX]: 0x2222n, [RCX]: 0x3333n, [RDX]: 0x4444n, 4: BigInt(sp) }, 1000, 2);
+      if (sp - 32 >= STACK_TOP - 0x2000) {
+        expect(s.exit).toBe(EXIT_BREAKPOINT);
+        expect(s.gprs[RSI]).toBe(0x3333n);
+        expect(s.gprs[RBX]).toBe(0x2222n + 0x3333n);
+        expect(s.gprs[4]).toBe(BigInt(sp));
+      } else expect(s.exit).toBe(EXIT_PAGE_FAULT);
+    }
+    expect(jitCompiler.runs).toBeGreaterThan(runs0);
+    expect(jitInsns() - before).toBeGreaterThan(0);
+  });
+
+  it("a run that reads and writes through a pointer: on a writable page, on a read-only one, and across a page end", () => {
+    // mov eax,[rbx] ; mov ecx,[rbx+8] ; add [rbx+4],eax ; int3
+    const code = h("8b 03 8b 4b 08 01 43 04 cc");
+    for (const p of [DATA + 16, RODATA + 16, DATA + 4088, DATA + 4092]) {
+      const [, s] = both(code, { [RAX]: 0n, [RCX]: 0n, [RBX]: BigInt(p) }, 1000, 2, (x) => {
+        x.write(DATA + 16, [5, 0, 0, 0, 7, 0, 0, 0, 9, 0, 0, 0]);
+        x.setReg(RBX, BigInt(p));
+        x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+      });
+      if (p === DATA + 16) {
+        expect(s.exit).toBe(EXIT_BREAKPOINT);
+        expect(s.data.slice(32, 56)).toBe("050000000c00000009000000");
+      } else expect(s.exit).toBe(EXIT_PAGE_FAULT);
+      if (p === RODATA + 16) { expect(s.rip).toBe(BigInt(CODE + 5)); expect(s.faultCode).toBe(1 | 2 | 4); }
+    }
+  });
+
+  it("a base register that changes ends its run: the next accesses use the new value", () => {
+    // mov rax,[rbx] ; add rbx,8 ; mov rcx,[rbx] ; mov rdx,[rbx+8] ; mov rbx,[rbx+16] ; mov rsi,[rbx] ; int3
+    const code = h("48 8b 03 48 83 c3 08 48 8b 0b 48 8b 53 08 48 8b 5b 10 48 8b 33 cc");
+    const q = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >> 24) & 0xff, 0, 0, 0, 0];
+    const [, s] = both(code, { [RBX]: BigInt(DATA) }, 1000, 2, (x) => {
+      x.write(DATA, [...q(0x10), ...q(0x20), ...q(0x30), ...q(DATA + 0x100)]);
+      x.write(DATA + 0x100, q(0x40));
+      x.setReg(RBX, BigInt(DATA));
+      x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+    });
+    expect(s.exit).toBe(EXIT_BREAKPOINT);
+    expect([s.gprs[RAX], s.gprs[RCX], s.gprs[RDX], s.gprs[RBX], s.gprs[RSI]]).toEqual([0x10n, 0x20n, 0x30n, BigInt(DATA + 0x100), 0x40n]);
+  });
+
+  it("SUB/ADD RSP, imm move the base by what they say", () => {
+    // sub rsp,0x20 ; mov [rsp+8],rax ; mov rcx,[rsp+8] ; add rsp,0x20 ; push rcx ; pop rdx ; mov [rsp-8],rdx ; mov rsi,[rsp-8] ; int3
+    const code = h("48 83 ec 20 48 89 44 24 08 48 8b 4c 24 08 48 83 c4 20 51 5a 48 89 54 24 f8 48 8b 74 24 f8 cc");
+    for (const sp of [STACK_TOP - 64, STACK_TOP - 0x1000 + 16, STACK_TOP - 0x2000 + 16]) {
+      const [, s] = both(code, { [RAX]: 0x5a5an, 4: BigInt(sp) }, 1000, 2);
+      if (sp - 32 >= STACK_TOP - 0x2000) {
+        expect(s.exit).toBe(EXIT_BREAKPOINT);
+        expect([s.gprs[RCX], s.gprs[RDX], s.gprs[RSI], s.gprs[4]]).toEqual([0x5a5an, 0x5a5an, 0x5a5an, BigInt(sp)]);
+      } else expect(s.exit).toBe(EXIT_PAGE_FAULT);
+    }
+  });
+});
+
 describe("block compiler: REP STOSB", () => {
   it("agrees with the interpreter inside a page, at its end, across it (into an unmapped page), with RCX 0 and with DF set", () => {
     // mov rdi,rbx ; mov rcx,rdx ; mov eax,esi ; [std] ; rep stosb ; cld ; int3

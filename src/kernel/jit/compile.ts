@@ -43,19 +43,14 @@ import { Bytes, Op, I32, I64, VOID } from "./wasm";
 import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 import { compileSseArith } from "./ssearith";
 import { compileRepStos } from "./string";
+import { findRuns, spanBase, type InRun } from "./span";
+import { K, type Ins } from "./ins";
 
 /** Decode-cache entry fields (src/cpu/decode.ts and fast.ts). */
 const E = { imm: 8, disp: 16, len: 22, seg: 25, base: 31, idx: 32, scale: 33, kind: 34, sz: 35, reg: 36, rm: 37, sub: 38, mem: 39 } as const;
 const EA_RIP = 16;
 const FS_BASE = 144, GS_BASE = 152, RSP = 32, RCX = 8;
 
-// Fast-path kinds (src/cpu/fast.ts).
-const K = {
-  ALU_RM_R: 1, ALU_R_RM: 2, ALU_RM_I: 3, TEST_RM_R: 4, TEST_RM_I: 5, MOV_RM_R: 6, MOV_R_RM: 7, MOV_RM_I: 8,
-  LEA: 9, JCC: 10, JMP: 11, CALL: 12, RET: 13, PUSH: 14, POP: 15, MOVX: 16, SHIFT: 17, CMOV: 18, SETCC: 19,
-  IMUL: 20, IMUL_I: 21, INCDEC: 22, NOP: 23, SHIFT_CL: 24, SHIFT_1: 25, CALL_RM: 26, JMP_RM: 27,
-  NOTNEG: 28, BSWAP: 29, BT_I: 30, GENERIC: 39,
-} as const;
 
 // Lazy-flag kinds (src/cpu/flags.ts).
 const LF_ADD = 1, LF_SUB = 3, LF_LOGIC = 5, LF_INC = 6, LF_DEC = 7, LF_RES = 8;
@@ -75,17 +70,6 @@ export const F_RD128 = 9, F_WR128 = 10;
 export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32], ["fl", I32]] as const;
 const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6, G_FL = 7;
 
-/** One instruction of a block, read from its entry copy. */
-interface Ins {
-  kind: number; sz: number; reg: number; rm: number; sub: number; mem: boolean;
-  imm: bigint; disp: number; len: number; seg: number; base: number; idx: number; scale: number;
-  /** Offset of the instruction from the block's first byte. */
-  off: number;
-  /** The decoder's own fields (decode.ts): opcode map and byte, ModRM mod, reg and rm with REX. */
-  map: number; op: number; modMod: number; modReg: number; modRm: number;
-  /** Prefix bits (decode.ts entry +23): 1 66, 2 F2, 4 F3, 64 67 (32-bit addressing). */
-  pfx: number;
-}
 
 /** Where the CPU keeps what compiled code touches (jitAddr()). */
 export interface JitLayout { jitN: number; tlbR: number; tlbW: number; tlbX: number; dc: number; gen: number; jc: number; jcSize: number; dcSize: number }
@@ -170,7 +154,7 @@ function regUses(block: Ins[]): number[] {
 export interface RegionPage { host: number; genAddr: number; gen: number }
 
 /** Compiles one region into a function body (locals and code), its head's budget need and its segment count. */
-export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, chain: boolean): { body: Bytes; need: number; segments: number } {
+export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, chain: boolean): { body: Bytes; need: number; segments: number; runs: number } {
   return new BlockCompiler(block, lay, page, chain).compile();
 }
 
@@ -203,10 +187,9 @@ export function compileDispatch(lay: JitLayout): Bytes {
   tail();
   c.byte(Op.end);
   // Fetch TLB: entry for the page of rip, tag = page | 1.
-  get(RIP); i64(12n); c.byte(Op.i64ShrU); c.byte(Op.i32WrapI64); i32(1023); c.byte(Op.i32And); i32(4); c.byte(Op.i32Shl);
-  i32(lay.tlbX); c.byte(Op.i32Add); tee(T);
-  mem(Op.i64Load, 0); get(RIP); i64(-4096n); c.byte(Op.i64And); i64(1n); c.byte(Op.i64Or); c.byte(Op.i64Ne); out();
-  get(T); mem(Op.i32Load, 8); get(RIP); c.byte(Op.i32WrapI64); i32(0xfff); c.byte(Op.i32And); c.byte(Op.i32Add); tee(HOST);
+  get(RIP); c.byte(Op.i32WrapI64); i32(8); c.byte(Op.i32ShrU); i32(0x3ff0); c.byte(Op.i32And); tee(T);
+  mem(Op.i64Load, lay.tlbX); get(RIP); i64(0xfffn); c.byte(Op.i64Or); c.byte(Op.i64Ne); out();
+  get(T); mem(Op.i32Load, lay.tlbX + 8); get(RIP); c.byte(Op.i32WrapI64); c.byte(Op.i32Add); tee(HOST);
   // Pages above the generation table (1 GiB) are never cached.
   i32(30); c.byte(Op.i32ShrU); out();
   get(HOST); i32(lay.dcSize - 1); c.byte(Op.i32And); i32(6); c.byte(Op.i32Shl); i32(lay.dc); c.byte(Op.i32Add); tee(E);
@@ -260,7 +243,7 @@ class BlockCompiler implements SseEmitter {
 
   constructor(private block: Ins[], readonly lay: JitLayout, private page: RegionPage, private chain: boolean) {}
 
-  compile(): { body: Bytes; need: number; segments: number } {
+  compile(): { body: Bytes; need: number; segments: number; runs: number } {
     this.cnt = this.local(I32);
     this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
     this.fOp = this.local(I32); this.fSz = this.local(I32);
@@ -268,6 +251,7 @@ class BlockCompiler implements SseEmitter {
     this.wSlow = this.local(I32);
     this.plan();
     this.plannedNeeds();
+    for (const { start, end } of this.segs) this.runCount += findRuns(this.block, start, end, this.runs);
     const uses = regUses(this.block);
     // A loop back to the head runs its code many times per entry: all in locals.
     for (let n = 0; n < 16; n++) this.inMem[n] = uses[n] < (this.loops ? 1 : LOCAL_USES);
@@ -300,7 +284,7 @@ class BlockCompiler implements SseEmitter {
     body.u32(runs.length);
     for (const [n, t] of runs) body.u32(n).byte(t);
     body.bytes(this.prologue().view()).bytes(this.c.view()).byte(Op.end);
-    return { body, need: this.need[0], segments: m };
+    return { body, need: this.need[0], segments: m, runs: this.runCount };
   }
 
   // ---- region layout ----
@@ -850,7 +834,10 @@ class BlockCompiler implements SseEmitter {
       this.op(Op.i64Add);
     }
     if (i.seg === 4 || i.seg === 5) { this.getR(i.seg === 4 ? FS_BASE : GS_BASE, 8); this.op(Op.i64Add); }
-    return this.save64();
+    const l = this.save64();
+    const b = spanBase(i);
+    if (b >= 0) this.spanAt(l, b, i.disp);
+    return l;
   }
   /**
    * Pushes an i32: 1 when the TLB table at `tlb` maps [a, a+sz) within one
@@ -860,29 +847,80 @@ class BlockCompiler implements SseEmitter {
    * rules out page crossings.
    */
   tlbHit(tlb: number, a: number, sz: number, t: number): void {
-    this.get(a); this.i64(12n); this.op(Op.i64ShrU); this.op(Op.i32WrapI64);
-    this.i32(1023); this.op(Op.i32And); this.i32(4); this.op(Op.i32Shl); this.i32(tlb); this.op(Op.i32Add); this.tee(t);
-    this.mem(Op.i64Load, 0);
+    // Entry offset ((a >> 12) & 1023) * 16 in three operations; the table's
+    // address goes into the loads' offsets (core.ts: tag = page | 0xfff).
+    this.get(a); this.op(Op.i32WrapI64); this.i32(8); this.op(Op.i32ShrU); this.i32(0x3ff0); this.op(Op.i32And); this.tee(t);
+    this.mem(Op.i64Load, tlb);
     this.get(a); if (sz > 1) { this.i64(BigInt(sz - 1)); this.op(Op.i64Add); }
-    this.i64(-4096n); this.op(Op.i64And); this.i64(1n); this.op(Op.i64Or); this.op(Op.i64Eq);
+    this.i64(0xfffn); this.op(Op.i64Or); this.op(Op.i64Eq);
   }
-  /** Pushes the host address for a TLB hit (entry in `t`). */
-  hostOf(t: number, a: number): void {
-    this.get(t); this.mem(Op.i32Load, 8); this.get(a); this.op(Op.i32WrapI64); this.i32(0xfff); this.op(Op.i32And); this.op(Op.i32Add);
+  /** Pushes the host address of `a` for a hit in TLB table `tlb` (entry offset in `t`): the entry's addend plus the address. */
+  hostOf(tlb: number, t: number, a: number): void {
+    this.get(t); this.mem(Op.i32Load, tlb + 8); this.get(a); this.op(Op.i32WrapI64); this.op(Op.i32Add);
   }
+  // ---- spans (span.ts) ----
+  /** Per instruction: the runs its accesses belong to. */
+  private runs: Array<InRun[] | undefined> = [];
+  private runCount = 0;
+  /** Per base register: the local holding the host address of its current run's span start (0 when the probe missed). */
+  private spanHost: number[] = new Array<number>(16).fill(-1);
+  /** The current instruction's runs, and its address locals that are a run's base plus a known distance. */
+  private inRuns: InRun[] | undefined;
+  private spanOff = new Map<number, { run: InRun; off: number }>();
+  /** At instruction k: a run that starts here probes the TLB once for its whole span. */
+  private spanStart(k: number): void {
+    this.spanOff.clear();
+    this.inRuns = this.runs[k];
+    for (const { run } of this.inRuns ?? []) {
+      if (run.first !== k) continue;
+      const tlb = run.write ? this.lay.tlbW : this.lay.tlbR;
+      this.getR(run.base * 8, 8); this.i64(BigInt(run.lo)); this.op(Op.i64Add); const a = this.save64();
+      const t = this.temp(I32);
+      this.tlbHit(tlb, a, run.hi - run.lo, t);
+      this.open(Op.if, I32); this.hostOf(tlb, t, a); this.els(); this.i32(0); this.close();
+      if (this.spanHost[run.base] < 0) this.spanHost[run.base] = this.local(I32);
+      this.set(this.spanHost[run.base]);
+    }
+  }
+  /** Notes that address local `l` holds GPR `base` (as it was before this instruction) plus `off`. */
+  private spanAt(l: number, base: number, off: number): void {
+    for (const r of this.inRuns ?? []) if (r.run.base === base) { this.spanOff.set(l, { run: r, off: r.d + off }); return; }
+  }
+  /** For an access of sz bytes at address local `a`: the host local of its run and its distance from the span start, or [-1, 0]. */
+  private inSpan(a: number, sz: number, write: boolean): [number, number] {
+    const s = this.spanOff.get(a);
+    if (!s) return [-1, 0];
+    const { run } = s.run;
+    if (s.off < run.lo || s.off + sz > run.hi || (write && !run.write)) return [-1, 0];
+    return [this.spanHost[run.base], s.off - run.lo];
+  }
+
   /** Pushes the sz-byte value at address local `a` (zero-extended); a fault leaves the block at instruction k. */
   read(a: number, sz: number, k: number): void {
+    const [h, o] = this.inSpan(a, sz, false);
+    if (h >= 0) {
+      this.get(h); this.open(Op.if, I64);
+      this.get(h); this.mem(LOADS[sz], o);
+      this.els();
+    }
     const t = this.temp(I32);
     this.tlbHit(this.lay.tlbR, a, sz, t);
     this.open(Op.if, I64);
-    this.hostOf(t, a); this.mem(LOADS[sz], 0);
+    this.hostOf(this.lay.tlbR, t, a); this.mem(LOADS[sz], 0);
     this.els();
     this.get(a); this.i32(sz); this.call(F_RD);
     this.ifFault(k);
     this.close();
+    if (h >= 0) this.close();
   }
   /** Writes local `v` to address local `a`; `hw` (if >= 0) holds a host address already probed writable, or 0. */
   write(a: number, sz: number, v: number, k: number, hw = -1): void {
+    const [h, o] = hw >= 0 ? [-1, 0] : this.inSpan(a, sz, true);
+    if (h >= 0) {
+      this.get(h); this.open(Op.if, VOID);
+      this.get(h); this.get(v); this.mem(STORES[sz], o);
+      this.els();
+    }
     if (hw >= 0) {
       this.get(hw);
       this.open(Op.if, VOID);
@@ -892,13 +930,14 @@ class BlockCompiler implements SseEmitter {
       const t = this.temp(I32);
       this.tlbHit(this.lay.tlbW, a, sz, t);
       this.open(Op.if, VOID);
-      this.hostOf(t, a); this.get(v); this.mem(STORES[sz], 0);
+      this.hostOf(this.lay.tlbW, t, a); this.get(v); this.mem(STORES[sz], 0);
       this.els();
     }
     this.get(a); this.i32(sz); this.get(v); this.call(F_WR);
     this.ifFault(k);
     this.slowWrote();
     this.close();
+    if (h >= 0) this.close();
   }
   /**
    * Notes that a store took the slow path. Only those can hit a page with
@@ -914,8 +953,11 @@ class BlockCompiler implements SseEmitter {
    */
   private rmwRead(a: number, sz: number, k: number): number {
     const t = this.temp(I32), hw = this.temp(I32);
+    const [h, o] = this.inSpan(a, sz, true);
+    if (h >= 0) { this.get(h); this.open(Op.if, I32); this.get(h); this.i32(o); this.op(Op.i32Add); this.els(); }
     this.tlbHit(this.lay.tlbW, a, sz, t);
-    this.open(Op.if, I32); this.hostOf(t, a); this.els(); this.i32(0); this.close();
+    this.open(Op.if, I32); this.hostOf(this.lay.tlbW, t, a); this.els(); this.i32(0); this.close();
+    if (h >= 0) this.close();
     this.tee(hw);
     this.op(Op.i32Eqz);
     this.open(Op.if, VOID);
@@ -1024,6 +1066,7 @@ class BlockCompiler implements SseEmitter {
   /** Emits instruction k; true when it ends the block (an unconditional transfer). */
   private ins(k: number, i: Ins): boolean {
     this.used64 = 0; this.used32 = 0;
+    this.spanStart(k);
     const sz = i.sz;
     const next = i.off + i.len;
     switch (i.kind) {
@@ -1107,7 +1150,7 @@ class BlockCompiler implements SseEmitter {
         return true;
       }
       case K.RET: {
-        this.getR(RSP, 8); const sp = this.save64();
+        this.getR(RSP, 8); const sp = this.save64(); this.spanAt(sp, RSP >> 3, 0);
         this.read(sp, 8, k); const t = this.save64();
         this.setR(RSP, 8, () => { this.get(sp); this.i64(8n); this.op(Op.i64Add); });
         // A return to the compiled call waiting for it (callOut()) if one
@@ -1120,7 +1163,7 @@ class BlockCompiler implements SseEmitter {
         return false;
       }
       case K.POP: {
-        this.getR(RSP, 8); const sp = this.save64();
+        this.getR(RSP, 8); const sp = this.save64(); this.spanAt(sp, RSP >> 3, 0);
         this.read(sp, 8, k); const v = this.save64();
         this.setR(RSP, 8, () => { this.get(sp); this.i64(8n); this.op(Op.i64Add); });
         this.setR(i.reg, 8, () => this.get(v)); // POP RSP: the popped value wins
@@ -1299,6 +1342,7 @@ class BlockCompiler implements SseEmitter {
   /** Pushes local v on the guest stack for instruction k (PUSH, and CALL's return address). */
   private push(v: number, k: number): void {
     this.getR(RSP, 8); this.i64(8n); this.op(Op.i64Sub); const sp = this.save64();
+    this.spanAt(sp, RSP >> 3, -8);
     this.write(sp, 8, v, k);
     this.setR(RSP, 8, () => this.get(sp));
     this.genCheck(k);

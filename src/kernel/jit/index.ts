@@ -68,6 +68,8 @@ export class BlockCompiler {
   /** Blocks (regions) compiled so far, the segments they held and the modules they went into (for statistics). */
   compiled = 0;
   segments = 0;
+  /** Runs of accesses sharing one TLB probe (span.ts) in the regions compiled. */
+  runs = 0;
   modules = 0;
 
   constructor(readonly table: WebAssembly.Table) {}
@@ -164,8 +166,9 @@ export class BlockCompiler {
     }
     const t0 = performance.now();
     const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
-    const { body, need, segments } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen }, this.chain);
+    const { body, need, segments, runs } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen }, this.chain);
     this.segments += segments;
+    this.runs += runs;
     const idx = this.next++;
     if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
     this.batch.push({ idx, body });

@@ -48,7 +48,7 @@ export interface SseEmitter {
   read(a: number, sz: number, k: number): void;
   write(a: number, sz: number, v: number, k: number): void;
   tlbHit(tlb: number, a: number, sz: number, t: number): void;
-  hostOf(t: number, a: number): void;
+  hostOf(tlb: number, t: number, a: number): void;
   ifFault(k: number): void;
   genCheck(k: number): void;
   slowWrote(): void;
@@ -151,7 +151,7 @@ function read128(b: SseEmitter, a: number, to: number, k: number): void {
   const t = b.temp(I32);
   b.tlbHit(b.lay.tlbR, a, 16, t);
   b.open(Op.if, VOID);
-  b.get(b.P_S); b.hostOf(t, a); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(0).u32(0);
+  b.get(b.P_S); b.hostOf(b.lay.tlbR, t, a); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(0).u32(0);
   b.c.byte(SIMD_PREFIX).u32(Simd.v128Store).u32(A16).u32(to);
   b.els();
   b.get(a); b.get(b.P_S); b.i32(to); b.op(Op.i32Add); b.call(F_RD128);
@@ -164,7 +164,7 @@ function write128(b: SseEmitter, a: number, from: number, k: number): void {
   const t = b.temp(I32);
   b.tlbHit(b.lay.tlbW, a, 16, t);
   b.open(Op.if, VOID);
-  b.hostOf(t, a); b.get(b.P_S); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(A16).u32(from);
+  b.hostOf(b.lay.tlbW, t, a); b.get(b.P_S); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(A16).u32(from);
   b.c.byte(SIMD_PREFIX).u32(Simd.v128Store).u32(0).u32(0);
   b.els();
   b.get(a); b.get(b.P_S); b.i32(from); b.op(Op.i32Add); b.call(F_WR128);

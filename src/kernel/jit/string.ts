@@ -41,7 +41,7 @@ export function compileRepStos(b: SseEmitter, i: StringIns, flagsWord: () => voi
   const ok = b.save32();
   b.get(ok);
   b.open(Op.if, VOID);
-  b.hostOf(t, di); b.getR(0, 1); b.op(Op.i32WrapI64); b.get(cnt); b.op(Op.i32WrapI64);
+  b.hostOf(b.lay.tlbW, t, di); b.getR(0, 1); b.op(Op.i32WrapI64); b.get(cnt); b.op(Op.i32WrapI64);
   b.c.byte(BULK_PREFIX).u32(Bulk.memoryFill).byte(0);
   b.setR(RDI, 8, () => { b.get(di); b.get(cnt); b.op(Op.i64Add); });
   b.setR(RCX, 8, () => b.i64(0n));

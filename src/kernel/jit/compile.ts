@@ -438,15 +438,20 @@ class BlockCompiler implements SseEmitter {
   private pool32: number[] = [];
   private used64 = 0;
   private used32 = 0;
-  get(l: number): void { this.c.byte(Op.localGet).u32(l); }
-  set(l: number): void { this.c.byte(Op.localSet).u32(l); }
-  private tee(l: number): void { this.c.byte(Op.localTee).u32(l); }
-  i32(v: number): void { this.c.byte(Op.i32Const).s32(v); }
-  i64(v: bigint): void { this.c.byte(Op.i64Const).s64(v); }
-  mem(o: number, offset: number): void { this.c.byte(o).u32(0).u32(offset); }
-  call(f: number): void { this.c.byte(Op.call).u32(f); }
-  private gget(g: number): void { this.c.byte(Op.globalGet).u32(g); }
-  private gset(g: number): void { this.c.byte(Op.globalSet).u32(g); }
+  get(l: number): void { this.c.opU(Op.localGet, l); }
+  set(l: number): void { this.c.opU(Op.localSet, l); }
+  private tee(l: number): void { this.c.opU(Op.localTee, l); }
+  i32(v: number): void { this.c.opS(Op.i32Const, v); }
+  i64(v: bigint): void {
+    if (v >= -0x8000_0000n && v < 0x8000_0000n) this.c.opS(Op.i64Const, Number(v));
+    else this.c.byte(Op.i64Const).s64(v);
+  }
+  /** i64.const of a number in the s32 range (no BigInt on the way). */
+  i64n(v: number): void { this.c.opS(Op.i64Const, v); }
+  mem(o: number, offset: number): void { this.c.memOp(o, offset); }
+  call(f: number): void { this.c.opU(Op.call, f); }
+  private gget(g: number): void { this.c.opU(Op.globalGet, g); }
+  private gset(g: number): void { this.c.opU(Op.globalSet, g); }
   open(o: number, t: number): void { this.c.byte(o).byte(t); this.depth++; }
   els(): void { this.op(Op.else); }
   close(): void { this.op(Op.end); this.depth--; }
@@ -457,7 +462,7 @@ class BlockCompiler implements SseEmitter {
   /** Branch target of a relative JCC/JMP/CALL, as an offset from the block start. */
   private target(i: Ins): bigint { return BigInt(i.off + i.len) + BigInt.asIntN(64, i.imm); }
   private ripPlus(off: number | bigint): () => void {
-    return () => { this.get(this.P_RIP); this.i64(BigInt(off)); this.op(Op.i64Add); };
+    return () => { this.get(this.P_RIP); if (typeof off === "number") this.i64n(off); else this.i64(off); this.op(Op.i64Add); };
   }
 
   // ---- registers ----
@@ -714,8 +719,8 @@ class BlockCompiler implements SseEmitter {
     }
     if (f.op === LF_LOGIC || f.op === LF_RES) {
       // LF_LOGIC: CF = OF = 0. LF_RES: CF and OF are bits of lfC.
-      const cf = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64(BigInt(F_CF)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
-      const of = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64(BigInt(F_OF)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
+      const cf = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64n(F_CF); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
+      const of = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64n(F_OF); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
       return this.condOf(base, cf, of, zf, sf);
     }
     return false;
@@ -825,12 +830,12 @@ class BlockCompiler implements SseEmitter {
   // ---- memory ----
   /** Pushes the effective address of instruction i (64-bit addressing, FS/GS base added). */
   ea(i: Ins): number {
-    this.i64(BigInt(i.disp));
-    if (i.base === EA_RIP) { this.get(this.P_RIP); this.i64(BigInt(i.off + i.len)); this.op(Op.i64Add); this.op(Op.i64Add); }
+    this.i64n(i.disp);
+    if (i.base === EA_RIP) { this.get(this.P_RIP); this.i64n(i.off + i.len); this.op(Op.i64Add); this.op(Op.i64Add); }
     else if (i.base >= 0) { this.getR(i.base * 8, 8); this.op(Op.i64Add); }
     if (i.idx >= 0) {
       this.getR(i.idx * 8, 8);
-      if (i.scale) { this.i64(BigInt(i.scale)); this.op(Op.i64Shl); }
+      if (i.scale) { this.i64n(i.scale); this.op(Op.i64Shl); }
       this.op(Op.i64Add);
     }
     if (i.seg === 4 || i.seg === 5) { this.getR(i.seg === 4 ? FS_BASE : GS_BASE, 8); this.op(Op.i64Add); }
@@ -851,7 +856,7 @@ class BlockCompiler implements SseEmitter {
     // address goes into the loads' offsets (core.ts: tag = page | 0xfff).
     this.get(a); this.op(Op.i32WrapI64); this.i32(8); this.op(Op.i32ShrU); this.i32(0x3ff0); this.op(Op.i32And); this.tee(t);
     this.mem(Op.i64Load, tlb);
-    this.get(a); if (sz > 1) { this.i64(BigInt(sz - 1)); this.op(Op.i64Add); }
+    this.get(a); if (sz > 1) { this.i64n(sz - 1); this.op(Op.i64Add); }
     this.i64(0xfffn); this.op(Op.i64Or); this.op(Op.i64Eq);
   }
   /** Pushes the host address of `a` for a hit in TLB table `tlb` (entry offset in `t`): the entry's addend plus the address. */
@@ -874,7 +879,7 @@ class BlockCompiler implements SseEmitter {
     for (const { run } of this.inRuns ?? []) {
       if (run.first !== k) continue;
       const tlb = run.write ? this.lay.tlbW : this.lay.tlbR;
-      this.getR(run.base * 8, 8); this.i64(BigInt(run.lo)); this.op(Op.i64Add); const a = this.save64();
+      this.getR(run.base * 8, 8); this.i64n(run.lo); this.op(Op.i64Add); const a = this.save64();
       const t = this.temp(I32);
       this.tlbHit(tlb, a, run.hi - run.lo, t);
       this.open(Op.if, I32); this.hostOf(tlb, t, a); this.els(); this.i32(0); this.close();
@@ -1040,9 +1045,9 @@ class BlockCompiler implements SseEmitter {
     if (kind === 0 || kind === 1) {
       // ROL/ROR rotate by count mod width.
       const rc = this.temp(I64);
-      this.get(c); this.i64(BigInt(bits - 1)); this.op(Op.i64And); this.set(rc);
+      this.get(c); this.i64n(bits - 1); this.op(Op.i64And); this.set(rc);
       this.get(v); this.get(rc); this.op(kind === 0 ? Op.i64Shl : Op.i64ShrU);
-      this.get(v); this.i64(BigInt(bits)); this.get(rc); this.op(Op.i64Sub); this.op(kind === 0 ? Op.i64ShrU : Op.i64Shl);
+      this.get(v); this.i64n(bits); this.get(rc); this.op(Op.i64Sub); this.op(kind === 0 ? Op.i64ShrU : Op.i64Shl);
       this.op(Op.i64Or);
       if (sz !== 8) { this.i64(m); this.op(Op.i64And); }
       // rc == 0: the value itself (a shift by the full width is no shift in wasm).
@@ -1376,7 +1381,7 @@ class BlockCompiler implements SseEmitter {
     if (kind === SH_SHL || kind === SH_SAL) {
       this.get(v); this.i64(c); this.op(Op.i64Shl); if (sz !== 8) { this.i64(m); this.op(Op.i64And); } this.set(r);
       // CF: the last bit shifted out (cnt <= bits always holds here: counts are masked to 5/6 bits, sz >= 4 or cnt < 32).
-      if (cnt <= bits) { this.get(v); this.i64(BigInt(bits - cnt)); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And); }
+      if (cnt <= bits) { this.get(v); this.i64n(bits - cnt); this.op(Op.i64ShrU); this.i64(1n); this.op(Op.i64And); }
       else this.i64(0n);
       this.set(cf);
       // OF = MSB(result) xor CF.

@@ -67,6 +67,50 @@ export class Bytes {
     for (let i = 0; i < b.length; i++) this.byte(b[i]);
     return this;
   }
+  // One-call forms for the block compiler's most frequent instructions
+  // (a call per instruction rather than per byte: generation runs mostly
+  // in the engine's interpreter before it is hot).
+  /** Opcode `o`, then `v` as a u32 LEB128 (local, global, label or function index). */
+  opU(o: number, v: number): this {
+    if (this.length + 6 > this.buf.length) this.grow(6);
+    const b = this.buf;
+    let n = this.length;
+    b[n++] = o;
+    v >>>= 0;
+    while (v >= 0x80) { b[n++] = (v & 0x7f) | 0x80; v >>>= 7; }
+    b[n++] = v;
+    this.length = n;
+    return this;
+  }
+  /** Opcode `o`, then `v` as an s32 LEB128 (i32.const, and i64.const of a value that fits). */
+  opS(o: number, v: number): this {
+    if (this.length + 6 > this.buf.length) this.grow(6);
+    const b = this.buf;
+    let n = this.length;
+    b[n++] = o;
+    v |= 0;
+    for (;;) {
+      const x = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (x & 0x40) === 0) || (v === -1 && (x & 0x40) !== 0)) { b[n++] = x; break; }
+      b[n++] = x | 0x80;
+    }
+    this.length = n;
+    return this;
+  }
+  /** A load or store: opcode `o`, alignment hint 0, then `offset` as a u32 LEB128. */
+  memOp(o: number, offset: number): this {
+    if (this.length + 7 > this.buf.length) this.grow(7);
+    const b = this.buf;
+    let n = this.length;
+    b[n++] = o;
+    b[n++] = 0;
+    let v = offset >>> 0;
+    while (v >= 0x80) { b[n++] = (v & 0x7f) | 0x80; v >>>= 7; }
+    b[n++] = v;
+    this.length = n;
+    return this;
+  }
   u32(v: number): this {
     v >>>= 0;
     do {

@@ -689,6 +689,57 @@ describe("block compiler: scalar SSE arithmetic", () => {
   });
 });
 
+describe("block compiler: scalar double compares and conversions (ssecvt.ts)", () => {
+  it("UCOMISD, COMISD, CVTTSD2SI and CVTSI2SD agree with the interpreter, flags and MXCSR included, on edge operands under nine MXCSR settings", () => {
+    // ucomisd xmm0,xmm1 ; setb al ; sete bl ; setp r14b ; seto r15b ; comisd xmm2,[rdx] ; sets sil ; setb dil ; setnz r14b ;
+    // cvttsd2si r9,xmm3 ; cvttsd2si r10d,xmm4 ; cvttsd2si r11,[rdx+8] ; cvtsi2sd xmm5,r12 ; cvtsi2sd xmm6,r13d ;
+    // cvtsi2sd xmm7,qword [rdx+16] ; cvtsi2sd xmm10,dword [rdx+24] ; ucomisd xmm8,xmm9 ; int3
+    const code = h("66 0f 2e c1 0f 92 c0 0f 94 c3 41 0f 9a c6 41 0f 90 c7 66 0f 2f 12 40 0f 98 c6 40 0f 92 c7 41 0f 95 c6 " +
+      "f2 4c 0f 2c cb f2 44 0f 2c d4 f2 4c 0f 2c 5a 08 f2 49 0f 2a ec f2 41 0f 2a f5 f2 48 0f 2a 7a 10 f2 44 0f 2a 52 18 66 45 0f 2e c1 cc");
+    const bits = (x: number): bigint => { const v = new DataView(new ArrayBuffer(8)); v.setFloat64(0, x, true); return v.getBigUint64(0, true); };
+    // Doubles: inline cases and each kind the guards must send to the generic path (NaN, SNaN, denormal, infinities, out of range).
+    const doubles = [1.5, -3.25, 1 / 3, 7, 0.5, -0.5, 123456789.75, 1e300, -1e-300, 2.2250738585072014e-308, 5e-324, 0, -0,
+      Infinity, -Infinity, NaN, 2 ** 53, 2 ** 63, -(2 ** 63), 2 ** 63 - 1024, 2147483647.5, -2147483648.5, -2147483649, 2147483648, -2147483648]
+      .map(bits).concat([0x7ff0_0000_0000_0001n, 0xfff8_0000_0000_0000n]);
+    const ints = [0n, 1n, -1n, 2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n), -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 0x7fff_ffffn, 0x8000_0000n, 1234567n];
+    // Default (PE clear), PE set, IE set, PM unmasked (inexact faults), IM unmasked (NaN compares fault), DM unmasked, round down, FZ, DAZ.
+    const settings = [0x1f80, 0x1fa0, 0x1f81, 0x0f80, 0x1e80, 0x1d80, 0x3f80, 0x9f80, 0x1fc0];
+    let seed = 777;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+    const dbl = (): bigint => doubles[rnd(doubles.length)];
+    const int = (): bigint => BigInt.asUintN(64, ints[rnd(ints.length)]);
+    const le = (v: bigint): number[] => Array.from({ length: 8 }, (_, n) => Number((v >> BigInt(8 * n)) & 0xffn));
+    let cases = 0;
+    const before = jitInsns();
+    for (const mx of settings) {
+      for (let c = 0; c < 30; c++) {
+        const xs = Array.from({ length: 10 }, dbl), mem = [dbl(), dbl(), int(), int()], r12 = int(), r13 = int();
+        const setup = (b: Box): void => {
+          for (let n = 0; n < 10; n++) b.setXmm(n, xs[n], 0x5555n);
+          b.setXmm(10, 0x1234n, 0x4444n);
+          for (const n of [RAX, RBX, RSI, RDI, 9, 10, 11, 14, 15]) b.setReg(n, 0x0101_0101_0101_0101n);
+          b.setReg(12, r12); b.setReg(13, r13);
+          b.v.setUint32(b.state + MXCSR, mx, true);
+          b.write(DATA, mem.flatMap(le));
+          b.setReg(RDX, BigInt(DATA));
+          b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+        };
+        const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+        // Twice: the first run compiles, the second runs compiled code from the start.
+        for (let r = 0; r < 2; r++) {
+          setup(a); setup(b);
+          const sa = a.run(1000), sb = b.run(1000);
+          expect(sa).toEqual(sb);
+          expect(a.v.getUint32(a.state + MXCSR, true)).toBe(b.v.getUint32(b.state + MXCSR, true));
+        }
+        cases++;
+      }
+    }
+    expect(cases).toBe(270);
+    expect(jitInsns() - before).toBeGreaterThan(0);
+  });
+});
+
 describe("block compiler: SSE data moves", () => {
   // L: movdqu xmm1,[rdx] ; pxor xmm1,xmm0 ; movups [rdx+0x20],xmm1 ; movq rax,xmm1 ; movq xmm0,rbx ;
   //    movsd xmm2,[rdx+8] ; movss [rdx+0x1c],xmm2 ; add rbx,rax ; add rdx,8 ; dec ecx ; jnz L ; int3

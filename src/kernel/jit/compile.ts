@@ -42,6 +42,7 @@
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
 import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 import { compileSseArith } from "./ssearith";
+import { compileSseConvert } from "./ssecvt";
 import { compileRepStos } from "./string";
 import { findRuns, spanBase, type InRun } from "./span";
 import { K, type Ins } from "./ins";
@@ -563,6 +564,10 @@ class BlockCompiler implements SseEmitter {
     if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
   }
   /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
+  setStatusFlags(bits: () => void): void {
+    this.gget(G_FL); this.i32(~FL_ALL); this.op(Op.i32And); bits(); this.op(Op.i32Or); this.gset(G_FL);
+    this.i32(0); this.gset(G_OP);
+  }
   private handOver(): void {
     this.flush();
     this.flags = null;
@@ -1317,10 +1322,12 @@ class BlockCompiler implements SseEmitter {
         // may read go there first (all of them, in locals: a later segment
         // may write one before the loop comes back here), the ones it may
         // write come back after; the flags are handed over.
-        // Scalar SSE arithmetic runs inline when MXCSR allows (ssearith.ts), REP STOSB
+        // Scalar SSE arithmetic runs inline when MXCSR allows (ssearith.ts), so
+        // do double compares and int <-> double conversions (ssecvt.ts), REP STOSB
         // when it stays in one mapped page (string.ts), else as below.
         this.handOver();
         let inline = compileSseArith(this, k, i);
+        if (inline < 0) inline = compileSseConvert(this, k, i);
         if (inline < 0) inline = compileRepStos(this, i, () => this.gget(G_FL));
         if (inline >= 0) { this.get(inline); this.op(Op.i32Eqz); this.open(Op.if, VOID); }
         const { reads, writes } = genericRegs(i);

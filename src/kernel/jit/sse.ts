@@ -54,6 +54,8 @@ export interface SseEmitter {
   slowWrote(): void;
   getR(off: number, sz: number): void;
   setR(off: number, sz: number, value: () => void): void;
+  /** Sets CF, PF, AF, ZF, SF and OF to the bits the i32 `bits` pushes (the flags must be in the CPU's globals: after handOver()). */
+  setStatusFlags(bits: () => void): void;
 }
 
 /** True for kinds that neither touch the flags nor can leave the block (register forms). */

@@ -151,6 +151,11 @@ function regUses(block: Ins[]): number[] {
   return uses;
 }
 
+/** A flagUse() answer (a module-level function: a closure made per call costs more than the analysis). */
+function flagSet(reads: number, kills: number, writes = kills): { reads: number; writes: number; kills: number } {
+  return { reads, writes, kills };
+}
+
 /** The code page a region is compiled from: its frame, its generation word and the generation then. */
 export interface RegionPage { host: number; genAddr: number; gen: number }
 
@@ -677,58 +682,58 @@ class BlockCompiler implements SseEmitter {
     this.flush();
     this.i32(cc); this.call(F_COND);
   }
-  /** Condition pair `base` from emitters of CF, OF, ZF and SF (each pushes an i32 0/1); false for P/NP, not inline. */
-  private condOf(base: number, cf: () => void, of: () => void, zf: () => void, sf: () => void): boolean {
+  /** Condition pair `base` from CF, OF, ZF and SF of record f (flagOf()); false for P/NP, not inline. */
+  private condOf(base: number, f: LazyFlags): boolean {
     switch (base) {
-      case 0: of(); return true;
-      case 1: cf(); return true;
-      case 2: zf(); return true;
-      case 3: cf(); zf(); this.op(Op.i32Or); return true;
-      case 4: sf(); return true;
-      case 6: sf(); of(); this.op(Op.i32Ne); return true;
-      case 7: zf(); sf(); of(); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
+      case 0: this.flagOf(f, F_OF); return true;
+      case 1: this.flagOf(f, F_CF); return true;
+      case 2: this.flagOf(f, F_ZF); return true;
+      case 3: this.flagOf(f, F_CF); this.flagOf(f, F_ZF); this.op(Op.i32Or); return true;
+      case 4: this.flagOf(f, F_SF); return true;
+      case 6: this.flagOf(f, F_SF); this.flagOf(f, F_OF); this.op(Op.i32Ne); return true;
+      case 7: this.flagOf(f, F_ZF); this.flagOf(f, F_SF); this.flagOf(f, F_OF); this.op(Op.i32Ne); this.op(Op.i32Or); return true;
       default: return false;
     }
   }
-  private condInline(f: LazyFlags, base: number): boolean {
+  /** Pushes flag `which` (F_CF, F_OF, F_ZF or F_SF) of an ADD, INC, DEC, logic or result record as an i32 0/1. */
+  private flagOf(f: LazyFlags, which: number): void {
     const sz = f.sz;
-    const sh = BigInt(64 - sz * 8);
-    const signed = (l: number): void => { this.get(l); if (sh) { this.i64(sh); this.op(Op.i64Shl); } };
-    const sf = (): void => { this.get(f.r); this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); };
-    const zf = (): void => { this.get(f.r); if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); } this.op(Op.i64Eqz); };
-    const of3 = (x: number, y: number, z: number): void => {
-      // ((x ^ y) & (x ^ z)) has the sign bit: the OF rules of flags.ts.
-      this.get(x); this.get(y); this.op(Op.i64Xor); this.get(x); this.get(z); this.op(Op.i64Xor); this.op(Op.i64And);
-      this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
-    };
-    if (f.op === LF_ADD || f.op === LF_INC || f.op === LF_DEC) {
-      const cf = (): void => {
-        if (f.op === LF_ADD) { this.get(f.r); this.get(f.a); this.op(Op.i64LtU); }
-        else { this.get(f.c); this.op(Op.i64Eqz); this.op(Op.i32Eqz); }
-      };
-      // ADD/INC: OF when both operands differ in sign from the result; DEC: when a and 1 differ and a and r differ.
-      const of = (): void => { if (f.op === LF_DEC) of3(f.a, f.b, f.r); else of3(f.r, f.a, f.b); };
-      return this.condOf(base, cf, of, zf, sf);
+    if (which === F_ZF) { this.get(f.r); if (sz !== 8) { this.i64(mask(sz)); this.op(Op.i64And); } this.op(Op.i64Eqz); return; }
+    if (which === F_SF) { this.get(f.r); this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); return; }
+    if (f.op === LF_LOGIC) { this.i32(0); return; } // CF = OF = 0
+    if (which === F_CF) {
+      if (f.op === LF_ADD) { this.get(f.r); this.get(f.a); this.op(Op.i64LtU); }
+      else if (f.op === LF_INC || f.op === LF_DEC) { this.get(f.c); this.op(Op.i64Eqz); this.op(Op.i32Eqz); }
+      else { this.get(f.c); this.i64n(F_CF); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } // LF_RES: a bit of lfC
+      return;
     }
-    if (f.op === LF_SUB) {
-      switch (base) {
-        case 0: of3(f.a, f.b, f.r); return true;
-        case 1: this.get(f.a); this.get(f.b); this.op(Op.i64LtU); return true;
-        case 2: this.get(f.a); this.get(f.b); this.op(Op.i64Eq); return true;
-        case 3: this.get(f.a); this.get(f.b); this.op(Op.i64LeU); return true;
-        case 4: sf(); return true;
-        case 6: signed(f.a); signed(f.b); this.op(Op.i64LtS); return true;
-        case 7: signed(f.a); signed(f.b); this.op(Op.i64LeS); return true;
-        default: return false;
-      }
+    // OF. ADD/INC: both operands differ in sign from the result; DEC: a and 1 differ and a and r differ; LF_RES: a bit of lfC.
+    if (f.op === LF_DEC) this.of3(f.a, f.b, f.r, sz);
+    else if (f.op === LF_ADD || f.op === LF_INC) this.of3(f.r, f.a, f.b, sz);
+    else { this.get(f.c); this.i64n(F_OF); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); }
+  }
+  /** Pushes whether ((x ^ y) & (x ^ z)) has the sign bit at size sz: the OF rules of flags.ts. */
+  private of3(x: number, y: number, z: number, sz: number): void {
+    this.get(x); this.get(y); this.op(Op.i64Xor); this.get(x); this.get(z); this.op(Op.i64Xor); this.op(Op.i64And);
+    this.i64(signBit(sz)); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz);
+  }
+  /** Pushes the signed value of local l at the record's size, moved to the top of 64 bits. */
+  private signedTop(l: number, sz: number): void {
+    this.get(l); if (sz !== 8) { this.i64n(64 - sz * 8); this.op(Op.i64Shl); }
+  }
+  private condInline(f: LazyFlags, base: number): boolean {
+    if (f.op === LF_ADD || f.op === LF_INC || f.op === LF_DEC || f.op === LF_LOGIC || f.op === LF_RES) return this.condOf(base, f);
+    if (f.op !== LF_SUB) return false;
+    switch (base) {
+      case 0: this.of3(f.a, f.b, f.r, f.sz); return true;
+      case 1: this.get(f.a); this.get(f.b); this.op(Op.i64LtU); return true;
+      case 2: this.get(f.a); this.get(f.b); this.op(Op.i64Eq); return true;
+      case 3: this.get(f.a); this.get(f.b); this.op(Op.i64LeU); return true;
+      case 4: this.flagOf(f, F_SF); return true;
+      case 6: this.signedTop(f.a, f.sz); this.signedTop(f.b, f.sz); this.op(Op.i64LtS); return true;
+      case 7: this.signedTop(f.a, f.sz); this.signedTop(f.b, f.sz); this.op(Op.i64LeS); return true;
+      default: return false;
     }
-    if (f.op === LF_LOGIC || f.op === LF_RES) {
-      // LF_LOGIC: CF = OF = 0. LF_RES: CF and OF are bits of lfC.
-      const cf = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64n(F_CF); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
-      const of = (): void => { if (f.op === LF_LOGIC) this.i32(0); else { this.get(f.c); this.i64n(F_OF); this.op(Op.i64And); this.op(Op.i64Eqz); this.op(Op.i32Eqz); } };
-      return this.condOf(base, cf, of, zf, sf);
-    }
-    return false;
   }
 
   // ---- exits ----
@@ -879,7 +884,7 @@ class BlockCompiler implements SseEmitter {
   private spanOff = new Map<number, { run: InRun; off: number }>();
   /** At instruction k: a run that starts here probes the TLB once for its whole span. */
   private spanStart(k: number): void {
-    this.spanOff.clear();
+    if (this.spanOff.size) this.spanOff.clear();
     this.inRuns = this.runs[k];
     for (const { run } of this.inRuns ?? []) {
       if (run.first !== k) continue;
@@ -997,8 +1002,7 @@ class BlockCompiler implements SseEmitter {
    * it certainly overwrites; null when it may leave the segment or touch memory.
    */
   private flagUse(i: Ins): { reads: number; writes: number; kills: number } | null {
-    const ALL = FL_ALL;
-    const use = (reads: number, kills: number, writes = kills): { reads: number; writes: number; kills: number } => ({ reads, writes, kills });
+    const ALL = FL_ALL, use = flagSet;
     if (i.mem && i.kind !== K.LEA) return null; // a memory access may fault: the flags become visible
     switch (i.kind) {
       case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA: case K.NOP: case K.BSWAP:

@@ -646,6 +646,24 @@ describe("block compiler: REP STOSB", () => {
   });
 });
 
+/**
+ * Runs `code` on both CPUs twice after `setup` — the first run compiles,
+ * the second runs compiled code from the start — and checks each pair of
+ * snapshots and MXCSR are equal; returns the JIT's snapshots.
+ */
+function bothWithMxcsr(code: number[], setup: (b: Box) => void): Snapshot[] {
+  const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+  const out: Snapshot[] = [];
+  for (let r = 0; r < 2; r++) {
+    setup(a); setup(b);
+    const sa = a.run(1000), sb = b.run(1000);
+    expect(sa).toEqual(sb);
+    expect(a.v.getUint32(a.state + MXCSR, true)).toBe(b.v.getUint32(b.state + MXCSR, true));
+    out.push(sa);
+  }
+  return out;
+}
+
 describe("block compiler: scalar SSE arithmetic", () => {
   it("agrees with the interpreter, MXCSR included, on edge operands under five MXCSR settings", () => {
     // L: addsd xmm0,xmm1 ; subsd xmm2,xmm1 ; mulsd xmm3,xmm1 ; divsd xmm4,xmm1 ; divsd xmm5,[rdx] ;
@@ -673,15 +691,7 @@ describe("block compiler: scalar SSE arithmetic", () => {
           b.setReg(RDX, BigInt(DATA)); b.setReg(RCX, 3n);
           b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
         };
-        const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
-        // Twice: the first run compiles, the second runs compiled code from the start.
-        for (let r = 0; r < 2; r++) {
-          setup(a); setup(b);
-          const sa = a.run(1000), sb = b.run(1000);
-          expect(sa).toEqual(sb);
-          expect(sa.exit).toBe(EXIT_BREAKPOINT);
-          expect(a.v.getUint32(a.state + MXCSR, true)).toBe(b.v.getUint32(b.state + MXCSR, true));
-        }
+        for (const s of bothWithMxcsr(code, setup)) expect(s.exit).toBe(EXIT_BREAKPOINT);
         cases++;
       }
     }
@@ -724,14 +734,7 @@ describe("block compiler: scalar double compares and conversions (ssecvt.ts)", (
           b.setReg(RDX, BigInt(DATA));
           b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
         };
-        const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
-        // Twice: the first run compiles, the second runs compiled code from the start.
-        for (let r = 0; r < 2; r++) {
-          setup(a); setup(b);
-          const sa = a.run(1000), sb = b.run(1000);
-          expect(sa).toEqual(sb);
-          expect(a.v.getUint32(a.state + MXCSR, true)).toBe(b.v.getUint32(b.state + MXCSR, true));
-        }
+        bothWithMxcsr(code, setup);
         cases++;
       }
     }

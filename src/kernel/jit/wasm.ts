@@ -39,6 +39,14 @@ export const Simd = {
   v128And: 0x4e, v128AndNot: 0x4f, v128Or: 0x50, v128Xor: 0x51,
 } as const;
 
+/** Writes `v` as a u32 LEB128 into b from index n (room checked by the caller); returns the index after it. */
+function putU32(b: Uint8Array, n: number, v: number): number {
+  v >>>= 0;
+  while (v >= 0x80) { b[n++] = (v & 0x7f) | 0x80; v >>>= 7; }
+  b[n++] = v;
+  return n;
+}
+
 export class Bytes {
   private buf: Uint8Array<ArrayBuffer>;
   length = 0;
@@ -75,13 +83,8 @@ export class Bytes {
   /** Opcode `o`, then `v` as a u32 LEB128 (local, global, label or function index). */
   opU(o: number, v: number): this {
     if (this.length + 6 > this.buf.length) this.grow(6);
-    const b = this.buf;
-    let n = this.length;
-    b[n++] = o;
-    v >>>= 0;
-    while (v >= 0x80) { b[n++] = (v & 0x7f) | 0x80; v >>>= 7; }
-    b[n++] = v;
-    this.length = n;
+    this.buf[this.length] = o;
+    this.length = putU32(this.buf, this.length + 1, v);
     return this;
   }
   /** Opcode `o`, then `v` as an s32 LEB128 (i32.const, and i64.const of a value that fits). */
@@ -103,14 +106,9 @@ export class Bytes {
   /** A load or store: opcode `o`, alignment hint 0, then `offset` as a u32 LEB128. */
   memOp(o: number, offset: number): this {
     if (this.length + 7 > this.buf.length) this.grow(7);
-    const b = this.buf;
-    let n = this.length;
-    b[n++] = o;
-    b[n++] = 0;
-    let v = offset >>> 0;
-    while (v >= 0x80) { b[n++] = (v & 0x7f) | 0x80; v >>>= 7; }
-    b[n++] = v;
-    this.length = n;
+    this.buf[this.length] = o;
+    this.buf[this.length + 1] = 0;
+    this.length = putU32(this.buf, this.length + 2, offset);
     return this;
   }
   u32(v: number): this {

@@ -97,7 +97,6 @@ export function run(state: u32, budget: u32): i32 {
   setFlagsWord(<u32>load<u64>(S + RFLAGS));
   let rip = load<u64>(S + RIP);
   let n: u32 = 0;
-  store<u32>(JIT_N, 0, 8); // no compiled call is active
   let exit: i32 = 0;
   clearFault();
   // The current code page: its linear page, host frame and generation word.

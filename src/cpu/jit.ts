@@ -193,7 +193,7 @@ export function jitReset(): void {
 
 /** Calls compiled block `idx`; returns the next RIP, the retired count at JIT_N. */
 @inline export function jitCall(idx: u32, rip: u64, budget: u32): u64 {
-  return call_indirect<u64>(idx, rip, <u32>S, budget, 0);
+  return call_indirect<u64>(idx, rip, <u32>S, budget, 0, 0); // none retired yet, no compiled call waiting
 }
 
 // ---- slow paths for compiled code (exported by index.ts) ----

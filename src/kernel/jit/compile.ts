@@ -174,14 +174,14 @@ export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, cha
  */
 export function compileDispatch(lay: JitLayout): Bytes {
   const c = new Bytes();
-  const RIP = 0, S = 1, BUDGET = 2, DONE = 3, T = 4, HOST = 5, E = 6, IDX = 7, J = 8;
+  const RIP = 0, S = 1, BUDGET = 2, DONE = 3, DEPTH = 4, T = 5, HOST = 6, E = 7, IDX = 8, J = 9;
   const get = (l: number): void => { c.byte(Op.localGet).u32(l); };
   const tee = (l: number): void => { c.byte(Op.localTee).u32(l); };
   const i32 = (v: number): void => { c.byte(Op.i32Const).s32(v); };
   const i64 = (v: bigint): void => { c.byte(Op.i64Const).s64(v); };
   const mem = (o: number, off: number): void => { c.byte(o).u32(0).u32(off); };
   const out = (depth = 0): void => { c.byte(Op.brIf).u32(depth); };
-  const tail = (): void => { get(RIP); get(S); get(BUDGET); get(DONE); get(IDX); c.byte(Op.returnCallIndirect).u32(0).u32(0); };
+  const tail = (): void => { get(RIP); get(S); get(BUDGET); get(DONE); get(DEPTH); get(IDX); c.byte(Op.returnCallIndirect).u32(0).u32(0); };
   c.byte(Op.block).byte(VOID); // leaving it: back to run()
   c.byte(Op.block).byte(VOID); // leaving it: not in the jump cache
   // Jump cache entry: hash of rip (page offset xor page number's low bits).
@@ -192,7 +192,7 @@ export function compileDispatch(lay: JitLayout): Bytes {
   get(DONE); get(J); mem(Op.i32Load16U, 12); c.byte(Op.i32Add); get(BUDGET); c.byte(Op.i32GtU); out(1);
   tail();
   c.byte(Op.end);
-  // Fetch TLB: entry for the page of rip, tag = page | 1.
+  // Fetch TLB: entry for the page of rip, tag = page | 0xfff.
   get(RIP); c.byte(Op.i32WrapI64); i32(8); c.byte(Op.i32ShrU); i32(0x3ff0); c.byte(Op.i32And); tee(T);
   mem(Op.i64Load, lay.tlbX); get(RIP); i64(0xfffn); c.byte(Op.i64Or); c.byte(Op.i64Ne); out();
   get(T); mem(Op.i32Load, lay.tlbX + 8); get(RIP); c.byte(Op.i32WrapI64); c.byte(Op.i32Add); tee(HOST);
@@ -246,6 +246,8 @@ class BlockCompiler implements SseEmitter {
   readonly P_S = 1;
   private readonly P_BUDGET = 2;
   private readonly P_DONE = 3;
+  /** Compiled calls (callOut()) waiting below this region: 0 when run() or dispatch from run() entered it. */
+  private readonly P_DEPTH = 4;
 
   constructor(private block: Ins[], readonly lay: JitLayout, private page: RegionPage, private chain: boolean) {}
 
@@ -427,7 +429,7 @@ class BlockCompiler implements SseEmitter {
 
   // ---- emission primitives ----
   op(o: number): void { this.c.byte(o); }
-  private local(t: number): number { this.locals.push(t); return 4 + this.locals.length - 1; }
+  private local(t: number): number { this.locals.push(t); return 5 + this.locals.length - 1; }
   /**
    * A scratch local, valid until the next instruction: scratch locals are
    * reused per instruction, so a region has few locals for the engine to
@@ -749,8 +751,8 @@ class BlockCompiler implements SseEmitter {
   private exitRaw(n: number, rip: () => void, chain: boolean | "unless-called"): void {
     rip(); this.set(this.exitRip);
     this.i32(n); this.set(this.exitN);
-    // "unless-called": a return chains when no compiled call waits for it (the depth word is 0).
-    if (chain === "unless-called" && this.chain) { this.i32(0); this.mem(Op.i32Load, this.lay.jitN + 8); this.op(Op.i32Eqz); }
+    // "unless-called": a return chains when no compiled call waits for it (depth 0).
+    if (chain === "unless-called" && this.chain) { this.get(this.P_DEPTH); this.op(Op.i32Eqz); }
     else this.i32(chain && this.chain ? 1 : 0);
     this.set(this.exitChain);
     this.c.byte(Op.br).u32(this.depth - this.exitDepth);
@@ -765,24 +767,23 @@ class BlockCompiler implements SseEmitter {
    * instead of two trips through dispatch. Anything else that comes back
    * (an exit for run(), a fault, a return elsewhere) is passed up as it is:
    * the callee already stored the state and the retired count. Calls
-   * nest at most MAX_CALLS deep (the depth word at JIT_N + 8); deeper,
+   * nest at most MAX_CALLS deep (the depth parameter every region and
+   * dispatch pass on, one more for a callee); deeper,
    * and without a segment at `ret`, the CALL leaves through dispatch.
    */
   private callOut(k: number, target: () => void, ret: number): void {
     const t = this.labels.get(ret);
     if (t === undefined || !this.inside(t) || !this.chain) { this.exitAt(k + 1, target, true); return; }
-    const depth = this.lay.jitN + 8;
     this.get(this.cnt); this.i32(k + 1 - this.base); this.op(Op.i32Add); this.set(this.cnt);
-    this.i32(0); this.mem(Op.i32Load, depth); this.i32(MAX_CALLS); this.op(Op.i32GeU);
+    this.get(this.P_DEPTH); this.i32(MAX_CALLS); this.op(Op.i32GeU);
     this.open(Op.if, VOID); this.exitRaw(0, target, true); this.close();
     // The callee sees the machine state: flags and every register local to the state block.
     this.handOver();
     for (let n = 0; n < 16; n++) if (this.dirty(n)) { this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8); }
-    this.i32(0); this.i32(0); this.mem(Op.i32Load, depth); this.i32(1); this.op(Op.i32Add); this.mem(Op.i32Store, depth);
     target(); this.get(this.P_S); this.get(this.P_BUDGET); this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add);
+    this.get(this.P_DEPTH); this.i32(1); this.op(Op.i32Add);
     this.c.byte(Op.call).u32(DISPATCH_FN);
     const r = this.save64();
-    this.i32(0); this.i32(0); this.mem(Op.i32Load, depth); this.i32(1); this.op(Op.i32Sub); this.mem(Op.i32Store, depth);
     this.get(r); this.ripPlus(ret)(); this.op(Op.i64Ne); this.gget(G_FAULT); this.op(Op.i32Or);
     this.open(Op.if, VOID); this.get(r); this.op(Op.return); this.close();
     // Back at `ret`: the callee's count, registers and flags.
@@ -802,7 +803,7 @@ class BlockCompiler implements SseEmitter {
     if (this.chain) {
       this.get(this.exitChain);
       this.open(Op.if, VOID);
-      this.get(this.exitRip); this.get(this.P_S); this.get(this.P_BUDGET); count();
+      this.get(this.exitRip); this.get(this.P_S); this.get(this.P_BUDGET); count(); this.get(this.P_DEPTH);
       this.c.byte(Op.returnCall).u32(DISPATCH_FN);
       this.close();
     }

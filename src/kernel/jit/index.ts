@@ -19,7 +19,7 @@ export interface JitCpuExports {
 
 // Function types: 0 the block; then one per helper in HELPERS order.
 const TYPES: FuncType[] = [
-  { params: [I64, I32, I32, I32], results: [I64] }, // block and dispatch (rip, state, budget, done) -> next rip
+  { params: [I64, I32, I32, I32, I32], results: [I64] }, // block and dispatch (rip, state, budget, done, call depth) -> next rip
   { params: [I64, I32], results: [I64] },      // jRd
   { params: [I64, I32, I64], results: [] },    // jWr
   { params: [I64, I32], results: [I32] },      // jProbe

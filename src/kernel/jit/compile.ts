@@ -570,11 +570,12 @@ class BlockCompiler implements SseEmitter {
     // lfC: LF_RES's CF/OF bits, INC/DEC's carry in.
     if (f.op === LF_RES || f.op === LF_INC || f.op === LF_DEC) { this.get(this.fC); this.gset(G_C); }
   }
-  /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
+  /** Sets the six status flags in the CPU's flags word to the i32 `bits` pushes and drops the lazy record (after handOver()). */
   setStatusFlags(bits: () => void): void {
     this.gget(G_FL); this.i32(~FL_ALL); this.op(Op.i32And); bits(); this.op(Op.i32Or); this.gset(G_FL);
     this.i32(0); this.gset(G_OP);
   }
+  /** Before a helper that reads and writes the flags: afterwards only the globals know them. */
   private handOver(): void {
     this.flush();
     this.flags = null;

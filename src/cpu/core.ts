@@ -111,7 +111,7 @@ export function translate(addr: u64, acc: u32): usize {
   // without cached code (so writes to those keep coming here), fetches
   // only for executable pages.
   const tag = addr | 0xfff;
-  const add = <u32>table - <u32>addr + (<u32>addr & 0xfff);
+  const add = <u32>table - (<u32>addr & ~<u32>0xfff); // frame minus page
   const slot = <usize>((addr >> 12) & TLB_MASK) << 4;
   store<u64>(TLB_R + slot, tag); store<u32>(TLB_R + slot, add, 8);
   if (writable && !(codeGen(table) & HAS_CODE)) { store<u64>(TLB_W + slot, tag); store<u32>(TLB_W + slot, add, 8); }
@@ -194,17 +194,16 @@ export function dropCode(pa: usize): void {
   if (g & HAS_CODE) { store<u32>(p, ((g & ~HAS_CODE) + 1) & ~HAS_CODE); jcFlush(); }
 }
 
-/** Host address of `a` for a read of `size` bytes inside one page, or 0 (miss, or crosses a page). */
-@inline export function hitR(a: u64, size: u64): usize {
-  const e = TLB_R + (<usize>((a >> 12) & TLB_MASK) << 4);
+/** Host address of `a` for an access of `size` bytes inside one page through TLB table `tlb`, or 0 (miss, or crosses a page). */
+@inline function hitIn(tlb: usize, a: u64, size: u64): usize {
+  const e = tlb + (<usize>((a >> 12) & TLB_MASK) << 4);
   if (load<u64>(e) != ((a + size - 1) | 0xfff)) return 0;
   return <usize>(<u32>a + load<u32>(e, 8));
 }
-@inline export function hitW(a: u64, size: u64): usize {
-  const e = TLB_W + (<usize>((a >> 12) & TLB_MASK) << 4);
-  if (load<u64>(e) != ((a + size - 1) | 0xfff)) return 0;
-  return <usize>(<u32>a + load<u32>(e, 8));
-}
+/** hitIn() for a read. */
+@inline export function hitR(a: u64, size: u64): usize { return hitIn(TLB_R, a, size); }
+/** hitIn() for a write (pages holding cached code never hit). */
+@inline export function hitW(a: u64, size: u64): usize { return hitIn(TLB_W, a, size); }
 /** Host address of the code byte at `a` (fetch permission), or 0 with `fault` set. */
 @inline export function fetchAddr(a: u64): usize {
   const e = TLB_X + (<usize>((a >> 12) & TLB_MASK) << 4);

@@ -7,7 +7,8 @@
 // function for them, puts it in the shared function table and returns its
 // index. run() then calls it with call_indirect.
 //
-// A compiled function has the type (rip: i64, state: i32, budget: i32, done: i32) -> i64:
+// A compiled function has the type (rip: i64, state: i32, budget: i32, done: i32,
+// depth: i32) -> i64 (depth: compiled calls waiting below it, src/kernel/jit):
 // it returns the next RIP and stores the number of instructions it retired at
 // JIT_N. On a page fault it returns the RIP of the faulting instruction with
 // `fault` set, everything before it retired (exactly as the interpreter).
@@ -32,13 +33,8 @@ const MAX_INSNS = 256;
 /** Byte of a JBUF copy holding the instruction's offset in its page (u16; entries leave +48.. unused). */
 export const JB_OFF = 48;
 
-/**
- * Instructions retired by the last compiled-block call; at +4 the exit
- * reason of the last jGeneric() (index.ts); at +8 how many compiled calls
- * (a region's CALL run as a host call, src/kernel/jit) are active, which
- * run() resets.
- */
-export const JIT_N: usize = memory.data(16, 8);
+/** Instructions retired by the last compiled-block call; at +4 the exit reason of the last jGeneric() (index.ts). */
+export const JIT_N: usize = memory.data(8, 8);
 /** The entries of the region being compiled, 64 bytes each. */
 const JBUF: usize = memory.data(MAX_INSNS * 64, 64);
 /** Per offset of the page: 1 queued, 2 collected (region collection). */
@@ -115,7 +111,7 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
       store<u16>(we, load<u16>(JBUF, FE_BLEN), FE_BLEN);
     }
   }
-  warmN = 0;
+  warmClear();
   // The hot head last: its collection decodes its own entry again if a warm one evicted it.
   const n = collect(rip, host, gen, false);
   const idx = jitCompile(JBUF, n, host, genAddr, gen, 1); // with n == 0 it still compiles the warm ones
@@ -186,7 +182,7 @@ export function jitStat(which: i32): f64 { return which == 0 ? <f64>jitCalls : <
 
 /** Forgets every compiled block (the host reuses their table slots). */
 export function jitReset(): void {
-  warmN = 0;
+  warmClear();
   for (let e = DC; e < DC + (DC_SIZE << 6); e += 64) store<u64>(e, 0, FE_BLOCK);
   jcFlush();
 }

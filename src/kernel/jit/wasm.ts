@@ -39,12 +39,22 @@ export const Simd = {
   v128And: 0x4e, v128AndNot: 0x4f, v128Or: 0x50, v128Xor: 0x51,
 } as const;
 
-/** Writes `v` as a u32 LEB128 into b from index n (room checked by the caller); returns the index after it. */
+// LEB128 writers (spec §5.2.2): at most 5 bytes for 32 bits; they write into
+// b from index n (the caller makes room) and return the index after.
 function putU32(b: Uint8Array, n: number, v: number): number {
   v >>>= 0;
   while (v >= 0x80) { b[n++] = (v & 0x7f) | 0x80; v >>>= 7; }
   b[n++] = v;
   return n;
+}
+function putS32(b: Uint8Array, n: number, v: number): number {
+  v |= 0;
+  for (;;) {
+    const x = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (x & 0x40) === 0) || (v === -1 && (x & 0x40) !== 0)) { b[n++] = x; return n; }
+    b[n++] = x | 0x80;
+  }
 }
 
 export class Bytes {
@@ -90,17 +100,8 @@ export class Bytes {
   /** Opcode `o`, then `v` as an s32 LEB128 (i32.const, and i64.const of a value that fits). */
   opS(o: number, v: number): this {
     if (this.length + 6 > this.buf.length) this.grow(6);
-    const b = this.buf;
-    let n = this.length;
-    b[n++] = o;
-    v |= 0;
-    for (;;) {
-      const x = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (x & 0x40) === 0) || (v === -1 && (x & 0x40) !== 0)) { b[n++] = x; break; }
-      b[n++] = x | 0x80;
-    }
-    this.length = n;
+    this.buf[this.length] = o;
+    this.length = putS32(this.buf, this.length + 1, v);
     return this;
   }
   /** A load or store: opcode `o`, alignment hint 0, then `offset` as a u32 LEB128. */
@@ -112,23 +113,14 @@ export class Bytes {
     return this;
   }
   u32(v: number): this {
-    v >>>= 0;
-    do {
-      let b = v & 0x7f;
-      v >>>= 7;
-      if (v !== 0) b |= 0x80;
-      this.byte(b);
-    } while (v !== 0);
+    if (this.length + 5 > this.buf.length) this.grow(5);
+    this.length = putU32(this.buf, this.length, v);
     return this;
   }
   s32(v: number): this {
-    v |= 0;
-    for (;;) {
-      const b = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { this.byte(b); return this; }
-      this.byte(b | 0x80);
-    }
+    if (this.length + 5 > this.buf.length) this.grow(5);
+    this.length = putS32(this.buf, this.length, v);
+    return this;
   }
   s64(v: bigint): this {
     // Most constants fit in 32 bits, where the encoding is s32's (and Number arithmetic is much cheaper).

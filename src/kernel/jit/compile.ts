@@ -44,7 +44,7 @@ import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 import { compileSseArith } from "./ssearith";
 import { compileSseConvert } from "./ssecvt";
 import { compileRepStos } from "./string";
-import { findRuns, spanBase, type InRun } from "./span";
+import { findRuns, spanBase, type InRun, type Run } from "./span";
 import { K, type Ins } from "./ins";
 
 /** Decode-cache entry fields (src/cpu/decode.ts and fast.ts). */
@@ -284,13 +284,13 @@ class BlockCompiler implements SseEmitter {
     this.epilogue();
     // Body: locals grouped by runs of one type, the prologue, the code, end.
     const body = new Bytes(this.c.length + 1024);
-    const runs: Array<[number, number]> = [];
+    const groups: Array<[number, number]> = [];
     for (const t of this.locals) {
-      if (runs.length && runs[runs.length - 1][1] === t) runs[runs.length - 1][0]++;
-      else runs.push([1, t]);
+      if (groups.length && groups[groups.length - 1][1] === t) groups[groups.length - 1][0]++;
+      else groups.push([1, t]);
     }
-    body.u32(runs.length);
-    for (const [n, t] of runs) body.u32(n).byte(t);
+    body.u32(groups.length);
+    for (const [n, t] of groups) body.u32(n).byte(t);
     body.bytes(this.prologue().view()).bytes(this.c.view()).byte(Op.end);
     return { body, need: this.need[0], segments: m, runs: this.runCount };
   }
@@ -875,6 +875,12 @@ class BlockCompiler implements SseEmitter {
   hostOf(tlb: number, t: number, a: number): void {
     this.get(t); this.mem(Op.i32Load, tlb + 8); this.get(a); this.op(Op.i32WrapI64); this.op(Op.i32Add);
   }
+  /** Pushes the host address of [a, a+sz) if TLB table `tlb` maps it within one page, else 0. */
+  private hostOrZero(tlb: number, a: number, sz: number): void {
+    const t = this.temp(I32);
+    this.tlbHit(tlb, a, sz, t);
+    this.open(Op.if, I32); this.hostOf(tlb, t, a); this.els(); this.i32(0); this.close();
+  }
   // ---- spans (span.ts) ----
   /** Per instruction: the runs its accesses belong to. */
   private runs: Array<InRun[] | undefined> = [];
@@ -883,7 +889,7 @@ class BlockCompiler implements SseEmitter {
   private spanHost: number[] = new Array<number>(16).fill(-1);
   /** The current instruction's runs, and its address locals that are a run's base plus a known distance. */
   private inRuns: InRun[] | undefined;
-  private spanOff = new Map<number, { run: InRun; off: number }>();
+  private spanOff = new Map<number, { run: Run; off: number }>();
   /** At instruction k: a run that starts here probes the TLB once for its whole span. */
   private spanStart(k: number): void {
     if (this.spanOff.size) this.spanOff.clear();
@@ -892,24 +898,22 @@ class BlockCompiler implements SseEmitter {
       if (run.first !== k) continue;
       const tlb = run.write ? this.lay.tlbW : this.lay.tlbR;
       this.getR(run.base * 8, 8); this.i64n(run.lo); this.op(Op.i64Add); const a = this.save64();
-      const t = this.temp(I32);
-      this.tlbHit(tlb, a, run.hi - run.lo, t);
-      this.open(Op.if, I32); this.hostOf(tlb, t, a); this.els(); this.i32(0); this.close();
+      this.hostOrZero(tlb, a, run.hi - run.lo);
       if (this.spanHost[run.base] < 0) this.spanHost[run.base] = this.local(I32);
       this.set(this.spanHost[run.base]);
     }
   }
   /** Notes that address local `l` holds GPR `base` (as it was before this instruction) plus `off`. */
   private spanAt(l: number, base: number, off: number): void {
-    for (const r of this.inRuns ?? []) if (r.run.base === base) { this.spanOff.set(l, { run: r, off: r.d + off }); return; }
+    for (const { run, d } of this.inRuns ?? []) if (run.base === base) { this.spanOff.set(l, { run, off: d + off }); return; }
   }
   /** For an access of sz bytes at address local `a`: the host local of its run and its distance from the span start, or [-1, 0]. */
   private inSpan(a: number, sz: number, write: boolean): [number, number] {
     const s = this.spanOff.get(a);
     if (!s) return [-1, 0];
-    const { run } = s.run;
-    if (s.off < run.lo || s.off + sz > run.hi || (write && !run.write)) return [-1, 0];
-    return [this.spanHost[run.base], s.off - run.lo];
+    const { run, off } = s;
+    if (off < run.lo || off + sz > run.hi || (write && !run.write)) return [-1, 0];
+    return [this.spanHost[run.base], off - run.lo];
   }
 
   /** Pushes the sz-byte value at address local `a` (zero-extended); a fault leaves the block at instruction k. */
@@ -969,12 +973,11 @@ class BlockCompiler implements SseEmitter {
    * for the write (0 when the write must take the slow path).
    */
   private rmwRead(a: number, sz: number, k: number): number {
-    const t = this.temp(I32), hw = this.temp(I32);
     const [h, o] = this.inSpan(a, sz, true);
     if (h >= 0) { this.get(h); this.open(Op.if, I32); this.get(h); this.i32(o); this.op(Op.i32Add); this.els(); }
-    this.tlbHit(this.lay.tlbW, a, sz, t);
-    this.open(Op.if, I32); this.hostOf(this.lay.tlbW, t, a); this.els(); this.i32(0); this.close();
+    this.hostOrZero(this.lay.tlbW, a, sz);
     if (h >= 0) this.close();
+    const hw = this.temp(I32);
     this.tee(hw);
     this.op(Op.i32Eqz);
     this.open(Op.if, VOID);

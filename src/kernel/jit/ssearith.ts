@@ -28,6 +28,23 @@ const OPS: Record<number, [number, number]> = {
 };
 
 /**
+ * The r/m operand of SSE instruction k: its low sz (4 or 8) bytes,
+ * zero-extended, in a new i64 local — from memory (a fault leaves at k), an
+ * XMM register, or with `gpr` a general register.
+ */
+export function rmSource(b: SseEmitter, k: number, i: ArithIns, sz: number, gpr: boolean): number {
+  if (i.modMod !== 3) {
+    // The decoder's ModRM (fast.ts leaves FE_MEM unset for generic forms).
+    const a = b.ea({ ...i, mem: true });
+    b.read(a, sz, k);
+    return b.save64();
+  }
+  if (gpr) b.getR((i.modRm & 15) * 8, sz);
+  else { b.get(b.P_S); b.mem(sz === 8 ? Op.i64Load : Op.i64Load32U, XMM0 + 16 * (i.modRm & 15)); }
+  return b.save64();
+}
+
+/**
  * For a scalar SSE arithmetic instruction k, emits the guarded inline form
  * and returns an i32 local that holds 1 when it ran (the caller emits the
  * generic path for 0); -1 when i is not such an instruction.
@@ -50,16 +67,7 @@ export function compileSseArith(b: SseEmitter, k: number, i: ArithIns): number {
   // The operands' bit patterns, zero-extended into i64 locals.
   const x = b.temp(I64);
   b.get(b.P_S); b.mem(dbl ? Op.i64Load : Op.i64Load32U, dst); b.set(x);
-  let y: number;
-  // The decoder's ModRM (fast.ts leaves FE_MEM unset for generic forms).
-  if (i.modMod !== 3) {
-    const a = b.ea({ ...i, mem: true });
-    b.read(a, dbl ? 8 : 4, k);
-    y = b.save64();
-  } else {
-    y = b.temp(I64);
-    b.get(b.P_S); b.mem(dbl ? Op.i64Load : Op.i64Load32U, XMM0 + 16 * (i.modRm & 15)); b.set(y);
-  }
+  const y = rmSource(b, k, i, dbl ? 8 : 4, false);
   const asFloat = (v: number): void => {
     b.get(v);
     if (dbl) b.op(Op.f64ReinterpretI64); else { b.op(Op.i32WrapI64); b.op(Op.f32ReinterpretI32); }

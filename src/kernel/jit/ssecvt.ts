@@ -17,7 +17,7 @@
 import { Op, I32, I64, VOID } from "./wasm";
 import { XMM0, MXCSR } from "../../cpu/state";
 import { PFX_66, PFX_F2, PFX_F3, PFX_67, type SseEmitter } from "./sse";
-import type { ArithIns } from "./ssearith";
+import { rmSource, type ArithIns } from "./ssearith";
 
 const PFX_W = 8;
 const MX_PE = 0x20, MX_PM = 0x1000;
@@ -40,18 +40,6 @@ export function compileSseConvert(b: SseEmitter, k: number, i: ArithIns): number
   if (!isCmp && !isFromInt && !isToInt) return -1;
   const wide = (i.pfx & PFX_W) !== 0;
   const xmm = (n: number): number => XMM0 + 16 * (n & 15);
-  /** The r/m operand's sz bytes, zero-extended, in a new i64 local (XMM or GPR register, or memory). */
-  const source = (sz: number, gpr: boolean): number => {
-    if (i.modMod !== 3) {
-      // The decoder's ModRM (fast.ts leaves FE_MEM unset for generic forms).
-      const a = b.ea({ ...i, mem: true });
-      b.read(a, sz, k);
-      return b.save64();
-    }
-    if (gpr) b.getR((i.modRm & 15) * 8, sz);
-    else { b.get(b.P_S); b.mem(sz === 8 ? Op.i64Load : Op.i64Load32U, xmm(i.modRm)); }
-    return b.save64();
-  };
   /** Pushes whether the double with bit pattern `v` is zero or a normal number (finite unless `inf`). */
   const zeroOrNormal = (v: number, inf: boolean): void => {
     const abs = b.temp(I64);
@@ -65,7 +53,7 @@ export function compileSseConvert(b: SseEmitter, k: number, i: ArithIns): number
   if (isCmp) {
     const x = b.temp(I64);
     b.get(b.P_S); b.mem(Op.i64Load, xmm(i.modReg)); b.set(x);
-    const y = source(8, false);
+    const y = rmSource(b, k, i, 8, false);
     zeroOrNormal(x, true); zeroOrNormal(y, true); b.op(Op.i32And); b.set(ok);
     b.get(ok);
     b.open(Op.if, VOID);
@@ -79,7 +67,7 @@ export function compileSseConvert(b: SseEmitter, k: number, i: ArithIns): number
   }
 
   if (isFromInt) {
-    const v = source(wide ? 8 : 4, true);
+    const v = rmSource(b, k, i, wide ? 8 : 4, true);
     if (wide) {
       // |v| <= 2^53: exactly representable.
       b.get(v); b.i64(1n << 53n); b.op(Op.i64Add); b.i64((1n << 54n) + 1n); b.op(Op.i64LtU); b.set(ok);
@@ -96,7 +84,7 @@ export function compileSseConvert(b: SseEmitter, k: number, i: ArithIns): number
   }
 
   // CVTTSD2SI.
-  const v = source(8, false);
+  const v = rmSource(b, k, i, 8, false);
   const f = (): void => { b.get(v); b.op(Op.f64ReinterpretI64); };
   const inexact = b.temp(I32);
   f(); b.op(Op.f64Trunc); f(); b.op(Op.f64Ne); b.set(inexact);

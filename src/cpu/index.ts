@@ -17,7 +17,7 @@ import { materialize, setFlagsWord } from "./flags";
 import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N, warmAdd, warmClear } from "./jit";
 // The block compiler's interface to the host's code generator (jit.ts).
 export {
-  setJitThreshold, jitReset, jitStat, jRd, jWr, jProbe, jAlu, jShift, jImul2, jCond, jCF, jRd128, jWr128, jitAddr,
+  setJitThreshold, jitReset, jitStat, jAlu, jShift, jImul2, jCond, jCF, jitAddr,
 } from "./jit";
 export { fault } from "./core";
 export { lfOp, lfA, lfB, lfR, lfC, lfSz, fl } from "./flags";
@@ -110,6 +110,12 @@ export function run(state: u32, budget: u32): i32 {
   // A block left before its first instruction (the generic path must raise
   // what it met): run that instruction here, not the block again.
   let stay = false;
+  // The last thing that ran was a compiled block that left for run(): the
+  // instruction after the one run() executes next counts as a head. A block
+  // leaves this way before an access its TLB probe missed (compile.ts
+  // missExit()); where that keeps happening, a region starting after the
+  // access gets compiled, so the interpreter only runs the access itself.
+  let afterBlock = false;
   while (true) {
     if (n >= budget) { exit = EXIT_BUDGET; break; }
     const page = rip & ~<u64>0xfff;
@@ -150,6 +156,7 @@ export function run(state: u32, budget: u32): i32 {
             jitNote(got);
             rip = nr;
             fell = false;
+            afterBlock = true;
             stay = got == 0;
             if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
             continue;
@@ -158,7 +165,8 @@ export function run(state: u32, budget: u32): i32 {
           if (k != K_GENERIC) {
             const nr = execFast(k, e, rip);
             if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
-            fell = nr == rip + <u64>load<u8>(e, 22);
+            fell = !afterBlock && nr == rip + <u64>load<u8>(e, 22);
+            afterBlock = false;
             rip = nr;
             n++;
             continue;
@@ -168,6 +176,7 @@ export function run(state: u32, budget: u32): i32 {
     }
     setRetired(n);
     fell = false;
+    afterBlock = false;
     stay = false;
     const r = step(rip);
     // A handler that faulted must return an exit code; treat a 0 with the

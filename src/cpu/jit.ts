@@ -10,14 +10,15 @@
 // A compiled function has the type (rip: i64, state: i32, budget: i32, done: i32,
 // depth: i32) -> i64 (depth: compiled calls waiting below it, src/kernel/jit):
 // it returns the next RIP and stores the number of instructions it retired at
-// JIT_N. On a page fault it returns the RIP of the faulting instruction with
-// `fault` set, everything before it retired (exactly as the interpreter).
-// The helpers below are its slow paths; they read and write the lazy flags in
-// flags.ts, so compiled code stores its own lazy-flag state before calling.
-import { S, fault, clearFault, probeWrite, hitW, tlbAddr, genTable, rd128, wr128, jcFlush, JC, JC_SIZE, codeGenAddr } from "./core";
+// JIT_N. Before an access its TLB probe misses it returns that instruction's
+// RIP, everything before it retired, for run() to execute; on a page fault in
+// the generic path, the faulting instruction's RIP with `fault` set (exactly
+// as the interpreter). The helpers below are its slow paths; they read and
+// write the lazy flags in flags.ts, so compiled code stores its own lazy-flag
+// state before calling.
+import { S, fault, clearFault, tlbAddr, genTable, jcFlush, JC, JC_SIZE, codeGenAddr } from "./core";
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
 import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
-import { rdMem, wrMem } from "./operand";
 import { alu } from "./alu";
 import { shift } from "./shift";
 import { imul2 } from "./muldiv";
@@ -193,18 +194,11 @@ export function jitReset(): void {
 }
 
 // ---- slow paths for compiled code (exported by index.ts) ----
-export function jRd(a: u64, sz: i32): u64 { return rdMem(a, sz); }
-export function jWr(a: u64, sz: i32, v: u64): void { wrMem(a, sz, v); }
-export function jProbe(a: u64, sz: i32): i32 { return hitW(a, <u64>sz) || probeWrite(a, <u64>sz) ? 1 : 0; }
 export function jAlu(op: i32, a: u64, b: u64, sz: i32): u64 { return alu(op, a, b, sz); }
 export function jShift(kind: i32, v: u64, cnt: u32, sz: i32): u64 { return shift(kind, v, cnt, sz); }
 export function jImul2(a: u64, b: u64, sz: i32): u64 { return imul2(a, b, sz); }
 export function jCond(cc: i32): i32 { return cond(cc) ? 1 : 0; }
 export function jCF(): i32 { return getCF() ? 1 : 0; }
-/** 16 bytes at `a` into linear memory at `to` (an XMM register), untouched on a fault (rd128: page crossings, fault address). */
-export function jRd128(a: u64, to: usize): void { const v = rd128(a); if (!fault) v128.store(to, v); }
-/** 16 bytes from linear memory at `from` to `a`: both pages probed before any byte is written (wr128). */
-export function jWr128(a: u64, from: usize): void { wr128(a, v128.load(from)); }
 /** Addresses compiled code needs: JIT_N, the TLB tables (read, write, fetch), the decode cache, the generation table, the jump cache. */
 export function jitAddr(which: i32): u32 {
   if (which == 0) return <u32>JIT_N;

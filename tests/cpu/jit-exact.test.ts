@@ -550,6 +550,72 @@ describe("block compiler: CALLs run as host calls", () => {
   });
 });
 
+describe("block compiler: TLB misses leave the region for the interpreter (compile.ts missExit())", () => {
+  // A page whose TLB entry is the one DATA's is (entries are indexed by bits 12..21 of the address).
+  const ALIAS = DATA + (1024 << 12);
+  const mapAlias = (b: Box): void => { b.pt.map(ALIAS, b.mem.alloc(), PROT_READ | PROT_WRITE); b.cpu.flushTlb(); };
+
+  it("two pages that evict each other's TLB entry on every access: exact, and the code after each access still runs compiled", () => {
+    // L: mov eax,[rdx] ; add eax,[rcx] ; add [rdx+4],eax ; add [rcx+4],eax ; dec esi ; jnz L ; int3
+    // rdx in DATA, rcx in ALIAS: every read and every write misses its TLB.
+    const code = h("8b 02 03 01 01 42 04 01 41 04 ff ce 75 f2 cc");
+    const passes = 300;
+    const init = (x: Box): void => {
+      x.write(DATA, [3, 0, 0, 0, 0, 0, 0, 0]); x.write(ALIAS, [5, 0, 0, 0, 0, 0, 0, 0]);
+      x.setReg(RDX, BigInt(DATA)); x.setReg(RCX, BigInt(ALIAS)); x.setReg(RSI, BigInt(passes));
+      x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+    };
+    const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+    mapAlias(a); mapAlias(b); init(a); init(b);
+    const before = jitInsns();
+    const sa = a.run(100000), sb = b.run(100000);
+    expect(sa).toEqual(sb);
+    expect(sa.exit).toBe(EXIT_BREAKPOINT);
+    expect(sa.icount).toBe(BigInt(passes * 6 + 1));
+    // [DATA+4] gained 8 per pass: both words as the interpreter left them.
+    expect(sa.data.slice(0, 16)).toBe("03000000" + (passes * 8 & 0xff).toString(16).padStart(2, "0") + ((passes * 8) >> 8).toString(16).padStart(2, "0") + "0000");
+    const alias = a.pt.translate(ALIAS, false);
+    expect(Array.from(a.mem.u8.subarray(alias, alias + 8))).toEqual([5, 0, 0, 0, (passes * 8) & 0xff, (passes * 8) >> 8, 0, 0]);
+    // After a miss the next instruction is a head: regions start after each
+    // access, so only the four accesses run in the interpreter, DEC and JNZ
+    // compiled on (nearly) every pass rather than whole passes interpreted.
+    expect(jitInsns() - before).toBeGreaterThan(passes * 2 - 10);
+  });
+
+  it("an 8-byte read across a page end on every pass: exact, mostly compiled", () => {
+    // L: mov rax,[rdx] ; add rbx,rax ; dec esi ; jnz L ; int3 with rdx = DATA + 0xffc: four bytes in DATA, four in the next page.
+    const code = h("48 8b 02 48 01 c3 ff ce 75 f6 cc");
+    const passes = 200;
+    const init = (x: Box): void => {
+      x.pt.map(DATA + 0x1000, x.mem.alloc(), PROT_READ | PROT_WRITE); x.cpu.flushTlb();
+      x.write(DATA + 0xffc, [1, 2, 3, 4, 5, 6, 7, 8]);
+      x.setReg(RDX, BigInt(DATA + 0xffc)); x.setReg(RBX, 0n); x.setReg(RSI, BigInt(passes));
+    };
+    const a = new Box(jitCpu, jitMem, code), b = new Box(interpCpu, interpMem, code);
+    init(a); init(b);
+    const before = jitInsns();
+    const sa = a.run(100000), sb = b.run(100000);
+    expect(sa).toEqual(sb);
+    expect(sa.exit).toBe(EXIT_BREAKPOINT);
+    expect(sa.gprs[RBX]).toBe(BigInt.asUintN(64, 0x0807060504030201n * BigInt(passes)));
+    expect(jitInsns() - before).toBeGreaterThan(passes * 2);
+  });
+
+  it("a store into a page that holds compiled code leaves before it, and the interpreter's store invalidates the code", () => {
+    // mov byte [rdx],0x90 overwrites the int3 after it with a NOP; then mov eax,7 ; int3.
+    // rdx = the int3's address (the code page is writable): the write TLB never maps a code page.
+    const code = h("c6 02 90 cc b8 07 00 00 00 cc");
+    const [, s] = both(code, { [RAX]: 0n, [RDX]: BigInt(CODE + 3) }, 1000, 2, (x) => {
+      x.patch(CODE, code);
+      x.setReg(RAX, 0n); x.setReg(RDX, BigInt(CODE + 3));
+      x.v.setBigUint64(x.state + RIP, BigInt(CODE), true);
+    });
+    expect(s.exit).toBe(EXIT_BREAKPOINT);
+    expect(s.gprs[RAX]).toBe(7n);
+    expect(s.rip).toBe(BigInt(CODE + 10));
+  });
+});
+
 describe("block compiler: accesses through one base register sharing one TLB probe (span.ts)", () => {
   it("pushes, [rsp+d] and pops agree with the interpreter in a page, across into the next and into an unmapped one", () => {
     // push rax/rbx/rcx/rdx ; mov rsi,[rsp+8] ; add [rsp+16],esi ; pop rdx/rcx/rbx/rax ; int3

@@ -24,12 +24,11 @@
 //   record, and flags no one can observe are not computed. The lazy-flag
 //   globals of the CPU are written only where something else may read them:
 //   at every exit, the loop's back edge and helpers that read or write flags.
-// - Memory: the software TLB is probed inline; misses, page crossings and
-//   faults go to the CPU's own helpers (jRd/jWr/jProbe). A fault returns the
-//   RIP of the faulting instruction with everything before it retired.
-// - A slow-path write may hit a page holding cached code: after such an
-//   instruction the region checks its code page's generation word and stops
-//   if it moved (self-modifying code).
+// - Memory: the software TLB is probed inline; a miss (a page crossing, a
+//   code page for a write, a fault to come) leaves the region before the
+//   instruction for run(), which executes it in the interpreter
+//   (missExit()). So no store in a region reaches a page holding cached
+//   code: the write TLB never maps one.
 // - SSE data moves are compiled by sse.ts; other SSE, MMX, x87 and string
 //   forms run through the CPU's generic path (jGeneric) from inside the code.
 // - Chaining: a region that ends normally tail-calls the module's dispatch
@@ -63,10 +62,8 @@ const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 
 const SH_SHL = 4, SH_SHR = 5, SH_SAL = 6, SH_SAR = 7;
 
 /** Imported functions, in import order (their indices). */
-export const HELPERS = ["jRd", "jWr", "jProbe", "jAlu", "jShift", "jImul2", "jCond", "jCF", "jGeneric", "jRd128", "jWr128"] as const;
-const F_RD = 0, F_WR = 1, F_PROBE = 2, F_ALU = 3, F_SHIFT = 4, F_IMUL2 = 5, F_COND = 6, F_GETCF = 7, F_GENERIC = 8;
-/** 16-byte slow paths of the SSE kinds (sse.ts). */
-export const F_RD128 = 9, F_WR128 = 10;
+export const HELPERS = ["jAlu", "jShift", "jImul2", "jCond", "jCF", "jGeneric"] as const;
+const F_ALU = 0, F_SHIFT = 1, F_IMUL2 = 2, F_COND = 3, F_GETCF = 4, F_GENERIC = 5;
 /** Imported globals, in import order. */
 export const GLOBALS = [["fault", I32], ["lfOp", I32], ["lfA", I64], ["lfB", I64], ["lfR", I64], ["lfC", I64], ["lfSz", I32], ["fl", I32]] as const;
 const G_FAULT = 0, G_OP = 1, G_A = 2, G_B = 3, G_R = 4, G_C = 5, G_SZ = 6, G_FL = 7;
@@ -256,7 +253,6 @@ class BlockCompiler implements SseEmitter {
     this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
     this.fOp = this.local(I32); this.fSz = this.local(I32);
     this.fA = this.local(I64); this.fB = this.local(I64); this.fR = this.local(I64); this.fC = this.local(I64);
-    this.wSlow = this.local(I32);
     this.plan();
     this.plannedNeeds();
     for (const { start, end } of this.segs) this.runCount += findRuns(this.block, start, end, this.runs);
@@ -457,7 +453,7 @@ class BlockCompiler implements SseEmitter {
   /** i64.const of a number in the s32 range (no BigInt on the way). */
   i64n(v: number): void { this.c.opS(Op.i64Const, v); }
   mem(o: number, offset: number): void { this.c.memOp(o, offset); }
-  call(f: number): void { this.c.opU(Op.call, f); }
+  private call(f: number): void { this.c.opU(Op.call, f); }
   private gget(g: number): void { this.c.opU(Op.globalGet, g); }
   private gset(g: number): void { this.c.opU(Op.globalSet, g); }
   open(o: number, t: number): void { this.c.byte(o).byte(t); this.depth++; }
@@ -553,8 +549,6 @@ class BlockCompiler implements SseEmitter {
   }
 
   // ---- lazy flags ----
-  /** Local: a store since the last genCheck() took the slow path. */
-  private wSlow = -1;
   /**
    * Writes the lazy-flag state into the CPU's globals (static state
    * unchanged): what the compiler knows, or else whatever record the
@@ -814,16 +808,18 @@ class BlockCompiler implements SseEmitter {
 
   /** Page fault in instruction k: nothing of it committed, RIP on it. */
   private faultExit(k: number): void { this.exitAt(k, this.ripPlus(this.block[k].off)); }
-  ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
-  /** After instruction k wrote memory: stop if the write hit this block's code page. */
-  genCheck(k: number): void {
-    this.get(this.wSlow);
-    this.open(Op.if, VOID);
-    this.i32(0); this.set(this.wSlow);
-    this.genCheckNow(k);
-    this.close();
-  }
-  /** genCheck() whatever path the stores took (after the generic path, which writes through its own helpers). */
+  /**
+   * A TLB miss in instruction k (or a page crossing, a code page for a
+   * write): leaves before it for run(), which runs it in the interpreter —
+   * filling the TLB, or raising the page fault — and goes on from there.
+   * No helper call in the region: a call makes the engine's register
+   * allocator spill every live value around it, and the slow paths' calls
+   * were a third of TurboFan's time on these functions. Misses are rare
+   * (awk: a few dozen per run).
+   */
+  missExit(k: number): void { this.faultExit(k); }
+  private ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
+  /** After the generic path ran instruction k (it writes through the interpreter's helpers): stop if that changed this region's code page. */
   private genCheckNow(k: number): void {
     this.codeChanged();
     this.open(Op.if, VOID); this.exitAt(k + 1, this.ripPlus(this.block[k].off + this.block[k].len)); this.close();
@@ -929,44 +925,28 @@ class BlockCompiler implements SseEmitter {
     this.open(Op.if, I64);
     this.hostOf(this.lay.tlbR, t, a); this.mem(LOADS[sz], 0);
     this.els();
-    this.get(a); this.i32(sz); this.call(F_RD);
-    this.ifFault(k);
+    this.missExit(k);
     this.close();
     if (h >= 0) this.close();
   }
   /** Writes local `v` to address local `a`; `hw` (if >= 0) holds a host address already probed writable, or 0. */
   write(a: number, sz: number, v: number, k: number, hw = -1): void {
-    const [h, o] = hw >= 0 ? [-1, 0] : this.inSpan(a, sz, true);
+    if (hw >= 0) { this.get(hw); this.get(v); this.mem(STORES[sz], 0); return; }
+    const [h, o] = this.inSpan(a, sz, true);
     if (h >= 0) {
       this.get(h); this.open(Op.if, VOID);
       this.get(h); this.get(v); this.mem(STORES[sz], o);
       this.els();
     }
-    if (hw >= 0) {
-      this.get(hw);
-      this.open(Op.if, VOID);
-      this.get(hw); this.get(v); this.mem(STORES[sz], 0);
-      this.els();
-    } else {
-      const t = this.temp(I32);
-      this.tlbHit(this.lay.tlbW, a, sz, t);
-      this.open(Op.if, VOID);
-      this.hostOf(this.lay.tlbW, t, a); this.get(v); this.mem(STORES[sz], 0);
-      this.els();
-    }
-    this.get(a); this.i32(sz); this.get(v); this.call(F_WR);
-    this.ifFault(k);
-    this.slowWrote();
+    const t = this.temp(I32);
+    this.tlbHit(this.lay.tlbW, a, sz, t);
+    this.open(Op.if, VOID);
+    this.hostOf(this.lay.tlbW, t, a); this.get(v); this.mem(STORES[sz], 0);
+    this.els();
+    this.missExit(k);
     this.close();
     if (h >= 0) this.close();
   }
-  /**
-   * Notes that a store took the slow path. Only those can hit a page with
-   * cached code: the write TLB is never filled for such pages (core.ts
-   * translate(), and markCode() empties it), so genCheck() looks at the
-   * page's generation only after a slow store.
-   */
-  slowWrote(): void { this.i32(1); this.set(this.wSlow); }
   /**
    * Read-modify-write, first half: checks [a, a+sz) is writable (fault: leave
    * at k) and pushes its value; returns the local holding the host address
@@ -980,12 +960,8 @@ class BlockCompiler implements SseEmitter {
     const hw = this.temp(I32);
     this.tee(hw);
     this.op(Op.i32Eqz);
-    this.open(Op.if, VOID);
-    this.get(a); this.i32(sz); this.call(F_PROBE); this.op(Op.i32Eqz);
-    this.open(Op.if, VOID); this.faultExit(k); this.close();
-    this.close();
-    this.get(hw);
-    this.open(Op.if, I64); this.get(hw); this.mem(LOADS[sz], 0); this.els(); this.read(a, sz, k); this.close();
+    this.open(Op.if, VOID); this.missExit(k); this.close();
+    this.get(hw); this.mem(LOADS[sz], 0);
     return hw;
   }
 
@@ -1114,7 +1090,6 @@ class BlockCompiler implements SseEmitter {
         const hw = this.rmwRead(ad, sz, k); const a = this.save64();
         const r = this.alu(aop, a, bFrom(), sz);
         this.write(ad, sz, r, k, hw);
-        this.genCheck(k);
         return false;
       }
       case K.TEST_RM_R: case K.TEST_RM_I: {
@@ -1128,7 +1103,6 @@ class BlockCompiler implements SseEmitter {
         if (!i.mem) { this.setR(i.rm, sz, () => this.get(v)); return false; }
         const ad = this.ea(i);
         this.write(ad, sz, v, k);
-        this.genCheck(k);
         return false;
       }
       case K.MOV_R_RM: {
@@ -1215,7 +1189,6 @@ class BlockCompiler implements SseEmitter {
         if (!i.mem) { this.setR(i.rm, 1, () => this.get(v)); return false; }
         const ad = this.ea(i);
         this.write(ad, 1, v, k);
-        this.genCheck(k);
         return false;
       }
       case K.IMUL: case K.IMUL_I: {
@@ -1366,7 +1339,6 @@ class BlockCompiler implements SseEmitter {
     this.spanAt(sp, RSP >> 3, -8);
     this.write(sp, 8, v, k);
     this.setR(RSP, 8, () => this.get(sp));
-    this.genCheck(k);
   }
 
   /** Register or memory read-modify-write of i's r/m operand; `op` maps the old value (local) to the new one (pushed). */
@@ -1386,7 +1358,6 @@ class BlockCompiler implements SseEmitter {
     op(v);
     const r = this.save64();
     this.write(ad, sz, r, k, hw);
-    this.genCheck(k);
     return false;
   }
 

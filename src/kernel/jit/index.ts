@@ -20,17 +20,12 @@ export interface JitCpuExports {
 // Function types: 0 the block; then one per helper in HELPERS order.
 const TYPES: FuncType[] = [
   { params: [I64, I32, I32, I32, I32], results: [I64] }, // block and dispatch (rip, state, budget, done, call depth) -> next rip
-  { params: [I64, I32], results: [I64] },      // jRd
-  { params: [I64, I32, I64], results: [] },    // jWr
-  { params: [I64, I32], results: [I32] },      // jProbe
   { params: [I32, I64, I64, I32], results: [I64] }, // jAlu
   { params: [I32, I64, I32, I32], results: [I64] }, // jShift
   { params: [I64, I64, I32], results: [I64] },  // jImul2
   { params: [I32], results: [I32] },            // jCond
   { params: [], results: [I32] },               // jCF
   { params: [I64], results: [I64] },            // jGeneric
-  { params: [I64, I32], results: [] },          // jRd128 (address, XMM register's linear address)
-  { params: [I64, I32], results: [] },          // jWr128
 ];
 const BASE_IMPORTS: Import[] = [
   { module: "c", name: "memory", kind: "memory" },

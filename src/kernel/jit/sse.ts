@@ -2,15 +2,12 @@
 // (40..44): the same operations in the same order, so results and faults are
 // those of the interpreter. XMM registers stay in the state block (one v128
 // or i64 load/store each); GPRs go through the compiler's register locals.
-// Memory: 4- and 8-byte accesses use the compiler's inline TLB probe with
-// jRd/jWr as slow paths (rd32/rd64, wr32/wr64 as the fast path uses);
-// 16-byte ones probe the TLB for all 16 bytes in the page and otherwise call
-// jRd128/jWr128 (rd128/wr128: page crossings, faults with nothing written).
-// None of these kinds reads or writes the flags.
+// Memory: 4- and 8-byte accesses use the compiler's inline TLB probe;
+// 16-byte ones probe the TLB for all 16 bytes in the page. A miss (a page
+// crossing, a fault) leaves the region before the instruction, for the
+// interpreter (missExit()). None of these kinds reads or writes the flags.
 import { Bytes, Op, I32, VOID, SIMD_PREFIX, Simd } from "./wasm";
 import { XMM0 } from "../../cpu/state";
-// compile.ts imports this module too; the two constants are read only when compiling.
-import { F_RD128, F_WR128 } from "./compile";
 
 /** SSE kinds (src/cpu/fast_sse.ts). */
 export const KS = { XLD: 40, XST: 41, XLOGIC: 42, MOVD_X: 43, MOVD_R: 44 } as const;
@@ -38,7 +35,6 @@ export interface SseEmitter {
   i64(v: bigint): void;
   op(o: number): void;
   mem(o: number, offset: number): void;
-  call(f: number): void;
   open(o: number, t: number): void;
   els(): void;
   close(): void;
@@ -49,9 +45,7 @@ export interface SseEmitter {
   write(a: number, sz: number, v: number, k: number): void;
   tlbHit(tlb: number, a: number, sz: number, t: number): void;
   hostOf(tlb: number, t: number, a: number): void;
-  ifFault(k: number): void;
-  genCheck(k: number): void;
-  slowWrote(): void;
+  missExit(k: number): void;
   getR(off: number, sz: number): void;
   setR(off: number, sz: number, value: () => void): void;
   /** Sets CF, PF, AF, ZF, SF and OF to the bits the i32 `bits` pushes (the flags must be in the CPU's globals: after handOver()). */
@@ -114,7 +108,6 @@ export function compileSse(b: SseEmitter, k: number, i: SseIns): boolean {
         S(); b.mem(i.sz === 8 ? I64_LOAD : Op.i64Load32U, D);
         b.write(a, i.sz, b.save64(), k);
       } else write128(b, a, D, k);
-      b.genCheck(k);
       return false;
     }
     case KS.XLOGIC: {
@@ -140,7 +133,6 @@ export function compileSse(b: SseEmitter, k: number, i: SseIns): boolean {
       if (!i.mem) { b.setR(i.rm * 8, i.sz, () => b.get(v)); return false; }
       const a = b.ea(i);
       b.write(a, i.sz, v, k);
-      b.genCheck(k);
       return false;
     }
     default:
@@ -148,7 +140,7 @@ export function compileSse(b: SseEmitter, k: number, i: SseIns): boolean {
   }
 }
 
-/** 16 bytes at address local `a` into the XMM register at state offset `to`; a fault leaves at instruction k. */
+/** 16 bytes at address local `a` into the XMM register at state offset `to`; a miss leaves before instruction k. */
 function read128(b: SseEmitter, a: number, to: number, k: number): void {
   const t = b.temp(I32);
   b.tlbHit(b.lay.tlbR, a, 16, t);
@@ -156,12 +148,11 @@ function read128(b: SseEmitter, a: number, to: number, k: number): void {
   b.get(b.P_S); b.hostOf(b.lay.tlbR, t, a); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(0).u32(0);
   b.c.byte(SIMD_PREFIX).u32(Simd.v128Store).u32(A16).u32(to);
   b.els();
-  b.get(a); b.get(b.P_S); b.i32(to); b.op(Op.i32Add); b.call(F_RD128);
-  b.ifFault(k);
+  b.missExit(k);
   b.close();
 }
 
-/** 16 bytes of the XMM register at state offset `from` to address local `a`; a fault leaves at instruction k. */
+/** 16 bytes of the XMM register at state offset `from` to address local `a`; a miss leaves before instruction k. */
 function write128(b: SseEmitter, a: number, from: number, k: number): void {
   const t = b.temp(I32);
   b.tlbHit(b.lay.tlbW, a, 16, t);
@@ -169,8 +160,6 @@ function write128(b: SseEmitter, a: number, from: number, k: number): void {
   b.hostOf(b.lay.tlbW, t, a); b.get(b.P_S); b.c.byte(SIMD_PREFIX).u32(Simd.v128Load).u32(A16).u32(from);
   b.c.byte(SIMD_PREFIX).u32(Simd.v128Store).u32(0).u32(0);
   b.els();
-  b.get(a); b.get(b.P_S); b.i32(from); b.op(Op.i32Add); b.call(F_WR128);
-  b.ifFault(k);
-  b.slowWrote();
+  b.missExit(k);
   b.close();
 }

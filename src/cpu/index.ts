@@ -110,12 +110,11 @@ export function run(state: u32, budget: u32): i32 {
   // A block left before its first instruction (the generic path must raise
   // what it met): run that instruction here, not the block again.
   let stay = false;
-  // The last thing that ran was a compiled block that left for run(): the
-  // instruction after the one run() executes next counts as a head. A block
-  // leaves this way before an access its TLB probe missed (compile.ts
-  // missExit()); where that keeps happening, a region starting after the
-  // access gets compiled, so the interpreter only runs the access itself.
-  let afterBlock = false;
+  // A compiled block left before an access its TLB probe missed (compile.ts
+  // missExit() sets JIT_N + 8): the instruction after that one counts as a
+  // head, so where misses keep happening a region starting after the access
+  // gets compiled and the interpreter only runs the access itself.
+  let afterMiss = false;
   while (true) {
     if (n >= budget) { exit = EXIT_BUDGET; break; }
     const page = rip & ~<u64>0xfff;
@@ -156,7 +155,8 @@ export function run(state: u32, budget: u32): i32 {
             jitNote(got);
             rip = nr;
             fell = false;
-            afterBlock = true;
+            afterMiss = load<u32>(JIT_N, 8) != 0;
+            if (afterMiss) store<u32>(JIT_N, 0, 8);
             stay = got == 0;
             if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
             continue;
@@ -165,8 +165,8 @@ export function run(state: u32, budget: u32): i32 {
           if (k != K_GENERIC) {
             const nr = execFast(k, e, rip);
             if (fault) { exit = EXIT_PAGE_FAULT; clearFault(); break; }
-            fell = !afterBlock && nr == rip + <u64>load<u8>(e, 22);
-            afterBlock = false;
+            fell = !afterMiss && nr == rip + <u64>load<u8>(e, 22);
+            afterMiss = false;
             rip = nr;
             n++;
             continue;
@@ -176,7 +176,7 @@ export function run(state: u32, budget: u32): i32 {
     }
     setRetired(n);
     fell = false;
-    afterBlock = false;
+    afterMiss = false;
     stay = false;
     const r = step(rip);
     // A handler that faulted must return an exit code; treat a 0 with the

@@ -34,8 +34,8 @@ const MAX_INSNS = 256;
 /** Byte of a JBUF copy holding the instruction's offset in its page (u16; entries leave +48.. unused). */
 export const JB_OFF = 48;
 
-/** Instructions retired by the last compiled-block call; at +4 the exit reason of the last jGeneric() (index.ts). */
-export const JIT_N: usize = memory.data(8, 8);
+/** Instructions retired by the last compiled-block call; at +4 the exit reason of the last jGeneric() (index.ts); at +8 1 when it left before a TLB miss (compile.ts missExit()), cleared by run(). */
+export const JIT_N: usize = memory.data(12, 8);
 /** The entries of the region being compiled, 64 bytes each. */
 const JBUF: usize = memory.data(MAX_INSNS * 64, 64);
 /** Per offset of the page: 1 queued, 2 collected (region collection). */

@@ -811,13 +811,14 @@ class BlockCompiler implements SseEmitter {
   /**
    * A TLB miss in instruction k (or a page crossing, a code page for a
    * write): leaves before it for run(), which runs it in the interpreter —
-   * filling the TLB, or raising the page fault — and goes on from there.
+   * filling the TLB, or raising the page fault — and goes on from there
+   * (JIT_N + 8 tells it the exit was a miss: the next instruction is a head).
    * No helper call in the region: a call makes the engine's register
    * allocator spill every live value around it, and the slow paths' calls
    * were a third of TurboFan's time on these functions. Misses are rare
    * (awk: a few dozen per run).
    */
-  missExit(k: number): void { this.faultExit(k); }
+  missExit(k: number): void { this.i32(this.lay.jitN); this.i32(1); this.mem(Op.i32Store, 8); this.faultExit(k); }
   private ifFault(k: number): void { this.gget(G_FAULT); this.open(Op.if, VOID); this.faultExit(k); this.close(); }
   /** After the generic path ran instruction k (it writes through the interpreter's helpers): stop if that changed this region's code page. */
   private genCheckNow(k: number): void {

@@ -42,7 +42,7 @@ import { Bytes, Op, I32, I64, VOID } from "./wasm";
 import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
 import { compileSseArith } from "./ssearith";
 import { compileSseConvert } from "./ssecvt";
-import { compileRepStos } from "./string";
+import { compileRepStos, compileRepMovs } from "./string";
 import { findRuns, spanBase, type InRun, type Run } from "./span";
 import { K, type Ins } from "./ins";
 
@@ -1312,6 +1312,7 @@ class BlockCompiler implements SseEmitter {
         let inline = compileSseArith(this, k, i);
         if (inline < 0) inline = compileSseConvert(this, k, i);
         if (inline < 0) inline = compileRepStos(this, i, () => this.gget(G_FL));
+        if (inline < 0) inline = compileRepMovs(this, i, () => this.gget(G_FL));
         if (inline >= 0) { this.get(inline); this.op(Op.i32Eqz); this.open(Op.if, VOID); }
         const { reads, writes } = genericRegs(i);
         for (const n of reads) if (this.dirty(n)) { this.get(this.P_S); this.get(this.reg(n)); this.mem(Op.i64Store, n * 8); }

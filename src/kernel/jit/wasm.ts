@@ -30,7 +30,7 @@ export const Op = {
 
 /** Bulk memory opcodes (spec §5.4.6): the 0xFC prefix, this number as a u32 LEB128, then the memory index. */
 export const BULK_PREFIX = 0xfc;
-export const Bulk = { memoryFill: 11 } as const;
+export const Bulk = { memoryCopy: 10, memoryFill: 11 } as const;
 
 /** SIMD opcodes (spec §5.4.8): written as the 0xFD prefix then this number as a u32 LEB128. */
 export const SIMD_PREFIX = 0xfd;

@@ -857,6 +857,35 @@ describe("block compiler: scalar double compares and conversions (ssecvt.ts)", (
   });
 });
 
+describe("block compiler: conditions after (U)COMISS/(U)COMISD read the flags word", () => {
+  it("all sixteen SETcc after UCOMISD and COMISS agree with the interpreter on less, equal, greater and unordered", () => {
+    // ucomisd xmm0,xmm1 ; setcc [rdx+cc] for cc 0..15 ; comiss xmm2,xmm3 ; setcc [rdx+16+cc] ; cmovp eax,ebx ;
+    // shl esi,cl (a helper writes the flags: the word is stale) ; setz [rdx+32] ; setc [rdx+33] ; int3
+    const sets = (base: number): string => Array.from({ length: 16 }, (_, cc) => `0f ${(0x90 + cc).toString(16)} 42 ${(base + cc).toString(16).padStart(2, "0")}`).join(" ");
+    const code = h(`66 0f 2e c1 ${sets(0)} 0f 2f d3 ${sets(16)} 0f 4a c3 d3 e6 0f 94 42 20 0f 92 42 21 cc`);
+    const d = (x: number): bigint => { const v = new DataView(new ArrayBuffer(8)); v.setFloat64(0, x, true); return v.getBigUint64(0, true); };
+    const f = (x: number): bigint => { const v = new DataView(new ArrayBuffer(4)); v.setFloat32(0, x, true); return BigInt(v.getUint32(0, true)); };
+    const pairs: Array<[number, number]> = [[1, 2], [2, 2], [3, 2], [NaN, 2], [-0, 0], [-Infinity, Infinity]];
+    const seen = new Set<string>();
+    for (const [x, y] of pairs) {
+      for (const [u, v] of pairs) {
+        const [s] = bothWithMxcsr(code, (b) => {
+          b.setXmm(0, d(x), 0n); b.setXmm(1, d(y), 0n); b.setXmm(2, f(u), 0n); b.setXmm(3, f(v), 0n);
+          b.v.setUint32(b.state + MXCSR, 0x1f80, true);
+          b.write(DATA, new Array<number>(32).fill(0xee));
+          b.setReg(RDX, BigInt(DATA)); b.setReg(RAX, 1n); b.setReg(RBX, 2n); b.setReg(RSI, 0x8000_0000n); b.setReg(RCX, 1n);
+          b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+        });
+        expect(s.exit).toBe(EXIT_BREAKPOINT);
+        expect(s.data.slice(64, 68)).toBe("0101"); // SHL made ZF and CF 1, whatever the compares left
+        seen.add(s.data.slice(0, 64));
+      }
+    }
+    // Four outcomes of each compare (less, equal, greater, unordered), each its own pattern of conditions: 16 pairs.
+    expect(seen.size).toBe(16);
+  });
+});
+
 describe("block compiler: SSE data moves", () => {
   // L: movdqu xmm1,[rdx] ; pxor xmm1,xmm0 ; movups [rdx+0x20],xmm1 ; movq rax,xmm1 ; movq xmm0,rbx ;
   //    movsd xmm2,[rdx+8] ; movss [rdx+0x1c],xmm2 ; add rbx,rax ; add rdx,8 ; dec ecx ; jnz L ; int3

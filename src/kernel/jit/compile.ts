@@ -39,7 +39,7 @@
 //   dispatch as an ordinary call instead, and RET returns (callOut()): the
 //   caller goes on in its own region when the callee comes back there.
 import { Bytes, Op, I32, I64, VOID } from "./wasm";
-import { compileSse, sseFlagsNeutral, type SseEmitter } from "./sse";
+import { compileSse, sseFlagsNeutral, PFX_F2, PFX_F3, type SseEmitter } from "./sse";
 import { compileSseArith } from "./ssearith";
 import { compileSseConvert } from "./ssecvt";
 import { compileRepStos, compileRepMovs } from "./string";
@@ -376,6 +376,7 @@ class BlockCompiler implements SseEmitter {
     const st = s === 0 ? "clean" : this.entry[s] ?? "dyn";
     this.flags = typeof st === "object" ? st : null;
     this.clean = st === "clean";
+    this.inWord = false;
     let ended = false;
     for (let k = sg.start; k <= sg.end && !ended; k++) ended = this.ins(k, this.block[k]);
     if (ended) return;
@@ -585,6 +586,7 @@ class BlockCompiler implements SseEmitter {
     this.i32(op); this.set(this.fOp);
     this.i32(sz); this.set(this.fSz);
     this.flags = { op, sz, a: this.fA, b: this.fB, r: this.fR, c: this.fC };
+    this.inWord = false;
   }
   /** The flags of the last writer, if the globals do not hold them yet (fOp != 0): epilogue and segment starts. */
   private flushDynamic(): void {
@@ -676,8 +678,40 @@ class BlockCompiler implements SseEmitter {
     const f = this.flags;
     const base = cc >> 1;
     if (f && this.condInline(f, base)) { if (cc & 1) this.op(Op.i32Eqz); return; }
+    if (!f && this.clean && this.inWord) { this.condOfWord(base); if (cc & 1) this.op(Op.i32Eqz); return; }
     this.flush();
     this.i32(cc); this.call(F_COND);
+  }
+  /**
+   * With flags null and clean: the globals hold no lazy record, the flags
+   * word is the flags (after (U)COMIS*, until the next instruction that may
+   * write flags or a segment boundary), so conditions read the word.
+   */
+  private inWord = false;
+  /** Instructions that never write the flags (inWord survives them). */
+  private static keepsFlags(i: Ins): boolean {
+    switch (i.kind) {
+      case K.JCC: case K.CMOV: case K.SETCC: case K.MOV_RM_R: case K.MOV_R_RM: case K.MOV_RM_I: case K.MOVX: case K.LEA:
+      case K.NOP: case K.BSWAP: case K.PUSH: case K.POP:
+        return true;
+      default:
+        return sseFlagsNeutral(i);
+    }
+  }
+  /** Pushes condition pair `base` from the CPU's flags word (the globals hold no lazy record: inWord). */
+  private condOfWord(base: number): void {
+    const bit = (sh: number): void => { this.gget(G_FL); this.i32(sh); this.op(Op.i32ShrU); this.i32(1); this.op(Op.i32And); };
+    const any = (m: number): void => { this.gget(G_FL); this.i32(m); this.op(Op.i32And); this.op(Op.i32Eqz); this.op(Op.i32Eqz); };
+    switch (base) {
+      case 0: any(F_OF); return;
+      case 1: any(F_CF); return;
+      case 2: any(F_ZF); return;
+      case 3: any(F_CF | F_ZF); return;
+      case 4: any(F_SF); return;
+      case 5: any(F_PF); return;
+      case 6: bit(7); bit(11); this.op(Op.i32Ne); return; // SF != OF
+      default: any(F_ZF); bit(7); bit(11); this.op(Op.i32Ne); this.op(Op.i32Or); return; // ZF, or SF != OF
+    }
   }
   /** Condition pair `base` from CF, OF, ZF and SF of record f (flagOf()); false for P/NP, not inline. */
   private condOf(base: number, f: LazyFlags): boolean {
@@ -1063,6 +1097,7 @@ class BlockCompiler implements SseEmitter {
   private ins(k: number, i: Ins): boolean {
     this.used64 = 0; this.used32 = 0;
     this.spanStart(k);
+    if (!BlockCompiler.keepsFlags(i)) this.inWord = false;
     const sz = i.sz;
     const next = i.off + i.len;
     switch (i.kind) {
@@ -1327,6 +1362,9 @@ class BlockCompiler implements SseEmitter {
         this.open(Op.if, VOID); this.exitAt(k + 1, () => this.get(nx)); this.close();
         this.genCheckNow(k);
         if (inline >= 0) this.close();
+        // (U)COMISS/(U)COMISD leave the flags in the word, both inline
+        // (setStatusFlags()) and in the interpreter (core.ts setStatusFlags()).
+        if (i.map === 1 && (i.op === 0x2e || i.op === 0x2f) && !(i.pfx & (PFX_F2 | PFX_F3))) this.inWord = true;
         return false;
       }
       default:

@@ -126,6 +126,16 @@ export class Bytes {
     // Most constants fit in 32 bits, where the encoding is s32's (and Number arithmetic is much cheaper).
     if (v >= -0x8000_0000n && v < 0x8000_0000n) return this.s32(Number(v));
     v = BigInt.asIntN(64, v);
+    // Masks and sign bits of 32-bit operands (0xffff_ffff, 2^31) and the like: exact as Numbers, no BigInt loop.
+    if (v >= -0x20_0000_0000_0000n && v < 0x20_0000_0000_0000n) {
+      let n = Number(v);
+      for (;;) {
+        const b = n - Math.floor(n / 128) * 128; // n mod 128, for negative n too
+        n = Math.floor(n / 128); // arithmetic shift right by 7
+        if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) return this.byte(b);
+        this.byte(b | 0x80);
+      }
+    }
     for (;;) {
       const b = Number(v & 0x7fn);
       v >>= 7n;

@@ -49,7 +49,7 @@ export function setJitThreshold(n: u32): void { jitThreshold = n > 0xffff ? 0xff
 
 // @ts-ignore: decorator
 @external("env", "jitCompile")
-declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize, gen: u32, last: i32): u32;
+declare function jitCompile(buf: usize, count: i32, host: usize, genAddr: usize, gen: u32, last: i32, rip: u64): u32;
 
 /**
  * Warm heads: block heads that reached jitThreshold / 4 executions since the
@@ -105,7 +105,7 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
     if (load<u8>(COVER + ((wh & 0xffff) >> 3)) & (1 << <u8>(wh & 7))) continue;
     const n = collect(load<u64>(w), wh, wg, true);
     if (n == 0) continue;
-    const idx = jitCompile(JBUF, n, wh, wga, wg, 0);
+    const idx = jitCompile(JBUF, n, wh, wga, wg, 0, load<u64>(w));
     // Collecting decodes ahead: the entry may belong to another instruction by now.
     if (idx != 0 && cached(wh, wg)) {
       store<u32>(we, idx, FE_BLOCK);
@@ -115,7 +115,7 @@ export function jitBuild(rip: u64, host: usize, genAddr: usize): u32 {
   warmClear();
   // The hot head last: its collection decodes its own entry again if a warm one evicted it.
   const n = collect(rip, host, gen, false);
-  const idx = jitCompile(JBUF, n, host, genAddr, gen, 1); // with n == 0 it still compiles the warm ones
+  const idx = jitCompile(JBUF, n, host, genAddr, gen, 1, rip); // with n == 0 it still compiles the warm ones
   if (n == 0) return NO_BLOCK;
   store<u16>(DC + ((host & (DC_SIZE - 1)) << 6), load<u16>(JBUF, FE_BLEN), FE_BLEN);
   return idx == 0 ? NO_BLOCK : idx;

@@ -30,8 +30,8 @@ export async function instantiateCpu(bytes: BufferSource): Promise<CpuExports> {
   const { instance } = await WebAssembly.instantiate(bytes, {
     env: {
       table,
-      jitCompile: (buf: number, count: number, host: number, genAddr: number, gen: number, last: number): number =>
-        jit.compile(buf, count, host, genAddr, gen, last !== 0),
+      jitCompile: (buf: number, count: number, host: number, genAddr: number, gen: number, last: number, rip: bigint): number =>
+        jit.compile(buf, count, host, genAddr, gen, last !== 0, rip),
       abort(_msg: number, _file: number, line: number, col: number): never {
         throw new Error(`cpu.wasm abort at ${line}:${col}`);
       },

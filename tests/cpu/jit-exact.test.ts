@@ -527,6 +527,26 @@ describe("block compiler: CALLs run as host calls", () => {
       jitCpu.setJitThreshold(1);
     }
   });
+  it("a CALL compiled after its callee calls the callee's region directly, and through dispatch once the callee's code changed", () => {
+    // L: call F ; dec ecx ; jnz L ; int3 — F (next page, +0x40): add eax,1 ; ret.
+    // Run 0 compiles L's region before F has one (dispatch); run 1 rewrites L's page (same
+    // bytes), so L's region is compiled again, now calling F's region directly; run 2
+    // rewrites F to add 2: the direct call must not reach F's old region.
+    const body = h("e8 3b 10 00 00 ff c9 75 f7 cc");
+    const prog = [...body, ...new Array<number>(0x1040 - body.length).fill(0x90), ...h("83 c0 01 c3")];
+    const direct0 = jitCompiler.directCalls;
+    let direct1 = 0;
+    const runs = both(prog, { [RAX]: 0n, [RCX]: 50n }, 100000, 3, (b, r) => {
+      if (r === 1) b.patch(CODE, body);
+      if (r === 2) { direct1 = jitCompiler.directCalls; b.patch(CODE + 0x1040, h("83 c0 02 c3")); }
+      b.setReg(RAX, 0n); b.setReg(RCX, 50n); b.setReg(4, BigInt(STACK_TOP));
+      b.v.setBigUint64(b.state + RIP, BigInt(CODE), true);
+    });
+    expect(runs.map((s) => s.gprs[RAX])).toEqual([50n, 50n, 100n]);
+    expect(direct1).toBeGreaterThan(direct0);
+    expect(compiledInsns).toBeGreaterThan(100);
+  });
+
   it("a callee in another page that rewrites the instruction its caller goes on with", () => {
     // call W ; mov eax,1 ; int3 — W (next page, offset 0x40 so that its decode-cache entry
     // cannot share the caller's): mov byte [rdx],2 ; ret. rdx points to data until the

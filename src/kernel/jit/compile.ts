@@ -154,10 +154,24 @@ function flagSet(reads: number, kills: number, writes = kills): { reads: number;
 }
 
 /** The code page a region is compiled from: its frame, its generation word and the generation then. */
-export interface RegionPage { host: number; genAddr: number; gen: number }
+export interface RegionPage {
+  host: number; genAddr: number; gen: number;
+  /** The head's address when the region was collected, and the region a direct CALL's target runs then (index.ts callee()). */
+  rip?: bigint;
+  callee?: (target: bigint) => Callee | null;
+}
+/**
+ * A compiled region a CALL can call directly: its table slot, its head's
+ * budget need, and what the batch's module will call (`ref`: index.ts
+ * resolves it to a function index when the batch's imports are known, and
+ * patches the call).
+ */
+export interface Callee { ref: number; idx: number; need: number }
+/** A call whose function index is written when the batch's module is put together (offset in the body). */
+export interface CallPatch { pos: number; ref: number }
 
 /** Compiles one region into a function body (locals and code), its head's budget need and its segment count. */
-export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, chain: boolean): { body: Bytes; need: number; segments: number; runs: number } {
+export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, chain: boolean): { body: Bytes; need: number; segments: number; runs: number; patches: CallPatch[] } {
   return new BlockCompiler(block, lay, page, chain).compile();
 }
 
@@ -248,7 +262,10 @@ class BlockCompiler implements SseEmitter {
 
   constructor(private block: Ins[], readonly lay: JitLayout, private page: RegionPage, private chain: boolean) {}
 
-  compile(): { body: Bytes; need: number; segments: number; runs: number } {
+  /** Direct calls to patch (positions in `c` until compile() moves them to the body's). */
+  private patches: CallPatch[] = [];
+
+  compile(): { body: Bytes; need: number; segments: number; runs: number; patches: CallPatch[] } {
     this.cnt = this.local(I32);
     this.exitRip = this.local(I64); this.exitN = this.local(I32); this.exitChain = this.local(I32);
     this.fOp = this.local(I32); this.fSz = this.local(I32);
@@ -287,8 +304,11 @@ class BlockCompiler implements SseEmitter {
     }
     body.u32(groups.length);
     for (const [n, t] of groups) body.u32(n).byte(t);
-    body.bytes(this.prologue().view()).bytes(this.c.view()).byte(Op.end);
-    return { body, need: this.need[0], segments: m, runs: this.runCount };
+    body.bytes(this.prologue().view());
+    const at = body.length;
+    body.bytes(this.c.view()).byte(Op.end);
+    for (const p of this.patches) p.pos += at;
+    return { body, need: this.need[0], segments: m, runs: this.runCount, patches: this.patches };
   }
 
   // ---- region layout ----
@@ -799,8 +819,10 @@ class BlockCompiler implements SseEmitter {
    * nest at most MAX_CALLS deep (the depth parameter every region and
    * dispatch pass on, one more for a callee); deeper,
    * and without a segment at `ret`, the CALL leaves through dispatch.
+   * `callee`: the target's region when this one was generated (a direct
+   * CALL; index.ts callee()), called directly while the jump cache agrees.
    */
-  private callOut(k: number, target: () => void, ret: number): void {
+  private callOut(k: number, target: () => void, ret: number, callee: Callee | null = null): void {
     const t = this.labels.get(ret);
     if (t === undefined || !this.inside(t) || !this.chain) { this.exitAt(k + 1, target, true); return; }
     this.get(this.cnt); this.i32(k + 1 - this.base); this.op(Op.i32Add); this.set(this.cnt);
@@ -809,9 +831,32 @@ class BlockCompiler implements SseEmitter {
     // The callee sees the machine state: flags and every register local to the state block.
     this.handOver();
     for (let n = 0; n < 16; n++) if (this.dirty(n)) { this.get(this.P_S); this.get(this.regL[n]); this.mem(Op.i64Store, n * 8); }
-    target(); this.get(this.P_S); this.get(this.P_BUDGET); this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add);
-    this.get(this.P_DEPTH); this.i32(1); this.op(Op.i32Add);
-    this.c.byte(Op.call).u32(DISPATCH_FN);
+    const args = (): void => {
+      target(); this.get(this.P_S); this.get(this.P_BUDGET); this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add);
+      this.get(this.P_DEPTH); this.i32(1); this.op(Op.i32Add);
+    };
+    if (callee) {
+      // The callee's region was compiled when this one was: call it directly
+      // while the jump cache still maps the target to its slot (dispatch
+      // fills and empties the cache; so a changed mapping, page or region
+      // goes through dispatch) and its longest run fits the budget. Saves
+      // dispatch's frame, its lookup's hash and the indirect call.
+      target(); const tg = this.save64();
+      const j = this.temp(I32);
+      this.get(tg); this.get(tg); this.i64(12n); this.op(Op.i64ShrU); this.op(Op.i64Xor); this.op(Op.i32WrapI64);
+      this.i32(this.lay.jcSize - 1); this.op(Op.i32And); this.i32(4); this.op(Op.i32Shl); this.tee(j);
+      this.mem(Op.i64Load, this.lay.jc); this.get(tg); this.op(Op.i64Eq);
+      this.get(j); this.mem(Op.i32Load, this.lay.jc + 8); this.i32(callee.idx); this.op(Op.i32Eq); this.op(Op.i32And);
+      this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add); this.i32(callee.need); this.op(Op.i32Add); this.get(this.P_BUDGET); this.op(Op.i32LeU);
+      this.op(Op.i32And);
+      this.open(Op.if, I64);
+      args(); this.c.byte(Op.call); this.patches.push({ pos: this.c.length, ref: callee.ref }); this.c.u32Wide(0);
+      this.els();
+      args(); this.c.opU(Op.call, DISPATCH_FN);
+      this.close();
+    } else {
+      args(); this.c.opU(Op.call, DISPATCH_FN);
+    }
     const r = this.save64();
     this.get(r); this.ripPlus(ret)(); this.op(Op.i64Ne); this.gget(G_FAULT); this.op(Op.i32Or);
     this.open(Op.if, VOID); this.get(r); this.op(Op.return); this.close();
@@ -1175,7 +1220,9 @@ class BlockCompiler implements SseEmitter {
         return true;
       case K.CALL: {
         this.ripPlus(next)(); this.push(this.save64(), k);
-        this.callOut(k, this.ripPlus(this.target(i)), next);
+        const to = this.target(i);
+        const callee = this.page.rip !== undefined ? this.page.callee?.(BigInt.asUintN(64, this.page.rip + to)) ?? null : null;
+        this.callOut(k, this.ripPlus(to), next, callee);
         return true;
       }
       case K.RET: {

@@ -6,7 +6,7 @@
 // the warm ones src/cpu/jit.ts takes along), one module per batch: a module
 // has a fixed cost in the engine. Modules compile synchronously: they are
 // small, which Node and browser workers allow.
-import { compileBlock, compileDispatch, readBlock, HELPERS, GLOBALS, JB_BLEN, type JitLayout } from "./compile";
+import { compileBlock, compileDispatch, readBlock, HELPERS, GLOBALS, JB_BLEN, DISPATCH_FN, type JitLayout, type Callee, type CallPatch } from "./compile";
 import { encodeModule, Bytes, Op, I32, I64, type FuncType, type Import } from "./wasm";
 
 /** The CPU exports the compiler uses (see src/cpu/jit.ts). */
@@ -53,6 +53,9 @@ const MAX_BLOCKS = 1024;
 /** Most blocks one batch can hold (src/cpu/jit.ts: the warm heads and the hot one). */
 const MAX_BATCH = 33;
 
+/** A generated region waiting for its batch's module: its table slot, its body, the direct calls to patch in it. */
+interface Batched { idx: number; body: Bytes; patches: CallPatch[] }
+
 export class BlockCompiler {
   private cpu: JitCpuExports | null = null;
   private lay: JitLayout | null = null;
@@ -65,6 +68,8 @@ export class BlockCompiler {
   segments = 0;
   /** Runs of accesses sharing one TLB probe (span.ts) in the regions compiled. */
   runs = 0;
+  /** CALLs compiled to call their callee's region directly (callee()). */
+  directCalls = 0;
   modules = 0;
 
   constructor(readonly table: WebAssembly.Table) {}
@@ -119,22 +124,32 @@ export class BlockCompiler {
   private known = new Map<number, { gen: number; count: number; idx: number; need: number }>();
 
   /** Generated blocks waiting for the batch's last one: their table slots are reserved, not yet filled. */
-  private batch: Array<{ idx: number; body: Bytes }> = [];
+  private batch: Batched[] = [];
+  /**
+   * Regions of earlier batches the batch's regions call directly (compile.ts
+   * callOut()), imported by the batch's module as functions DISPATCH_FN + 1
+   * + j (a call's ref j): their table slot, their function. A call of a
+   * region earlier in the same batch has ref -(its position + 1): the
+   * module's own function after the imports.
+   */
+  private callees: Array<{ idx: number; fn: Function }> = [];
+  private calleeAt = new Map<number, number>();
 
   /**
-   * env.jitCompile(buf, count, host, genAddr, gen, last): the table index of
-   * the block, 0 if it cannot be compiled. Blocks are generated at once and
-   * get their slot, but go into one module with the rest of their batch
-   * when `last` comes (count may then be 0: just the batch); the CPU runs
-   * none of them before that.
+   * env.jitCompile(buf, count, host, genAddr, gen, last, rip): the table
+   * index of the block, 0 if it cannot be compiled. Blocks are generated at
+   * once and get their slot, but go into one module with the rest of their
+   * batch when `last` comes (count may then be 0: just the batch); the CPU
+   * runs none of them before that. `rip`: the head's address now (where
+   * the region's direct calls go, for callee()).
    */
-  compile(buf: number, count: number, host: number, genAddr: number, gen: number, last: boolean): number {
+  compile(buf: number, count: number, host: number, genAddr: number, gen: number, last: boolean, rip = 0n): number {
     const cpu = this.cpu;
     if (!cpu) return 0;
     const t0 = performance.now();
     let idx = 0;
     try {
-      if (count > 0) idx = this.generate(buf, count, host, genAddr, gen >>> 0);
+      if (count > 0) idx = this.generate(buf, count, host, genAddr, gen >>> 0, BigInt.asUintN(64, rip));
     } catch (e) {
       // A compiler bug must not take the machine down: the block stays interpreted.
       this.errors++;
@@ -146,7 +161,7 @@ export class BlockCompiler {
   }
 
   /** Generates the region in `buf` (head page `host`'s, generation word `genAddr` holding `gen`) into the batch; returns its slot. */
-  private generate(buf: number, count: number, host: number, genAddr: number, gen: number): number {
+  private generate(buf: number, count: number, host: number, genAddr: number, gen: number, rip: bigint): number {
     const cpu = this.cpu, lay = this.lay;
     if (!cpu || !lay) return 0;
     // The head's budget need goes back to the CPU in the first copy (src/cpu/jit.ts jitBuild()).
@@ -161,44 +176,93 @@ export class BlockCompiler {
     }
     const t0 = performance.now();
     const block = readBlock(new DataView(cpu.memory.buffer), buf, count);
-    const { body, need, segments, runs } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen }, this.chain);
+    const { body, need, segments, runs, patches } = compileBlock(block, lay, { host: host & ~0xfff, genAddr, gen, rip, callee: (t) => this.callee(t) }, this.chain);
     this.segments += segments;
     this.runs += runs;
     const idx = this.next++;
     if (idx >= this.table.length) this.table.grow(Math.max(64, this.table.length));
-    this.batch.push({ idx, body });
+    this.batch.push({ idx, body, patches });
     this.known.set(host, { gen, count, idx, need });
     setNeed(need);
     this.genMs += performance.now() - t0;
     return idx;
   }
 
+  /** Most regions one module imports to call directly (each costs the engine a little when it instantiates the module). */
+  private static readonly MAX_CALLEES = 32;
+  /**
+   * The region a direct CALL to `target` runs now, if one is compiled (in
+   * an earlier batch, or earlier in this one): what the CPU's fetch TLB,
+   * decode cache and page generation say (dispatch's lookup). The call
+   * site checks the jump cache still maps `target` to that slot before it
+   * calls the function (a changed mapping, page or region goes through
+   * dispatch).
+   */
+  private callee(target: bigint): Callee | null {
+    const cpu = this.cpu, lay = this.lay;
+    if (!cpu || !lay || !this.chain) return null;
+    const v = new DataView(cpu.memory.buffer);
+    const t = Number(target & 0xffff_ffffn);
+    const x = lay.tlbX + ((t >>> 8) & 0x3ff0);
+    if (v.getBigUint64(x, true) !== (target | 0xfffn)) return null;
+    const host = (v.getUint32(x + 8, true) + t) >>> 0;
+    if (host >>> 30) return null; // above the generation table: never cached
+    const e = lay.dc + (host & (lay.dcSize - 1)) * 64;
+    if (v.getUint32(e, true) !== host || v.getUint32(e + 4, true) !== v.getUint32(lay.gen + (host >>> 12) * 4, true)) return null;
+    const idx = v.getUint32(e + 40, true);
+    if (idx === 0 || idx === 0xffff_ffff) return null;
+    const need = v.getUint16(e + 44, true);
+    const mate = this.batch.findIndex((b) => b.idx === idx);
+    if (mate >= 0) { this.directCalls++; return { ref: -(mate + 1), idx, need }; }
+    let j = this.calleeAt.get(idx);
+    if (j === undefined) {
+      if (this.callees.length >= BlockCompiler.MAX_CALLEES) return null;
+      const fn = this.table.get(idx) as Function | null;
+      if (!fn) return null;
+      j = this.callees.length;
+      this.callees.push({ idx, fn });
+      this.calleeAt.set(idx, j);
+    }
+    this.directCalls++;
+    return { ref: j, idx, need };
+  }
+
   /** Compiles the batch into one module and fills its slots. */
   private flush(): void {
-    const batch = this.batch;
+    const batch = this.batch, callees = this.callees;
     this.batch = [];
+    this.callees = [];
+    this.calleeAt.clear();
     try {
-      this.install(batch);
+      this.install(batch, callees, false);
     } catch (e) {
       // One bad function fails the whole module: each on its own, so only it stays interpreted.
       this.errors++;
       this.lastError = e;
       for (const b of batch) {
-        try { this.install([b]); } catch { this.table.set(b.idx, this.bailout); }
+        try { this.install([b], callees, true); } catch { this.table.set(b.idx, this.bailout); }
       }
     }
   }
   /** For tests: a batch holding a slot this returns true for is rejected, as the engine rejects bad code. */
   reject: ((idx: number) => boolean) | null = null;
-  private install(batch: Array<{ idx: number; body: Bytes }>): void {
+  private install(batch: Batched[], callees: Array<{ idx: number; fn: Function }>, alone: boolean): void {
     const reject = this.reject;
     if (reject && batch.some(({ idx }) => reject(idx))) throw new WebAssembly.CompileError("rejected for a test");
     const t0 = performance.now();
-    const bytes = encodeModule(TYPES, IMPORTS, batch.map(({ body }, i) => ({ type: 0, body, export: `f${i}` })));
+    // Direct calls get their function index now that the imports are known;
+    // a region compiled alone calls its batch-mates through dispatch instead.
+    const first = DISPATCH_FN + 1 + callees.length;
+    for (const { body, patches } of batch) {
+      for (const { pos, ref } of patches) body.patchU32(pos, ref >= 0 ? DISPATCH_FN + 1 + ref : alone ? DISPATCH_FN : first - ref - 1);
+    }
+    const imports = callees.length ? [...IMPORTS, ...callees.map((_, j): Import => ({ module: "k", name: `${j}`, kind: "func", type: 0 }))] : IMPORTS;
+    const bytes = encodeModule(TYPES, imports, batch.map(({ body }, i) => ({ type: 0, body, export: `f${i}` })));
     const t1 = performance.now();
     const mod = new WebAssembly.Module(bytes);
     const t2 = performance.now();
-    const inst = new WebAssembly.Instance(mod, this.imports);
+    const values = callees.length ? { ...this.imports, k: Object.fromEntries(callees.map(({ fn }, j) => [`${j}`, fn])) } : this.imports;
+    const inst = new WebAssembly.Instance(mod, values);
     this.genMs += t1 - t0; this.moduleMs += t2 - t1; this.instanceMs += performance.now() - t2; this.bytes += bytes.length;
     batch.forEach(({ idx }, i) => this.table.set(idx, inst.exports[`f${i}`] as WebAssembly.ExportValue as Function));
     this.compiled += batch.length;

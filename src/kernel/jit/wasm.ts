@@ -160,6 +160,16 @@ export class Bytes {
     return this.u32(b.length).bytes(b.view());
   }
   view(): Uint8Array<ArrayBuffer> { return this.buf.subarray(0, this.length); }
+  /** A u32 in five LEB128 bytes (padded), to be rewritten in place by patchU32(). */
+  u32Wide(v: number): this {
+    for (let i = 0; i < 4; i++) this.byte(((v >>> (7 * i)) & 0x7f) | 0x80);
+    return this.byte((v >>> 28) & 0x0f);
+  }
+  /** Rewrites the five bytes u32Wide() wrote at `pos`. */
+  patchU32(pos: number, v: number): void {
+    for (let i = 0; i < 4; i++) this.buf[pos + i] = ((v >>> (7 * i)) & 0x7f) | 0x80;
+    this.buf[pos + 4] = (v >>> 28) & 0x0f;
+  }
 }
 
 export interface FuncType { params: number[]; results: number[] }

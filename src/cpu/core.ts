@@ -204,11 +204,12 @@ export function dropCode(pa: usize): void {
 @inline export function hitR(a: u64, size: u64): usize { return hitIn(TLB_R, a, size); }
 /** hitIn() for a write (pages holding cached code never hit). */
 @inline export function hitW(a: u64, size: u64): usize { return hitIn(TLB_W, a, size); }
+/** hitIn() for the code byte at `a` (fetch permission), without filling the TLB. */
+@inline export function hitX(a: u64): usize { return hitIn(TLB_X, a, 1); }
 /** Host address of the code byte at `a` (fetch permission), or 0 with `fault` set. */
 @inline export function fetchAddr(a: u64): usize {
-  const e = TLB_X + (<usize>((a >> 12) & TLB_MASK) << 4);
-  if (load<u64>(e) == (a | 0xfff)) return <usize>(<u32>a + load<u32>(e, 8));
-  return translate(a, ACC_FETCH);
+  const h = hitX(a);
+  return h != 0 ? h : translate(a, ACC_FETCH);
 }
 
 /** Host address of byte `a` for a read (write when `w`), through the TLB; 0 with `fault` set if not accessible. */

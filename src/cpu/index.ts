@@ -17,7 +17,7 @@ import { materialize, setFlagsWord } from "./flags";
 import { jitBuild, jitCall, jitNote, jitThreshold, FE_BLOCK, FE_BLEN, FE_HITS, NO_BLOCK, JIT_N, warmAdd, warmClear } from "./jit";
 // The block compiler's interface to the host's code generator (jit.ts).
 export {
-  setJitThreshold, jitReset, jitStat, jAlu, jShift, jImul2, jCond, jCF, jitAddr,
+  setJitThreshold, jitReset, jitStat, jAlu, jShift, jImul2, jCond, jCF, jitAddr, jitRegionAt,
 } from "./jit";
 export { fault } from "./core";
 export { lfOp, lfA, lfB, lfR, lfC, lfSz, fl } from "./flags";

@@ -16,7 +16,7 @@
 // as the interpreter). The helpers below are its slow paths; they read and
 // write the lazy flags in flags.ts, so compiled code stores its own lazy-flag
 // state before calling.
-import { S, fault, clearFault, tlbAddr, genTable, jcFlush, JC, JC_SIZE, codeGenAddr } from "./core";
+import { S, fault, clearFault, tlbAddr, genTable, jcFlush, JC, JC_SIZE, codeGenAddr, hitX } from "./core";
 import { decode, DEC_OK, DC, DC_SIZE } from "./decode";
 import { FE_KIND, K_JCC, K_JMP, K_CALL, K_RET, K_CALL_RM, K_JMP_RM } from "./fast";
 import { alu } from "./alu";
@@ -173,6 +173,21 @@ function collect(rip: u64, host: usize, gen: u32, cover: bool): i32 {
     }
   }
   return n;
+}
+
+/**
+ * The decode-cache entry of the region compiled at `rip` now, or 0: what
+ * dispatch's lookup finds (fetch TLB, not filled here; the entry of that
+ * host address with its page's generation; a region index at FE_BLOCK, its
+ * budget need at FE_BLEN). The host's code generator asks it for the
+ * targets of direct CALLs (src/kernel/jit/index.ts callee()).
+ */
+export function jitRegionAt(rip: u64): usize {
+  const h = hitX(rip);
+  if (h == 0 || !cached(h, load<u32>(codeGenAddr(h)))) return 0;
+  const e = DC + ((h & (DC_SIZE - 1)) << 6);
+  const idx = load<u32>(e, FE_BLOCK);
+  return idx == 0 || idx == NO_BLOCK ? 0 : e;
 }
 
 /** Statistics: compiled-block calls and the instructions they retired. */

@@ -157,8 +157,8 @@ function flagSet(reads: number, kills: number, writes = kills): { reads: number;
 export interface RegionPage {
   host: number; genAddr: number; gen: number;
   /** The head's address when the region was collected, and the region a direct CALL's target runs then (index.ts callee()). */
-  rip?: bigint;
-  callee?: (target: bigint) => Callee | null;
+  rip: bigint;
+  callee: (target: bigint) => Callee | null;
 }
 /**
  * A compiled region a CALL can call directly: its table slot, its head's
@@ -1221,7 +1221,7 @@ class BlockCompiler implements SseEmitter {
       case K.CALL: {
         this.ripPlus(next)(); this.push(this.save64(), k);
         const to = this.target(i);
-        const callee = this.page.rip !== undefined ? this.page.callee?.(BigInt.asUintN(64, this.page.rip + to)) ?? null : null;
+        const callee = this.page.callee(BigInt.asUintN(64, this.page.rip + to));
         this.callOut(k, this.ripPlus(to), next, callee);
         return true;
       }

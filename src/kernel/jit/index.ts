@@ -14,6 +14,7 @@ export interface JitCpuExports {
   memory: WebAssembly.Memory;
   jitAddr(which: number): number;
   jitReset(): void;
+  jitRegionAt(rip: bigint): number;
   [helper: string]: unknown;
 }
 
@@ -52,6 +53,9 @@ const IMPORTS: Import[] = [
 const MAX_BLOCKS = 1024;
 /** Most blocks one batch can hold (src/cpu/jit.ts: the warm heads and the hot one). */
 const MAX_BATCH = 33;
+
+/** Decode-cache entry field of a head's region index (src/cpu/jit.ts FE_BLOCK; its budget need is at JB_BLEN, FE_BLEN there). */
+const FE_BLOCK = 40;
 
 /** A generated region waiting for its batch's module: its table slot, its body, the direct calls to patch in it. */
 interface Batched { idx: number; body: Bytes; patches: CallPatch[] }
@@ -143,7 +147,7 @@ export class BlockCompiler {
    * runs none of them before that. `rip`: the head's address now (where
    * the region's direct calls go, for callee()).
    */
-  compile(buf: number, count: number, host: number, genAddr: number, gen: number, last: boolean, rip = 0n): number {
+  compile(buf: number, count: number, host: number, genAddr: number, gen: number, last: boolean, rip: bigint): number {
     const cpu = this.cpu;
     if (!cpu) return 0;
     const t0 = performance.now();
@@ -193,25 +197,18 @@ export class BlockCompiler {
   /**
    * The region a direct CALL to `target` runs now, if one is compiled (in
    * an earlier batch, or earlier in this one): what the CPU's fetch TLB,
-   * decode cache and page generation say (dispatch's lookup). The call
-   * site checks the jump cache still maps `target` to that slot before it
-   * calls the function (a changed mapping, page or region goes through
-   * dispatch).
+   * decode cache and page generation say (src/cpu/jit.ts jitRegionAt(),
+   * dispatch's lookup). The call site checks the jump cache still maps
+   * `target` to that slot before it calls the function (a changed mapping,
+   * page or region goes through dispatch).
    */
   private callee(target: bigint): Callee | null {
-    const cpu = this.cpu, lay = this.lay;
-    if (!cpu || !lay || !this.chain) return null;
+    const cpu = this.cpu;
+    if (!cpu || !this.chain) return null;
+    const e = cpu.jitRegionAt(target);
+    if (e === 0) return null;
     const v = new DataView(cpu.memory.buffer);
-    const t = Number(target & 0xffff_ffffn);
-    const x = lay.tlbX + ((t >>> 8) & 0x3ff0);
-    if (v.getBigUint64(x, true) !== (target | 0xfffn)) return null;
-    const host = (v.getUint32(x + 8, true) + t) >>> 0;
-    if (host >>> 30) return null; // above the generation table: never cached
-    const e = lay.dc + (host & (lay.dcSize - 1)) * 64;
-    if (v.getUint32(e, true) !== host || v.getUint32(e + 4, true) !== v.getUint32(lay.gen + (host >>> 12) * 4, true)) return null;
-    const idx = v.getUint32(e + 40, true);
-    if (idx === 0 || idx === 0xffff_ffff) return null;
-    const need = v.getUint16(e + 44, true);
+    const idx = v.getUint32(e + FE_BLOCK, true), need = v.getUint16(e + JB_BLEN, true);
     const mate = this.batch.findIndex((b) => b.idx === idx);
     if (mate >= 0) { this.directCalls++; return { ref: -(mate + 1), idx, need }; }
     let j = this.calleeAt.get(idx);

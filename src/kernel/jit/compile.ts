@@ -183,6 +183,16 @@ export function compileBlock(block: Ins[], lay: JitLayout, page: RegionPage, cha
  * the block's longest path fits the budget it tail-calls it; otherwise it
  * stores the retired count and returns `rip` to run(), which carries on.
  */
+/**
+ * Pushes the offset in the jump cache (src/cpu/core.ts JC, 16-byte entries)
+ * of the entry for the RIP `rip` pushes: the page offset xor the page
+ * number's low bits. Dispatch and direct calls look up the same entry.
+ */
+function jcSlot(c: Bytes, rip: () => void, lay: JitLayout): void {
+  rip(); rip(); c.opS(Op.i64Const, 12); c.byte(Op.i64ShrU); c.byte(Op.i64Xor); c.byte(Op.i32WrapI64);
+  c.opS(Op.i32Const, lay.jcSize - 1); c.byte(Op.i32And); c.opS(Op.i32Const, 4); c.byte(Op.i32Shl);
+}
+
 export function compileDispatch(lay: JitLayout): Bytes {
   const c = new Bytes();
   const RIP = 0, S = 1, BUDGET = 2, DONE = 3, DEPTH = 4, T = 5, HOST = 6, E = 7, IDX = 8, J = 9;
@@ -195,9 +205,7 @@ export function compileDispatch(lay: JitLayout): Bytes {
   const tail = (): void => { get(RIP); get(S); get(BUDGET); get(DONE); get(DEPTH); get(IDX); c.byte(Op.returnCallIndirect).u32(0).u32(0); };
   c.byte(Op.block).byte(VOID); // leaving it: back to run()
   c.byte(Op.block).byte(VOID); // leaving it: not in the jump cache
-  // Jump cache entry: hash of rip (page offset xor page number's low bits).
-  get(RIP); get(RIP); i64(12n); c.byte(Op.i64ShrU); c.byte(Op.i64Xor); c.byte(Op.i32WrapI64); i32(lay.jcSize - 1); c.byte(Op.i32And);
-  i32(4); c.byte(Op.i32Shl); i32(lay.jc); c.byte(Op.i32Add); tee(J);
+  jcSlot(c, () => get(RIP), lay); i32(lay.jc); c.byte(Op.i32Add); tee(J);
   mem(Op.i64Load, 0); get(RIP); c.byte(Op.i64Ne); out();
   get(J); mem(Op.i32Load, 8); tee(IDX); c.byte(Op.i32Eqz); out(); // empty (a zeroed entry matches rip 0)
   get(DONE); get(J); mem(Op.i32Load16U, 12); c.byte(Op.i32Add); get(BUDGET); c.byte(Op.i32GtU); out(1);
@@ -843,8 +851,7 @@ class BlockCompiler implements SseEmitter {
       // dispatch's frame, its lookup's hash and the indirect call.
       target(); const tg = this.save64();
       const j = this.temp(I32);
-      this.get(tg); this.get(tg); this.i64(12n); this.op(Op.i64ShrU); this.op(Op.i64Xor); this.op(Op.i32WrapI64);
-      this.i32(this.lay.jcSize - 1); this.op(Op.i32And); this.i32(4); this.op(Op.i32Shl); this.tee(j);
+      jcSlot(this.c, () => this.get(tg), this.lay); this.tee(j);
       this.mem(Op.i64Load, this.lay.jc); this.get(tg); this.op(Op.i64Eq);
       this.get(j); this.mem(Op.i32Load, this.lay.jc + 8); this.i32(callee.idx); this.op(Op.i32Eq); this.op(Op.i32And);
       this.get(this.P_DONE); this.get(this.cnt); this.op(Op.i32Add); this.i32(callee.need); this.op(Op.i32Add); this.get(this.P_BUDGET); this.op(Op.i32LeU);

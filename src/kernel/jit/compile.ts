@@ -1016,7 +1016,7 @@ class BlockCompiler implements SseEmitter {
     this.close();
     if (h >= 0) this.close();
   }
-  /** Writes local `v` to address local `a`; `hw` (if >= 0) holds a host address already probed writable, or 0. */
+  /** Writes local `v` to address local `a`; a miss leaves before instruction k. `hw` (if >= 0): the host address rmwRead() found writable. */
   write(a: number, sz: number, v: number, k: number, hw = -1): void {
     if (hw >= 0) { this.get(hw); this.get(v); this.mem(STORES[sz], 0); return; }
     const [h, o] = this.inSpan(a, sz, true);
@@ -1035,9 +1035,9 @@ class BlockCompiler implements SseEmitter {
     if (h >= 0) this.close();
   }
   /**
-   * Read-modify-write, first half: checks [a, a+sz) is writable (fault: leave
-   * at k) and pushes its value; returns the local holding the host address
-   * for the write (0 when the write must take the slow path).
+   * Read-modify-write, first half: checks the write TLB maps [a, a+sz) (a
+   * miss leaves before k) and pushes its value; returns the local holding
+   * the host address for the write.
    */
   private rmwRead(a: number, sz: number, k: number): number {
     const [h, o] = this.inSpan(a, sz, true);

@@ -22,6 +22,23 @@ const RCX = 8, RSI = 48, RDI = 56;
 /** RFLAGS.DF (in the CPU's flags word `fl`). */
 const F_DF = 0x400;
 
+/** Whether i is the byte form `op` (AA, A4) with REP and no other prefix that changes it (66, F2, 67). */
+function repByte(i: StringIns, op: number): boolean {
+  return i.map === 0 && i.op === op && !(i.pfx & (PFX_F2 | PFX_67 | PFX_66)) && (i.pfx & PFX_F3) !== 0;
+}
+
+/**
+ * Pushes an i32: DF is clear, 0 < RCX (local `cnt`) and each [a, a + RCX)
+ * of the address locals `addrs` lies inside a's page ((a & 0xfff) + RCX <= 4096).
+ */
+function fitsPages(b: SseEmitter, flagsWord: () => void, cnt: number, addrs: number[]): void {
+  flagsWord(); b.i32(F_DF); b.op(Op.i32And); b.op(Op.i32Eqz);
+  for (const a of addrs) {
+    b.get(cnt); b.i64(1n); b.op(Op.i64Sub); b.i64(4096n); b.get(a); b.i64(0xfffn); b.op(Op.i64And); b.op(Op.i64Sub); b.op(Op.i64LtU);
+    b.op(Op.i32And);
+  }
+}
+
 /**
  * For REP STOSB at instruction k, emits the guarded inline form and returns
  * an i32 local that holds 1 when it ran (the caller emits the generic path
@@ -29,14 +46,11 @@ const F_DF = 0x400;
  * flags word (DF lives there, not in the lazy flags).
  */
 export function compileRepStos(b: SseEmitter, i: StringIns, flagsWord: () => void): number {
-  if (i.map !== 0 || i.op !== 0xaa || (i.pfx & (PFX_F2 | PFX_67 | PFX_66)) || !(i.pfx & PFX_F3)) return -1;
+  if (!repByte(i, 0xaa)) return -1;
   const cnt = b.temp(I64), di = b.temp(I64), t = b.temp(I32);
   b.getR(RCX, 8); b.set(cnt);
   b.getR(RDI, 8); b.set(di);
-  // DF clear, 0 < RCX and [RDI, RDI + RCX) inside RDI's page: (RDI & 0xfff) + RCX <= 4096.
-  flagsWord(); b.i32(F_DF); b.op(Op.i32And); b.op(Op.i32Eqz);
-  b.get(cnt); b.i64(1n); b.op(Op.i64Sub); b.i64(4096n); b.get(di); b.i64(0xfffn); b.op(Op.i64And); b.op(Op.i64Sub); b.op(Op.i64LtU);
-  b.op(Op.i32And);
+  fitsPages(b, flagsWord, cnt, [di]);
   b.open(Op.if, I32);
   b.tlbHit(b.lay.tlbW, di, 1, t);
   b.els();
@@ -59,17 +73,12 @@ export function compileRepStos(b: SseEmitter, i: StringIns, flagsWord: () => voi
  * generic path.
  */
 export function compileRepMovs(b: SseEmitter, i: StringIns, flagsWord: () => void): number {
-  if (i.map !== 0 || i.op !== 0xa4 || (i.pfx & (PFX_F2 | PFX_67 | PFX_66)) || !(i.pfx & PFX_F3) || i.seg === 4 || i.seg === 5) return -1;
+  if (!repByte(i, 0xa4) || i.seg === 4 || i.seg === 5) return -1;
   const cnt = b.temp(I64), si = b.temp(I64), di = b.temp(I64), ts = b.temp(I32), td = b.temp(I32), hs = b.temp(I32), hd = b.temp(I32);
   b.getR(RCX, 8); b.set(cnt);
   b.getR(RSI, 8); b.set(si);
   b.getR(RDI, 8); b.set(di);
-  // DF clear, 0 < RCX, and both [RSI, RSI + RCX) and [RDI, RDI + RCX) inside their pages.
-  const fits = (a: number): void => {
-    b.get(cnt); b.i64(1n); b.op(Op.i64Sub); b.i64(4096n); b.get(a); b.i64(0xfffn); b.op(Op.i64And); b.op(Op.i64Sub); b.op(Op.i64LtU);
-  };
-  flagsWord(); b.i32(F_DF); b.op(Op.i32And); b.op(Op.i32Eqz);
-  fits(si); b.op(Op.i32And); fits(di); b.op(Op.i32And);
+  fitsPages(b, flagsWord, cnt, [si, di]);
   b.open(Op.if, I32);
   b.tlbHit(b.lay.tlbR, si, 1, ts);
   b.open(Op.if, I32);

@@ -4,15 +4,12 @@
 // -static here). Prints each run's time and slowdown, and the cost of one
 // call and return (the difference to the inline loop, per call).
 // Run: npx tsx bench/calls.ts   (not a test: numbers vary with the machine)
+// First: in a Node whose V8 worker pool fits the machine, as the `hako` command runs.
+import "../src/hako/pool-rerun.mjs";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
 import { makeScratch, runNative, runHako, scratchMachine } from "../tests/userland/harness";
-import { rerunWithPool } from "../src/hako/v8pool.mjs";
-
-// In a Node whose V8 worker pool fits the machine, as the `hako` command runs.
-const again = rerunWithPool();
-if (again !== null) process.exit(again);
 
 const s = makeScratch();
 execFileSync("gcc", ["-static", "-O2", "-o", join(s.dir, "bin/calls"), join(import.meta.dirname, "progs/calls.c")]);

@@ -1,14 +1,11 @@
 // CPU-bound busybox workloads, natively and in Hako, in one run: prints the
 // guest instructions, emulated MIPS and the slowdown factor against native.
 // Run: npx tsx bench/cpu.ts   (not a test: numbers vary with the machine)
+// First: in a Node whose V8 worker pool fits the machine, as the `hako` command runs.
+import "../src/hako/pool-rerun.mjs";
 import { rmSync } from "node:fs";
 import { makeScratch, runNative, runHako, scratchMachine } from "../tests/userland/harness";
 import { WORKLOADS, writeWorkloadInput } from "./cpu-workloads";
-import { rerunWithPool } from "../src/hako/v8pool.mjs";
-
-// In a Node whose V8 worker pool fits the machine, as the `hako` command runs.
-const again = rerunWithPool();
-if (again !== null) process.exit(again);
 
 const s = makeScratch();
 writeWorkloadInput(s.work);

@@ -1,15 +1,12 @@
 // Block-compiler statistics for the bench/cpu.ts workloads (not a benchmark:
 // shares of instructions run compiled, block calls, compile time, modules).
 // Run: npx tsx bench/jitstat.ts
+// First: in a Node whose V8 worker pool fits the machine, as the `hako` command runs.
+import "../src/hako/pool-rerun.mjs";
 import { rmSync } from "node:fs";
 import { makeScratch, runHako, scratchMachine } from "../tests/userland/harness";
 import type { BlockCompiler } from "../src/kernel/jit/index";
 import { WORKLOADS, writeWorkloadInput } from "./cpu-workloads";
-import { rerunWithPool } from "../src/hako/v8pool.mjs";
-
-// In a Node whose V8 worker pool fits the machine, as the `hako` command runs.
-const again = rerunWithPool();
-if (again !== null) process.exit(again);
 
 const s = makeScratch();
 writeWorkloadInput(s.work);

@@ -4,14 +4,11 @@
 // are unchanged), so the difference is what compilation costs the first.
 // Not a benchmark of its own (bench/cpu.ts compares with native).
 // Run: npx tsx bench/steady.ts
+// First: in a Node whose V8 worker pool fits the machine, as the `hako` command runs.
+import "../src/hako/pool-rerun.mjs";
 import { rmSync } from "node:fs";
 import { makeScratch, runHako, scratchMachine } from "../tests/userland/harness";
 import { WORKLOADS, writeWorkloadInput } from "./cpu-workloads";
-import { rerunWithPool } from "../src/hako/v8pool.mjs";
-
-// In a Node whose V8 worker pool fits the machine, as the `hako` command runs.
-const again = rerunWithPool();
-if (again !== null) process.exit(again);
 
 const RUNS = 4;
 const s = makeScratch();

@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 // The `hako` command: runs src/hako/cli.ts through tsx's ESM loader, in a
-// Node whose V8 worker pool fits the machine (src/hako/v8pool.mjs: checked
+// Node whose V8 worker pool fits the machine (src/hako/pool-rerun.mjs,
 // before tsx loads, so starting again costs one bare Node start).
-import { rerunWithPool } from "../src/hako/v8pool.mjs";
+import "../src/hako/pool-rerun.mjs";
 
-const status = rerunWithPool();
-if (status !== null) process.exit(status);
 const { register } = await import("tsx/esm/api");
 register();
 const { main } = await import("../src/hako/cli.ts");
